@@ -1,0 +1,134 @@
+//! Markdown emphasis and headings, HTML fragments inside lines, whole HTML pages.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*>").unwrap());
+static ENTITY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});").unwrap());
+static EMPHASIS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\*{1,3}|_{2,3})([^*_\n]*?[^*_\s\n])(\*{1,3}|_{2,3})").unwrap());
+static HEADING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s{0,3}#{1,6}\s+").unwrap());
+static RULE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s{0,3}([-*_])(\s*[-*_]){2,}\s*$").unwrap());
+static BLOCK_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)<(/?(p|div|br|tr|li|h[1-6]|table|ul|ol|section|article|header|footer)\b[^>]*|/td|/th)>").unwrap()
+});
+static INVISIBLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)<(script|style|head|noscript)\b.*?</(script|style|head|noscript)>").unwrap());
+
+pub fn looks_like_html_page(text: &str) -> bool {
+    let head: String = text.chars().take(2000).collect::<String>().to_ascii_lowercase();
+    head.contains("<!doctype html") || head.contains("<html") || head.contains("<body")
+}
+
+pub fn looks_like_markdown(text: &str) -> bool {
+    text.lines().take(200).any(|l| HEADING.is_match(l) || l.trim_start().starts_with("**"))
+}
+
+/// A whole HTML page: block tags become line breaks, cells become tabs.
+pub fn html_page_to_text(html: &str) -> String {
+    let visible = INVISIBLE.replace_all(html, "");
+    let joined = visible.replace(['\r', '\n'], " ");
+    let cells = Regex::new(r"(?i)</t[dh]>\s*<t[dh][^>]*>").unwrap().replace_all(&joined, "\t");
+    let broken = BLOCK_TAG.replace_all(&cells, "\n");
+    broken.split('\n').map(|l| l.trim().to_string()).collect::<Vec<_>>().join("\n")
+}
+
+/// One source line: HTML fragments flattened in place, Markdown markers removed.
+/// Never adds or removes line breaks.
+pub fn flatten_line(line: &str) -> String {
+    let mut s = line.to_string();
+    if s.contains('<') {
+        s = TAG
+            .replace_all(&s, |c: &regex::Captures| match c[2].to_ascii_lowercase().as_str() {
+                "br" | "p" | "li" | "div" | "tr" => " ".to_string(),
+                _ => String::new(),
+            })
+            .into_owned();
+    }
+    if s.contains('&') {
+        s = decode_entities(&s);
+    }
+    if s.contains('*') || s.contains("__") {
+        s = EMPHASIS.replace_all(&s, "$2").into_owned();
+    }
+    if RULE.is_match(&s) && !s.trim_start().starts_with("- ") {
+        return String::new();
+    }
+    s = HEADING.replace(&s, "").into_owned();
+    s = s.replace("\\.", ".").replace("\\-", "-");
+    tidy_cells(&s)
+}
+
+/// Squashes spaces inside each tab-separated cell, keeping the tabs.
+fn tidy_cells(s: &str) -> String {
+    let leading: String = s.chars().take_while(|c| *c == ' ').collect();
+    let cells: Vec<String> = s.split('\t').map(crate::text::squash).collect();
+    let body = cells.join("\t");
+    if cells.len() == 1 && !leading.is_empty() && !body.is_empty() {
+        // keep indentation of plain lines: it carries signature-block layout
+        return format!("{leading}{body}");
+    }
+    body
+}
+
+pub fn decode_entities(s: &str) -> String {
+    ENTITY
+        .replace_all(s, |c: &regex::Captures| {
+            let name = &c[1];
+            let ch = if let Some(num) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                u32::from_str_radix(num, 16).ok().and_then(char::from_u32)
+            } else if let Some(num) = name.strip_prefix('#') {
+                num.parse().ok().and_then(char::from_u32)
+            } else {
+                match name {
+                    "nbsp" => Some(' '),
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    "ndash" => Some('–'),
+                    "mdash" => Some('—'),
+                    "hellip" => Some('…'),
+                    "laquo" => Some('«'),
+                    "raquo" => Some('»'),
+                    "ldquo" => Some('“'),
+                    "rdquo" => Some('”'),
+                    _ => None,
+                }
+            };
+            ch.map(String::from).unwrap_or_else(|| c[0].to_string())
+        })
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_cell_fragments_flatten() {
+        let line = "1\t<p>- Thực hiện:</p> <p>+ Thu thập;</p>\tThanh tra Sở";
+        assert_eq!(flatten_line(line), "1\t- Thực hiện: + Thu thập;\tThanh tra Sở");
+    }
+
+    #[test]
+    fn bold_groups_and_lists() {
+        assert_eq!(flatten_line("<b>I</b>\t<b>CÔNG TÁC</b>\t\t"), "I\tCÔNG TÁC\t\t");
+        let ul = r#"<ul style="x"> <li>- Văn bản;</li> <li>- Kế hoạch</li> </ul>"#;
+        assert_eq!(flatten_line(ul), "- Văn bản; - Kế hoạch");
+    }
+
+    #[test]
+    fn markdown_markers() {
+        assert_eq!(flatten_line("## **II. CHỈ TIÊU**"), "II. CHỈ TIÊU");
+        assert_eq!(flatten_line("***Nơi nhận:***"), "Nơi nhận:");
+        assert_eq!(flatten_line("**KẾ HOẠCH**  "), "KẾ HOẠCH");
+        assert_eq!(flatten_line("4. Lĩnh vực 4: *Cải cách tổ chức*"), "4. Lĩnh vực 4: Cải cách tổ chức");
+        assert_eq!(flatten_line("---"), "");
+    }
+
+    #[test]
+    fn entities() {
+        assert_eq!(decode_entities("KH&amp;CN&nbsp;&#7889;"), "KH&CN ố");
+    }
+}

@@ -1,0 +1,105 @@
+//! Stage 1: bytes → NFC text, one output line per source line for text inputs.
+//!
+//! **Invariant:** ingest never fails on a readable text file: it returns text plus
+//! warnings. It fails only on input it cannot interpret at all (binary data, an
+//! unreadable PDF) or input over a [`Limits`](crate::Limits) bound.
+
+mod chrome;
+mod decode;
+mod markup;
+
+use std::path::Path;
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::Limits;
+
+/// The text of one document as read, before repair.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    /// NFC text; for text inputs, line `n` is line `n` of the source.
+    pub text: String,
+    /// `text`, `markdown`, `html`, `pdf`.
+    pub format: &'static str,
+    /// Encoding the bytes were decoded from.
+    pub encoding: &'static str,
+    /// `plain` for text files; `native`, `ocr`, `damaged` or `none` for PDFs.
+    pub text_layer: &'static str,
+    pub pages: Option<u32>,
+    /// 1-based page of each line of `text`; empty for unpaged inputs.
+    pub line_pages: Vec<u32>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("file is {bytes} bytes, over the {limit}-byte limit")]
+    TooLarge { bytes: u64, limit: u64 },
+    #[error("not a text document: {0}")]
+    Binary(String),
+    #[error("empty document")]
+    Empty,
+    #[error("unreadable PDF: {0}")]
+    Pdf(String),
+}
+
+impl IngestError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            IngestError::TooLarge { .. } => "too_large",
+            IngestError::Binary(_) => "unsupported",
+            IngestError::Empty => "empty",
+            IngestError::Pdf(_) => "parse",
+        }
+    }
+}
+
+/// Reads one document; `path` is used only to pick the format.
+pub fn ingest(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingested, IngestError> {
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(IngestError::TooLarge { bytes: bytes.len() as u64, limit: limits.max_bytes });
+    }
+    if bytes.starts_with(b"%PDF") {
+        return Err(IngestError::Pdf("PDF input is not supported yet".into()));
+    }
+    ingest_text(bytes, path, limits)
+}
+
+/// Text-like inputs: plain text, Markdown, HTML pages and fragments.
+pub fn ingest_text(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingested, IngestError> {
+    let decoded = decode::decode(bytes)?;
+    let mut warnings = decoded.warnings;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let is_page = matches!(ext.as_str(), "html" | "htm") || markup::looks_like_html_page(&decoded.text);
+    let (body, format) = if is_page {
+        (markup::html_page_to_text(&decoded.text), "html")
+    } else {
+        let format = if ext == "md" || markup::looks_like_markdown(&decoded.text) { "markdown" } else { "text" };
+        (decoded.text, format)
+    };
+    let mut lines: Vec<String> = body.split('\n').map(|l| l.trim_end_matches('\r').to_string()).collect();
+    for (no, line) in lines.iter_mut().enumerate() {
+        if line.chars().count() > limits.max_line_chars {
+            *line = line.chars().take(limits.max_line_chars).collect();
+            warnings.push(format!("line {} cut to {} characters", no + 1, limits.max_line_chars));
+        }
+        *line = markup::flatten_line(line).nfc().collect();
+    }
+    let removed = chrome::blank_chrome(&mut lines);
+    if removed > 0 {
+        warnings.push(format!("{removed} lines of page chrome or furniture removed"));
+    }
+    let text = lines.join("\n");
+    if text.trim().is_empty() {
+        return Err(IngestError::Empty);
+    }
+    Ok(Ingested {
+        text,
+        format,
+        encoding: decoded.encoding,
+        text_layer: "plain",
+        pages: None,
+        line_pages: Vec::new(),
+        warnings,
+    })
+}

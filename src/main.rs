@@ -1,0 +1,208 @@
+//! The `vanban` command line.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use vanban::output::{to_json_pretty, write_atomic};
+use vanban::{Limits, ProcessError};
+
+#[derive(Parser)]
+#[command(name = "vanban", version, about = "Structured data from Vietnamese administrative documents")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert documents (files or directories, recursively) to JSON.
+    Extract {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Write one `<file stem>.json` per document into this directory.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Print one JSON line per document on stdout.
+        #[arg(long)]
+        jsonl: bool,
+        /// Largest input file, in bytes.
+        #[arg(long, default_value_t = Limits::default().max_bytes)]
+        max_bytes: u64,
+    },
+    /// Print the repaired plain text of documents (stdin when no file is given).
+    Text { files: Vec<PathBuf> },
+}
+
+fn main() -> ExitCode {
+    // Panics are caught per document and reported as error records; keep stderr clean.
+    std::panic::set_hook(Box::new(|_| {}));
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Extract { paths, output, jsonl, max_bytes } => {
+            let limits = Limits { max_bytes, ..Limits::default() };
+            extract(&paths, output.as_deref(), jsonl, &limits)
+        }
+        Command::Text { files } => text(&files),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("vanban: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn extract(paths: &[PathBuf], out_dir: Option<&Path>, jsonl: bool, limits: &Limits) -> std::io::Result<ExitCode> {
+    let started = Instant::now();
+    let (files, unreadable) = collect_files(paths);
+    if let Some(dir) = out_dir {
+        std::fs::create_dir_all(dir)?;
+    }
+    let single_to_stdout = out_dir.is_none() && !jsonl;
+    if single_to_stdout && files.len() + unreadable.len() != 1 {
+        eprintln!("vanban: several documents: use -o DIR or --jsonl");
+        return Ok(ExitCode::from(2));
+    }
+    let progress = progress_bar(files.len() as u64);
+    let results: Vec<Vec<u8>> = files
+        .par_iter()
+        .map(|file| {
+            let shown = file.to_string_lossy();
+            let json = match vanban::process_file(file, limits) {
+                Ok(doc) => Ok(if jsonl { serde_json::to_vec(&doc) } else { Ok(to_json_pretty(&doc)) }),
+                Err(e) => Err(e.to_record(&shown)),
+            };
+            progress.inc(1);
+            match json {
+                Ok(Ok(bytes)) => (bytes, true),
+                Ok(Err(e)) => (record_bytes(&ProcessError::Internal(e.to_string()).to_record(&shown), jsonl), false),
+                Err(record) => (record_bytes(&record, jsonl), false),
+            }
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .zip(&files)
+        .map(|((bytes, ok), file)| {
+            if !ok {
+                failures_inc();
+            }
+            write_result(file, bytes, out_dir, jsonl)
+        })
+        .collect::<std::io::Result<_>>()?;
+    progress.finish_and_clear();
+    let mut stdout = std::io::stdout().lock();
+    for bytes in &results {
+        stdout.write_all(bytes)?;
+    }
+    for (path, err) in &unreadable {
+        failures_inc();
+        let record = ProcessError::Io(std::io::Error::new(err.kind(), err.to_string())).to_record(&path.to_string_lossy());
+        stdout.write_all(&record_bytes(&record, true))?;
+    }
+    let failures = failures_get();
+    eprintln!(
+        "{} documents, {} failed, {:.2} s",
+        files.len() + unreadable.len(),
+        failures,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(if failures > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+static FAILURES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+fn failures_inc() {
+    FAILURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+fn failures_get() -> usize {
+    FAILURES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Writes one result to DIR, or returns the bytes to print on stdout.
+fn write_result(file: &Path, bytes: Vec<u8>, out_dir: Option<&Path>, jsonl: bool) -> std::io::Result<Vec<u8>> {
+    if jsonl {
+        let mut line = bytes;
+        line.push(b'\n');
+        return Ok(line);
+    }
+    match out_dir {
+        Some(dir) => {
+            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into());
+            write_atomic(&dir.join(format!("{stem}.json")), &bytes)?;
+            Ok(Vec::new())
+        }
+        None => Ok(bytes),
+    }
+}
+
+fn record_bytes(record: &vanban::ErrorRecord, compact: bool) -> Vec<u8> {
+    if compact {
+        serde_json::to_vec(record).expect("record serializes")
+    } else {
+        to_json_pretty(record)
+    }
+}
+
+fn progress_bar(len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}").expect("valid template"));
+    bar
+}
+
+/// Expands directories recursively, sorted for a deterministic order.
+fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, std::io::Error)>) {
+    let mut files = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut stack: Vec<PathBuf> = paths.iter().rev().cloned().collect();
+    while let Some(path) = stack.pop() {
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => match std::fs::read_dir(&path) {
+                Ok(entries) => {
+                    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                    children.sort();
+                    stack.extend(children.into_iter().rev());
+                }
+                Err(e) => unreadable.push((path, e)),
+            },
+            Ok(_) => files.push(path),
+            Err(e) => unreadable.push((path, e)),
+        }
+    }
+    (files, unreadable)
+}
+
+fn text(files: &[PathBuf]) -> std::io::Result<ExitCode> {
+    let limits = Limits::default();
+    let inputs: Vec<(String, Vec<u8>)> = if files.is_empty() {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes)?;
+        vec![("-".to_string(), bytes)]
+    } else {
+        files.iter().map(|f| Ok((f.to_string_lossy().into_owned(), std::fs::read(f)?))).collect::<std::io::Result<_>>()?
+    };
+    let mut failed = false;
+    let mut stdout = std::io::stdout().lock();
+    for (name, bytes) in inputs {
+        match vanban::ingest::ingest(&bytes, Path::new(&name), &limits) {
+            Ok(ingested) => {
+                let repaired = vanban::repair::repair(&ingested.text);
+                stdout.write_all(repaired.text.as_bytes())?;
+                stdout.write_all(b"\n")?;
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("vanban: {name}: {e}");
+            }
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,75 @@
+//! Stage 5: assemble the [`Document`] and write it.
+//!
+//! **Invariant:** a file in the output directory is either absent or complete:
+//! every write goes to a temporary file in the same directory and is renamed.
+
+use std::io::Write;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::extract::Extracted;
+use crate::ingest::Ingested;
+use crate::model::{Document, Quality, Source, SCHEMA_VERSION};
+use crate::repair::Repaired;
+use crate::segment::Segmented;
+
+pub fn assemble(
+    path: &str,
+    bytes: &[u8],
+    ingested: Ingested,
+    repaired: Repaired,
+    segmented: Segmented,
+    extracted: Extracted,
+) -> Document {
+    let mut warnings = ingested.warnings;
+    warnings.extend(repaired.warnings);
+    warnings.extend(segmented.warnings);
+    warnings.extend(extracted.warnings);
+    Document {
+        schema_version: SCHEMA_VERSION,
+        source: Source {
+            path: path.to_string(),
+            sha256: sha256_hex(bytes),
+            format: ingested.format.to_string(),
+            bytes: bytes.len() as u64,
+            pages: ingested.pages,
+        },
+        quality: Quality {
+            encoding: ingested.encoding.to_string(),
+            text_layer: ingested.text_layer.to_string(),
+            diacritics: repaired.diacritics.to_string(),
+            repaired_tokens: repaired.repaired_tokens,
+            confidence: repaired.confidence,
+        },
+        metadata: segmented.metadata,
+        sections: segmented.sections,
+        tables: segmented.tables.into_iter().map(|t| t.table).collect(),
+        tasks: extracted.tasks,
+        figures: extracted.figures,
+        citations: extracted.citations,
+        text: repaired.text,
+        warnings,
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes `contents` to `path` atomically (temporary file in the same directory, then rename).
+pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Serializes any record as pretty JSON with a trailing newline.
+pub fn to_json_pretty<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(value).expect("model types serialize");
+    out.push(b'\n');
+    out
+}

@@ -1,0 +1,124 @@
+//! Small text helpers shared by the stages: code-point spans over lines and
+//! diacritic folding that keeps offsets.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// A line of a text with its code-point offset.
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
+    /// 0-based line number.
+    pub no: usize,
+    /// Code-point offset of the first character.
+    pub start: usize,
+    pub text: &'a str,
+}
+
+impl Line<'_> {
+    /// Code-point offset one past the last character (the newline is excluded).
+    pub fn end(&self) -> usize {
+        self.start + self.text.chars().count()
+    }
+}
+
+/// Splits `text` on `\n` keeping code-point offsets.
+pub fn lines(text: &str) -> Vec<Line<'_>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (no, raw) in text.split('\n').enumerate() {
+        out.push(Line { no, start, text: raw });
+        start += raw.chars().count() + 1;
+    }
+    out
+}
+
+/// Byte offset → code-point offset table for one string.
+pub struct CharIndex {
+    byte_to_char: Vec<u32>,
+}
+
+impl CharIndex {
+    pub fn new(s: &str) -> Self {
+        let mut byte_to_char = vec![0u32; s.len() + 1];
+        let mut ci = 0u32;
+        for (bi, ch) in s.char_indices() {
+            for slot in &mut byte_to_char[bi..bi + ch.len_utf8()] {
+                *slot = ci;
+            }
+            ci += 1;
+        }
+        byte_to_char[s.len()] = ci;
+        Self { byte_to_char }
+    }
+
+    pub fn char_at(&self, byte: usize) -> usize {
+        self.byte_to_char[byte] as usize
+    }
+}
+
+/// The base letter of a Vietnamese character without marks, `đ`→`d`.
+/// Always one char for one char, so folded text keeps offsets.
+pub fn fold_char(c: char) -> char {
+    match c {
+        'đ' => 'd',
+        'Đ' => 'D',
+        c if c.is_ascii() => c,
+        c => c.nfd().next().filter(|b| b.is_alphabetic()).unwrap_or(c),
+    }
+}
+
+/// `fold_char` over a string, lower-cased: "Nghị Định" → "nghi dinh".
+pub fn fold(s: &str) -> String {
+    s.chars().map(|c| fold_char(c).to_lowercase().next().unwrap_or(c)).collect()
+}
+
+/// True when every letter is upper case and there is at least one letter.
+pub fn is_upper(s: &str) -> bool {
+    let mut letters = s.chars().filter(|c| c.is_alphabetic()).peekable();
+    letters.peek().is_some() && letters.all(|c| !c.is_lowercase())
+}
+
+/// "KẾ HOẠCH" → "Kế hoạch".
+pub fn sentence_case(s: &str) -> String {
+    let lower = s.to_lowercase();
+    let mut chars = lower.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Collapses runs of whitespace to one space and trims.
+pub fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Trims spaces and the punctuation that ends list items.
+pub fn trim_item(s: &str) -> &str {
+    s.trim().trim_end_matches([';', ',', '.', ':']).trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_keeps_offsets() {
+        let s = "Nghị định ĐIỀU hòa ủy";
+        assert_eq!(fold(s), "nghi dinh dieu hoa uy");
+        assert_eq!(fold(s).chars().count(), s.chars().count());
+    }
+
+    #[test]
+    fn lines_have_char_offsets() {
+        let ls = lines("ạb\ncd");
+        assert_eq!((ls[1].start, ls[1].end()), (3, 5));
+    }
+
+    #[test]
+    fn char_index_maps_bytes() {
+        let s = "ạb";
+        let ix = CharIndex::new(s);
+        assert_eq!(ix.char_at("ạ".len()), 1);
+        assert_eq!(ix.char_at(s.len()), 2);
+    }
+}
