@@ -31,27 +31,35 @@ pub fn lines(text: &str) -> Vec<Line<'_>> {
     out
 }
 
-/// Byte offset → code-point offset table for one string.
+/// Byte ↔ code-point offset tables for one string.
 pub struct CharIndex {
     byte_to_char: Vec<u32>,
+    char_to_byte: Vec<u32>,
 }
 
 impl CharIndex {
     pub fn new(s: &str) -> Self {
         let mut byte_to_char = vec![0u32; s.len() + 1];
-        let mut ci = 0u32;
-        for (bi, ch) in s.char_indices() {
+        let mut char_to_byte = Vec::with_capacity(s.len() + 1);
+        for (ci, (bi, ch)) in s.char_indices().enumerate() {
             for slot in &mut byte_to_char[bi..bi + ch.len_utf8()] {
-                *slot = ci;
+                *slot = ci as u32;
             }
-            ci += 1;
+            char_to_byte.push(bi as u32);
         }
-        byte_to_char[s.len()] = ci;
-        Self { byte_to_char }
+        byte_to_char[s.len()] = char_to_byte.len() as u32;
+        char_to_byte.push(s.len() as u32);
+        Self { byte_to_char, char_to_byte }
     }
 
+    /// Code-point offset of the char containing `byte`.
     pub fn char_at(&self, byte: usize) -> usize {
         self.byte_to_char[byte] as usize
+    }
+
+    /// Byte offset of code point `ch` (the string's length past the end).
+    pub fn byte_at(&self, ch: usize) -> usize {
+        self.char_to_byte[ch.min(self.char_to_byte.len() - 1)] as usize
     }
 }
 
@@ -120,5 +128,6 @@ mod tests {
         let ix = CharIndex::new(s);
         assert_eq!(ix.char_at("ạ".len()), 1);
         assert_eq!(ix.char_at(s.len()), 2);
+        assert_eq!((ix.byte_at(1), ix.byte_at(2)), ("ạ".len(), s.len()));
     }
 }

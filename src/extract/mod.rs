@@ -1,4 +1,16 @@
 //! Stage 4: tasks, citations and figures.
+//!
+//! **Invariant:** extraction never fails; what it cannot read it leaves out.
+
+mod citations;
+mod deadline;
+mod figures;
+mod tasks;
+mod units;
+
+pub use citations::normalize_code;
+pub use deadline::parse as parse_deadline;
+pub use units::split_units;
 
 use crate::model::{Citation, Figure, Task};
 use crate::segment::Segmented;
@@ -11,6 +23,17 @@ pub struct Extracted {
     pub warnings: Vec<String>,
 }
 
-pub fn extract(_text: &str, _seg: &Segmented) -> Extracted {
-    Extracted::default()
+pub fn extract(text: &str, seg: &Segmented) -> Extracted {
+    let mut tasks = tasks::from_tables(seg);
+    tasks.extend(tasks::from_body(seg));
+    let citations = citations::extract(text, seg);
+    let mut skip: Vec<_> = citations.iter().flat_map(|c| c.mentions.iter().copied()).collect();
+    skip.extend(seg.furniture.iter().copied());
+    skip.extend(seg.own_references.iter().copied());
+    let figures = figures::extract(text, &skip);
+    let mut warnings = Vec::new();
+    for t in tasks.iter().filter(|t| t.table.is_some() && t.lead.is_empty()) {
+        warnings.push(format!("task {} has no lead unit", t.number.as_deref().unwrap_or("?")));
+    }
+    Extracted { tasks, figures, citations, warnings }
 }

@@ -37,8 +37,9 @@ pub fn blank_chrome(lines: &mut [String]) -> usize {
         if in_stats && !f.trim().is_empty() && !STATS_HEADING.is_match(f) && !CHROME_LINE.is_match(f) {
             in_stats = false;
         }
-        blank[i] = in_stats || CHROME_LINE.is_match(f) || is_lone_page_number(lines, i);
+        blank[i] = in_stats || CHROME_LINE.is_match(f);
     }
+    blank_page_numbers(lines, &mut blank);
     blank_running_headers(lines, &folded, &mut blank);
     let mut count = 0;
     for (line, b) in lines.iter_mut().zip(blank) {
@@ -53,8 +54,23 @@ pub fn blank_chrome(lines: &mut [String]) -> usize {
     count
 }
 
-/// A page number stands alone between blank lines or page breaks.
-fn is_lone_page_number(lines: &[String], i: usize) -> bool {
+/// Lone page numbers are sparse; dense runs of lone numbers are the row
+/// numbers of a table written one cell per line.
+fn blank_page_numbers(lines: &[String], blank: &mut [bool]) {
+    let candidates: Vec<usize> = (0..lines.len()).filter(|&i| is_lone_number(lines, i)).collect();
+    for (k, &i) in candidates.iter().enumerate() {
+        let near = |j: Option<&usize>| j.is_some_and(|&j| j.abs_diff(i) < MIN_PAGE_LINES);
+        if !near(k.checked_sub(1).and_then(|p| candidates.get(p))) && !near(candidates.get(k + 1)) {
+            blank[i] = true;
+        }
+    }
+}
+
+/// Fewest lines between two page numbers.
+const MIN_PAGE_LINES: usize = 15;
+
+/// A number alone between blank lines or page breaks.
+fn is_lone_number(lines: &[String], i: usize) -> bool {
     let gap = |j: Option<usize>| j.and_then(|j| lines.get(j)).is_none_or(|l| l.trim().is_empty() || l.contains('\u{c}'));
     PAGE_NUMBER.is_match(&fold(&lines[i])) && !lines[i].contains('\t') && gap(i.checked_sub(1)) && gap(Some(i + 1))
 }
@@ -105,5 +121,6 @@ mod tests {
     fn lone_page_number() {
         assert_eq!(run("a\n\n4\n\nb"), "a\n\n\n\nb");
         assert_eq!(run("có\n4\nhồ sơ"), "có\n4\nhồ sơ");
+        assert_eq!(run("1\n\nA\n\n2\n\nB"), "1\n\nA\n\n2\n\nB");
     }
 }

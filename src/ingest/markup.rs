@@ -35,6 +35,7 @@ pub fn html_page_to_text(html: &str) -> String {
 /// One source line: HTML fragments flattened in place, Markdown markers removed.
 /// Never adds or removes line breaks.
 pub fn flatten_line(line: &str) -> String {
+    let indent: String = line.chars().take_while(|c| *c == ' ').collect();
     let mut s = line.to_string();
     if s.contains('<') {
         s = TAG
@@ -49,18 +50,19 @@ pub fn flatten_line(line: &str) -> String {
     }
     if s.contains('*') || s.contains("__") {
         s = EMPHASIS.replace_all(&s, "$2").into_owned();
+        // Emphasis spanning two lines leaves an unmatched marker at an edge.
+        s = s.trim_start_matches("**").trim_end_matches(['*', ' ']).to_string();
     }
     if RULE.is_match(&s) && !s.trim_start().starts_with("- ") {
         return String::new();
     }
     s = HEADING.replace(&s, "").into_owned();
     s = s.replace("\\.", ".").replace("\\-", "-");
-    tidy_cells(&s)
+    tidy_cells(&s, &indent)
 }
 
 /// Squashes spaces inside each tab-separated cell, keeping the tabs.
-fn tidy_cells(s: &str) -> String {
-    let leading: String = s.chars().take_while(|c| *c == ' ').collect();
+fn tidy_cells(s: &str, leading: &str) -> String {
     let cells: Vec<String> = s.split('\t').map(crate::text::squash).collect();
     let body = cells.join("\t");
     if cells.len() == 1 && !leading.is_empty() && !body.is_empty() {
@@ -125,6 +127,8 @@ mod tests {
         assert_eq!(flatten_line("**KẾ HOẠCH**  "), "KẾ HOẠCH");
         assert_eq!(flatten_line("4. Lĩnh vực 4: *Cải cách tổ chức*"), "4. Lĩnh vực 4: Cải cách tổ chức");
         assert_eq!(flatten_line("---"), "");
+        assert_eq!(flatten_line("**KT. GIÁM ĐỐC"), "KT. GIÁM ĐỐC");
+        assert_eq!(flatten_line("PHÓ GIÁM ĐỐC**"), "PHÓ GIÁM ĐỐC");
     }
 
     #[test]

@@ -1,21 +1,122 @@
 //! Stage 3: header block, section tree, closing block and tables.
+//!
+//! **Invariant:** segmentation never fails; a document with no recognizable
+//! structure yields empty metadata, no sections and no tables.
 
-use crate::model::{Metadata, Section, Table};
+mod closing;
+mod header;
+mod sections;
+mod tables;
 
-/// A table plus what extraction needs to read it.
-#[derive(Debug, Clone)]
-pub struct SegTable {
-    pub table: Table,
-}
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+pub use header::{doc_type_line, iso_date, normalize_number, DOC_TYPES};
+pub use sections::{bullet_of, label_of, Label};
+pub use tables::{group_label, FoundTable, Role};
+
+use crate::model::{Metadata, Section, Span};
+use crate::text::{fold, lines, squash, CharIndex};
 
 #[derive(Debug, Clone, Default)]
 pub struct Segmented {
     pub metadata: Metadata,
     pub sections: Vec<Section>,
-    pub tables: Vec<SegTable>,
+    pub tables: Vec<FoundTable>,
+    /// Spans that refer to this document itself ("(Kèm theo Kế hoạch số …)"):
+    /// not citations.
+    pub own_references: Vec<Span>,
+    /// Header and closing blocks: no figures are read there.
+    pub furniture: Vec<Span>,
+    /// Year the plan is about ("năm 2021" in the title), else the document's year.
+    pub reference_year: Option<i32>,
     pub warnings: Vec<String>,
 }
 
-pub fn segment(_text: &str) -> Segmented {
-    Segmented::default()
+pub fn segment(text: &str) -> Segmented {
+    let lines = lines(text);
+    let tables = tables::find_tables(&lines);
+    let mut taken = vec![false; lines.len()];
+    for t in &tables {
+        taken[t.lines.clone()].iter_mut().for_each(|x| *x = true);
+    }
+    let header = header::read_header(&lines);
+    let closing = closing::read_closing(&lines, &taken);
+    let mut skip = taken.clone();
+    for &no in &closing.lines {
+        skip[no] = true;
+    }
+    let mut metadata = header.metadata;
+    metadata.signer = closing.signer;
+    metadata.recipients = closing.recipients;
+    let own_references = own_references(text);
+    fill_from_own_reference(&mut metadata, text, &own_references);
+    if metadata.title.is_none() {
+        metadata.title = first_line_title(&lines);
+    }
+    let sections = sections::build(&lines, header.body_start, &skip);
+    let mut furniture = Vec::new();
+    if header.body_start > 0 {
+        furniture.push([0, lines[header.body_start - 1].end()]);
+    }
+    furniture.extend(closing.lines.iter().map(|&no| [lines[no].start, lines[no].end()]));
+    let reference_year = reference_year(&metadata);
+    let mut warnings = Vec::new();
+    if sections.is_empty() {
+        warnings.push("no numbered sections found".to_string());
+    }
+    Segmented { metadata, sections, tables, own_references, furniture, reference_year, warnings }
+}
+
+static OWN_REFERENCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\(\s*(ban hành\s+)?kèm theo\s+[^()]{0,300}\)").unwrap());
+
+fn own_references(text: &str) -> Vec<Span> {
+    let ix = CharIndex::new(text);
+    OWN_REFERENCE.find_iter(text).map(|m| [ix.char_at(m.start()), ix.char_at(m.end())]).collect()
+}
+
+static NOTE_PARTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)kèm theo\s+(\p{L}+(?:\s+\p{L}+)?)\s+(?:số\s*:?\s*)?([0-9]*[a-z]?\s*/\s*[\p{Lu}Đ][\p{Lu}Đ0-9\-/]*)?[^()]*?ngày\s+(\d{1,2})\s*(?:/|\s+tháng\s+)(\d{1,2})\s*(?:/|\s+năm\s+)(\d{4})(?:\s+của\s+([^()]+))?").unwrap()
+});
+
+/// Fills gaps in the header from the document's own attached note:
+/// "(Kèm theo Kế hoạch số: /KH-SCT ngày 31/12/2020 của Sở Công Thương)".
+fn fill_from_own_reference(md: &mut Metadata, text: &str, own: &[Span]) {
+    let chars: Vec<char> = text.chars().collect();
+    for span in own {
+        let note: String = chars[span[0]..span[1]].iter().collect();
+        let note = squash(&note);
+        let Some(c) = NOTE_PARTS.captures(&note) else { continue };
+        let doc_type = DOC_TYPES.iter().find(|(k, _)| *k == fold(&c[1])).map(|(_, v)| v.to_string());
+        if md.doc_type.is_none() {
+            md.doc_type = doc_type;
+        }
+        if md.number.is_none() {
+            md.number = c.get(2).map(|m| normalize_number(m.as_str())).filter(|n| !n.starts_with('/'));
+        }
+        if md.date.is_none() {
+            md.date = iso_date(&c[5], &c[4], &c[3]);
+        }
+        if md.agency.is_none() {
+            md.agency = c.get(6).map(|m| squash(m.as_str().trim_end_matches(')'))).filter(|a| !a.is_empty());
+        }
+    }
+}
+
+/// A document with no header starts with its title ("kết quả công tác …").
+fn first_line_title(lines: &[crate::text::Line]) -> Option<String> {
+    let first = lines.iter().find(|l| !l.text.trim().is_empty())?;
+    let t = squash(first.text);
+    (t.chars().count() <= 200 && label_of(&t).is_none() && bullet_of(&t).is_none()).then_some(t)
+}
+
+fn reference_year(md: &Metadata) -> Option<i32> {
+    static YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)năm\s+(20\d\d|19\d\d)").unwrap());
+    md.title
+        .as_deref()
+        .and_then(|t| YEAR.captures(t))
+        .and_then(|c| c[1].parse().ok())
+        .or_else(|| md.date.as_deref().and_then(|d| d[..4].parse().ok()))
 }

@@ -1,0 +1,428 @@
+//! Cited documents: "Quyết định số 600/QĐ-UBND ngày 14/10/2019 của UBND tỉnh Gia Lai",
+//! "Nghị quyết số 18-NQ/TW, 19-NQ/TW", "Luật Viên chức", damaged codes ("NB-CP").
+//!
+//! Matching runs on the folded text (no marks, lower case, one char per char), so
+//! it works on text whose diacritics repair could not restore; values are read
+//! back from the original text at the same offsets.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::{Citation, Span};
+use crate::segment::{iso_date, Segmented};
+use crate::text::{fold, CharIndex};
+
+const TYPES: &[(&str, &str)] = &[
+    ("thong tu lien tich", "Thông tư liên tịch"),
+    ("nghi dinh", "Nghị định"),
+    ("nghi quyet", "Nghị quyết"),
+    ("quyet dinh", "Quyết định"),
+    ("chi thi", "Chỉ thị"),
+    ("thong tu", "Thông tư"),
+    ("ke hoach", "Kế hoạch"),
+    ("cong van", "Công văn"),
+    ("thong bao", "Thông báo"),
+    ("de an", "Đề án"),
+    ("chuong trinh", "Chương trình"),
+    ("huong dan", "Hướng dẫn"),
+    ("cong dien", "Công điện"),
+    ("to trinh", "Tờ trình"),
+    ("van ban", "Văn bản"),
+    ("luat", "Luật"),
+    ("phap lenh", "Pháp lệnh"),
+];
+
+/// `<type> [số] <number…>`; the number part is read by [`NUMBER`].
+static TYPED: LazyLock<Regex> = LazyLock::new(|| {
+    let types: Vec<&str> = TYPES.iter().map(|(k, _)| *k).collect();
+    Regex::new(&format!(r"\b({})\s+", types.join("|"))).unwrap()
+});
+/// `59/2012/nd-cp`, `600/qd-ubnd`, `18-nq/tw`, `30c/nq-cp` in folded text.
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:s[o06bd8]?\s*:?\s*)?(\d{1,5}[a-z]?)\s?(?:/(\d{4}))?(?:/([a-z&]+[a-z0-9&]*(?:-[a-z0-9&]+)*)|-([a-z]+/[a-z]+))").unwrap()
+});
+static LIST_NEXT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:,|và|va)\s*(?:s[o06bd8]?\s*:?\s*)?").unwrap());
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*,?\s*ng[a-z]{1,2}y\s+(\d{1,2})\s*(?:/|-|\.|\s+th[a-z]{2,3}g\s+)(\d{1,2})\s*(?:/|-|\.|\s+n[a-z]{1,2}m\s+)(\d{4})").unwrap()
+});
+static ISSUER_INTRO: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:cua|cia|ctia|caa|cta|ciia)\s+").unwrap());
+static LAW_YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*nam\s+(\d{4})").unwrap());
+
+/// Lower-case words that end an issuer's name ("… của UBND tỉnh về việc", "… của Chính phủ phê duyệt").
+const ISSUER_STOP: &[&str] = &[
+    "về", "phê", "ban", "quy", "sửa", "đối", "thực", "tại", "trong", "theo", "được", "để", "nhằm", "hướng", "triển",
+    "phù", "gửi", "giao", "với", "đã", "là", "có", "như", "cho", "trên", "đến", "tinh", "năm", "ngày", "số", "kèm",
+    "tổ", "chỉ", "ký", "áp", "xây", "thi", "do", "hỗ", "bảo", "nâng", "tăng", "chuyển", "lấy", "tiếp",
+];
+const DOC_TYPE_STARTS: &[&str] = &["Quyết", "Nghị", "Thông", "Chỉ", "Kế", "Công", "Luật", "Đề", "Văn", "Hướng"];
+/// Law names that contain a comma.
+const LAW_NAMES_WITH_COMMA: &[&str] = &["can bo, cong chuc"];
+const LAW_STOP: &[&str] = &[
+    "va", "cac", "nam", "so", "cua", "ngay", "da", "duoc", "hien", "thi", "theo", "ve", "de", "nay", "quy", "huong",
+    "tai", "trong", "khi", "do", "con", "lien", "sua", "ban", "nhu", "co",
+];
+
+/// One mention before grouping.
+struct Mention {
+    id: String,
+    doc_type: String,
+    number: Option<String>,
+    year: Option<i32>,
+    code: Option<String>,
+    date: Option<String>,
+    issuer: Option<String>,
+    relation: &'static str,
+    span: Span,
+}
+
+pub fn extract(text: &str, seg: &Segmented) -> Vec<Citation> {
+    let folded = fold(text);
+    let orig: Vec<char> = text.chars().collect();
+    let fix = CharIndex::new(&folded);
+    let own_number = seg.metadata.number.as_deref();
+    let mut mentions = Vec::new();
+    for m in TYPED.captures_iter(&folded) {
+        let whole = m.get(0).unwrap();
+        let type_key = m.get(1).unwrap().as_str();
+        let doc_type = TYPES.iter().find(|(k, _)| *k == type_key).map(|(_, v)| v.to_string()).unwrap_or_default();
+        let type_start = fix.char_at(whole.start());
+        let title_case_law = orig.get(type_start..type_start + 2) == Some(&['L', 'u']);
+        if !starts_word(&orig, type_start) || (type_key == "luat" && !title_case_law) {
+            continue;
+        }
+        let relation = relation_before(&folded, whole.start());
+        let mut at = whole.end();
+        let mut found_number_before = false;
+        while let Some(n) = NUMBER.captures(&folded[at..]) {
+            let mut n_end = at + n.get(0).unwrap().end();
+            if let Some(code) = n.get(3) {
+                let (s, e) = (fix.char_at(at + code.start()), fix.char_at(at + code.end()));
+                let raw: String = orig[s..e].iter().collect();
+                let glued = raw.chars().count() - code_len(&raw);
+                n_end -= folded[..n_end].chars().rev().take(glued).map(char::len_utf8).sum::<usize>();
+            }
+            let mut mention = numbered(&n, &orig, &fix, at, &doc_type, relation);
+            let mut end = n_end;
+            if let Some(d) = DATE.captures(&folded[end..]) {
+                mention.date = iso_date(&d[3], &d[2], &d[1]);
+                end += d.get(0).unwrap().end();
+            }
+            if mention.year.is_none() && mention.number.is_some() {
+                mention.year = mention.date.as_deref().and_then(|d| d[..4].parse().ok());
+            }
+            mention.issuer = issuer_after(&folded, &orig, &fix, end);
+            let start = if found_number_before { fix.char_at(at) } else { type_start };
+            mention.span = [start, fix.char_at(end)];
+            found_number_before = true;
+            mentions.push(mention);
+            match LIST_NEXT.find(&folded[end..]) {
+                Some(sep) if NUMBER.is_match(&folded[end + sep.end()..]) => at = end + sep.end(),
+                _ => break,
+            }
+        }
+        if !found_number_before && type_key == "luat" && folded[..whole.end()].ends_with("luat ") {
+            if let Some(m) = law_by_name(&folded, &orig, &fix, whole.end(), type_start, relation) {
+                mentions.push(m);
+            }
+        }
+    }
+    let own = &seg.own_references;
+    mentions.retain(|m| {
+        Some(m.id.as_str()) != own_number && !own.iter().any(|o| o[0] <= m.span[0] && m.span[0] < o[1])
+    });
+    share_issuers(&folded, &fix, &mut mentions);
+    group(mentions)
+}
+
+/// "Nghị định số 20/2008/NĐ-CP ngày …, Nghị định số 63/2010/NĐ-CP ngày … của Chính phủ":
+/// the issuer written after the last item of a list belongs to every item.
+fn share_issuers(folded: &str, fix: &CharIndex, mentions: &mut [Mention]) {
+    static LIST_GAP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:,|và|va)\s*$").unwrap());
+    for i in (0..mentions.len().saturating_sub(1)).rev() {
+        if mentions[i].issuer.is_some() || mentions[i + 1].issuer.is_none() {
+            continue;
+        }
+        let (gap_start, gap_end) = (fix.byte_at(mentions[i].span[1]), fix.byte_at(mentions[i + 1].span[0]));
+        if gap_start <= gap_end && LIST_GAP.is_match(&folded[gap_start..gap_end]) {
+            mentions[i].issuer = mentions[i + 1].issuer.clone();
+        }
+    }
+}
+
+fn starts_word(orig: &[char], at: usize) -> bool {
+    at == 0 || !orig[at - 1].is_alphanumeric()
+}
+
+fn numbered(n: &regex::Captures, orig: &[char], fix: &CharIndex, base: usize, doc_type: &str, relation: &'static str) -> Mention {
+    let read = |i: usize| n.get(i).map(|g| orig[fix.char_at(base + g.start())..fix.char_at(base + g.end())].iter().collect::<String>());
+    let number = read(1).unwrap_or_default();
+    let year: Option<i32> = read(2).and_then(|y| y.parse().ok());
+    let (code, id) = if let Some(code) = read(3) {
+        let code = normalize_code(&code);
+        let id = match year {
+            Some(y) => format!("{number}/{y}/{code}"),
+            None => format!("{number}/{code}"),
+        };
+        (code, id)
+    } else {
+        let code = normalize_code(&read(4).unwrap_or_default());
+        (code.clone(), format!("{number}-{code}"))
+    };
+    Mention {
+        id,
+        doc_type: doc_type.to_string(),
+        number: Some(number),
+        year,
+        code: Some(code),
+        date: None,
+        issuer: None,
+        relation,
+        span: [0, 0],
+    }
+}
+
+/// Upper-cases a code, cuts glued words ("NB-CPngay") and repairs damaged
+/// segments to known forms ("NB-CP" → "NĐ-CP", "QD-UBND" → "QĐ-UBND").
+pub fn normalize_code(raw: &str) -> String {
+    let cut: String = raw.chars().take(code_len(raw)).collect();
+    let segments: Vec<String> = cut
+        .split(['-', '/'])
+        .map(|s| {
+            match s {
+                "NB" | "ND" | "NP" => "NĐ",
+                "QD" | "QP" | "QB" => "QĐ",
+                "HDND" | "HPND" | "HBND" => "HĐND",
+                "DA" | "PA" if cut.contains('/') && !cut.starts_with(s) => s,
+                other => other,
+            }
+            .to_string()
+        })
+        .collect();
+    // Re-join with the original separators.
+    let mut out = String::new();
+    let mut segs = segments.iter();
+    out.push_str(segs.next().map(String::as_str).unwrap_or(""));
+    for sep in cut.chars().filter(|c| *c == '-' || *c == '/') {
+        out.push(sep);
+        out.push_str(segs.next().map(String::as_str).unwrap_or(""));
+    }
+    out.trim_end_matches(['-', '/']).to_string()
+}
+
+/// Chars of `raw` that belong to the code: codes are upper case except the
+/// "g" of "TTg", so a lower-case letter starts a glued word ("NB-CPngay").
+fn code_len(raw: &str) -> usize {
+    let chars: Vec<char> = raw.chars().collect();
+    (0..chars.len())
+        .find(|&i| chars[i].is_lowercase() && !(chars[i] == 'g' && i >= 2 && chars[i - 2..i] == ['T', 'T']))
+        .unwrap_or(chars.len())
+}
+
+/// "căn cứ" when the line starts with it, "thực hiện" when the words right
+/// before the mention say so, else "dẫn chiếu".
+fn relation_before(folded: &str, at: usize) -> &'static str {
+    let line_start = folded[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let line = folded[line_start..at].trim_start_matches(|c: char| !c.is_alphanumeric());
+    if line.starts_with("can cu") {
+        return "căn cứ";
+    }
+    let mut before = folded[line_start..at].trim_end();
+    for adverb in ["nghiem tuc", "co hieu qua", "day du", "tot", "nghiem", "dung"] {
+        before = before.strip_suffix(adverb).map(str::trim_end).unwrap_or(before);
+    }
+    let implements = ["thuc hien", "trien khai", "theo tinh than", "thi hanh", "quan triet", "cu the hoa"];
+    if implements.iter().any(|p| before.ends_with(p)) {
+        "thực hiện"
+    } else {
+        "dẫn chiếu"
+    }
+}
+
+/// The issuer after "của": words up to punctuation or a word that starts the
+/// rest of the sentence.
+fn issuer_after(folded: &str, orig: &[char], fix: &CharIndex, at: usize) -> Option<String> {
+    let intro = ISSUER_INTRO.find(&folded[at..])?;
+    let start = fix.char_at(at + intro.end());
+    let rest: String = orig[start..orig.len().min(start + 120)].iter().collect();
+    let mut words: Vec<&str> = Vec::new();
+    let tokens: Vec<&str> = rest.split([' ', '\n']).collect();
+    for (i, word) in tokens.iter().enumerate() {
+        let bare = word.trim_end_matches([',', ';', '.', ')', ':', '”', '"']);
+        let lower = bare.to_lowercase();
+        let first_upper = bare.chars().next().is_some_and(|c| c.is_uppercase());
+        let after_uy = words.last().is_some_and(|w| matches!(w.to_lowercase().as_str(), "ủy" | "uỷ"));
+        let stop = bare.is_empty()
+            || (words.is_empty() && !first_upper)
+            || (!first_upper && ISSUER_STOP.contains(&lower.as_str()) && !(lower == "ban" && after_uy))
+            || (lower == "và" && tokens.get(i + 1).is_none_or(|n| DOC_TYPE_STARTS.iter().any(|t| n.starts_with(t))))
+            || words.len() >= 10;
+        if stop {
+            break;
+        }
+        words.push(bare);
+        if bare.len() != word.len() {
+            break;
+        }
+    }
+    while words.last().is_some_and(|w| w.to_lowercase() == "và") {
+        words.pop();
+    }
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// "Luật Cán bộ, công chức", "Luật Tổ chức chính quyền địa phương năm 2015".
+fn law_by_name(folded: &str, orig: &[char], fix: &CharIndex, at: usize, type_start: usize, relation: &'static str) -> Option<Mention> {
+    let mut end = at;
+    for words in 0..10 {
+        let rest = &folded[end..];
+        let word_len = rest.find(|c: char| !c.is_alphanumeric() && c != '&').unwrap_or(rest.len());
+        let word = &rest[..word_len];
+        if word.is_empty() || (words > 0 && LAW_STOP.contains(&word)) {
+            break;
+        }
+        end += word_len;
+        let comma_name = LAW_NAMES_WITH_COMMA.iter().any(|n| folded[at..].starts_with(n) && folded[at..end].len() < n.len());
+        if folded[end..].starts_with(' ') {
+            end += 1;
+        } else if folded[end..].starts_with(", ") && comma_name {
+            end += 2;
+        } else {
+            break;
+        }
+    }
+    let name_end = folded[..end].trim_end().len();
+    if name_end <= at {
+        return None;
+    }
+    let (s, e) = (fix.char_at(at), fix.char_at(name_end));
+    let mut name: String = orig[s..e].iter().collect();
+    if let Some(first) = name.chars().next() {
+        name = first.to_uppercase().chain(name.chars().skip(1)).collect();
+    }
+    let year = LAW_YEAR.captures(&folded[name_end..]).and_then(|c| c[1].parse().ok());
+    Some(Mention {
+        id: format!("Luật {name}"),
+        doc_type: "Luật".into(),
+        number: None,
+        year,
+        code: None,
+        date: None,
+        issuer: None,
+        relation,
+        span: [type_start, e],
+    })
+}
+
+/// One citation per id, mentions in text order, strongest relation kept.
+fn group(mentions: Vec<Mention>) -> Vec<Citation> {
+    let mut order: Vec<String> = Vec::new();
+    let mut by_id: HashMap<String, Citation> = HashMap::new();
+    for m in mentions {
+        let entry = by_id.entry(m.id.clone()).or_insert_with(|| {
+            order.push(m.id.clone());
+            Citation {
+                id: m.id.clone(),
+                doc_type: m.doc_type.clone(),
+                number: m.number.clone(),
+                year: m.year,
+                code: m.code.clone(),
+                date: None,
+                issuer: None,
+                relation: m.relation.to_string(),
+                mentions: Vec::new(),
+            }
+        });
+        entry.date = entry.date.take().or(m.date);
+        entry.issuer = entry.issuer.take().or(m.issuer);
+        entry.year = entry.year.or(m.year);
+        if rank(m.relation) > rank(&entry.relation) {
+            entry.relation = m.relation.to_string();
+        }
+        entry.mentions.push(m.span);
+    }
+    order.into_iter().filter_map(|id| by_id.remove(&id)).collect()
+}
+
+fn rank(relation: &str) -> u8 {
+    match relation {
+        "căn cứ" => 2,
+        "thực hiện" => 1,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cite(text: &str) -> Vec<Citation> {
+        extract(text, &Segmented::default())
+    }
+
+    #[test]
+    fn codes() {
+        assert_eq!(normalize_code("NB-CPngay"), "NĐ-CP");
+        assert_eq!(normalize_code("QP-UBND"), "QĐ-UBND");
+        assert_eq!(normalize_code("CT-TTg"), "CT-TTg");
+        assert_eq!(normalize_code("NQ/TW"), "NQ/TW");
+    }
+
+    #[test]
+    fn full_mention() {
+        let c = &cite("Thực hiện Quyết định số 600/QĐ-UBND ngày 14/10/2019 của UBND tỉnh Gia Lai về việc ban hành")[0];
+        assert_eq!(c.id, "600/QĐ-UBND");
+        assert_eq!((c.date.as_deref(), c.issuer.as_deref(), c.relation.as_str()), (Some("2019-10-14"), Some("UBND tỉnh Gia Lai"), "thực hiện"));
+        assert_eq!(c.year, Some(2019));
+    }
+
+    #[test]
+    fn shared_type_list() {
+        let cs = cite("theo tinh thần Nghị quyết 18-NQ/TW, 19-NQ/TW của Ban Chấp hành Trung ương Đảng;");
+        let ids: Vec<&str> = cs.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["18-NQ/TW", "19-NQ/TW"]);
+        assert_eq!(cs[1].issuer.as_deref(), Some("Ban Chấp hành Trung ương Đảng"));
+    }
+
+    #[test]
+    fn laws_by_name() {
+        let cs = cite("quy định tại Luật Cán bộ, công chức, Luật Viên chức và các văn bản");
+        let ids: Vec<&str> = cs.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["Luật Cán bộ, công chức", "Luật Viên chức"]);
+        let c = &cite("Căn cứ Luật Tổ chức chính quyền địa phương năm 2015;")[0];
+        assert_eq!((c.id.as_str(), c.year, c.relation.as_str()), ("Luật Tổ chức chính quyền địa phương", Some(2015), "căn cứ"));
+    }
+
+    #[test]
+    fn damaged_ocr_mention() {
+        let c = &cite("theo Nghi dinh sd 16/2015/NB-CPngay\n14/2/2015 cua Chinh phu trong")[0];
+        assert_eq!((c.id.as_str(), c.date.as_deref()), ("16/2015/NĐ-CP", Some("2015-02-14")));
+        let c = &cite("Quyét dinh s6 320/QP-UBND ngay 10 thang 02 nim 2023 cua UBND")[0];
+        assert_eq!((c.id.as_str(), c.date.as_deref()), ("320/QĐ-UBND", Some("2023-02-10")));
+    }
+
+    #[test]
+    fn year_less_number_takes_year_from_date() {
+        let c = &cite("theo Nghị định số 130/NĐ-CP ngày 17/10/2015 của Chính phủ")[0];
+        assert_eq!((c.id.as_str(), c.year), ("130/NĐ-CP", Some(2015)));
+    }
+
+    #[test]
+    fn issuers() {
+        let cs = cite("tại Nghị định số 20/2008/NĐ-CP ngày 14/02/2008, Nghị định số 92/2017/NĐ-CP ngày 07/8/2017 của Chính phủ và Quyết định số 13/QĐ-UBND ngày 24/4/2018 của UBND tỉnh về ban hành");
+        let issuers: Vec<Option<&str>> = cs.iter().map(|c| c.issuer.as_deref()).collect();
+        assert_eq!(issuers, [Some("Chính phủ"), Some("Chính phủ"), Some("UBND tỉnh")]);
+        let c = &cite("Thông tư số 03/2017/TT-BTTTT ngày 24/4/2017 của Bộ Thông tin và Truyền thông đối với hạ tầng")[0];
+        assert_eq!(c.issuer.as_deref(), Some("Bộ Thông tin và Truyền thông"));
+        let c = &cite("Kế hoạch số 86/KH-UBND ngày 03/12/2019 của Ủy ban nhân dân tỉnh Trà Vinh về cải cách")[0];
+        assert_eq!(c.issuer.as_deref(), Some("Ủy ban nhân dân tỉnh Trà Vinh"));
+    }
+
+    #[test]
+    fn relations() {
+        assert_eq!(cite("Triển khai và tổ chức thực hiện nghiêm túc Chỉ thị số 30/CT-TTg")[0].relation, "thực hiện");
+        assert_eq!(cite("thực hiện chế độ tự chủ theo Nghị định 16/2015/NĐ-CP, hàng năm")[0].relation, "dẫn chiếu");
+        assert!(cite("VĂN BẢN QUY PHẠM PHÁP LUẬT\t\t\n1\t- Thực hiện").is_empty());
+    }
+}

@@ -1,0 +1,264 @@
+//! Reported quantities: counts ("149 hồ sơ", "trên 45 lượt"), ratios ("46/61 TTHC"),
+//! percentages with decimal commas ("75,4%"), targets ("ít nhất 70%").
+//! Dates, years, document numbers and list numbers are not figures.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::{Figure, Span};
+use crate::text::{fold, CharIndex};
+
+/// Count nouns, folded, longest first within a shared prefix.
+const UNITS: &[&str] = &[
+    "thu tuc hanh chinh", "ho so", "don vi su nghiep", "don vi", "bien che", "luot", "nguoi", "van ban", "cuoc", "lop",
+    "hoat dong", "noi dung", "hinh thuc", "nhiem vu", "sang kien", "du an", "de tai", "phong", "co quan",
+    "doanh nghiep", "cong chuc", "vien chuc", "can bo", "xa", "huyen", "ty dong", "trieu dong",
+    "linh vuc", "tieu chi", "chi tieu", "tin bai", "bai", "hoi nghi", "dot", "truong hop", "thu tuc", "hop dong",
+    "don thu", "phan anh", "kien nghi", "giay phep", "chung chi", "san pham", "dich vu", "mo hinh",
+    "quyet dinh", "ke hoach", "bao cao", "to chuc", "ca nhan", "lao dong", "hoc vien", "thanh vien", "doan",
+];
+/// Words right before a number that make it a date, label or code, not a quantity.
+const NOT_BEFORE: &[&str] = &[
+    "ngay", "thang", "nam", "quy", "dieu", "khoan", "muc", "do", "so", "khoa", "doan", "phien", "iso", "tcvn", "luc",
+    "chuong", "diem", "tiet", "thu", "cap", "phan", "trang",
+];
+
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\d+(?:[.,]\d+)*)(?:\s*/\s*(\d+(?:[.,]\d+)*))?(\s*%)?").unwrap()
+});
+static LINK_GAP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:,\s*)?(?:dat|bang|chiem|tuong duong|tuong ung|tuc la)?\s*(?:ty le\s*)?[(:]?\s*$").unwrap());
+
+pub fn extract(text: &str, skip: &[Span]) -> Vec<Figure> {
+    let folded = fold(text);
+    let orig: Vec<char> = text.chars().collect();
+    let fix = CharIndex::new(&folded);
+    let mut figures: Vec<Figure> = Vec::new();
+    for c in NUMBER.captures_iter(&folded) {
+        let m = c.get(0).unwrap();
+        let (start, end_byte) = (m.start(), m.end());
+        if !clean_boundaries(&folded, start, end_byte) || preceded_by_excluded(&folded, start) {
+            continue;
+        }
+        let span_start = fix.char_at(start);
+        if skip.iter().any(|s| s[0] <= span_start && span_start < s[1]) {
+            continue;
+        }
+        let value = parse_number(&c[1]);
+        let total = c.get(2).map(|t| parse_number(t.as_str()));
+        let is_percent = c.get(3).is_some();
+        let (kind, unit, end_byte) = if is_percent {
+            if total.is_some() {
+                continue;
+            }
+            ("percent", Some("%".to_string()), end_byte)
+        } else {
+            let Some((unit, unit_end)) = unit_after(&folded, &orig, &fix, end_byte) else { continue };
+            (if total.is_some() { "ratio" } else { "count" }, Some(unit), unit_end)
+        };
+        let (Some(value), total) = (value, total.flatten()) else { continue };
+        if total.is_some_and(|t| t == 0.0 || value > t) {
+            continue;
+        }
+        let span = [span_start, fix.char_at(end_byte)];
+        figures.push(Figure {
+            text: orig[span[0]..span[1]].iter().collect(),
+            kind: kind.into(),
+            value,
+            total,
+            percent: is_percent.then_some(value),
+            unit,
+            subject: subject(&folded, &orig, &fix, start, end_byte, is_percent),
+            qualifier: qualifier(&folded, start, end_byte),
+            consistent: None,
+            span,
+        });
+    }
+    link_percentages(&folded, &fix, &orig, figures)
+}
+
+/// A figure is a whole number: not glued to letters, slashes or hyphens of a code.
+fn clean_boundaries(f: &str, start: usize, end: usize) -> bool {
+    let before = f[..start].chars().next_back();
+    let after = f[end..].chars().next();
+    let bad_before = before.is_some_and(|c| c.is_alphanumeric() || "/-.,:&".contains(c));
+    let bad_after = after.is_some_and(|c| c.is_alphanumeric() || "/-:".contains(c));
+    !(bad_before || bad_after)
+}
+
+fn preceded_by_excluded(f: &str, start: usize) -> bool {
+    let head = f[..start].trim_end();
+    let word = head.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    let line_start = head.is_empty() || head.ends_with('\n') || f[..start].ends_with('\n');
+    NOT_BEFORE.contains(&word) || (line_start && f[start..].trim_start_matches(char::is_numeric).starts_with('.'))
+}
+
+/// "75,4" → 75.4; "1.244" → 1244; "4,085,553" → 4085553.
+fn parse_number(s: &str) -> Option<f64> {
+    let decimal_sep = [',', '.'].into_iter().find(|&sep| {
+        s.matches(sep).count() == 1 && s.rsplit(sep).next().is_some_and(|tail| tail.len() <= 2)
+    });
+    let cleaned: String = match decimal_sep {
+        Some(sep) => s.chars().filter(|c| c.is_ascii_digit() || *c == sep).map(|c| if c == sep { '.' } else { c }).collect(),
+        None => s.chars().filter(char::is_ascii_digit).collect(),
+    };
+    cleaned.parse().ok()
+}
+
+/// The count noun right after the number: a known unit or an acronym ("TTHC").
+fn unit_after(f: &str, orig: &[char], fix: &CharIndex, at: usize) -> Option<(String, usize)> {
+    let rest = &f[at..];
+    let skipped = rest.len() - rest.trim_start_matches([' ', '\u{a0}']).len();
+    // A unit may wrap onto the next line in PDF and OCR dumps, but not across a table cell.
+    let skipped = if skipped == 0 && rest.starts_with('\n') && !rest[1..].starts_with(['-', '+', '\n', '\t']) { 1 } else { skipped };
+    if skipped == 0 {
+        return None;
+    }
+    let from = at + skipped;
+    for unit in UNITS {
+        if f[from..].starts_with(unit) && !f[from + unit.len()..].starts_with(|c: char| c.is_alphanumeric()) {
+            let end = from + unit.len();
+            return Some((orig[fix.char_at(from)..fix.char_at(end)].iter().collect(), end));
+        }
+    }
+    let word_end = f[from..].find(|c: char| !c.is_alphanumeric()).map(|i| from + i).unwrap_or(f.len());
+    let word: String = orig[fix.char_at(from)..fix.char_at(word_end)].iter().collect();
+    let n = word.chars().count();
+    ((2..=8).contains(&n) && word.chars().all(|c| c.is_uppercase())).then_some((word, word_end))
+}
+
+/// What the figure measures: the clause before it, or after its unit when the
+/// clause before is only "trong đó" / empty.
+fn subject(f: &str, orig: &[char], fix: &CharIndex, start: usize, end: usize, is_percent: bool) -> Option<String> {
+    let before_bound = f[..start].rfind(['.', ';', ',', ':', '(', '\n', '\t']).map(|i| i + 1).unwrap_or(0);
+    let pre = &f[before_bound..start];
+    if pre.trim().is_empty() && f[..before_bound].ends_with(':') {
+        let prev = f[..before_bound - 1].rfind(['.', ';', '\n', '(', '\t']).map(|i| i + 1).unwrap_or(0);
+        return text_of(orig, fix, prev, before_bound - 1, 12, true);
+    }
+    let after_bound = f[end..].find(['.', ';', ',', ':', ')', '\n', '\t']).map(|i| end + i).unwrap_or(f.len());
+    let post = text_of(orig, fix, end, after_bound, 12, false);
+    let pre_words = words_without_qualifier(pre);
+    if is_percent && post.as_ref().is_some_and(|p| p.chars().next().is_some_and(|c| c.is_lowercase() || c.is_uppercase())) {
+        return post;
+    }
+    if pre_words < 2 || matches!(pre.trim(), "trong do" | "gom" | "trong do co" | "trong do:") {
+        return post.or_else(|| text_of(orig, fix, before_bound, start, 12, true));
+    }
+    text_of(orig, fix, before_bound, start, 12, true)
+}
+
+fn words_without_qualifier(pre: &str) -> usize {
+    pre.split_whitespace().filter(|w| !matches!(*w, "tren" | "dat" | "it" | "nhat" | "tu" | "co" | "la")).count()
+}
+
+/// Original text of a folded byte range, trimmed to `max` words from the near end.
+fn text_of(orig: &[char], fix: &CharIndex, from: usize, to: usize, max: usize, take_last: bool) -> Option<String> {
+    let s: String = orig[fix.char_at(from)..fix.char_at(to)].iter().collect();
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let kept = if take_last { &words[words.len().saturating_sub(max)..] } else { &words[..words.len().min(max)] };
+    let out = kept.join(" ");
+    let out = out.trim_matches(|c: char| !c.is_alphanumeric() && c != ')' && c != '%');
+    (!out.is_empty()).then(|| out.to_string())
+}
+
+fn qualifier(f: &str, start: usize, end: usize) -> Option<String> {
+    let head = &f[start.saturating_sub(24)..start];
+    let head = head.trim_end();
+    let tail = f[end..].trim_start();
+    if (head.ends_with("tu") || head.ends_with("dat tu")) && tail.starts_with("tro len") {
+        return Some("từ … trở lên".into());
+    }
+    let known = [
+        ("it nhat", "ít nhất"), ("toi thieu", "tối thiểu"), ("tren", "trên"), ("hon", "hơn"), ("duoi", "dưới"),
+        ("khong qua", "không quá"), ("toi da", "tối đa"), ("khoang", "khoảng"), ("gan", "gần"), ("it nhat doi voi", "ít nhất"),
+    ];
+    known.iter().rev().find(|(k, _)| head.ends_with(k)).map(|(_, v)| v.to_string())
+}
+
+/// "46/61 TTHC, đạt 75,4%": the percentage joins the ratio, which records
+/// whether the two agree to rounding.
+fn link_percentages(f: &str, fix: &CharIndex, orig: &[char], figures: Vec<Figure>) -> Vec<Figure> {
+    let byte_of = |ch: usize| fix.byte_at(ch);
+    let mut out: Vec<Figure> = Vec::new();
+    let mut iter = figures.into_iter().peekable();
+    while let Some(mut fig) = iter.next() {
+        if fig.kind == "ratio" {
+            if let Some(next) = iter.peek() {
+                let gap = &f[byte_of(fig.span[1])..byte_of(next.span[0])];
+                if next.kind == "percent" && LINK_GAP.is_match(gap) {
+                    let pct = iter.next().expect("peeked");
+                    fig.percent = pct.percent;
+                    fig.span[1] = pct.span[1];
+                    fig.text = orig[fig.span[0]..fig.span[1]].iter().collect();
+                    fig.consistent = Some(agrees(fig.value, fig.total, pct.value));
+                }
+            }
+        } else if fig.kind == "percent" {
+            if let Some(next) = iter.peek() {
+                let gap = &f[byte_of(fig.span[1])..byte_of(next.span[0])];
+                if next.kind == "ratio" && gap.len() < 60 && gap.trim_end().ends_with('(') {
+                    let mut ratio = iter.next().expect("peeked");
+                    ratio.percent = fig.percent;
+                    ratio.consistent = Some(agrees(ratio.value, ratio.total, fig.value));
+                    out.push(fig);
+                    out.push(ratio);
+                    continue;
+                }
+            }
+        }
+        out.push(fig);
+    }
+    out
+}
+
+/// A stated percentage agrees with a ratio when it matches to one decimal (±0.5).
+fn agrees(value: f64, total: Option<f64>, percent: f64) -> bool {
+    total.is_some_and(|t| (100.0 * value / t - percent).abs() <= 0.5)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figs(text: &str) -> Vec<Figure> {
+        extract(text, &[])
+    }
+
+    #[test]
+    fn ratio_with_percentage() {
+        let f = &figs("cung cấp dịch vụ công trực tuyến mức độ 3 có 46/61 TTHC, đạt 75,4%, trong đó")[0];
+        assert_eq!((f.kind.as_str(), f.value, f.total, f.percent), ("ratio", 46.0, Some(61.0), Some(75.4)));
+        assert_eq!((f.unit.as_deref(), f.consistent, f.text.as_str()), (Some("TTHC"), Some(true), "46/61 TTHC, đạt 75,4%"));
+    }
+
+    #[test]
+    fn disagreeing_ratio_is_flagged() {
+        assert_eq!(figs("có 40/61 TTHC, đạt 75,4%")[0].consistent, Some(false));
+    }
+
+    #[test]
+    fn counts_and_qualifiers() {
+        let f = &figs("Tổng số hồ sơ tiếp nhận và giải quyết: 149 hồ sơ; trong đó")[0];
+        assert_eq!((f.value, f.unit.as_deref(), f.subject.as_deref()), (149.0, Some("hồ sơ"), Some("Tổng số hồ sơ tiếp nhận và giải quyết")));
+        let f = &figs("đã cử trên 45 lượt công chức")[0];
+        assert_eq!((f.value, f.qualifier.as_deref()), (45.0, Some("trên")));
+        let f = &figs("thực hiện tinh giản 05 biên chế (trong đó")[0];
+        assert_eq!((f.value, f.unit.as_deref()), (5.0, Some("biên chế")));
+    }
+
+    #[test]
+    fn percent_targets() {
+        let f = &figs("Thực hiện kiểm tra ít nhất 70% đơn vị")[0];
+        assert_eq!((f.kind.as_str(), f.value, f.qualifier.as_deref()), ("percent", 70.0, Some("ít nhất")));
+        let f = &figs("phải đạt từ 60% trở lên")[0];
+        assert_eq!(f.qualifier.as_deref(), Some("từ … trở lên"));
+        assert_eq!(figs("Phấn đấu 100 % TTHC được")[0].value, 100.0);
+    }
+
+    #[test]
+    fn not_figures() {
+        assert!(figs("ngày 14/10/2019 của UBND; năm 2020; Quý I/2020; mức độ 3").is_empty());
+        assert!(figs("1. Cải cách thể chế\nISO 9001:2015 theo 600/QĐ-UBND").is_empty());
+    }
+}

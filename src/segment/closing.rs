@@ -1,0 +1,179 @@
+//! The closing block: signer (authority, position, name) and "Nơi nhận" recipients.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::Signer;
+use crate::text::{fold, is_upper, squash, trim_item, Line};
+
+static AUTHORITY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(KT|TM|TL|TUQ|Q)\s*\.\s*(\p{Lu}[\p{Lu} ]*\p{Lu})").unwrap());
+/// Positions that sign, folded; longer first so "pho giam doc" wins over "giam doc".
+const POSITIONS: &[&str] = &[
+    "pho chu tich", "chu tich", "pho giam doc", "giam doc", "pho chanh van phong", "chanh van phong",
+    "pho truong phong", "truong phong", "pho truong ban", "truong ban", "pho bi thu", "bi thu",
+    "thu truong", "bo truong", "pho cuc truong", "cuc truong", "vien truong", "hieu truong",
+    "chanh thanh tra", "chi cuc truong", "tong giam doc", "pho thu truong",
+];
+
+#[derive(Debug, Default)]
+pub struct Closing {
+    pub signer: Option<Signer>,
+    pub recipients: Vec<String>,
+    /// Lines the block occupies, kept out of the section tree.
+    pub lines: Vec<usize>,
+}
+
+/// Finds the closing block among lines not `taken` by tables.
+pub fn read_closing(lines: &[Line], taken: &[bool]) -> Closing {
+    let mut closing = Closing::default();
+    let noi_nhan = lines.iter().position(|l| !taken[l.no] && fold(l.text).trim_start_matches(|c: char| !c.is_alphanumeric()).starts_with("noi nhan"));
+    if let Some(at) = noi_nhan {
+        closing.lines.push(at);
+        for line in lines[at + 1..].iter().take(30) {
+            if taken[line.no] {
+                break;
+            }
+            let t = line.text.trim();
+            if let Some(rest) = t.strip_prefix(['-', '+', '•']) {
+                closing.recipients.push(trim_item(rest).to_string());
+                closing.lines.push(line.no);
+            } else if !t.is_empty() && !closing.recipients.is_empty() && !looks_like_signature(t) {
+                break;
+            }
+        }
+    }
+    let region: Vec<&Line> = match noi_nhan {
+        Some(at) => lines[at.saturating_sub(12)..lines.len().min(at + 40)].iter().filter(|l| !taken[l.no]).collect(),
+        None => {
+            let last_body = lines.iter().rposition(|l| !taken[l.no] && !l.text.trim().is_empty()).unwrap_or(0);
+            lines[last_body.saturating_sub(15)..=last_body].iter().filter(|l| !taken[l.no]).collect()
+        }
+    };
+    closing.signer = read_signer(&region, &mut closing.lines);
+    if noi_nhan.is_none() {
+        recipients_inside_signature(lines, &mut closing);
+    }
+    closing
+}
+
+/// With "Nơi nhận" unreadable (OCR), the bullets interleaved with the signature
+/// block are still the recipients.
+fn recipients_inside_signature(lines: &[Line], closing: &mut Closing) {
+    let (Some(&first), Some(&last)) = (closing.lines.iter().min(), closing.lines.iter().max()) else { return };
+    for line in &lines[first..=last] {
+        if let Some(rest) = line.text.trim().strip_prefix(['-', '+', '•']) {
+            closing.recipients.push(trim_item(rest).to_string());
+            closing.lines.push(line.no);
+        }
+    }
+}
+
+fn looks_like_signature(t: &str) -> bool {
+    AUTHORITY.is_match(t) || position_in(t).is_some() || is_person_name(t)
+}
+
+/// Authority, position and name from the region around "Nơi nhận".
+fn read_signer(region: &[&Line], used: &mut Vec<usize>) -> Option<Signer> {
+    let mut signer = Signer::default();
+    let mut after = None;
+    for (i, line) in region.iter().enumerate() {
+        if let Some(c) = AUTHORITY.captures(line.text) {
+            signer.authority = Some(format!("{}. {}", &c[1], squash(&c[2])));
+            used.push(line.no);
+            after = Some(i);
+            break;
+        }
+    }
+    let search_from = after.map(|i| i + 1).unwrap_or(0);
+    for (i, line) in region.iter().enumerate().skip(search_from) {
+        if line.text.trim_start().starts_with('-') {
+            continue;
+        }
+        if let Some(position) = position_in(line.text) {
+            signer.position = Some(position);
+            used.push(line.no);
+            after = Some(i);
+            break;
+        }
+    }
+    if let (Some(auth), None) = (&signer.authority, &signer.position) {
+        // "KT. GIÁM ĐỐC" with no deputy line: the authority names the position.
+        signer.position = Some(auth.split_once(". ").map(|(_, p)| p.to_string()).unwrap_or_default());
+    }
+    let start = after? + 1;
+    for line in region.iter().skip(start).take(8) {
+        let t = line.text.trim();
+        if is_person_name(t) {
+            signer.name = Some(squash(t));
+            used.push(line.no);
+            break;
+        }
+    }
+    Some(signer)
+}
+
+/// The position phrase in a line, as written: "PHÓ GIÁM ĐỐC".
+fn position_in(line: &str) -> Option<String> {
+    let cols: Vec<&str> = line.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    for col in cols.iter().rev() {
+        let col = col.rsplit(':').next().unwrap_or(col).trim();
+        let f = fold(col);
+        if is_upper(col) && POSITIONS.iter().any(|p| f == *p) {
+            return Some(squash(col));
+        }
+    }
+    None
+}
+
+/// "Nguyễn Nam Hải": 2–5 capitalized words, no digits or punctuation.
+fn is_person_name(t: &str) -> bool {
+    let words: Vec<&str> = t.split_whitespace().collect();
+    (2..=5).contains(&words.len())
+        && words.iter().all(|w| w.chars().next().is_some_and(|c| c.is_uppercase()) && w.chars().all(|c| c.is_alphabetic()))
+        && !is_upper(t)
+        && position_in(t).is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::lines;
+
+    fn closing(src: &str) -> Closing {
+        let ls = lines(src);
+        read_closing(&ls, &vec![false; ls.len()])
+    }
+
+    #[test]
+    fn deputy_signs_for_director() {
+        let c = closing("Nơi nhận:\n\n- Sở Nội vụ (b/c);\n- Các phòng, đơn vị;\n\nKT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC\n\nNguyễn Nam Hải");
+        assert_eq!(c.recipients, ["Sở Nội vụ (b/c)", "Các phòng, đơn vị"]);
+        let s = c.signer.unwrap();
+        assert_eq!(s.authority.as_deref(), Some("KT. GIÁM ĐỐC"));
+        assert_eq!(s.position.as_deref(), Some("PHÓ GIÁM ĐỐC"));
+        assert_eq!(s.name.as_deref(), Some("Nguyễn Nam Hải"));
+    }
+
+    #[test]
+    fn plain_position() {
+        let s = closing("Nơi nhận:\n- Như Điều 2;\n- Lưu: VT.\n\nCHỦ TỊCH\n\n\n\nVũ Hồng Bắc").signer.unwrap();
+        assert_eq!((s.authority, s.position.as_deref(), s.name.as_deref()), (None, Some("CHỦ TỊCH"), Some("Vũ Hồng Bắc")));
+    }
+
+    #[test]
+    fn unreadable_noi_nhan() {
+        let c = closing("Trên đây là báo cáo./.\n\nNSo; 1’:- KT. GIÁM ĐỐC\n- Vụ;\n Ban Giám đốc:      PHÓ GIÁM ĐỐC\n- Lưu: VT.\n\nHoàng Nghĩa Nhạc");
+        assert_eq!(c.recipients, ["Vụ", "Lưu: VT"]);
+        assert_eq!(c.lines.len(), 5);
+    }
+
+    #[test]
+    fn interleaved_with_recipients() {
+        let c = closing("Nơi nhận:                KT. GIÁM ĐỐC\n- Vụ;\n Ban Giám đốc:      PHÓ GIÁM ĐỐC\n- Lưu: VT.\n\nHoàng Nghĩa Nhạc");
+        let s = c.signer.unwrap();
+        assert_eq!(s.authority.as_deref(), Some("KT. GIÁM ĐỐC"));
+        assert_eq!(s.position.as_deref(), Some("PHÓ GIÁM ĐỐC"));
+        assert_eq!(s.name.as_deref(), Some("Hoàng Nghĩa Nhạc"));
+    }
+}
