@@ -34,16 +34,20 @@ const TYPES: &[(&str, &str)] = &[
     ("phap lenh", "Pháp lệnh"),
 ];
 
-/// `<type> [số] <number…>`; the number part is read by [`NUMBER`].
+/// `<type> [số] <number…>`; the number part is read by [`NUMBER`]. Type words may
+/// wrap onto the next line, be glued to a preceding "và" ("vaNghi dinh"), and
+/// "Kế hoạch" survives a common OCR damage ("K& hoach").
 static TYPED: LazyLock<Regex> = LazyLock::new(|| {
-    let types: Vec<&str> = TYPES.iter().map(|(k, _)| *k).collect();
-    Regex::new(&format!(r"\b({})\s+", types.join("|"))).unwrap()
+    let types: Vec<String> = TYPES.iter().map(|(k, _)| k.replace(' ', r"\s+")).collect();
+    Regex::new(&format!(r"(?:\bva|\b)({}|k[e&]{{1,2}}\s+hoach)\s+", types.join("|"))).unwrap()
 });
 /// `59/2012/nd-cp`, `600/qd-ubnd`, `18-nq/tw`, `30c/nq-cp` in folded text.
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:s[o06bd8]?\s*:?\s*)?(\d{1,5}[a-z]?)\s?(?:/(\d{4}))?(?:/([a-z&]+[a-z0-9&]*(?:-[a-z0-9&]+)*)|-([a-z]+/[a-z]+))").unwrap()
+    Regex::new(r"^(?:s[o06bd8e]?\s*:?\s*)?(\d{1,5}[a-z]?)\s?(?:/(\d{4}))?(?:/([a-z&]+[a-z0-9&]*(?:-[a-z0-9&]+)*)|-([a-z]+/[a-z]+))").unwrap()
 });
-static LIST_NEXT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:,|và|va)\s*(?:s[o06bd8]?\s*:?\s*)?").unwrap());
+static LIST_NEXT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:,|và|va)\s*").unwrap());
+/// OCR splits a code's last letter off: "157/SKHCN-V P".
+static SPLIT_LAST_LETTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^ ([a-z])(?:[^a-z0-9]|$)").unwrap());
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*,?\s*ng[a-z]{1,2}y\s+(\d{1,2})\s*(?:/|-|\.|\s+th[a-z]{2,3}g\s+)(\d{1,2})\s*(?:/|-|\.|\s+n[a-z]{1,2}m\s+)(\d{4})").unwrap()
 });
@@ -53,8 +57,10 @@ static LAW_YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*nam\s+(\d{4
 /// Lower-case words that end an issuer's name ("… của UBND tỉnh về việc", "… của Chính phủ phê duyệt").
 const ISSUER_STOP: &[&str] = &[
     "về", "phê", "ban", "quy", "sửa", "đối", "thực", "tại", "trong", "theo", "được", "để", "nhằm", "hướng", "triển",
-    "phù", "gửi", "giao", "với", "đã", "là", "có", "như", "cho", "trên", "đến", "tinh", "năm", "ngày", "số", "kèm",
+    "phù", "gửi", "giao", "với", "đã", "là", "có", "như", "cho", "trên", "đến", "năm", "ngày", "số", "kèm",
     "tổ", "chỉ", "ký", "áp", "xây", "thi", "do", "hỗ", "bảo", "nâng", "tăng", "chuyển", "lấy", "tiếp",
+    // the same words as OCR without Vietnamese leaves them
+    "ngay", "ngdy", "ve", "vé", "nam", "nim", "tai", "theo", "phe", "phé", "quy",
 ];
 const DOC_TYPE_STARTS: &[&str] = &["Quyết", "Nghị", "Thông", "Chỉ", "Kế", "Công", "Luật", "Đề", "Văn", "Hướng"];
 /// Law names that contain a comma.
@@ -85,14 +91,19 @@ pub fn extract(text: &str, seg: &Segmented) -> Vec<Citation> {
     let mut mentions = Vec::new();
     for m in TYPED.captures_iter(&folded) {
         let whole = m.get(0).unwrap();
-        let type_key = m.get(1).unwrap().as_str();
+        let type_match = m.get(1).unwrap();
+        let type_key = type_key(type_match.as_str());
         let doc_type = TYPES.iter().find(|(k, _)| *k == type_key).map(|(_, v)| v.to_string()).unwrap_or_default();
-        let type_start = fix.char_at(whole.start());
+        let type_start = fix.char_at(type_match.start());
         let title_case_law = orig.get(type_start..type_start + 2) == Some(&['L', 'u']);
-        if !starts_word(&orig, type_start) || (type_key == "luat" && !title_case_law) {
+        let glued_to_va = type_match.start() > whole.start();
+        if !(glued_to_va || starts_word(&orig, type_start)) || (type_key == "luat" && !title_case_law) {
             continue;
         }
-        let relation = relation_before(&folded, whole.start());
+        let relation = match seg.preamble {
+            Some(p) if p[0] <= type_start && type_start < p[1] && line_starts_with(&folded, type_match.start(), "can cu") => "căn cứ",
+            _ => relation_before(&folded, type_match.start()),
+        };
         let mut at = whole.end();
         let mut found_number_before = false;
         while let Some(n) = NUMBER.captures(&folded[at..]) {
@@ -104,15 +115,34 @@ pub fn extract(text: &str, seg: &Segmented) -> Vec<Citation> {
                 n_end -= folded[..n_end].chars().rev().take(glued).map(char::len_utf8).sum::<usize>();
             }
             let mut mention = numbered(&n, &orig, &fix, at, &doc_type, relation);
+            if let (Some(code), Some(tail)) = (&mut mention.code, SPLIT_LAST_LETTER.captures(&folded[n_end..])) {
+                if code.rsplit(['-', '/']).next().is_some_and(|last| last.chars().count() == 1) {
+                    let letter = tail[1].to_uppercase();
+                    code.push_str(&letter);
+                    mention.id.push_str(&letter);
+                    n_end += 2;
+                }
+            }
             let mut end = n_end;
-            if let Some(d) = DATE.captures(&folded[end..]) {
-                mention.date = iso_date(&d[3], &d[2], &d[1]);
-                end += d.get(0).unwrap().end();
+            let date_at = |end: usize| DATE.captures(&folded[end..]).map(|d| (iso_date(&d[3], &d[2], &d[1]), d.get(0).unwrap().end()));
+            if let Some((date, len)) = date_at(end) {
+                mention.date = date;
+                end += len;
+            }
+            if let Some((issuer, issuer_end)) = issuer_after(&folded, &orig, &fix, end) {
+                mention.issuer = Some(issuer);
+                // "… của UBND tỉnh ngày 08/11/2019": the date may follow the issuer.
+                match date_at(issuer_end) {
+                    Some((date, len)) if mention.date.is_none() => {
+                        mention.date = date;
+                        end = issuer_end + len;
+                    }
+                    _ => {}
+                }
             }
             if mention.year.is_none() && mention.number.is_some() {
                 mention.year = mention.date.as_deref().and_then(|d| d[..4].parse().ok());
             }
-            mention.issuer = issuer_after(&folded, &orig, &fix, end);
             let start = if found_number_before { fix.char_at(at) } else { type_start };
             mention.span = [start, fix.char_at(end)];
             found_number_before = true;
@@ -137,18 +167,41 @@ pub fn extract(text: &str, seg: &Segmented) -> Vec<Citation> {
 }
 
 /// "Nghị định số 20/2008/NĐ-CP ngày …, Nghị định số 63/2010/NĐ-CP ngày … của Chính phủ":
-/// the issuer written after the last item of a list belongs to every item.
+/// the issuer written after the last item of a list belongs to every item, and so
+/// does the date when an item has neither ("Nghị quyết số 18-NQ/TW, 19-NQ/TW ngày …").
 fn share_issuers(folded: &str, fix: &CharIndex, mentions: &mut [Mention]) {
     static LIST_GAP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:,|và|va)\s*$").unwrap());
     for i in (0..mentions.len().saturating_sub(1)).rev() {
-        if mentions[i].issuer.is_some() || mentions[i + 1].issuer.is_none() {
+        if mentions[i].issuer.is_some() {
             continue;
         }
         let (gap_start, gap_end) = (fix.byte_at(mentions[i].span[1]), fix.byte_at(mentions[i + 1].span[0]));
         if gap_start <= gap_end && LIST_GAP.is_match(&folded[gap_start..gap_end]) {
-            mentions[i].issuer = mentions[i + 1].issuer.clone();
+            let next_year = mentions[i + 1].date.as_deref().and_then(|d| d[..4].parse().ok());
+            let (next_issuer, next_date) = (mentions[i + 1].issuer.clone(), mentions[i + 1].date.clone());
+            let m = &mut mentions[i];
+            if m.date.is_none() {
+                m.date = next_date;
+                m.year = m.year.or(next_year);
+            }
+            m.issuer = next_issuer;
         }
     }
+}
+
+/// "k& hoach" → "ke hoach"; "nghi\ndinh" → "nghi dinh".
+fn type_key(matched: &str) -> String {
+    let key = crate::text::squash(matched);
+    if key.starts_with('k') && key.ends_with("hoach") {
+        "ke hoach".to_string()
+    } else {
+        key
+    }
+}
+
+fn line_starts_with(folded: &str, at: usize, prefix: &str) -> bool {
+    let line_start = folded[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    folded[line_start..at].trim_start_matches(|c: char| !c.is_alphanumeric()).starts_with(prefix)
 }
 
 fn starts_word(orig: &[char], at: usize) -> bool {
@@ -220,14 +273,10 @@ fn code_len(raw: &str) -> usize {
         .unwrap_or(chars.len())
 }
 
-/// "căn cứ" when the line starts with it, "thực hiện" when the words right
-/// before the mention say so, else "dẫn chiếu".
+/// "thực hiện" when the words right before the mention say so, else "dẫn chiếu".
+/// ("căn cứ" comes only from the preamble.)
 fn relation_before(folded: &str, at: usize) -> &'static str {
     let line_start = folded[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let line = folded[line_start..at].trim_start_matches(|c: char| !c.is_alphanumeric());
-    if line.starts_with("can cu") {
-        return "căn cứ";
-    }
     let mut before = folded[line_start..at].trim_end();
     for adverb in ["nghiem tuc", "co hieu qua", "day du", "tot", "nghiem", "dung"] {
         before = before.strip_suffix(adverb).map(str::trim_end).unwrap_or(before);
@@ -242,34 +291,44 @@ fn relation_before(folded: &str, at: usize) -> &'static str {
 
 /// The issuer after "của": words up to punctuation or a word that starts the
 /// rest of the sentence.
-fn issuer_after(folded: &str, orig: &[char], fix: &CharIndex, at: usize) -> Option<String> {
+fn issuer_after(folded: &str, orig: &[char], fix: &CharIndex, at: usize) -> Option<(String, usize)> {
     let intro = ISSUER_INTRO.find(&folded[at..])?;
     let start = fix.char_at(at + intro.end());
     let rest: String = orig[start..orig.len().min(start + 120)].iter().collect();
     let mut words: Vec<&str> = Vec::new();
-    let tokens: Vec<&str> = rest.split([' ', '\n']).collect();
+    let mut consumed = 0;
+    let tokens: Vec<&str> = rest.split([' ', '\n', '\t']).collect();
     for (i, word) in tokens.iter().enumerate() {
         let bare = word.trim_end_matches([',', ';', '.', ')', ':', '”', '"']);
         let lower = bare.to_lowercase();
         let first_upper = bare.chars().next().is_some_and(|c| c.is_uppercase());
-        let after_uy = words.last().is_some_and(|w| matches!(w.to_lowercase().as_str(), "ủy" | "uỷ"));
+        let prev = words.last().copied().unwrap_or("");
+        let after_uy = matches!(prev.to_lowercase().as_str(), "ủy" | "uỷ");
+        // "UBND tinh" is OCR for "UBND tỉnh"; "Trà Vinh tinh giản" ends the name.
+        let stop_word = match lower.as_str() {
+            "ban" => !after_uy,
+            "tinh" => !crate::text::is_upper(prev),
+            other => ISSUER_STOP.contains(&other),
+        };
         let stop = bare.is_empty()
             || (words.is_empty() && !first_upper)
-            || (!first_upper && ISSUER_STOP.contains(&lower.as_str()) && !(lower == "ban" && after_uy))
+            || (stop_word && (!first_upper || words.len() >= 2))
             || (lower == "và" && tokens.get(i + 1).is_none_or(|n| DOC_TYPE_STARTS.iter().any(|t| n.starts_with(t))))
             || words.len() >= 10;
         if stop {
             break;
         }
         words.push(bare);
+        consumed += bare.chars().count() + 1;
         if bare.len() != word.len() {
             break;
         }
     }
     while words.last().is_some_and(|w| w.to_lowercase() == "và") {
-        words.pop();
+        consumed -= words.pop().map_or(0, |w| w.chars().count() + 1);
     }
-    (!words.is_empty()).then(|| words.join(" "))
+    let end = fix.byte_at(start + consumed.saturating_sub(1));
+    (!words.is_empty()).then(|| (words.join(" "), end))
 }
 
 /// "Luật Cán bộ, công chức", "Luật Tổ chức chính quyền địa phương năm 2015".
@@ -357,8 +416,10 @@ fn rank(relation: &str) -> u8 {
 mod tests {
     use super::*;
 
+    /// Extracts as if the whole text were the preamble.
     fn cite(text: &str) -> Vec<Citation> {
-        extract(text, &Segmented::default())
+        let seg = Segmented { preamble: Some([0, text.chars().count()]), ..Segmented::default() };
+        extract(text, &seg)
     }
 
     #[test]
@@ -417,6 +478,29 @@ mod tests {
         assert_eq!(c.issuer.as_deref(), Some("Bộ Thông tin và Truyền thông"));
         let c = &cite("Kế hoạch số 86/KH-UBND ngày 03/12/2019 của Ủy ban nhân dân tỉnh Trà Vinh về cải cách")[0];
         assert_eq!(c.issuer.as_deref(), Some("Ủy ban nhân dân tỉnh Trà Vinh"));
+        let c = &cite("Kế hoạch số 08/KH-UBND ngày 08/02/2018 của UBND tỉnh Trà Vinh tinh giản biên chế")[0];
+        assert_eq!(c.issuer.as_deref(), Some("UBND tỉnh Trà Vinh"));
+        let c = &cite("Nghị định số 54/2016/NĐ-CP ngày 14/6/2016 của Chính phủ Quy định cơ chế")[0];
+        assert_eq!(c.issuer.as_deref(), Some("Chính phủ"));
+        let c = &cite("Chỉ thị số 23/CT-UBND ngày 11/10/2016 của Chủ tịch UBND tỉnh.\tBáo cáo")[0];
+        assert_eq!(c.issuer.as_deref(), Some("Chủ tịch UBND tỉnh"));
+    }
+
+    #[test]
+    fn ocr_forms() {
+        let ids: Vec<String> = cite("K& hoach s 153/SKHCN-VP ngày 28/02/2023; Ké hoach s 157/SKHCN-V P ngay 01/3/2023 vaNghi dinh sb 117/2013/ND-CP ngdy 07/10/2013; Chi thi sé 26/CT-TTg").into_iter().map(|c| c.id).collect();
+        assert_eq!(ids, ["153/SKHCN-VP", "157/SKHCN-VP", "117/2013/NĐ-CP", "26/CT-TTg"]);
+        let c = &cite("Theo quyét dinh s6 4617/QD-UBND cia UBND tinh ngay 08/11/2019 vé viéc")[0];
+        assert_eq!((c.id.as_str(), c.date.as_deref()), ("4617/QĐ-UBND", Some("2019-11-08")));
+        let c = &cite("Nghi\ndinh sb 60/2021/ND-CP ngdy 21/06/2021")[0];
+        assert_eq!(c.id, "60/2021/NĐ-CP");
+    }
+
+    #[test]
+    fn shared_date_in_list() {
+        let cs = cite("Nghị quyết số 18-NQ/TW, Nghị quyết số 19-NQ/TW ngày 25/10/2017 của Ban chấp hành Trung ương khóa XII.");
+        assert_eq!(cs[0].date.as_deref(), Some("2017-10-25"));
+        assert_eq!(cs[1].issuer.as_deref(), Some("Ban chấp hành Trung ương khóa XII"));
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct Segmented {
     pub own_references: Vec<Span>,
     /// Header and closing blocks: no figures are read there.
     pub furniture: Vec<Span>,
+    /// From the end of the header to the first section: where "Căn cứ …" lines are.
+    pub preamble: Option<Span>,
     /// Year the plan is about ("năm 2021" in the title), else the document's year.
     pub reference_year: Option<i32>,
     pub warnings: Vec<String>,
@@ -62,11 +64,14 @@ pub fn segment(text: &str) -> Segmented {
     }
     furniture.extend(closing.lines.iter().map(|&no| [lines[no].start, lines[no].end()]));
     let reference_year = reference_year(&metadata);
+    let preamble_start = lines.get(header.body_start).map_or(0, |l| l.start);
+    let preamble_end = sections.first().map_or(text.chars().count(), |s| s.span[0]);
+    let preamble = (preamble_start < preamble_end).then_some([preamble_start, preamble_end]);
     let mut warnings = Vec::new();
     if sections.is_empty() {
         warnings.push("no numbered sections found".to_string());
     }
-    Segmented { metadata, sections, tables, own_references, furniture, reference_year, warnings }
+    Segmented { metadata, sections, tables, own_references, furniture, preamble, reference_year, warnings }
 }
 
 static OWN_REFERENCE: LazyLock<Regex> =
