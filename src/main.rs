@@ -61,84 +61,52 @@ fn main() -> ExitCode {
 
 fn extract(paths: &[PathBuf], out_dir: Option<&Path>, jsonl: bool, limits: &Limits) -> std::io::Result<ExitCode> {
     let started = Instant::now();
-    let (files, unreadable) = collect_files(paths);
+    let entries = collect_files(paths);
+    if out_dir.is_none() && !jsonl && entries.len() != 1 {
+        eprintln!("vanban: {} documents: use -o DIR or --jsonl", entries.len());
+        return Ok(ExitCode::from(2));
+    }
     if let Some(dir) = out_dir {
         std::fs::create_dir_all(dir)?;
     }
-    let single_to_stdout = out_dir.is_none() && !jsonl;
-    if single_to_stdout && files.len() + unreadable.len() != 1 {
-        eprintln!("vanban: several documents: use -o DIR or --jsonl");
-        return Ok(ExitCode::from(2));
-    }
-    let progress = progress_bar(files.len() as u64);
-    let results: Vec<Vec<u8>> = files
+    let progress = progress_bar(entries.len() as u64);
+    // Parallel conversion; `collect` keeps input order, so output order is deterministic.
+    let results: Vec<(Vec<u8>, bool)> = entries
         .par_iter()
-        .map(|file| {
+        .map(|(file, unreadable)| {
             let shown = file.to_string_lossy();
-            let json = match vanban::process_file(file, limits) {
-                Ok(doc) => Ok(if jsonl { serde_json::to_vec(&doc) } else { Ok(to_json_pretty(&doc)) }),
-                Err(e) => Err(e.to_record(&shown)),
+            let result = match unreadable {
+                Some(kind) => Err(ProcessError::Io(std::io::Error::new(*kind, "cannot read file"))),
+                None => vanban::process_file(file, limits),
             };
             progress.inc(1);
-            match json {
-                Ok(Ok(bytes)) => (bytes, true),
-                Ok(Err(e)) => (record_bytes(&ProcessError::Internal(e.to_string()).to_record(&shown), jsonl), false),
-                Err(record) => (record_bytes(&record, jsonl), false),
+            match result {
+                Ok(doc) if jsonl => (serde_json::to_vec(&doc).expect("model types serialize"), true),
+                Ok(doc) => (to_json_pretty(&doc), true),
+                Err(e) => (record_bytes(&e.to_record(&shown), jsonl), false),
             }
         })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .zip(&files)
-        .map(|((bytes, ok), file)| {
-            if !ok {
-                failures_inc();
-            }
-            write_result(file, bytes, out_dir, jsonl)
-        })
-        .collect::<std::io::Result<_>>()?;
+        .collect();
     progress.finish_and_clear();
     let mut stdout = std::io::stdout().lock();
-    for bytes in &results {
-        stdout.write_all(bytes)?;
+    for ((file, _), (bytes, _)) in entries.iter().zip(&results) {
+        match out_dir {
+            Some(dir) if !jsonl => write_atomic(&dir.join(json_name(file)), bytes)?,
+            _ => {
+                stdout.write_all(bytes)?;
+                stdout.write_all(b"\n")?;
+            }
+        }
     }
-    for (path, err) in &unreadable {
-        failures_inc();
-        let record = ProcessError::Io(std::io::Error::new(err.kind(), err.to_string())).to_record(&path.to_string_lossy());
-        stdout.write_all(&record_bytes(&record, true))?;
-    }
-    let failures = failures_get();
-    eprintln!(
-        "{} documents, {} failed, {:.2} s",
-        files.len() + unreadable.len(),
-        failures,
-        started.elapsed().as_secs_f64()
-    );
+    let failures = results.iter().filter(|(_, ok)| !ok).count();
+    eprintln!("{} documents, {} failed, {:.2} s", entries.len(), failures, started.elapsed().as_secs_f64());
     Ok(if failures > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-static FAILURES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-fn failures_inc() {
-    FAILURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-}
-fn failures_get() -> usize {
-    FAILURES.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Writes one result to DIR, or returns the bytes to print on stdout.
-fn write_result(file: &Path, bytes: Vec<u8>, out_dir: Option<&Path>, jsonl: bool) -> std::io::Result<Vec<u8>> {
-    if jsonl {
-        let mut line = bytes;
-        line.push(b'\n');
-        return Ok(line);
-    }
-    match out_dir {
-        Some(dir) => {
-            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into());
-            write_atomic(&dir.join(format!("{stem}.json")), &bytes)?;
-            Ok(Vec::new())
-        }
-        None => Ok(bytes),
-    }
+/// `<file stem>.json`.
+fn json_name(file: &Path) -> String {
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into());
+    format!("{stem}.json")
 }
 
 fn record_bytes(record: &vanban::ErrorRecord, compact: bool) -> Vec<u8> {
@@ -158,10 +126,10 @@ fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
-/// Expands directories recursively, sorted for a deterministic order.
-fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, std::io::Error)>) {
+/// Expands directories recursively in sorted order; a path that cannot be
+/// read stays in the list with its error kind, to become an error record.
+fn collect_files(paths: &[PathBuf]) -> Vec<(PathBuf, Option<std::io::ErrorKind>)> {
     let mut files = Vec::new();
-    let mut unreadable = Vec::new();
     let mut stack: Vec<PathBuf> = paths.iter().rev().cloned().collect();
     while let Some(path) = stack.pop() {
         match std::fs::metadata(&path) {
@@ -171,13 +139,13 @@ fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, std::io::Err
                     children.sort();
                     stack.extend(children.into_iter().rev());
                 }
-                Err(e) => unreadable.push((path, e)),
+                Err(e) => files.push((path, Some(e.kind()))),
             },
-            Ok(_) => files.push(path),
-            Err(e) => unreadable.push((path, e)),
+            Ok(_) => files.push((path, None)),
+            Err(e) => files.push((path, Some(e.kind()))),
         }
     }
-    (files, unreadable)
+    files
 }
 
 fn text(files: &[PathBuf]) -> std::io::Result<ExitCode> {
@@ -196,7 +164,10 @@ fn text(files: &[PathBuf]) -> std::io::Result<ExitCode> {
             Ok(ingested) => {
                 let repaired = vanban::repair::repair(&ingested.text);
                 stdout.write_all(repaired.text.as_bytes())?;
-                stdout.write_all(b"\n")?;
+                // Line n out is line n in: terminate the last line only if the input did not.
+                if !bytes.ends_with(b"\n") {
+                    stdout.write_all(b"\n")?;
+                }
             }
             Err(e) => {
                 failed = true;

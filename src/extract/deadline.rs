@@ -29,7 +29,7 @@ pub fn parse(text: &str, year: Option<i32>) -> Option<Deadline> {
     let f = fold(&text);
     let mut d = Deadline { text: text.clone(), kind: "unspecified".into(), start: None, end: None, quarter: None, year_inferred: false };
     let date_at = DATE.captures(&f).filter(|c| c.get(0).is_some_and(|m| !is_quarter_or_month(&f, m.start())));
-    if let Some(c) = QUARTER.captures(&f).filter(|c| date_at.as_ref().is_none_or(|dc| c.get(0).unwrap().start() < dc.get(0).unwrap().start())) {
+    if let Some(c) = QUARTER.captures(&f).filter(|_| date_at.as_ref().is_none_or(|dc| !BEFORE.is_match(&f[..dc.get(0).unwrap().start()]))) {
         let q = quarter_number(&c[1]);
         let y = c.get(2).and_then(|m| m.as_str().parse().ok()).or(year);
         d.kind = "quarter".into();
@@ -134,6 +134,7 @@ mod tests {
         check("Hàng quý, năm 2020", None, "recurring", Some("2020-01-01"), Some("2020-12-31"));
         check("Trước 30/11", Some(2021), "before", None, Some("2021-11-30"));
         check("Theo kế hoạch", None, "unspecified", None, None);
+        check("Báo cáo quý I, trước ngày 10/3; 6 tháng đầu năm, trước ngày 10/6", Some(2021), "before", None, Some("2021-03-10"));
         check("Chậm nhất sau 05 ngày làm việc kể từ ngày nhận được Công văn", None, "relative", None, None);
     }
 

@@ -21,7 +21,7 @@ const UNITS: &[&str] = &[
 /// Words right before a number that make it a date, label or code, not a quantity.
 const NOT_BEFORE: &[&str] = &[
     "ngay", "thang", "nam", "quy", "dieu", "khoan", "muc", "do", "so", "khoa", "doan", "phien", "iso", "tcvn", "luc",
-    "chuong", "diem", "tiet", "thu", "cap", "phan", "trang",
+    "chuong", "diem", "tiet", "thu", "phan", "trang",
 ];
 
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
@@ -163,7 +163,7 @@ fn text_of(orig: &[char], fix: &CharIndex, from: usize, to: usize, max: usize, t
 }
 
 fn qualifier(f: &str, start: usize, end: usize) -> Option<String> {
-    let head = &f[start.saturating_sub(24)..start];
+    let head = &f[crate::text::floor_boundary(f, start.saturating_sub(24))..start];
     let head = head.trim_end();
     let tail = f[end..].trim_start();
     if (head.ends_with("tu") || head.ends_with("dat tu")) && tail.starts_with("tro len") {

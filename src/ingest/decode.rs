@@ -27,8 +27,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, IngestError> {
         }
         return Ok(Decoded { text: text.into_owned(), encoding: label(enc), warnings });
     }
-    if looks_like_utf16(bytes) {
-        let enc = if bytes.iter().step_by(2).filter(|&&b| b == 0).count() > bytes.len() / 4 { UTF_16BE } else { UTF_16LE };
+    if let Some(enc) = utf16_without_bom(bytes) {
         let (text, _) = enc.decode_without_bom_handling(bytes);
         return Ok(Decoded { text: text.into_owned(), encoding: label(enc), warnings: vec!["UTF-16 without BOM".into()] });
     }
@@ -51,9 +50,21 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, IngestError> {
     }
 }
 
-/// UTF-16 text without a BOM has a NUL in every other byte for ASCII-heavy text.
-fn looks_like_utf16(bytes: &[u8]) -> bool {
-    bytes.len() >= 4 && bytes.iter().filter(|&&b| b == 0).count() * 3 > bytes.len()
+/// UTF-16 text without a BOM has NULs in the high byte of ASCII characters:
+/// many at one parity of offsets, almost none at the other.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    if bytes.len() < 4 {
+        return None;
+    }
+    let half = bytes.len() / 2;
+    let even = bytes.iter().step_by(2).filter(|&&b| b == 0).count();
+    let odd = bytes.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let (many, few) = (half * 3 / 10, half / 20);
+    match (even, odd) {
+        (e, o) if e > many && o <= few => Some(UTF_16BE),
+        (e, o) if o > many && e <= few => Some(UTF_16LE),
+        _ => None,
+    }
 }
 
 fn label(enc: &'static Encoding) -> &'static str {
@@ -93,6 +104,13 @@ mod tests {
         let d = decode(&[b'V', b'i', 0xEA, 0xF2, b't']).unwrap();
         assert_eq!(d.encoding, "windows-1258");
         assert_eq!(d.text.nfc().collect::<String>(), "Việt");
+    }
+
+    #[test]
+    fn utf16le_without_bom() {
+        let bytes: Vec<u8> = "Kế hoạch số 1".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        assert_eq!(decode(&bytes).unwrap().text, "Kế hoạch số 1");
+        assert!(matches!(decode(&[0u8; 4096]), Err(IngestError::Binary(_))));
     }
 
     #[test]

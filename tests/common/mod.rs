@@ -1,0 +1,40 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The seed file whose name starts with `stem` ("000").
+pub fn seed(stem: &str) -> PathBuf {
+    let dir = root().join("fixtures/seeds");
+    std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(stem))
+        .unwrap_or_else(|| panic!("no seed {stem} in {}", dir.display()))
+}
+
+/// Asserts that `doc` validates against schemas/document.schema.json.
+pub fn assert_schema_valid(doc: &Value) {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let schema: Value = serde_json::from_str(&std::fs::read_to_string(root().join("schemas/document.schema.json")).unwrap()).unwrap();
+        jsonschema::validator_for(&schema).expect("schema compiles")
+    });
+    let errors: Vec<String> = validator.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "schema errors: {errors:#?}");
+}
+
+pub fn to_value(doc: &vanban::Document) -> Value {
+    serde_json::to_value(doc).unwrap()
+}
+
+pub fn process(path: &Path) -> vanban::Document {
+    vanban::process_file(path, &vanban::Limits::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
