@@ -41,9 +41,9 @@ static TYPED: LazyLock<Regex> = LazyLock::new(|| {
     let types: Vec<String> = TYPES.iter().map(|(k, _)| k.replace(' ', r"\s+")).collect();
     Regex::new(&format!(r"(?:\bva|\b)({}|k[e&]{{1,2}}\s+hoach)\s+", types.join("|"))).unwrap()
 });
-/// `59/2012/nd-cp`, `600/qd-ubnd`, `18-nq/tw`, `30c/nq-cp` in folded text.
+/// `59/2012/nd-cp`, `600/qd-ubnd`, `18-nq/tw`, `30c/nq-cp`, `09kh/btgdvtw` in folded text.
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:s[o06bd8e]?\s*:?\s*)?(\d{1,5}[a-z]?)\s?(?:/(\d{4}))?(?:/([a-z&]+[a-z0-9&]*(?:-[a-z0-9&]+)*)|-([a-z]+/[a-z]+))").unwrap()
+    Regex::new(r"^(?:s[o06bd8e]?\s*:?\s*)?(\d{1,5})(?:([a-z]?)\s?(?:/(\d{4}))?/([a-z&]+[a-z0-9&]*(?:-[a-z0-9&]+)*)|\s?-?([a-z]{1,4}/[a-z&][a-z0-9&]*(?:-[a-z0-9&]+)*))").unwrap()
 });
 static LIST_NEXT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:,|và|va)\s*").unwrap());
 /// OCR splits a code's last letter off: "157/SKHCN-V P".
@@ -63,12 +63,20 @@ const ISSUER_STOP: &[&str] = &[
     "ngay", "ngdy", "ve", "vé", "nam", "nim", "tai", "theo", "phe", "phé", "quy",
 ];
 const DOC_TYPE_STARTS: &[&str] = &["Quyết", "Nghị", "Thông", "Chỉ", "Kế", "Công", "Luật", "Đề", "Văn", "Hướng"];
-/// Law names that contain a comma.
-const LAW_NAMES_WITH_COMMA: &[&str] = &["can bo, cong chuc"];
+/// Known law names, folded, longest first.
+static LAW_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut names: Vec<String> = include_str!("law_names.txt").lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).map(fold).collect();
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    names
+});
+/// Words that end an unknown law's name.
 const LAW_STOP: &[&str] = &[
     "va", "cac", "nam", "so", "cua", "ngay", "da", "duoc", "hien", "thi", "theo", "ve", "de", "nay", "quy", "huong",
-    "tai", "trong", "khi", "do", "con", "lien", "sua", "ban", "nhu", "co",
+    "tai", "trong", "khi", "do", "con", "lien", "sua", "ban", "nhu", "co", "bao", "gom", "hang", "la", "cung", "nhung",
+    "cho", "voi", "tu", "den", "sau", "truoc", "moi", "nhat", "quy", "dinh", "ky", "nhiem",
 ];
+/// Most words of an unknown law's name.
+const LAW_MAX_WORDS: usize = 6;
 
 /// One mention before grouping.
 struct Mention {
@@ -108,7 +116,7 @@ pub fn extract(text: &str, seg: &Segmented) -> Vec<Citation> {
         let mut found_number_before = false;
         while let Some(n) = NUMBER.captures(&folded[at..]) {
             let mut n_end = at + n.get(0).unwrap().end();
-            if let Some(code) = n.get(3) {
+            if let Some(code) = n.get(4).or(n.get(5)) {
                 let (s, e) = (fix.char_at(at + code.start()), fix.char_at(at + code.end()));
                 let raw: String = orig[s..e].iter().collect();
                 let glued = raw.chars().count() - code_len(&raw);
@@ -210,9 +218,9 @@ fn starts_word(orig: &[char], at: usize) -> bool {
 
 fn numbered(n: &regex::Captures, orig: &[char], fix: &CharIndex, base: usize, doc_type: &str, relation: &'static str) -> Mention {
     let read = |i: usize| n.get(i).map(|g| orig[fix.char_at(base + g.start())..fix.char_at(base + g.end())].iter().collect::<String>());
-    let number = read(1).unwrap_or_default();
-    let year: Option<i32> = read(2).and_then(|y| y.parse().ok());
-    let (code, id) = if let Some(code) = read(3) {
+    let number = read(1).unwrap_or_default() + &read(2).unwrap_or_default();
+    let year: Option<i32> = read(3).and_then(|y| y.parse().ok());
+    let (code, id) = if let Some(code) = read(4) {
         let code = normalize_code(&code);
         let id = match year {
             Some(y) => format!("{number}/{y}/{code}"),
@@ -220,7 +228,7 @@ fn numbered(n: &regex::Captures, orig: &[char], fix: &CharIndex, base: usize, do
         };
         (code, id)
     } else {
-        let code = normalize_code(&read(4).unwrap_or_default());
+        let code = normalize_code(&read(5).unwrap_or_default());
         (code.clone(), format!("{number}-{code}"))
     };
     Mention {
@@ -261,7 +269,24 @@ pub fn normalize_code(raw: &str) -> String {
         out.push(sep);
         out.push_str(segs.next().map(String::as_str).unwrap_or(""));
     }
-    out.trim_end_matches(['-', '/']).to_string()
+    hyphenate_type(out.trim_end_matches(['-', '/']))
+}
+
+/// Dumps that lost hyphens glue the type to the issuer: "NĐCP" → "NĐ-CP",
+/// "QĐTTg" → "QĐ-TTg". Only known type + issuer pairs are split.
+fn hyphenate_type(code: &str) -> String {
+    const TYPES: &[&str] = &["NĐ", "QĐ", "TTLT", "TT", "NQ", "CT", "KH", "TB", "CV", "HD", "BC", "ĐA"];
+    const ISSUERS: &[&str] = &[
+        "CP", "TTg", "UBND", "HĐND", "BTNMT", "BGDĐT", "BTC", "BNV", "BYT", "BCT", "BTTTT", "BKHĐT", "BLĐTBXH", "BXD",
+        "BGTVT", "BNNPTNT", "BTP", "BCA", "BQP", "VPCP", "BKHCN", "BVHTTDL", "NHNN", "TW",
+    ];
+    if code.contains(['-', '/']) {
+        return code.to_string();
+    }
+    TYPES
+        .iter()
+        .find_map(|t| code.strip_prefix(t).filter(|rest| ISSUERS.contains(rest)).map(|rest| format!("{t}-{rest}")))
+        .unwrap_or_else(|| code.to_string())
 }
 
 /// Chars of `raw` that belong to the code: codes are upper case except the
@@ -331,26 +356,37 @@ fn issuer_after(folded: &str, orig: &[char], fix: &CharIndex, at: usize) -> Opti
     (!words.is_empty()).then(|| (words.join(" "), end))
 }
 
-/// "Luật Cán bộ, công chức", "Luật Tổ chức chính quyền địa phương năm 2015".
+/// "Luật Cán bộ, công chức", "Luật Tổ chức chính quyền địa phương năm 2015":
+/// a known name when one matches, else capitalized words up to a stop word.
 fn law_by_name(folded: &str, orig: &[char], fix: &CharIndex, at: usize, type_start: usize, relation: &'static str) -> Option<Mention> {
-    let mut end = at;
-    for words in 0..10 {
-        let rest = &folded[end..];
-        let word_len = rest.find(|c: char| !c.is_alphanumeric() && c != '&').unwrap_or(rest.len());
-        let word = &rest[..word_len];
-        if word.is_empty() || (words > 0 && LAW_STOP.contains(&word)) {
-            break;
+    let rest = &folded[at..];
+    let known = LAW_NAMES.iter().find(|n| rest.starts_with(n.as_str()) && !rest[n.len()..].starts_with(|c: char| c.is_alphanumeric()));
+    let end = match known {
+        Some(name) => at + name.len(),
+        None => {
+            let mut end = at;
+            let mut count = 0;
+            for words in 0..LAW_MAX_WORDS {
+                let rest = &folded[end..];
+                let word_len = rest.find(|c: char| !c.is_alphanumeric() && c != '&').unwrap_or(rest.len());
+                let word = &rest[..word_len];
+                if word.is_empty() || (words > 0 && LAW_STOP.contains(&word)) {
+                    break;
+                }
+                end += word_len;
+                count += 1;
+                if !folded[end..].starts_with(' ') {
+                    break;
+                }
+                end += 1;
+            }
+            // "Luật này quy định": a lower-case single word is not a name.
+            if count < 2 && !orig[fix.char_at(at)].is_uppercase() {
+                return None;
+            }
+            end
         }
-        end += word_len;
-        let comma_name = LAW_NAMES_WITH_COMMA.iter().any(|n| folded[at..].starts_with(n) && folded[at..end].len() < n.len());
-        if folded[end..].starts_with(' ') {
-            end += 1;
-        } else if folded[end..].starts_with(", ") && comma_name {
-            end += 2;
-        } else {
-            break;
-        }
-    }
+    };
     let name_end = folded[..end].trim_end().len();
     if name_end <= at {
         return None;
@@ -428,6 +464,16 @@ mod tests {
         assert_eq!(normalize_code("QP-UBND"), "QĐ-UBND");
         assert_eq!(normalize_code("CT-TTg"), "CT-TTg");
         assert_eq!(normalize_code("NQ/TW"), "NQ/TW");
+        assert_eq!(normalize_code("NĐCP"), "NĐ-CP");
+        assert_eq!(normalize_code("QĐTTg"), "QĐ-TTg");
+        assert_eq!(normalize_code("TTBTNMT"), "TT-BTNMT");
+        assert_eq!(normalize_code("KHCN"), "KHCN");
+    }
+
+    #[test]
+    fn party_style_ids() {
+        let ids: Vec<String> = cite("Căn cứ Kế hoạch số 09KH/BTGDVTW ngày 25/02/2025, Kế hoạch số 313-KH/TWĐTN-BTG ngày 27/12/2024").into_iter().map(|c| c.id).collect();
+        assert_eq!(ids, ["09-KH/BTGDVTW", "313-KH/TWĐTN-BTG"]);
     }
 
     #[test]
@@ -451,6 +497,9 @@ mod tests {
         let cs = cite("quy định tại Luật Cán bộ, công chức, Luật Viên chức và các văn bản");
         let ids: Vec<&str> = cs.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["Luật Cán bộ, công chức", "Luật Viên chức"]);
+        assert!(cite("Luật này quy định về").is_empty());
+        let ids: Vec<String> = cite("theo Luật ban hành VBQPPL và Luật Hôn nhân và gia đình, Luật Việc làm bao gồm 07 chương").into_iter().map(|c| c.id).collect();
+        assert_eq!(ids, ["Luật Ban hành VBQPPL", "Luật Hôn nhân và gia đình", "Luật Việc làm"]);
         let c = &cite("Căn cứ Luật Tổ chức chính quyền địa phương năm 2015;")[0];
         assert_eq!((c.id.as_str(), c.year, c.relation.as_str()), ("Luật Tổ chức chính quyền địa phương", Some(2015), "căn cứ"));
     }

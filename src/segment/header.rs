@@ -30,11 +30,14 @@ pub const DOC_TYPES: &[(&str, &str)] = &[
 ];
 
 static NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(?:[Ss][oốồô6]|SỐ|SO)\s*[:;]?\s*([0-9]*[a-zA-Z]?\s*/\s*[\p{Lu}0-9][\p{Lu}0-9 \-/&.]*)").unwrap());
+    LazyLock::new(|| Regex::new(r"^\s*(?:[Ss][oốồô6]|SỐ|SO)\s*[:;]?\s*([0-9]*[a-z]?\s*[-/]?\s*[\p{Lu}0-9][\p{Lu}0-9 \-/&.]*)").unwrap());
 static PLACE_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:^|\s{2,}|\t)([\p{L}][\p{L} .\-]{1,40}?),?\s+ng[aà]y\s+(\d{1,2})\s+th[aá]ng\s+(\d{1,2})\s+n[aă]m\s+(\d{4})").unwrap()
 });
-static NATIONAL_MOTTO: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(cong hoa xa hoi|doc lap\s*-|-{3,}|_{3,})").unwrap());
+/// The right-hand column of the header: state motto, or the Party / Youth Union name that stands in for it.
+static NATIONAL_MOTTO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(cong hoa xa hoi|doc lap\s*-|-{3,}|_{3,}|\*{3,}|dang cong san viet nam$|doan tncs ho chi minh$)").unwrap()
+});
 /// Words that continue an agency name on its next header line ("ỦY BAN NHÂN DÂN" / "TỈNH THÁI NGUYÊN").
 const PLACE_WORDS: &[&str] = &["tinh ", "thanh pho ", "huyen ", "quan ", "thi xa ", "xa ", "phuong "];
 
@@ -67,7 +70,7 @@ pub fn read_header(lines: &[Line]) -> Header {
                 break 'lines;
             }
             if md.number.is_none() {
-                if let Some(c) = NUMBER.captures(col) {
+                if let Some(c) = NUMBER.captures(col).filter(|c| c[1].contains('/')) {
                     md.number = Some(normalize_number(&c[1]));
                     continue;
                 }
@@ -97,15 +100,56 @@ pub fn read_header(lines: &[Line]) -> Header {
     let (parent, agency) = split_agency(&agency_lines);
     md.parent_agency = parent;
     md.agency = agency;
+    if md.doc_type.is_none() {
+        md.doc_type = md.number.as_deref().and_then(type_from_number).map(String::from);
+    }
     let body_start = match type_at {
         Some(at) => {
             let (title, end) = title_after(lines, at + 1);
             md.title = title;
             end
         }
-        None => 0,
+        None => {
+            md.title = subject_line(&lines[..limit]);
+            0
+        }
     };
     Header { metadata: md, body_start }
+}
+
+/// A công văn states its subject on a "V/v …" line.
+fn subject_line(lines: &[Line]) -> Option<String> {
+    let at = lines.iter().position(|l| {
+        let t = l.text.trim_start_matches(['“', '"', ' ']);
+        t.starts_with("V/v") || t.starts_with("V/V") || fold(t).starts_with("ve viec ")
+    })?;
+    let mut parts = Vec::new();
+    for line in &lines[at..] {
+        let t = line.text.trim();
+        if t.is_empty() || parts.len() >= 4 || (!parts.is_empty() && (is_upper(t) || PLACE_DATE.is_match(t))) {
+            break;
+        }
+        parts.push(t);
+    }
+    let joined = squash(&parts.join(" "));
+    let subject = joined.trim_matches(['“', '”', '"', ' ']);
+    let subject = subject.strip_prefix("V/v").or_else(|| subject.strip_prefix("V/V")).unwrap_or(subject);
+    Some(subject.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// The type a number's code names: "226-CV/TWĐTNVP" → Công văn, "73/KH-SKHCN" → Kế hoạch;
+/// an administrative code led by its issuer ("1356/UBND-THNV") is a công văn.
+pub fn type_from_number(number: &str) -> Option<&'static str> {
+    const CODES: &[(&str, &str)] = &[
+        ("KH", "Kế hoạch"), ("BC", "Báo cáo"), ("QĐ", "Quyết định"), ("CV", "Công văn"), ("TB", "Thông báo"),
+        ("TTr", "Tờ trình"), ("HD", "Hướng dẫn"), ("NQ", "Nghị quyết"), ("CT", "Chỉ thị"), ("ĐA", "Đề án"),
+        ("QC", "Quy chế"), ("NĐ", "Nghị định"), ("TT", "Thông tư"), ("CTr", "Chương trình"), ("KL", "Kết luận"),
+        ("CĐ", "Công điện"), ("BB", "Biên bản"), ("QĐi", "Quy định"),
+    ];
+    let (_, code) = number.split_once(['/', '-'])?;
+    let code = code.trim_start_matches(|c: char| c.is_ascii_digit() || c == '/');
+    let first = code.split(['-', '/']).next()?;
+    CODES.iter().find(|(k, _)| *k == first).map(|(_, v)| *v).or_else(|| (number.contains('/') && code.contains('-')).then_some("Công văn"))
 }
 
 /// Two-column headers come as runs of 3+ spaces or tabs on one line.
@@ -124,9 +168,12 @@ pub fn doc_type_line(line: &str) -> Option<&'static str> {
     DOC_TYPES.iter().find(|(k, _)| *k == f).map(|(_, v)| *v)
 }
 
-/// "73 /KH-SKHCN" → "73/KH-SKHCN".
+/// "73 /KH-SKHCN" → "73/KH-SKHCN"; Party style without a separator,
+/// "226 CV/TWĐTNVP" or "342KH/TWĐTNBTG", gets its hyphen: "226-CV/TWĐTNVP".
 pub fn normalize_number(raw: &str) -> String {
-    let joined: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    static BARE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d+)\s*(\p{Lu})").unwrap());
+    let hyphenated = BARE.replace(raw.trim(), "$1-$2");
+    let joined: String = hyphenated.chars().filter(|c| !c.is_whitespace()).collect();
     joined.trim_end_matches(['.', '-', '/']).to_string()
 }
 
@@ -215,6 +262,31 @@ mod tests {
         assert_eq!(md.agency.as_deref(), Some("SỞ KHOA HỌC VÀ CÔNG NGHỆ"));
         assert_eq!(md.number.as_deref(), Some("73/KH-SKHCN"));
         assert_eq!(md.date.as_deref(), Some("2019-11-18"));
+    }
+
+    #[test]
+    fn party_style_numbers() {
+        assert_eq!(normalize_number("342KH/TWĐTNBTG"), "342-KH/TWĐTNBTG");
+        assert_eq!(normalize_number("226 CV/TWĐTNVP"), "226-CV/TWĐTNVP");
+        assert_eq!(normalize_number("73 /KH-SKHCN"), "73/KH-SKHCN");
+        let md = header("BAN CHẤP HÀNH TRUNG ƯƠNG\n\nSố:  342KH/TWĐTNBTG\n\nĐOÀN TNCS HỒ CHÍ MINH\n\n     Hà Nội, ngày 04 tháng 3 năm 2025\n\nKẾ HOẠCH\nTổ chức cuộc thi");
+        assert_eq!((md.number.as_deref(), md.agency.as_deref()), (Some("342-KH/TWĐTNBTG"), Some("BAN CHẤP HÀNH TRUNG ƯƠNG")));
+        assert_eq!((md.place.as_deref(), md.date.as_deref()), (Some("Hà Nội"), Some("2025-03-04")));
+    }
+
+    #[test]
+    fn type_from_numbers() {
+        assert_eq!(type_from_number("226-CV/TWĐTNVP"), Some("Công văn"));
+        assert_eq!(type_from_number("73/KH-SKHCN"), Some("Kế hoạch"));
+        assert_eq!(type_from_number("1356/UBND-THNV"), Some("Công văn"));
+        assert_eq!(type_from_number("59/2012/NĐ-CP"), Some("Nghị định"));
+    }
+
+    #[test]
+    fn cong_van_subject() {
+        let md = header("BAN CHẤP HÀNH TRUNG ƯƠNG\n\nSố: 226 CV/TWĐTNVP\n“V/v đề xuất sửa đổi Quy chế và Hướng dẫn\nthực hiện Quy chế Thi đua”\n\nĐOÀN TNCS HỒ CHÍ MINH\n\nHà Nội, ngày 10 tháng 02 năm 2023\n\nKính gửi:");
+        assert_eq!(md.doc_type.as_deref(), Some("Công văn"));
+        assert_eq!(md.title.as_deref(), Some("đề xuất sửa đổi Quy chế và Hướng dẫn thực hiện Quy chế Thi đua"));
     }
 
     #[test]
