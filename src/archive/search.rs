@@ -3,10 +3,11 @@
 //! A query is split into words by the index analyzers. Each word must match (AND) in one
 //! of three ways, scored in this order so exact matches rank first:
 //!
-//! 1. the exact word, marks included (`thủ`), boost [`EXACT_BOOST`];
+//! 1. the exact word, marks included (`thủ`), boost [`EXACT_BOOST`] — only for words typed
+//!    with marks, so that a query without marks does not favour text that lost them;
 //! 2. the folded word (`thu` matches `thủ`, `thu`, `thú`…), boost [`FOLDED_BOOST`];
-//! 3. a folded word within [`fuzzy_distance`] edits (`thi` matches `thu`: OCR damage),
-//!    boost [`FUZZY_BOOST`].
+//! 3. a folded word within [`fuzzy_distance`] edits starting with the same letter (`thi`
+//!    matches `thu`, `chinh` matches `chinb`: OCR damage), constant score [`FUZZY_BOOST`].
 //!
 //! Whole-query phrases add to the score. When no entry has every word, the query is run
 //! again requiring all words but one, so one badly damaged word does not hide a result.
@@ -17,11 +18,11 @@ use std::ops::Bound;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
     TermQuery,
 };
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{TantivyDocument, Term};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{Searcher, TantivyDocument, Term};
 use unicode_normalization::UnicodeNormalization;
 
 use super::analyzer;
@@ -32,6 +33,9 @@ pub const EXACT_BOOST: f32 = 4.0;
 pub const FOLDED_BOOST: f32 = 2.0;
 pub const FUZZY_BOOST: f32 = 0.5;
 const PHRASE_BOOST: f32 = 2.0;
+
+/// Most indexed words a damaged query word may stand for.
+pub const MAX_EXPANSIONS: usize = 50;
 
 /// Longest snippet, in characters.
 pub const SNIPPET_CHARS: usize = 240;
@@ -154,21 +158,27 @@ impl Matcher {
         Self { words: analyzer::terms(query, true) }
     }
 
-    fn matches(&self, folded: &str) -> bool {
-        self.words.iter().any(|w| {
-            w == folded || {
-                let d = fuzzy_distance(w) as usize;
-                d > 0 && strsim::osa_distance(w, folded) <= d
-            }
-        })
-    }
-
-    /// Byte ranges of the matched words of `text`.
+    /// Byte ranges of the matched words of `text`. A query word found as such (marks
+    /// aside) is not also matched fuzzily: "truc" marks "trực", not "thúc" next to it.
     pub fn find(&self, text: &str) -> Vec<(usize, usize)> {
         if self.words.is_empty() {
             return Vec::new();
         }
-        analyzer::words(text).filter(|&(a, b)| self.matches(&analyzer::normalize(&text[a..b], true))).collect()
+        let words: Vec<(usize, usize, String)> =
+            analyzer::words(text).map(|(a, b)| (a, b, analyzer::normalize(&text[a..b], true))).collect();
+        let fuzzy: Vec<(&str, usize)> = self
+            .words
+            .iter()
+            .filter(|q| !words.iter().any(|(_, _, w)| w == *q))
+            .map(|q| (q.as_str(), fuzzy_distance(q) as usize))
+            .filter(|&(_, d)| d > 0)
+            .collect();
+        let near = |q: &str, w: &str, d: usize| q.chars().next() == w.chars().next() && strsim::osa_distance(q, w) <= d;
+        words
+            .into_iter()
+            .filter(|(_, _, w)| self.words.contains(w) || fuzzy.iter().any(|&(q, d)| near(q, w, d)))
+            .map(|(a, b, _)| (a, b))
+            .collect()
     }
 
     /// At most [`SNIPPET_CHARS`] of `text` around its densest cluster of matches.
@@ -233,10 +243,10 @@ impl Archive {
         let limit = request.limit.max(1);
         let searcher = self.searcher();
         let run = |query: &dyn Query| searcher.search(query, &(TopDocs::with_limit(limit).and_offset(request.offset), Count));
-        let (mut top, mut total) = run(&self.build_query(request, false))?;
+        let (mut top, mut total) = run(&self.build_query(&searcher, request, false)?)?;
         let mut relaxed = false;
         if total == 0 && analyzer::terms(&request.query, true).len() >= 2 {
-            (top, total) = run(&self.build_query(request, true))?;
+            (top, total) = run(&self.build_query(&searcher, request, true)?)?;
             relaxed = true;
         }
         let matcher = Matcher::new(&request.query);
@@ -291,7 +301,7 @@ impl Archive {
     }
 
     /// The text query (all words, or all but one when `relaxed`) and the filters.
-    fn build_query(&self, request: &SearchRequest, relaxed: bool) -> BooleanQuery {
+    fn build_query(&self, searcher: &Searcher, request: &SearchRequest, relaxed: bool) -> Result<BooleanQuery, ArchiveError> {
         let f = self.fields;
         let exact = analyzer::terms(&request.query, false);
         let folded = analyzer::terms(&request.query, true);
@@ -301,25 +311,30 @@ impl Archive {
             .iter()
             .zip(&folded)
             .map(|(e, w)| {
-                let mut ways: Vec<(Occur, Box<dyn Query>)> = vec![
-                    (Occur::Should, boosted(term(f.text, e), EXACT_BOOST)),
-                    (Occur::Should, boosted(term(f.text_folded, w), FOLDED_BOOST)),
-                ];
-                let distance = fuzzy_distance(w);
-                if distance > 0 {
-                    let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.text_folded, w), distance, true);
-                    ways.push((Occur::Should, boosted(Box::new(fuzzy), FUZZY_BOOST)));
+                let mut ways: Vec<(Occur, Box<dyn Query>)> =
+                    vec![(Occur::Should, boosted(term(f.text_folded, w), FOLDED_BOOST))];
+                // A word typed with marks prefers text with the same marks; one typed without
+                // says nothing about them, so it must not favour text that lost its marks.
+                if e != w {
+                    ways.push((Occur::Should, boosted(term(f.text, e), EXACT_BOOST)));
                 }
-                Box::new(BooleanQuery::new(ways)) as Box<dyn Query>
+                let near: Vec<Box<dyn Query>> =
+                    fuzzy_expansions(searcher, f.text_folded, w)?.iter().map(|t| term(f.text_folded, t)).collect();
+                if !near.is_empty() {
+                    let near = ConstScoreQuery::new(Box::new(BooleanQuery::union(near)), FUZZY_BOOST);
+                    ways.push((Occur::Should, Box::new(near)));
+                }
+                Ok(Box::new(BooleanQuery::new(ways)) as Box<dyn Query>)
             })
-            .collect();
+            .collect::<Result<_, ArchiveError>>()?;
         match words.len() {
             0 => clauses.push((Occur::Must, Box::new(AllQuery))),
             n if relaxed => clauses.push((Occur::Must, Box::new(BooleanQuery::union_with_minimum_required_clauses(words, n - 1)))),
             _ => clauses.extend(words.into_iter().map(|w| (Occur::Must, w))),
         }
         if folded.len() > 1 {
-            for (field, terms) in [(f.text, &exact), (f.text_folded, &folded)] {
+            let fields = if exact != folded { vec![(f.text, &exact), (f.text_folded, &folded)] } else { vec![(f.text_folded, &folded)] };
+            for (field, terms) in fields {
                 let phrase = PhraseQuery::new(terms.iter().map(|t| Term::from_field_text(field, t)).collect());
                 clauses.push((Occur::Should, boosted(Box::new(phrase), PHRASE_BOOST)));
             }
@@ -352,8 +367,43 @@ impl Archive {
         if let Some(doc_type) = &request.doc_type {
             filter(term(f.doc_type, &filter_key(doc_type)));
         }
-        BooleanQuery::new(clauses)
+        Ok(BooleanQuery::new(clauses))
     }
+}
+
+/// Indexed words within [`fuzzy_distance`] edits of `word` that start with the same letter
+/// (OCR damage rarely hits the first letter, and without this rule every short syllable
+/// is one edit from dozens of others), at most [`MAX_EXPANSIONS`], nearest first.
+fn fuzzy_expansions(searcher: &Searcher, field: Field, word: &str) -> Result<Vec<String>, ArchiveError> {
+    let distance = fuzzy_distance(word) as usize;
+    let Some(first) = word.chars().next().filter(|_| distance > 0) else {
+        return Ok(Vec::new());
+    };
+    let low = first.to_string();
+    let high = char::from_u32(first as u32 + 1).map_or_else(|| "\u{10FFFF}".to_string(), |c| c.to_string());
+    let len = word.chars().count();
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        let mut stream = inverted.terms().range().ge(low.as_bytes()).lt(high.as_bytes()).into_stream().map_err(io_error)?;
+        while stream.advance() {
+            let Ok(candidate) = std::str::from_utf8(stream.key()) else { continue };
+            if candidate == word || candidate.chars().count().abs_diff(len) > distance {
+                continue;
+            }
+            let d = strsim::osa_distance(word, candidate);
+            if d <= distance && !found.iter().any(|(_, t)| t == candidate) {
+                found.push((d, candidate.to_string()));
+            }
+        }
+    }
+    found.sort();
+    found.truncate(MAX_EXPANSIONS);
+    Ok(found.into_iter().map(|(_, t)| t).collect())
+}
+
+fn io_error(e: std::io::Error) -> ArchiveError {
+    ArchiveError::Index(tantivy::TantivyError::from(e))
 }
 
 fn term(field: tantivy::schema::Field, text: &str) -> Box<dyn Query> {
