@@ -147,16 +147,19 @@ fn search_page(archive: &Archive, params: &[(String, String)]) -> Result<Page, A
         let d = &hits[0].document;
         let heading = [d.doc_type.as_deref(), d.number.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
         let title = d.title.as_deref().unwrap_or(&d.path);
+        let meta = [Some(heading.as_str()), d.agency.as_deref(), d.date.as_deref(), Some(d.path.as_str())]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ");
         let _ = write!(
             body,
             "<section class=\"result\"><h2><a class=\"doc-link\" href=\"{}\">{}</a></h2>\
-             <p class=\"meta\">{} · {} · {} · <span class=\"path\">{}</span></p><ul>",
+             <p class=\"meta\">{}</p><ul>",
             escape(&doc_url(&d.sha256, &request.query, Some(hits[0].location.span))),
             escape(title),
-            escape(&heading),
-            escape(d.agency.as_deref().unwrap_or("")),
-            escape(d.date.as_deref().unwrap_or("")),
-            escape(&d.path),
+            escape(&meta),
         );
         for hit in hits {
             let _ = write!(
@@ -262,26 +265,37 @@ fn document_page(archive: &Archive, sha256: &str, params: &[(String, String)]) -
 }
 
 /// The document text, escaped, with query words in `<mark>` and the hit span in `#hit`.
+/// Words are matched over the whole text (so a word present as such is never also marked
+/// as a fuzzy match elsewhere) and marks are cut at the hit's edges to keep the HTML nested.
 fn marked_text(text: &str, query: &str, span: Option<[usize; 2]>) -> String {
-    let matcher = Matcher::new(query);
-    let mark = |part: &str| {
-        let mut out = String::new();
-        let mut at = 0;
-        for (a, b) in matcher.find(part) {
-            out.push_str(&escape(&part[at..a]));
-            let _ = write!(out, "<mark>{}</mark>", escape(&part[a..b]));
-            at = b;
-        }
-        out.push_str(&escape(&part[at..]));
-        out
-    };
     let total = text.chars().count();
-    let Some([a, b]) = span.filter(|s| s[0] <= s[1] && s[1] <= total) else {
-        return mark(text);
-    };
-    let byte = |cp: usize| text.char_indices().nth(cp).map_or(text.len(), |(i, _)| i);
-    let (a, b) = (byte(a), byte(b));
-    format!("{}<span id=\"hit\" class=\"hit\">{}</span>{}", mark(&text[..a]), mark(&text[a..b]), mark(&text[b..]))
+    let hit = span.filter(|s| s[0] < s[1] && s[1] <= total).map(|[a, b]| {
+        let byte = |cp: usize| text.char_indices().nth(cp).map_or(text.len(), |(i, _)| i);
+        (byte(a), byte(b))
+    });
+    let mut cuts: Vec<usize> = vec![0, text.len()];
+    cuts.extend(hit.iter().flat_map(|&(a, b)| [a, b]));
+    let marks = Matcher::new(query).find(text);
+    cuts.extend(marks.iter().flat_map(|&(a, b)| [a, b]));
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out = String::new();
+    for pair in cuts.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if hit.is_some_and(|(h, _)| h == a) {
+            out.push_str("<span id=\"hit\" class=\"hit\">");
+        }
+        let piece = escape(&text[a..b]);
+        if marks.iter().any(|&(m, n)| m <= a && b <= n) {
+            let _ = write!(out, "<mark>{piece}</mark>");
+        } else {
+            out.push_str(&piece);
+        }
+        if hit.is_some_and(|(_, h)| h == b) {
+            out.push_str("</span>");
+        }
+    }
+    out
 }
 
 fn tasks_table(doc: &Document) -> String {
@@ -343,5 +357,9 @@ mod tests {
         let html = marked_text("Cải cách <thủ tục> hành chính", "thu tuc", Some([10, 17]));
         assert_eq!(html, "Cải cách &lt;<span id=\"hit\" class=\"hit\"><mark>thủ</mark> <mark>tục</mark></span>&gt; hành chính");
         assert_eq!(marked_text("a", "", Some([5, 9])), "a");
+        assert_eq!(marked_text("ab", "", Some([1, 1])), "ab");
+        // "truc" is in the text, so "thuc" is not marked as a fuzzy match of it.
+        assert_eq!(marked_text("trực thúc", "truc", None), "<mark>trực</mark> thúc");
+        assert_eq!(marked_text("thúc", "truc", None), "<mark>thúc</mark>");
     }
 }
