@@ -37,6 +37,8 @@ enum Command {
     },
     /// Print the repaired plain text of documents (stdin when no file is given).
     Text { files: Vec<PathBuf> },
+    #[command(flatten)]
+    Archive(vanban::archive::cli::ArchiveCommand),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
             extract(&paths, output.as_deref(), jsonl, &limits)
         }
         Command::Text { files } => text(&files),
+        Command::Archive(cmd) => vanban::archive::cli::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,275 @@
+//! Index build time and query latency on a generated archive (default 5,000 Documents).
+//!
+//! `cargo bench --bench archive` (add `-- DOCS` for another size; `taskset -c 0` pins it to
+//! one core). The archive is made by varying the seed texts: agency, year, numbers and
+//! the cited decrees change per document, a share of documents lose their marks and get
+//! OCR letter damage, paragraphs are dropped at random. Each varied text goes through the
+//! library pipeline; tasks, citations and figures the pipeline did not find are filled in
+//! from the text (bullet lines, citation-shaped ids, percentages) so every index entry kind
+//! is present. Queries run one at a time on one thread, with snippets, 20 hits each.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use regex::Regex;
+use vanban::archive::index::Archive;
+use vanban::archive::search::SearchRequest;
+use vanban::model::{Citation, Deadline, Document, Figure, Task};
+
+/// xorshift64*: deterministic, good enough to vary text.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+const AGENCIES: [&str; 8] = [
+    "Ủy ban nhân dân tỉnh Thái Nguyên",
+    "Ủy ban nhân dân tỉnh Bắc Giang",
+    "Sở Nội vụ",
+    "Sở Thông tin và Truyền thông",
+    "Sở Tư pháp",
+    "UBND huyện Đại Từ",
+    "Sở Kế hoạch và Đầu tư",
+    "Ủy ban nhân dân thành phố Hải Phòng",
+];
+const LEADS: [&str; 6] = ["Văn phòng Sở", "Sở Nội vụ", "Văn phòng UBND tỉnh", "Sở Tư pháp", "Thanh tra Sở", "Phòng Tổ chức cán bộ"];
+const TYPES: [&str; 4] = ["Kế hoạch", "Quyết định", "Báo cáo", "Kế hoạch"];
+const DECREES: [&str; 6] =
+    ["61/2018/NĐ-CP", "45/2020/NĐ-CP", "107/2021/NĐ-CP", "92/2017/NĐ-CP", "63/2010/NĐ-CP", "30/2020/NĐ-CP"];
+/// OCR confusions seen in the seeds (seed 004): letters swapped for look-alikes.
+const OCR: [(char, char); 8] = [('h', 'b'), ('n', 'm'), ('u', 'v'), ('c', 'e'), ('i', 'l'), ('o', '0'), ('t', 'f'), ('a', 'á')];
+
+fn damage(text: &str, rng: &mut Rng, strip_percent: u64, damage_percent: u64) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_inclusive(' ') {
+        let mut w = if rng.chance(strip_percent) { vanban::text::fold(word) } else { word.to_string() };
+        if rng.chance(damage_percent) {
+            let (from, to) = *rng.pick(&OCR);
+            w = w.replacen(from, &to.to_string(), 1);
+        }
+        out.push_str(&w);
+    }
+    out
+}
+
+fn char_span(text: &str, byte_start: usize, byte_end: usize) -> [usize; 2] {
+    let start = text[..byte_start].chars().count();
+    [start, start + text[byte_start..byte_end].chars().count()]
+}
+
+fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Document {
+    let year = 2015 + rng.below(10) as i32;
+    let agency = *rng.pick(&AGENCIES);
+    let decree = *rng.pick(&DECREES);
+    let mut text = String::new();
+    for paragraph in seed.text.split("\n\n") {
+        if rng.chance(12) {
+            continue;
+        }
+        text.push_str(paragraph);
+        text.push_str("\n\n");
+    }
+    let text = text
+        .replace("2019", &(year - 1).to_string())
+        .replace("2020", &year.to_string())
+        .replace("61/2018/NĐ-CP", decree)
+        .replace("Thái Nguyên", agency.rsplit("tỉnh ").next().unwrap_or("Thái Nguyên"));
+    let text = match rng.below(10) {
+        0 | 1 => damage(&text, rng, 60, 8),
+        2 => damage(&text, rng, 10, 2),
+        _ => text,
+    };
+    let path = format!("generated/{i:05}.txt");
+    let mut doc = vanban::process_bytes(text.as_bytes(), &path, &vanban::Limits::default()).expect("text processes");
+    let text = doc.text.clone();
+    let m = &mut doc.metadata;
+    m.agency.get_or_insert_with(|| agency.to_string());
+    m.doc_type.get_or_insert_with(|| rng.pick(&TYPES).to_string());
+    m.date.get_or_insert_with(|| format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28)));
+    m.number.get_or_insert_with(|| format!("{}/KH-UBND", 100 + i));
+    m.title.get_or_insert_with(|| format!("Kế hoạch cải cách hành chính năm {year}"));
+    if doc.tasks.is_empty() {
+        let mut offset = 0;
+        for line in text.split('\n') {
+            if line.starts_with("- ") && doc.tasks.len() < 40 {
+                let quarter = 1 + rng.below(4) as u8;
+                doc.tasks.push(Task {
+                    group: None,
+                    number: None,
+                    content: line[2..].to_string(),
+                    lead: vec![rng.pick(&LEADS).to_string()],
+                    partners: vec![rng.pick(&LEADS).to_string()],
+                    outputs: None,
+                    deadline: Some(Deadline {
+                        text: format!("Quý {}/{year}", ["I", "II", "III", "IV"][quarter as usize - 1]),
+                        kind: "quarter".into(),
+                        start: None,
+                        end: None,
+                        quarter: Some(quarter),
+                        year_inferred: false,
+                    }),
+                    table: None,
+                    row: None,
+                    section: None,
+                    span: char_span(&text, offset, offset + line.len()),
+                });
+            }
+            offset += line.len() + 1;
+        }
+    }
+    if doc.citations.is_empty() {
+        for found in citation_re.find_iter(&text) {
+            let span = char_span(&text, found.start(), found.end());
+            match doc.citations.iter_mut().find(|c| c.id == found.as_str()) {
+                Some(c) => c.mentions.push(span),
+                None => doc.citations.push(Citation {
+                    id: found.as_str().to_string(),
+                    doc_type: "Nghị định".into(),
+                    number: None,
+                    year: None,
+                    code: None,
+                    date: None,
+                    issuer: None,
+                    relation: "căn cứ".into(),
+                    mentions: vec![span],
+                }),
+            }
+        }
+    }
+    if doc.figures.is_empty() {
+        for found in Regex::new(r"\d+(,\d+)?%").expect("valid").find_iter(&text).take(30) {
+            doc.figures.push(Figure {
+                text: found.as_str().to_string(),
+                kind: "percent".into(),
+                value: found.as_str().trim_end_matches('%').replace(',', ".").parse().unwrap_or(0.0),
+                total: None,
+                percent: None,
+                unit: None,
+                subject: None,
+                qualifier: None,
+                consistent: None,
+                span: char_span(&text, found.start(), found.end()),
+            });
+        }
+    }
+    doc
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let n: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(5_000);
+    let seeds_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds");
+    let mut seed_paths: Vec<PathBuf> = std::fs::read_dir(&seeds_dir).expect("seeds").map(|e| e.expect("entry").path()).collect();
+    seed_paths.sort();
+    let seeds: Vec<Document> =
+        seed_paths.iter().map(|p| vanban::process_file(p, &vanban::Limits::default()).expect("seed processes")).collect();
+
+    let started = Instant::now();
+    let citation_re = Regex::new(r"\d+[a-z]?/(\d{4}/)?(NĐ|QĐ|NQ|TT|CT)-[A-ZĐa-z]+").expect("valid");
+    let mut rng = Rng(0x5eed_cafe);
+    let docs: Vec<Document> = (0..n).map(|i| vary(&seeds[i % seeds.len()], i, &mut rng, &citation_re)).collect();
+    let text_mb = docs.iter().map(|d| d.text.len()).sum::<usize>() as f64 / 1e6;
+    let entries = |f: fn(&Document) -> usize| docs.iter().map(f).sum::<usize>();
+    println!(
+        "generated {n} documents ({text_mb:.1} MB of text, {} tasks, {} citations, {} figures) in {:.1} s",
+        entries(|d| d.tasks.len()),
+        entries(|d| d.citations.len()),
+        entries(|d| d.figures.len()),
+        started.elapsed().as_secs_f64()
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let started = Instant::now();
+    let archive = Archive::open_or_create(dir.path()).expect("index opens");
+    archive.add(&docs).expect("index builds");
+    let build = started.elapsed();
+    let size: u64 = std::fs::read_dir(dir.path()).expect("index dir").map(|e| e.expect("entry").metadata().map_or(0, |m| m.len())).sum();
+    println!("index build: {:.1} s ({:.0} docs/s, {:.0} MB on disk, one writer thread)", build.as_secs_f64(), n as f64 / build.as_secs_f64(), size as f64 / 1e6);
+
+    let started = Instant::now();
+    let mut conn = rusqlite::Connection::open(dir.path().join("archive.db")).expect("db opens");
+    vanban::archive::sqlite::export(&mut conn, &docs).expect("export");
+    println!("sqlite export: {:.1} s", started.elapsed().as_secs_f64());
+
+    let archive = Archive::open(dir.path()).expect("index reopens");
+    let q = SearchRequest::new;
+    let with = |r: SearchRequest, f: &dyn Fn(&mut SearchRequest)| {
+        let mut r = r;
+        f(&mut r);
+        r
+    };
+    let queries: Vec<(&str, SearchRequest)> = vec![
+        ("folded", q("thu tuc hanh chinh truc tuyen")),
+        ("folded", q("cai cach hanh chinh")),
+        ("folded", q("dich vu cong muc do 3")),
+        ("folded", q("chi so hai long")),
+        ("exact", q("thủ tục hành chính")),
+        ("exact", q("Sở Nội vụ")),
+        ("exact", q("một cửa liên thông")),
+        ("ocr", q("thi tuc hanh chinh")),
+        ("ocr", q("cai cacb hanb chinh")),
+        ("ocr", q("chinb quyen dien tu")),
+        ("one-word", q("kiem tra")),
+        ("one-word", q("ứng dụng")),
+        ("filter", with(q(""), &|r| { r.kind = Some("document".into()); r.cites = Some("61/2018/NĐ-CP".into()) })),
+        ("filter", with(q(""), &|r| { r.kind = Some("document".into()); r.cites = Some("45/2020/nd-cp".into()) })),
+        ("filter", with(q("quy i"), &|r| { r.kind = Some("task".into()); r.agency = Some("Văn phòng Sở".into()) })),
+        ("filter", with(q("hanh chinh"), &|r| { r.year = Some(2020); r.doc_type = Some("Kế hoạch".into()) })),
+        ("filter", with(q("cong chuc"), &|r| r.agency = Some("so noi vu".into()))),
+        ("document", with(q("cai cach hanh chinh"), &|r| r.kind = Some("document".into()))),
+        ("miss", q("tàu vũ trụ sao hỏa")),
+    ];
+    for (_, r) in &queries {
+        archive.search(r).expect("warm-up query");
+    }
+    let rounds = 30;
+    let mut all = Vec::new();
+    let mut by_class: Vec<(&str, Vec<Duration>)> = Vec::new();
+    for _ in 0..rounds {
+        for (class, r) in &queries {
+            let t = Instant::now();
+            let results = archive.search(r).expect("query");
+            let took = t.elapsed();
+            std::hint::black_box(results);
+            all.push(took);
+            match by_class.iter_mut().find(|(c, _)| c == class) {
+                Some((_, v)) => v.push(took),
+                None => by_class.push((class, vec![took])),
+            }
+        }
+    }
+    for (class, r) in &queries {
+        if *class != "miss" {
+            assert!(archive.search(r).expect("query").total > 0, "{r:?} finds something");
+        }
+    }
+    all.sort();
+    println!("queries: {} ({} distinct x {rounds}), one thread, 20 hits with snippets", all.len(), queries.len());
+    println!("  all       p50 {:6.2} ms  p99 {:6.2} ms  max {:6.2} ms", ms(percentile(&all, 0.5)), ms(percentile(&all, 0.99)), ms(*all.last().expect("ran")));
+    for (class, mut v) in by_class {
+        v.sort();
+        println!("  {class:<9} p50 {:6.2} ms  p99 {:6.2} ms", ms(percentile(&v, 0.5)), ms(percentile(&v, 0.99)));
+    }
+}

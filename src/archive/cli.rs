@@ -1,0 +1,173 @@
+//! The `export`, `index`, `search` and `serve` subcommands of `vanban`.
+//!
+//! Exit codes follow `vanban extract`: 0 when everything was read, 1 when some input
+//! files were not Documents (they are listed on stderr; the rest is still exported or
+//! indexed), 2 when the command could not run at all.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Subcommand;
+
+use super::index::Archive;
+use super::search::{SearchRequest, KINDS};
+use super::{csv, load, serve, sqlite, ArchiveError, Loaded};
+
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// Export Documents (extract output: directories of *.json, or *.jsonl files) to SQLite and/or CSV tables.
+    Export {
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// SQLite database to create or update (documents are keyed by source sha256).
+        #[arg(long)]
+        sqlite: Option<PathBuf>,
+        /// Directory for one CSV file per table (dumped from the SQLite tables).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
+    /// Add Documents to a search index (created when absent; re-indexing replaces).
+    Index {
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        #[arg(long)]
+        index: PathBuf,
+    },
+    /// Search an index: diacritics optional, OCR-damaged words tolerated.
+    Search {
+        /// Words to find; may be empty when filters are given.
+        query: String,
+        #[arg(long)]
+        index: PathBuf,
+        /// Only entries of this kind.
+        #[arg(long = "type", value_parser = KINDS)]
+        kind: Option<String>,
+        /// Only documents citing this id, e.g. 61/2018/NĐ-CP.
+        #[arg(long)]
+        cites: Option<String>,
+        /// Only documents issued by, or tasks assigned to, this agency.
+        #[arg(long)]
+        agency: Option<String>,
+        #[arg(long)]
+        year: Option<i64>,
+        /// Document type, e.g. "Kế hoạch".
+        #[arg(long)]
+        doc_type: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Print the results as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve a local web page for searching and reading an index.
+    Serve {
+        #[arg(long)]
+        index: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+}
+
+/// Runs one archive subcommand; errors are printed here and become exit code 2.
+pub fn run(command: ArchiveCommand) -> std::io::Result<ExitCode> {
+    let result = match command {
+        ArchiveCommand::Export { inputs, sqlite, csv } => export(&inputs, sqlite.as_deref(), csv.as_deref()),
+        ArchiveCommand::Index { inputs, index } => index_command(&inputs, &index),
+        ArchiveCommand::Search { query, index, kind, cites, agency, year, doc_type, limit, json } => {
+            let request = SearchRequest { query, kind, cites, agency, year, doc_type, limit, offset: 0 };
+            search(&index, &request, json)
+        }
+        ArchiveCommand::Serve { index, addr } => {
+            Archive::open(&index).and_then(|archive| serve::serve(&archive, &addr)).map(|()| ExitCode::SUCCESS)
+        }
+    };
+    Ok(result.unwrap_or_else(|e| {
+        eprintln!("vanban: {e}");
+        ExitCode::from(2)
+    }))
+}
+
+/// Loads inputs, reporting what was skipped; the exit code says whether anything was.
+fn load_reported(inputs: &[PathBuf]) -> (Loaded, ExitCode) {
+    let loaded = load(inputs);
+    let mut code = ExitCode::SUCCESS;
+    for issue in &loaded.issues {
+        eprintln!("vanban: skipped {} ({}): {}", issue.location, issue.kind, issue.message);
+        if issue.kind != "error_record" {
+            code = ExitCode::FAILURE;
+        }
+    }
+    (loaded, code)
+}
+
+fn export(inputs: &[PathBuf], sqlite_path: Option<&Path>, csv_dir: Option<&Path>) -> Result<ExitCode, ArchiveError> {
+    if sqlite_path.is_none() && csv_dir.is_none() {
+        return Err(ArchiveError::Invalid("nothing to do: give --sqlite FILE and/or --csv DIR".into()));
+    }
+    let started = Instant::now();
+    let (loaded, code) = load_reported(inputs);
+    let mut conn = match sqlite_path {
+        Some(path) => rusqlite::Connection::open(path)?,
+        None => rusqlite::Connection::open_in_memory()?,
+    };
+    let stats = sqlite::export(&mut conn, &loaded.documents)?;
+    if let Some(dir) = csv_dir {
+        for (table, rows) in csv::export(&conn, dir)? {
+            eprintln!("vanban: {}/{table}.csv: {rows} rows", dir.display());
+        }
+    }
+    eprintln!(
+        "vanban: {} documents exported ({} new, {} updated), {} skipped, {:.2} s",
+        loaded.documents.len(),
+        stats.inserted,
+        stats.updated,
+        loaded.issues.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(code)
+}
+
+fn index_command(inputs: &[PathBuf], dir: &Path) -> Result<ExitCode, ArchiveError> {
+    let started = Instant::now();
+    let (loaded, code) = load_reported(inputs);
+    let archive = Archive::open_or_create(dir)?;
+    archive.add(&loaded.documents)?;
+    eprintln!(
+        "vanban: {} documents indexed ({} in the index), {} skipped, {:.2} s",
+        loaded.documents.len(),
+        archive.document_count()?,
+        loaded.issues.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(code)
+}
+
+fn search(dir: &Path, request: &SearchRequest, json: bool) -> Result<ExitCode, ArchiveError> {
+    let archive = Archive::open(dir)?;
+    let results = archive.search(request)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&results).expect("results serialize"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} results{}", results.total, if results.relaxed { " (all words but one)" } else { "" });
+    for (n, hit) in results.hits.iter().enumerate() {
+        let d = &hit.document;
+        let title = d.title.as_deref().unwrap_or("");
+        println!("{:>3}. [{}] {}  {}", n + 1, hit.kind, d.path, title);
+        let mut location = Vec::new();
+        if let Some(s) = &hit.location.section {
+            location.push(format!("§ {s}"));
+        }
+        if let (Some(t), Some(r)) = (hit.location.table, hit.location.row) {
+            location.push(format!("table {t} row {r}"));
+        }
+        if let Some(id) = &hit.citation_id {
+            location.push(id.clone());
+        }
+        location.push(format!("line {}", hit.location.line));
+        println!("     {}", location.join(" · "));
+        println!("     {}", hit.snippet.marked("«", "»", str::to_string));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,361 @@
+//! The tantivy search index of an archive.
+//!
+//! Each [`Document`] becomes several index entries, each with a `kind`:
+//!
+//! * `document` — the whole text, plus the Document's JSON (so `serve` needs nothing but the
+//!   index directory);
+//! * `section` — a passage: a paragraph (short lines merged) located by the innermost
+//!   section around it;
+//! * `task` — content, lead, partners and deadline of one task;
+//! * `citation` — the line of a citation's first mention;
+//! * `figure` — the line holding a figure.
+//!
+//! Text goes into two fields, `text` (exact words, with marks) and `text_folded` (marks
+//! stripped, đ→d), analyzed by [`super::analyzer`]. Filters use keyword fields holding
+//! folded values, so `--cites 61/2018/ND-CP` and `--agency "so noi vu"` work too.
+//!
+//! **Invariant:** entries are keyed by `sha256`; [`Archive::add`] first deletes every entry
+//! of a Document it re-adds.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use super::analyzer::{self, VietTokenizer};
+use super::ArchiveError;
+use crate::model::Document;
+use crate::text::{fold, lines};
+
+/// Memory for the index writer; tantivy flushes a segment when it is used up.
+const WRITER_MEMORY: usize = 100_000_000;
+
+/// Passages shorter than this many characters absorb the next line.
+const MIN_PASSAGE_CHARS: usize = 120;
+
+/// Where a hit is in its document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    /// `label heading` of the innermost section around the hit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    /// Table index and row index of a task read from a table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// 1-based line of `Document.text`. Pages are not located: the model keeps no page
+    /// boundaries (ingest removes form feeds).
+    pub line: usize,
+    /// `[start, end)` in code points of `Document.text`.
+    pub span: [usize; 2],
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    pub kind: Field,
+    pub sha256: Field,
+    pub path: Field,
+    pub title: Field,
+    pub number: Field,
+    pub agency_label: Field,
+    pub doc_type_label: Field,
+    pub date: Field,
+    pub location: Field,
+    pub citation_id: Field,
+    pub text: Field,
+    pub text_folded: Field,
+    pub cites: Field,
+    pub agency: Field,
+    pub doc_type: Field,
+    pub year: Field,
+    pub json: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text_options = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let fields = Fields {
+        kind: b.add_text_field("kind", STRING | STORED),
+        sha256: b.add_text_field("sha256", STRING | STORED),
+        path: b.add_text_field("path", STORED),
+        title: b.add_text_field("title", STORED),
+        number: b.add_text_field("number", STORED),
+        agency_label: b.add_text_field("agency_label", STORED),
+        doc_type_label: b.add_text_field("doc_type_label", STORED),
+        date: b.add_text_field("date", STORED),
+        location: b.add_text_field("location", STORED),
+        citation_id: b.add_text_field("citation_id", STORED),
+        text: b.add_text_field("text", text_options(analyzer::EXACT).set_stored()),
+        text_folded: b.add_text_field("text_folded", text_options(analyzer::FOLDED)),
+        cites: b.add_text_field("cites", STRING),
+        agency: b.add_text_field("agency", text_options(analyzer::FOLDED)),
+        doc_type: b.add_text_field("doc_type", STRING),
+        year: b.add_i64_field("year", INDEXED | FAST),
+        json: b.add_text_field("json", STORED),
+    };
+    (b.build(), fields)
+}
+
+/// An archive's search index, on disk or in memory.
+pub struct Archive {
+    index: Index,
+    reader: IndexReader,
+    pub(crate) fields: Fields,
+}
+
+impl Archive {
+    /// Opens the index in `dir`, creating it (and `dir`) when absent.
+    pub fn open_or_create(dir: &Path) -> Result<Self, ArchiveError> {
+        std::fs::create_dir_all(dir).map_err(|e| ArchiveError::io(dir, e))?;
+        let (schema, fields) = schema();
+        let index = if dir.join("meta.json").exists() {
+            let index = Index::open_in_dir(dir)?;
+            if index.schema() != schema {
+                return Err(ArchiveError::Invalid(format!(
+                    "{} was built by another version of vanban: delete it and index again",
+                    dir.display()
+                )));
+            }
+            index
+        } else {
+            Index::create_in_dir(dir, schema)?
+        };
+        Self::with_index(index, fields)
+    }
+
+    /// Opens an existing index for searching.
+    pub fn open(dir: &Path) -> Result<Self, ArchiveError> {
+        if !dir.join("meta.json").exists() {
+            return Err(ArchiveError::Invalid(format!(
+                "{} is not a vanban index: build one with `vanban index OUT_DIR --index {}`",
+                dir.display(),
+                dir.display()
+            )));
+        }
+        Self::open_or_create(dir)
+    }
+
+    /// A throw-away index, for tests and examples.
+    pub fn in_memory() -> Result<Self, ArchiveError> {
+        let (schema, fields) = schema();
+        Self::with_index(Index::create_in_ram(schema), fields)
+    }
+
+    fn with_index(index: Index, fields: Fields) -> Result<Self, ArchiveError> {
+        index.tokenizers().register(analyzer::EXACT, VietTokenizer { folded: false });
+        index.tokenizers().register(analyzer::FOLDED, VietTokenizer { folded: true });
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(Self { index, reader, fields })
+    }
+
+    /// Adds (or replaces) documents with one writer thread, then commits and reloads.
+    pub fn add(&self, docs: &[Document]) -> Result<(), ArchiveError> {
+        let mut writer: IndexWriter = self.index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        for doc in docs {
+            writer.delete_term(Term::from_field_text(self.fields.sha256, &doc.source.sha256));
+            for entry in self.entries(doc) {
+                writer.add_document(entry)?;
+            }
+        }
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Number of indexed Documents.
+    pub fn document_count(&self) -> Result<usize, ArchiveError> {
+        let query =
+            tantivy::query::TermQuery::new(Term::from_field_text(self.fields.kind, "document"), IndexRecordOption::Basic);
+        Ok(self.searcher().search(&query, &tantivy::collector::Count)?)
+    }
+
+    pub(crate) fn searcher(&self) -> tantivy::Searcher {
+        self.reader.searcher()
+    }
+
+    /// Every index entry of one Document.
+    fn entries(&self, doc: &Document) -> Vec<TantivyDocument> {
+        let f = self.fields;
+        let m = &doc.metadata;
+        let located = Locator::new(doc);
+        let agencies: Vec<&str> = m.agency.iter().chain(&m.parent_agency).map(String::as_str).collect();
+        let cites: Vec<String> = doc.citations.iter().map(|c| fold(&c.id)).collect();
+        let base = |kind: &str, location: &Location, text: &str| {
+            let mut e = TantivyDocument::default();
+            e.add_text(f.kind, kind);
+            e.add_text(f.sha256, &doc.source.sha256);
+            e.add_text(f.path, &doc.source.path);
+            for (field, value) in [
+                (f.title, &m.title),
+                (f.number, &m.number),
+                (f.agency_label, &m.agency),
+                (f.doc_type_label, &m.doc_type),
+                (f.date, &m.date),
+            ] {
+                if let Some(v) = value {
+                    e.add_text(field, v);
+                }
+            }
+            if let Some(t) = &m.doc_type {
+                e.add_text(f.doc_type, fold(t));
+            }
+            if let Some(y) = super::year_of(m.date.as_deref()) {
+                e.add_i64(f.year, y);
+            }
+            for id in &cites {
+                e.add_text(f.cites, id);
+            }
+            e.add_text(f.location, serde_json::to_string(location).expect("location serializes"));
+            e.add_text(f.text, text);
+            e.add_text(f.text_folded, text);
+            e
+        };
+        let mut out = Vec::new();
+
+        let mut whole = base("document", &located.at([0, doc.text.chars().count()]), &doc.text);
+        for a in &agencies {
+            whole.add_text(f.agency, a);
+        }
+        whole.add_text(f.json, serde_json::to_string(doc).expect("document serializes"));
+        out.push(whole);
+
+        for span in passages(doc) {
+            let text = located.slice(span);
+            let mut e = base("section", &located.at(span), text.trim());
+            for a in &agencies {
+                e.add_text(f.agency, a);
+            }
+            out.push(e);
+        }
+
+        for task in &doc.tasks {
+            let mut location = located.at(task.span);
+            location.table = task.table;
+            location.row = task.row;
+            if let Some(label) = &task.section {
+                location.section.get_or_insert_with(|| label.clone());
+            }
+            let mut text = task.content.clone();
+            for (label, names) in [("Chủ trì", &task.lead), ("Phối hợp", &task.partners)] {
+                if !names.is_empty() {
+                    text.push_str(&format!(" — {label}: {}", names.join(", ")));
+                }
+            }
+            if let Some(d) = &task.deadline {
+                text.push_str(&format!(" — Thời hạn: {}", d.text));
+            }
+            let mut e = base("task", &location, &text);
+            let task_agencies: Vec<&str> = task.lead.iter().chain(&task.partners).map(String::as_str).collect();
+            for a in agencies.iter().chain(&task_agencies) {
+                e.add_text(f.agency, a);
+            }
+            out.push(e);
+        }
+
+        for citation in &doc.citations {
+            let span = citation.mentions.first().copied().unwrap_or([0, 0]);
+            let mut e = base("citation", &located.at(span), located.line_text(span[0]));
+            e.add_text(f.citation_id, &citation.id);
+            for a in &agencies {
+                e.add_text(f.agency, a);
+            }
+            out.push(e);
+        }
+
+        for figure in &doc.figures {
+            let mut e = base("figure", &located.at(figure.span), located.line_text(figure.span[0]));
+            for a in &agencies {
+                e.add_text(f.agency, a);
+            }
+            out.push(e);
+        }
+        out
+    }
+}
+
+/// Maps code-point spans of one Document to lines, sections and text.
+pub(crate) struct Locator<'a> {
+    doc: &'a Document,
+    /// Byte offset of every code point, plus the text length.
+    byte_at: Vec<usize>,
+    /// Code-point offset where each line starts.
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Locator<'a> {
+    pub(crate) fn new(doc: &'a Document) -> Self {
+        let mut byte_at: Vec<usize> = doc.text.char_indices().map(|(b, _)| b).collect();
+        byte_at.push(doc.text.len());
+        let line_starts = lines(&doc.text).iter().map(|l| l.start).collect();
+        Self { doc, byte_at, line_starts }
+    }
+
+    fn chars(&self) -> usize {
+        self.byte_at.len() - 1
+    }
+
+    /// The text of a code-point span, clamped to the document.
+    pub(crate) fn slice(&self, span: [usize; 2]) -> &'a str {
+        let start = span[0].min(self.chars());
+        let end = span[1].clamp(start, self.chars());
+        &self.doc.text[self.byte_at[start]..self.byte_at[end]]
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset).max(1) - 1
+    }
+
+    /// The whole line holding `offset`.
+    fn line_text(&self, offset: usize) -> &'a str {
+        let no = self.line_of(offset);
+        let start = self.line_starts[no];
+        let end = self.line_starts.get(no + 1).map_or(self.chars(), |&s| s - 1);
+        self.slice([start, end]).trim()
+    }
+
+    pub(crate) fn at(&self, span: [usize; 2]) -> Location {
+        let section = super::flatten_sections(self.doc)
+            .into_iter()
+            .filter(|(_, s)| s.span[0] <= span[0] && span[0] < s.span[1].max(s.span[0] + 1))
+            .max_by_key(|(_, s)| s.level)
+            .map(|(_, s)| format!("{} {}", s.label, s.heading).trim().to_string());
+        Location { section, table: None, row: None, line: self.line_of(span[0]) + 1, span }
+    }
+}
+
+/// Code-point spans of the passages of a text: non-blank lines, short ones merged with the
+/// lines after them, never across a blank-line gap of more than one line.
+fn passages(doc: &Document) -> Vec<[usize; 2]> {
+    let mut out = Vec::new();
+    let mut current: Option<[usize; 2]> = None;
+    let mut blank_run = 0;
+    for line in lines(&doc.text) {
+        if line.text.trim().is_empty() {
+            blank_run += 1;
+            if blank_run > 1 {
+                out.extend(current.take());
+            }
+            continue;
+        }
+        blank_run = 0;
+        let span = current.map_or([line.start, line.end()], |c| [c[0], line.end()]);
+        if span[1] - span[0] >= MIN_PASSAGE_CHARS {
+            out.push(span);
+            current = None;
+        } else {
+            current = Some(span);
+        }
+    }
+    out.extend(current);
+    out
+}

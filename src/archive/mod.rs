@@ -1,0 +1,190 @@
+//! What the users of vanban's JSON need: tables for dashboards, a search index for
+//! auditors, and a small local web page over that index.
+//!
+//! The central types:
+//!
+//! * [`Loaded`] — the [`Document`]s read back from `vanban extract` output (a directory of
+//!   `*.json` files, or JSON-lines files), plus a [`LoadIssue`] for every file or line
+//!   that was not a Document. Error records written by `extract` are skipped, not fatal.
+//! * [`sqlite::export`] — upserts Documents into SQLite tables keyed by the source's
+//!   sha256; [`csv::export`] writes the same tables as one CSV file per table.
+//! * [`index::Archive`] — a tantivy index with one entry per document, passage, task,
+//!   citation and figure, searched by [`search::SearchRequest`] into [`search::Hit`]s.
+//! * [`serve::serve`] — server-rendered HTML and a JSON API over an [`index::Archive`].
+//!
+//! ```
+//! use vanban::archive::{index::Archive, search::SearchRequest};
+//! let doc = vanban::process_bytes(
+//!     "Đẩy mạnh cải cách thủ tục hành chính trực tuyến.".as_bytes(),
+//!     "inline.txt",
+//!     &vanban::Limits::default(),
+//! ).unwrap();
+//! let archive = Archive::in_memory().unwrap();
+//! archive.add(&[doc]).unwrap();
+//! let hits = archive.search(&SearchRequest::new("thu tuc hanh chinh truc tuyen")).unwrap();
+//! assert_eq!(hits.hits[0].snippet.text, "Đẩy mạnh cải cách thủ tục hành chính trực tuyến.");
+//! ```
+//!
+//! **Invariants.** Export and indexing are idempotent: a Document is identified by
+//! `source.sha256`, and adding it again replaces its rows and index entries. Spans keep the
+//! model's unit, code points of `Document.text`, everywhere (SQLite columns, hits, HTML).
+//! Nothing here panics on odd input: a damaged file is a [`LoadIssue`], a query that
+//! cannot be parsed is an [`ArchiveError`].
+
+pub mod cli;
+pub mod csv;
+pub mod index;
+pub mod search;
+pub mod serve;
+pub mod sqlite;
+mod analyzer;
+mod html;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::model::{Document, ErrorRecord};
+
+/// Why an archive operation failed as a whole (per-file problems are [`LoadIssue`]s).
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("csv: {0}")]
+    Csv(#[from] ::csv::Error),
+    #[error("index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ArchiveError {
+    fn io(path: &Path, source: std::io::Error) -> Self {
+        ArchiveError::Io { path: path.to_path_buf(), source }
+    }
+}
+
+/// Documents read back from JSON, with what could not be read.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub documents: Vec<Document>,
+    pub issues: Vec<LoadIssue>,
+}
+
+/// One file or JSON line that did not yield a Document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadIssue {
+    /// `path` or `path:line` for JSON-lines input.
+    pub location: String,
+    /// `error_record` (an extraction failure recorded by `extract`), `unreadable`, `not_a_document`.
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// Reads Documents from files and directories: `*.json` (one Document each, as written by
+/// `vanban extract -o`) and `*.jsonl` (one per line, as written by `--jsonl`); directories
+/// are walked recursively in sorted order. Other files inside directories are ignored;
+/// files named explicitly are read as JSON lines unless they end in `.json`.
+pub fn load(paths: &[PathBuf]) -> Loaded {
+    let mut loaded = Loaded::default();
+    let mut stack: Vec<(PathBuf, bool)> = paths.iter().rev().map(|p| (p.clone(), true)).collect();
+    while let Some((path, named)) = stack.pop() {
+        if path.is_dir() {
+            match fs::read_dir(&path) {
+                Ok(entries) => {
+                    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                    children.sort();
+                    stack.extend(children.into_iter().rev().map(|c| (c, false)));
+                }
+                Err(e) => loaded.issue(path.display().to_string(), "unreadable", e.to_string()),
+            }
+            continue;
+        }
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !named && ext != "json" && ext != "jsonl" {
+            continue;
+        }
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                loaded.issue(path.display().to_string(), "unreadable", e.to_string());
+                continue;
+            }
+        };
+        if ext == "json" {
+            loaded.parse(path.display().to_string(), &text);
+        } else {
+            for (no, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                loaded.parse(format!("{}:{}", path.display(), no + 1), line);
+            }
+        }
+    }
+    loaded
+}
+
+impl Loaded {
+    fn issue(&mut self, location: String, kind: &'static str, message: String) {
+        self.issues.push(LoadIssue { location, kind, message });
+    }
+
+    fn parse(&mut self, location: String, json: &str) {
+        match serde_json::from_str::<Document>(json) {
+            Ok(doc) => self.documents.push(doc),
+            Err(e) => match serde_json::from_str::<ErrorRecord>(json) {
+                Ok(record) => self.issue(location, "error_record", format!("{}: {}", record.error.kind, record.error.message)),
+                Err(_) => self.issue(location, "not_a_document", e.to_string()),
+            },
+        }
+    }
+}
+
+/// The year of an ISO `YYYY-MM-DD` date.
+fn year_of(date: Option<&str>) -> Option<i64> {
+    date.and_then(|d| d.get(..4)).and_then(|y| y.parse().ok())
+}
+
+/// The sections of a document, depth first, each with the index of its parent.
+fn flatten_sections(doc: &Document) -> Vec<(Option<usize>, &crate::model::Section)> {
+    fn walk<'a>(
+        sections: &'a [crate::model::Section],
+        parent: Option<usize>,
+        out: &mut Vec<(Option<usize>, &'a crate::model::Section)>,
+    ) {
+        for s in sections {
+            out.push((parent, s));
+            let me = out.len() - 1;
+            walk(&s.children, Some(me), out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&doc.sections, None, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_skips_error_records_and_reports_junk() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = crate::process_bytes("Kế hoạch".as_bytes(), "a.txt", &crate::Limits::default()).unwrap();
+        fs::write(dir.path().join("a.json"), serde_json::to_string(&doc).unwrap()).unwrap();
+        fs::write(dir.path().join("b.json"), r#"{"path":"b.pdf","error":{"kind":"io","message":"gone"}}"#).unwrap();
+        fs::write(dir.path().join("c.json"), "{").unwrap();
+        fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
+        let loaded = load(&[dir.path().to_path_buf()]);
+        assert_eq!(loaded.documents.len(), 1);
+        let kinds: Vec<_> = loaded.issues.iter().map(|i| i.kind).collect();
+        assert_eq!(kinds, ["error_record", "not_a_document"]);
+    }
+
+    #[test]
+    fn year_of_iso_dates() {
+        assert_eq!(year_of(Some("2019-12-27")), Some(2019));
+        assert_eq!(year_of(Some("x")), None);
+        assert_eq!(year_of(None), None);
+    }
+}
