@@ -37,6 +37,15 @@ enum Command {
     },
     /// Print the repaired plain text of documents (stdin when no file is given).
     Text { files: Vec<PathBuf> },
+    /// Internal: parse one PDF in isolation for the parent process (JSON on stdout).
+    #[command(name = "pdf-worker", hide = true)]
+    PdfWorker {
+        file: PathBuf,
+        #[arg(long)]
+        max_pages: u32,
+        #[arg(long)]
+        max_decompressed_bytes: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -49,6 +58,10 @@ fn main() -> ExitCode {
             extract(&paths, output.as_deref(), jsonl, &limits)
         }
         Command::Text { files } => text(&files),
+        Command::PdfWorker { file, max_pages, max_decompressed_bytes } => {
+            let limits = vanban::ingest::pdf::WorkerLimits { max_pages, max_decompressed_bytes };
+            vanban::ingest::pdf::worker_main(&file, limits).map(|()| ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,
