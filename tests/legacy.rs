@@ -19,7 +19,7 @@ const CASES: &[(Legacy, &str, &str)] = &[
     (Legacy::Vni, "UÛY BAN NHAÂN DAÂN TÆNH", "ỦY BAN NHÂN DÂN TỈNH"),
     (Legacy::Vni, "ngöôøi, möôïn, khuyeán", "người, mượn, khuyến"),
     (Legacy::Viqr, "Vie^.t Nam", "Việt Nam"),
-    (Legacy::Viqr, "Ke^'ho.a.ch", "Kếhoạch"),
+    (Legacy::Viqr, "Ke^' hoa.ch", "Kế hoạch"),
     (Legacy::Viqr, "Ddi.nh ngu+o+`i. Ha`?", "Định người. Hà?"),
     (Legacy::Viqr, "Thu+.c hie^.n Quye^'t ddi.nh so^' 600", "Thực hiện Quyết định số 600"),
     (Legacy::Viscii, "Vi\u{AE}t Nam", "Việt Nam"),

@@ -113,6 +113,9 @@ pub struct Quality {
     pub valid: f64,
     /// Share of words carrying a Vietnamese mark (non-ASCII letter).
     pub marked: f64,
+    /// Share of marked words that are valid syllables: low when an engine that did not
+    /// know Vietnamese guessed accented Latin letters ("Quyét", "hién").
+    pub marked_valid: f64,
     /// Share of non-space characters that are neither letters, digits nor common punctuation.
     pub junk: f64,
 }
@@ -120,6 +123,7 @@ pub struct Quality {
 /// Scores `text` by syllables; see [`is_syllable`].
 pub fn quality(text: &str) -> Quality {
     let (mut words, mut valid, mut marked, mut chars, mut junk) = (0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut marked_valid = 0usize;
     for c in text.chars().filter(|c| !c.is_whitespace()) {
         chars += 1;
         if !(c.is_alphanumeric() || is_mark(c) || ".,;:!?-–—()[]/\"'“”‘’%&+*=<>_#@°…§".contains(c)) {
@@ -129,15 +133,21 @@ pub fn quality(text: &str) -> Quality {
     for word in text.split(|c: char| !(c.is_alphabetic() || is_mark(c))).filter(|w| !w.is_empty()) {
         words += 1;
         let lower: String = word.to_lowercase().nfc().collect();
-        if is_syllable(&lower) {
-            valid += 1;
-        }
+        let ok = is_syllable(&lower);
+        valid += ok as usize;
         if lower.chars().any(|c| !c.is_ascii()) {
             marked += 1;
+            marked_valid += ok as usize;
         }
     }
     let share = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
-    Quality { words, valid: share(valid, words), marked: share(marked, words), junk: share(junk, chars) }
+    Quality {
+        words,
+        valid: share(valid, words),
+        marked: share(marked, words),
+        marked_valid: share(marked_valid, marked),
+        junk: share(junk, chars),
+    }
 }
 
 fn is_mark(c: char) -> bool {
@@ -493,7 +503,9 @@ pub fn detect(text: &str, hint: Option<Legacy>) -> Option<Detected> {
         let converted = convert(text, enc);
         let after = quality(&converted);
         let needed = if Some(enc) == hint { 0.0 } else { MIN_GAIN };
-        let good = after.valid >= before.valid + needed && after.valid >= MIN_CONVERTED_VALID && after.marked > before.marked;
+        // VIQR turns ASCII into marked letters; the byte encodings only move marks about.
+        let marks_gained = enc != Legacy::Viqr || after.marked > before.marked;
+        let good = after.valid >= before.valid + needed && after.valid >= MIN_CONVERTED_VALID && marks_gained;
         if good && best.as_ref().is_none_or(|b| after.valid > b.after.valid + 0.02) {
             best = Some(Detected { encoding: enc, text: converted, before, after });
         }

@@ -44,6 +44,11 @@ def seed_parts(path):
                 # continuation line of the seed: merge into the row above
                 rows[-1] = [(a + " " + b).strip() for a, b in zip(rows[-1], cells[:6])]
             else:
+                # Section rows ("II XÂY DỰNG…" in one cell in the seed) become a numeral and a
+                # heading that spans the other columns, as in the printed originals.
+                m = re.match(r"^([IVX]+)\.?\s+(\S.*)$", cells[0])
+                if m and not any(cells[1:]):
+                    cells = [m.group(1), m.group(2), "", "", "", ""]
                 rows.append(cells[:6])
         elif not rows and line.strip():
             body.append(line.strip())
@@ -74,7 +79,10 @@ def native_pdf(path, body, rows):
     data = [[Paragraph(escape(c), HEAD if i == 0 else CELL) for c in r] for i, r in enumerate(rows)]
     widths = [10 * mm, 52 * mm, 26 * mm, 30 * mm, 36 * mm, 32 * mm]
     table = Table(data, colWidths=widths, repeatRows=1, splitInRow=1)
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    style = [("GRID", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    style += [("SPAN", (1, i), (5, i)) for i, r in enumerate(rows)
+              if re.fullmatch(r"[IVX]+", r[0]) and not any(r[2:])]
+    table.setStyle(TableStyle(style))
     story.append(table)
     doc = SimpleDocTemplate(path, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm,
                             topMargin=20 * mm, bottomMargin=20 * mm, title="seed 000", author="vanban testpdfs")

@@ -83,22 +83,32 @@ impl Item {
     }
 }
 
-/// Lays out pages in order, carrying an open table from one page to the next.
+/// Lays out pages in order, carrying an open table or paragraph from one page to the next.
 #[derive(Default)]
 pub struct Assembler {
-    pub lines: Vec<OutLine>,
+    lines: Vec<OutLine>,
     /// Columns and header of the table that ended the last page, if one did.
     open_table: Option<(Vec<f64>, Vec<String>)>,
+    /// The paragraph that ended the last page: its last line, its text and first page.
+    open_para: Option<(TextLine, String, u32)>,
 }
 
 impl Assembler {
+    /// All lines, once every page is pushed.
+    pub fn finish(mut self) -> Vec<OutLine> {
+        if let Some((_, text, page)) = self.open_para.take() {
+            self.lines.push(OutLine { page, text, cells: None });
+        }
+        self.lines
+    }
+
     pub fn push_page(&mut self, page: &RawPage) {
         let items = page_items(page);
         let mut first = true;
-        let mut para: Option<(TextLine, String)> = None;
-        let flush = |para: &mut Option<(TextLine, String)>, lines: &mut Vec<OutLine>| {
-            if let Some((_, text)) = para.take() {
-                lines.push(OutLine { page: page.number, text, cells: None });
+        let mut para = self.open_para.take();
+        let flush = |para: &mut Option<(TextLine, String, u32)>, lines: &mut Vec<OutLine>| {
+            if let Some((_, text, page)) = para.take() {
+                lines.push(OutLine { page, text, cells: None });
             }
         };
         let mut open = self.open_table.take();
@@ -109,46 +119,52 @@ impl Assembler {
                         continue;
                     }
                     open = None;
-                    first = false;
+                    let joins = |prev: &TextLine| if first { continues_on_next_page(prev, &line) } else { continues(prev, &line) };
                     para = match para.take() {
-                        Some((prev, text)) if continues(&prev, &line) => Some((line.clone(), join_wrapped(&text, &line.text))),
+                        Some((prev, text, start)) if joins(&prev) => Some((line.clone(), join_wrapped(&text, &line.text), start)),
                         mut other => {
                             flush(&mut other, &mut self.lines);
-                            Some((line.clone(), line.text.clone()))
+                            Some((line.clone(), line.text.clone(), page.number))
                         }
                     };
+                    first = false;
                 }
                 Item::Table(table) => {
                     flush(&mut para, &mut self.lines);
-                    let mut rows = table.rows.clone();
                     let continued = first && open.as_ref().is_some_and(|(cols, _)| same_columns(cols, &table.columns));
-                    let header = if continued {
-                        let (_, header) = open.take().expect("checked");
-                        if rows.first().is_some_and(|r| same_row(r, &header)) {
-                            rows.remove(0);
+                    let mut rows = table.rows.clone().into_iter();
+                    let header = match open.take() {
+                        Some((_, header)) if continued => header,
+                        _ => {
+                            let header = rows.next().unwrap_or_default();
+                            self.lines.push(OutLine { page: page.number, text: String::new(), cells: Some(header.clone()) });
+                            header
                         }
-                        if let (Some(row), Some(last)) = (rows.first(), self.lines.last_mut()) {
-                            if is_split_row(row) && last.cells.as_ref().is_some_and(|c| c.len() == row.len()) {
-                                let cells = last.cells.as_mut().expect("checked");
-                                for (cell, more) in cells.iter_mut().zip(row) {
+                    };
+                    // After a page break or a repeated header, a split row may continue.
+                    let mut may_continue = continued;
+                    for row in rows {
+                        if same_row(&row, &header) {
+                            may_continue = true;
+                            continue;
+                        }
+                        let last = self.lines.last_mut().and_then(|l| l.cells.as_mut()).filter(|c| c.len() == row.len());
+                        match last {
+                            Some(cells) if may_continue && is_split_row(&row) => {
+                                for (cell, more) in cells.iter_mut().zip(&row) {
                                     *cell = join_wrapped(cell, more);
                                 }
-                                rows.remove(0);
                             }
+                            _ => self.lines.push(OutLine { page: page.number, text: String::new(), cells: Some(row) }),
                         }
-                        header
-                    } else {
-                        rows.first().cloned().unwrap_or_default()
-                    };
-                    for row in rows {
-                        self.lines.push(OutLine { page: page.number, text: String::new(), cells: Some(row) });
+                        may_continue = false;
                     }
                     open = Some((table.columns.clone(), header));
                     first = false;
                 }
             }
         }
-        flush(&mut para, &mut self.lines);
+        self.open_para = para;
         self.open_table = open;
     }
 }
@@ -201,6 +217,16 @@ fn continues(prev: &TextLine, next: &TextLine) -> bool {
     let room = prev.right_limit - prev.x1;
     let wrapped = next.first_word_width + size * 0.3 > room;
     same_left && ordinary_leading && !starts_item && wrapped
+}
+
+/// `continues` for the first line of a page after the last line of the previous one:
+/// positions on the page do not compare, so only the left edge, size and wrap count.
+fn continues_on_next_page(prev: &TextLine, next: &TextLine) -> bool {
+    let size = prev.size.max(1.0);
+    let same_left = (next.x0 - prev.x0).abs() <= size * 1.5;
+    let starts_item = LIST_START.iter().any(|m| next.text.starts_with(m)) || starts_numbered(&next.text);
+    let wrapped = next.first_word_width + size * 0.3 > prev.right_limit - prev.x1;
+    same_left && (next.size - prev.size).abs() <= size * 0.2 && !starts_item && wrapped
 }
 
 /// "1.", "2)", "a)", "IV." at the start of a line.
@@ -430,7 +456,17 @@ fn find_tables(rules: &[Rule]) -> Vec<Grid> {
     for group in groups.into_values() {
         let verticals: Vec<Rule> = group.iter().copied().filter(Rule::is_vertical).collect();
         let xs = snap(verticals.iter().map(|r| r.x0).collect());
-        let ys = snap(group.iter().filter(|r| r.is_horizontal()).map(|r| r.y0).collect());
+        // Row boundaries: horizontal rules, and heights where most verticals break or end
+        // (some generators leave out the rule under a repeated header or a split row).
+        let mut ys: Vec<f64> = group.iter().filter(|r| r.is_horizontal()).map(|r| r.y0).collect();
+        let ends: Vec<f64> = snap(verticals.iter().flat_map(|r| [r.y0, r.y1]).collect());
+        for y in ends {
+            let at = verticals.iter().filter(|r| (r.y0 - y).abs() <= SNAP || (r.y1 - y).abs() <= SNAP).count();
+            if at >= xs.len().max(2) / 2 + 1 {
+                ys.push(y);
+            }
+        }
+        let ys = snap(ys);
         if xs.len() >= 3 && ys.len() >= 2 || xs.len() >= 2 && ys.len() >= 3 {
             grids.push(Grid { xs, ys, verticals });
         }
@@ -476,7 +512,7 @@ mod tests {
         for p in pages {
             a.push_page(p);
         }
-        a.lines.iter().map(OutLine::render).collect()
+        a.finish().iter().map(OutLine::render).collect()
     }
 
     fn page(number: u32, glyphs: Vec<Vec<Glyph>>, rules: Vec<Rule>) -> RawPage {

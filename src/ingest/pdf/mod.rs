@@ -35,8 +35,10 @@ use crate::Limits;
 const MIN_GLYPHS: usize = 20;
 /// A text layer with fewer valid syllables than this share is damaged.
 const MIN_VALID: f64 = 0.55;
-/// Vietnamese prose has marks on most words; below this share they were stripped.
-const MIN_MARKED: f64 = 0.12;
+/// Vietnamese prose has marks on most words (about 60%); below this share they were stripped.
+const MIN_MARKED: f64 = 0.3;
+/// Marked words in a sound layer are nearly all valid syllables.
+const MIN_MARKED_VALID: f64 = 0.8;
 /// More junk characters than this share and the layer is damaged ("(cid:3)", boxes).
 const MAX_JUNK: f64 = 0.15;
 
@@ -65,7 +67,7 @@ pub fn classify(text: &str, glyphs: usize, invisible_text: bool) -> (Layer, Qual
     let q = legacy::quality(text);
     let layer = if glyphs < MIN_GLYPHS || q.words < 3 {
         Layer::None
-    } else if q.valid < MIN_VALID || q.marked < MIN_MARKED || q.junk > MAX_JUNK {
+    } else if q.valid < MIN_VALID || q.marked < MIN_MARKED || q.marked_valid < MIN_MARKED_VALID || q.junk > MAX_JUNK {
         Layer::Damaged
     } else if invisible_text {
         Layer::Ocr
@@ -86,7 +88,7 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     for page in &raw.pages {
         assembler.push_page(page);
     }
-    let mut lines = assembler.lines;
+    let mut lines = assembler.finish();
 
     // Legacy fonts: hinted by font names, confirmed by syllables.
     let hint = raw.pages.iter().flat_map(|p| &p.fonts).find_map(|f| Legacy::from_font_name(f));
@@ -116,10 +118,11 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
         let (layer, q) = classify(&text, glyphs, page.invisible_text);
         if layer == Layer::Damaged {
             warnings.push(format!(
-                "page {}: damaged text layer (valid syllables {:.0}%, marked words {:.0}%, junk {:.0}%)",
+                "page {}: damaged text layer (valid syllables {:.0}%, marked words {:.0}%, of them valid {:.0}%, junk {:.0}%)",
                 page.number,
                 q.valid * 100.0,
                 q.marked * 100.0,
+                q.marked_valid * 100.0,
                 q.junk * 100.0
             ));
         }
