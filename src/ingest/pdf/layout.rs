@@ -254,7 +254,11 @@ fn page_items(page: &RawPage) -> Vec<Item> {
     }
     let mut items: Vec<Item> = Vec::new();
     let mut lines = text_lines(&free);
-    let right_limit = lines.iter().map(|l| l.x1).fold(0.0, f64::max);
+    // The text block ends at the widest line, or where the left margin mirrored ends it:
+    // a page of short lines must not look wrapped.
+    let left = lines.iter().map(|l| l.x0).fold(f64::MAX, f64::min);
+    let widest = lines.iter().map(|l| l.x1).fold(0.0, f64::max);
+    let right_limit = if page.width > left { widest.max(page.width - left) } else { widest };
     for line in &mut lines {
         line.right_limit = right_limit;
     }

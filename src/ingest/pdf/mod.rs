@@ -33,6 +33,8 @@ use crate::Limits;
 
 /// Fewer visible glyphs than this and a page counts as having no text layer.
 const MIN_GLYPHS: usize = 20;
+/// Fewer words than this are too few to judge a text layer by.
+const MIN_WORDS_TO_JUDGE: usize = 8;
 /// A text layer with fewer valid syllables than this share is damaged.
 const MIN_VALID: f64 = 0.55;
 /// Vietnamese prose has marks on most words (about 60%); below this share they were stripped.
@@ -62,17 +64,20 @@ impl Layer {
     }
 }
 
-/// Classifies one page's text (after any legacy conversion).
-pub fn classify(text: &str, glyphs: usize, invisible_text: bool) -> (Layer, Quality) {
+/// Classifies one page's text (after any legacy conversion). A page without glyphs, or
+/// with a scan and a few stray glyphs, has no layer; a short text page (a signature page,
+/// a page number) has too few words to judge and keeps its layer.
+pub fn classify(text: &str, glyphs: usize, images: u32, invisible_text: bool) -> (Layer, Quality) {
     let q = legacy::quality(text);
-    let layer = if glyphs < MIN_GLYPHS || q.words < 3 {
+    let sound = if invisible_text { Layer::Ocr } else { Layer::Native };
+    let layer = if glyphs == 0 || (glyphs < MIN_GLYPHS && images > 0) {
         Layer::None
+    } else if q.words < MIN_WORDS_TO_JUDGE {
+        sound
     } else if q.valid < MIN_VALID || q.marked < MIN_MARKED || q.marked_valid < MIN_MARKED_VALID || q.junk > MAX_JUNK {
         Layer::Damaged
-    } else if invisible_text {
-        Layer::Ocr
     } else {
-        Layer::Native
+        sound
     };
     (layer, q)
 }
@@ -115,7 +120,7 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     for page in &raw.pages {
         let text: String = lines.iter().filter(|l| l.page == page.number).map(|l| l.render()).collect::<Vec<_>>().join("\n");
         let glyphs = page.glyphs.iter().filter(|g| !g.t.trim().is_empty()).count();
-        let (layer, q) = classify(&text, glyphs, page.invisible_text);
+        let (layer, q) = classify(&text, glyphs, page.images, page.invisible_text);
         if layer == Layer::Damaged {
             warnings.push(format!(
                 "page {}: damaged text layer (valid syllables {:.0}%, marked words {:.0}%, of them valid {:.0}%, junk {:.0}%)",
@@ -130,7 +135,8 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     }
     let to_ocr: Vec<u32> = layers
         .iter()
-        .filter(|(_, layer, glyphs, images)| *layer == Layer::Damaged || *layer == Layer::None && (*images > 0 || *glyphs > 0))
+        // A damaged layer is rendered and read again; a page without one only if it has a scan.
+        .filter(|(_, layer, _, images)| *layer == Layer::Damaged || *layer == Layer::None && *images > 0)
         .map(|(n, ..)| *n)
         .collect();
     if !to_ocr.is_empty() {
