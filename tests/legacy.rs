@@ -108,3 +108,14 @@ fn tables_match_iconv() {
         assert_eq!(convert_bytes(&[b], Legacy::Tcvn3), theirs, "TCVN3 {b:#x}");
     }
 }
+
+/// Clean Unicode documents are never taken for a legacy encoding.
+#[test]
+fn seeds_stay_utf8() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let doc = vanban::ingest::ingest(&std::fs::read(&path).unwrap(), &path, &vanban::Limits::default()).unwrap();
+        assert_eq!(doc.encoding, "utf-8", "{}", path.display());
+    }
+}

@@ -296,7 +296,7 @@ def main():
 
 
 def bench():
-    """Held-out text (seed 003, never used by the tests) as clean scans, plus native copies."""
+    """Held-out text (seed 003, never used by the tests) as a clean 300 dpi scan."""
     out = os.path.join(ROOT, "target", "pdfbench")
     os.makedirs(out, exist_ok=True)
     text = [l.strip() for l in open(SEED003, encoding="utf-8").read().split("\n")
@@ -305,9 +305,6 @@ def bench():
     text_pdf(native, text, size=12)
     image_only_pdf(native, os.path.join(out, "heldout_scan.pdf"), (1, 99), dpi=300)
     open(os.path.join(out, "heldout.txt"), "w", encoding="utf-8").write("\n".join(text) + "\n")
-    body, rows = seed_parts(SEED000)
-    for n in range(5):
-        native_pdf(os.path.join(out, "native_%d.pdf" % n), body, rows)
 
 
 if __name__ == "__main__":
