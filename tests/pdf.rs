@@ -105,3 +105,12 @@ fn legacy_font_pdfs_are_converted() {
         assert_eq!(words(&doc.text), words(&expected), "{name}");
     }
 }
+
+#[test]
+fn unruled_table_from_column_alignment() {
+    let doc = ingest_fixture("unruled_table.pdf");
+    let expected = String::from_utf8(fixture("unruled_table.expected.tsv")).unwrap();
+    let rows: Vec<&str> = lines(&doc).into_iter().filter(|l| l.contains('\t')).collect();
+    assert_eq!(rows, expected.lines().collect::<Vec<_>>());
+    assert_eq!(lines(&doc)[0], "Phụ lục: nhiệm vụ cụ thể");
+}

@@ -89,6 +89,18 @@ def native_pdf(path, body, rows):
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
 
 
+def unruled_pdf(path, rows):
+    """A table laid out by column alignment only: no rules, gutters of two font sizes."""
+    data = [[Paragraph(escape(c), HEAD if i == 0 else CELL) for c in r] for i, r in enumerate(rows)]
+    widths = [12 * mm, 50 * mm, 26 * mm, 30 * mm, 34 * mm, 32 * mm]
+    table = Table(data, colWidths=widths)
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 9),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 9), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    doc = SimpleDocTemplate(path, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm,
+                            topMargin=20 * mm, bottomMargin=20 * mm)
+    doc.build([Paragraph("Phụ lục: nhiệm vụ cụ thể", BODY), table])
+
+
 def text_pdf(path, paragraphs, size=11):
     doc = SimpleDocTemplate(path, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm,
                             topMargin=20 * mm, bottomMargin=20 * mm)
@@ -278,6 +290,10 @@ def main():
     native_pdf(native, body, rows)
     with open(os.path.join(OUT, "native_table.expected.tsv"), "w", encoding="utf-8") as f:
         f.write("".join("\t".join(r) + "\n" for r in rows))
+    unruled_rows = [r for r in rows if r[0] != "1" or r[1] != "2"][:6]
+    unruled_pdf(os.path.join(OUT, "unruled_table.pdf"), unruled_rows)
+    with open(os.path.join(OUT, "unruled_table.expected.tsv"), "w", encoding="utf-8") as f:
+        f.write("".join("\t".join(r) + "\n" for r in unruled_rows))
     pages = int(re.search(rb"/Count (\d+)", open(native, "rb").read()).group(1))
     # Scans: the first body page and the first appendix page.
     appendix = next(p for p in range(1, pages + 1) if "TT" in subprocess.run(

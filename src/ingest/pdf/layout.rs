@@ -10,6 +10,7 @@
 //!   horizontal rules give row bands, vertical rules spanning a band give that band's cell
 //!   boundaries (so merged cells land in their first column). Glyphs in a cell are read as
 //!   lines and joined with spaces.
+//! * **Unruled tables**: see [`unruled_tables`]: column alignment over several rows.
 //! * **Across pages** ([`Assembler`]): a table at the top of a page with the same columns
 //!   as the table that ended the previous page continues it: a repeated header row is
 //!   dropped, and a first row with an empty first cell whose next cell is empty or starts
@@ -23,7 +24,12 @@ use std::cmp::Ordering;
 use super::raw::{Glyph, RawPage, Rule};
 
 /// A gap this many font sizes wide splits a visual line into separate lines.
-const COLUMN_GAP: f64 = 3.0;
+const COLUMN_GAP: f64 = 2.0;
+/// Column starts closer than this many font sizes are the same column of an unruled table.
+const ALIGN: f64 = 1.0;
+/// An unruled table needs this many columns in at least [`MIN_ALIGNED_ROWS`] visual rows.
+const MIN_COLUMNS: usize = 3;
+const MIN_ALIGNED_ROWS: usize = 2;
 /// A gap wider than this share of the font size is a space between words.
 const WORD_GAP: f64 = 0.2;
 /// Rules closer than this (points) are the same ruling line.
@@ -262,7 +268,9 @@ fn page_items(page: &RawPage) -> Vec<Item> {
     for line in &mut lines {
         line.right_limit = right_limit;
     }
+    let (lines, unruled) = unruled_tables(lines);
     items.extend(lines.into_iter().map(Item::Text));
+    items.extend(unruled.into_iter().map(Item::Table));
     for (grid, glyphs) in tables.iter().zip(in_table) {
         let table = grid.read(&glyphs);
         if !table.rows.is_empty() {
@@ -271,6 +279,81 @@ fn page_items(page: &RawPage) -> Vec<Item> {
     }
     items.sort_by(|a, b| a.top().partial_cmp(&b.top()).unwrap_or(Ordering::Equal));
     items
+}
+
+/// Tables without rules, from column alignment: a run of visual rows (lines on one
+/// baseline, split at column gaps) where at least [`MIN_ALIGNED_ROWS`] rows have
+/// [`MIN_COLUMNS`] or more segments starting at shared column positions, and the rows in
+/// between start their segments at those positions too. A visual row with text in the
+/// first column starts a table row; one without continues the cells of the row above
+/// (cells wrapped over several lines).
+fn unruled_tables(lines: Vec<TextLine>) -> (Vec<TextLine>, Vec<TableBlock>) {
+    let mut sorted = lines;
+    sorted.sort_by(|a, b| a.y.partial_cmp(&b.y).unwrap_or(Ordering::Equal).then(a.x0.partial_cmp(&b.x0).unwrap_or(Ordering::Equal)));
+    let mut rows: Vec<Vec<TextLine>> = Vec::new();
+    for line in sorted {
+        match rows.last_mut() {
+            Some(row) if (line.y - row[0].y).abs() <= row[0].size.max(line.size) * 0.4 => row.push(line),
+            _ => rows.push(vec![line]),
+        }
+    }
+    let (mut text, mut tables) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < rows.len() {
+        if rows[i].len() < MIN_COLUMNS {
+            text.append(&mut rows[i].clone());
+            i += 1;
+            continue;
+        }
+        // Grow the run while rows stay close and aligned to the columns seen so far.
+        let size = rows[i][0].size.max(1.0);
+        let mut columns: Vec<f64> = rows[i].iter().map(|l| l.x0).collect();
+        let mut end = i + 1;
+        let mut aligned_rows = 1;
+        while end < rows.len() {
+            let row = &rows[end];
+            let gap = row[0].y - rows[end - 1][0].y;
+            let aligned = row.iter().all(|l| columns.iter().any(|c| (l.x0 - c).abs() <= ALIGN * size));
+            if gap > size * 3.0 || !(aligned || row.len() >= MIN_COLUMNS && row.len() + 1 >= columns.len()) {
+                break;
+            }
+            if row.len() >= MIN_COLUMNS {
+                aligned_rows += 1;
+                for l in row {
+                    if !columns.iter().any(|c| (l.x0 - c).abs() <= ALIGN * size) {
+                        columns.push(l.x0);
+                    }
+                }
+            }
+            end += 1;
+        }
+        if aligned_rows < MIN_ALIGNED_ROWS {
+            text.append(&mut rows[i].clone());
+            i += 1;
+            continue;
+        }
+        columns.sort_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal));
+        let column_of = |x: f64| columns.iter().rposition(|&c| c <= x + ALIGN * size).unwrap_or(0);
+        let mut block = TableBlock { top: rows[i][0].y - size, columns: columns.clone(), rows: Vec::new() };
+        for row in &rows[i..end] {
+            let mut cells = vec![String::new(); columns.len()];
+            for l in row {
+                let c = column_of(l.x0);
+                cells[c] = join_wrapped(&cells[c], &l.text);
+            }
+            match block.rows.last_mut() {
+                Some(last) if cells[0].is_empty() => {
+                    for (cell, more) in last.iter_mut().zip(&cells) {
+                        *cell = join_wrapped(cell, more);
+                    }
+                }
+                _ => block.rows.push(cells),
+            }
+        }
+        tables.push(block);
+        i = end;
+    }
+    (text, tables)
 }
 
 /// Groups glyphs into visual lines, split at column gaps.
@@ -548,8 +631,8 @@ mod tests {
 
     #[test]
     fn wrapped_body_lines_join_but_list_items_do_not() {
-        // Right edge of the block is at x = 100 + 5 * 20 = 200.
-        let p = page(
+        // Right edge of the block is at x = 100 + 5 * 20 = 200, the left margin mirrored.
+        let mut p = page(
             1,
             vec![
                 word("aaaa bbbb cccc dddd", 100.0, 200.0),
@@ -558,7 +641,24 @@ mod tests {
             ],
             vec![],
         );
+        p.width = 300.0;
         assert_eq!(lines_of(&[p]), ["aaaa bbbb cccc dddd eeee", "- item"]);
+    }
+
+    #[test]
+    fn aligned_columns_without_rules_become_tsv() {
+        let p = page(
+            1,
+            vec![
+                word("Mở đầu", 100.0, 100.0),
+                word("TT", 100.0, 130.0), word("Nội dung", 150.0, 130.0), word("Chủ trì", 300.0, 130.0),
+                word("1", 100.0, 145.0), word("Ban hành", 150.0, 145.0), word("Văn phòng", 300.0, 145.0),
+                word("kế hoạch", 150.0, 157.0),
+                word("2", 100.0, 172.0), word("Kiểm tra", 150.0, 172.0), word("Thanh tra", 300.0, 172.0),
+            ],
+            vec![],
+        );
+        assert_eq!(lines_of(&[p]), ["Mở đầu", "TT\tNội dung\tChủ trì", "1\tBan hành kế hoạch\tVăn phòng", "2\tKiểm tra\tThanh tra"]);
     }
 
     #[test]
