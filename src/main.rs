@@ -39,6 +39,15 @@ enum Command {
     Text { files: Vec<PathBuf> },
     #[command(flatten)]
     Archive(vanban::archive::cli::ArchiveCommand),
+    /// Internal: parse one PDF in isolation for the parent process (JSON on stdout).
+    #[command(name = "pdf-worker", hide = true)]
+    PdfWorker {
+        file: PathBuf,
+        #[arg(long)]
+        max_pages: u32,
+        #[arg(long)]
+        max_decompressed_bytes: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -52,6 +61,10 @@ fn main() -> ExitCode {
         }
         Command::Text { files } => text(&files),
         Command::Archive(cmd) => vanban::archive::cli::run(cmd),
+        Command::PdfWorker { file, max_pages, max_decompressed_bytes } => {
+            let limits = vanban::ingest::pdf::WorkerLimits { max_pages, max_decompressed_bytes };
+            vanban::ingest::pdf::worker_main(&file, limits).map(|()| ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

@@ -2,7 +2,7 @@
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1258};
 
-use super::IngestError;
+use super::{legacy, IngestError};
 
 pub struct Decoded {
     pub text: String,
@@ -36,7 +36,11 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, IngestError> {
         return Err(IngestError::Binary(format!("{control} control bytes in {} bytes", bytes.len())));
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(Decoded { text: text.to_string(), encoding: "utf-8", warnings: Vec::new() }),
+        Ok(text) => Ok(match legacy::detect(text, None) {
+            // Legacy code points pasted into a UTF-8 file, or VIQR (pure ASCII).
+            Some(found) => Decoded { text: found.text, encoding: found.encoding.label(), warnings: Vec::new() },
+            None => Decoded { text: text.to_string(), encoding: "utf-8", warnings: Vec::new() },
+        }),
         Err(_) => {
             let (text, _) = UTF_8.decode_without_bom_handling(bytes);
             let invalid = text.chars().filter(|&c| c == char::REPLACEMENT_CHARACTER).count();
@@ -45,6 +49,9 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, IngestError> {
                 return Ok(Decoded { text: text.into_owned(), encoding: "utf-8", warnings });
             }
             let (text, _) = WINDOWS_1258.decode_without_bom_handling(bytes);
+            if let Some(found) = legacy::detect_bytes(bytes, &text) {
+                return Ok(Decoded { text: found.text, encoding: found.encoding.label(), warnings: Vec::new() });
+            }
             Ok(Decoded { text: text.into_owned(), encoding: "windows-1258", warnings: Vec::new() })
         }
     }

@@ -6,7 +6,10 @@
 
 mod chrome;
 mod decode;
+pub mod legacy;
 mod markup;
+mod ocr;
+pub mod pdf;
 
 use std::path::Path;
 
@@ -60,7 +63,7 @@ pub fn ingest(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingested, In
         return Err(IngestError::TooLarge { bytes: bytes.len() as u64, limit: limits.max_bytes });
     }
     if bytes.starts_with(b"%PDF") {
-        return Err(IngestError::Pdf("PDF input is not supported yet".into()));
+        return pdf::ingest_pdf(bytes, limits);
     }
     ingest_text(bytes, path, limits)
 }

@@ -1,0 +1,669 @@
+//! Page geometry → text lines: body paragraphs as one line each, ruled tables as
+//! tab-separated rows, across pages.
+//!
+//! * **Lines**: glyphs on one baseline (within 40% of the font size), split where a gap
+//!   exceeds [`COLUMN_GAP`] font sizes (the two-column header block of official letters).
+//! * **Paragraphs**: a line continues the one above when that one was wrapped: the next
+//!   line's first word would not have fitted in the space left on it, the left edges
+//!   agree, the leading is ordinary and the next line does not start a list item.
+//! * **Tables**: ruling lines (strokes and thin filled rectangles) that touch form a grid;
+//!   horizontal rules give row bands, vertical rules spanning a band give that band's cell
+//!   boundaries (so merged cells land in their first column). Glyphs in a cell are read as
+//!   lines and joined with spaces.
+//! * **Unruled tables**: see [`unruled_tables`]: column alignment over several rows.
+//! * **Across pages** ([`Assembler`]): a table at the top of a page with the same columns
+//!   as the table that ended the previous page continues it: a repeated header row is
+//!   dropped, and a first row with an empty first cell whose next cell is empty or starts
+//!   in lower case (a row split by the page break) is merged cell by cell into the last row.
+//!   "(tiếp theo)" banners and lone page numbers in the top or bottom margin are dropped.
+//!
+//! **Invariant:** every output line carries the 1-based page it starts on.
+
+use std::cmp::Ordering;
+
+use super::raw::{Glyph, RawPage, Rule};
+
+/// A gap this many font sizes wide splits a visual line into separate lines.
+const COLUMN_GAP: f64 = 2.0;
+/// Column starts closer than this many font sizes are the same column of an unruled table.
+const ALIGN: f64 = 1.0;
+/// An unruled table needs this many columns in at least [`MIN_ALIGNED_ROWS`] visual rows.
+const MIN_COLUMNS: usize = 3;
+const MIN_ALIGNED_ROWS: usize = 2;
+/// A gap wider than this share of the font size is a space between words.
+const WORD_GAP: f64 = 0.2;
+/// Rules closer than this (points) are the same ruling line.
+const SNAP: f64 = 2.0;
+/// Share of the page height at the top and bottom where page furniture lives.
+const MARGIN_SHARE: f64 = 0.07;
+
+/// One output line with its page; `cells` is `Some` for a table row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutLine {
+    pub page: u32,
+    pub text: String,
+    pub cells: Option<Vec<String>>,
+}
+
+impl OutLine {
+    pub fn render(&self) -> String {
+        match &self.cells {
+            Some(cells) => cells.join("\t"),
+            None => self.text.clone(),
+        }
+    }
+}
+
+/// A visual line of body text.
+#[derive(Debug, Clone)]
+struct TextLine {
+    y: f64,
+    x0: f64,
+    x1: f64,
+    size: f64,
+    text: String,
+    first_word_width: f64,
+    /// Right edge of the page's text block (the widest line's end).
+    right_limit: f64,
+}
+
+#[derive(Debug, Clone)]
+struct TableBlock {
+    top: f64,
+    columns: Vec<f64>,
+    rows: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+enum Item {
+    Text(TextLine),
+    Table(TableBlock),
+}
+
+impl Item {
+    fn top(&self) -> f64 {
+        match self {
+            Item::Text(l) => l.y - l.size,
+            Item::Table(t) => t.top,
+        }
+    }
+}
+
+/// Lays out pages in order, carrying an open table or paragraph from one page to the next.
+#[derive(Default)]
+pub struct Assembler {
+    lines: Vec<OutLine>,
+    /// Columns and header of the table that ended the last page, if one did.
+    open_table: Option<(Vec<f64>, Vec<String>)>,
+    /// The paragraph that ended the last page: its last line, its text and first page.
+    open_para: Option<(TextLine, String, u32)>,
+}
+
+impl Assembler {
+    /// All lines, once every page is pushed.
+    pub fn finish(mut self) -> Vec<OutLine> {
+        if let Some((_, text, page)) = self.open_para.take() {
+            self.lines.push(OutLine { page, text, cells: None });
+        }
+        self.lines
+    }
+
+    pub fn push_page(&mut self, page: &RawPage) {
+        let items = page_items(page);
+        let mut first = true;
+        let mut para = self.open_para.take();
+        let flush = |para: &mut Option<(TextLine, String, u32)>, lines: &mut Vec<OutLine>| {
+            if let Some((_, text, page)) = para.take() {
+                lines.push(OutLine { page, text, cells: None });
+            }
+        };
+        let mut open = self.open_table.take();
+        for item in items {
+            match item {
+                Item::Text(line) => {
+                    if is_furniture(&line, page.height) {
+                        continue;
+                    }
+                    open = None;
+                    let joins = |prev: &TextLine| if first { continues_on_next_page(prev, &line) } else { continues(prev, &line) };
+                    para = match para.take() {
+                        Some((prev, text, start)) if joins(&prev) => Some((line.clone(), join_wrapped(&text, &line.text), start)),
+                        mut other => {
+                            flush(&mut other, &mut self.lines);
+                            Some((line.clone(), line.text.clone(), page.number))
+                        }
+                    };
+                    first = false;
+                }
+                Item::Table(table) => {
+                    flush(&mut para, &mut self.lines);
+                    let continued = first && open.as_ref().is_some_and(|(cols, _)| same_columns(cols, &table.columns));
+                    let mut rows = table.rows.clone().into_iter();
+                    let header = match open.take() {
+                        Some((_, header)) if continued => header,
+                        _ => {
+                            let header = rows.next().unwrap_or_default();
+                            self.lines.push(OutLine { page: page.number, text: String::new(), cells: Some(header.clone()) });
+                            header
+                        }
+                    };
+                    // After a page break or a repeated header, a split row may continue.
+                    let mut may_continue = continued;
+                    for row in rows {
+                        if same_row(&row, &header) {
+                            may_continue = true;
+                            continue;
+                        }
+                        let last = self.lines.last_mut().and_then(|l| l.cells.as_mut()).filter(|c| c.len() == row.len());
+                        match last {
+                            Some(cells) if may_continue && is_split_row(&row) => {
+                                for (cell, more) in cells.iter_mut().zip(&row) {
+                                    *cell = join_wrapped(cell, more);
+                                }
+                            }
+                            _ => self.lines.push(OutLine { page: page.number, text: String::new(), cells: Some(row) }),
+                        }
+                        may_continue = false;
+                    }
+                    open = Some((table.columns.clone(), header));
+                    first = false;
+                }
+            }
+        }
+        self.open_para = para;
+        self.open_table = open;
+    }
+}
+
+fn same_columns(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 3.0 * SNAP)
+}
+
+fn same_row(a: &[String], b: &[String]) -> bool {
+    let norm = |s: &String| crate::text::squash(s).to_lowercase();
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| norm(x) == norm(y))
+}
+
+/// A row a page break split: no number, and the next cell empty or continuing a sentence.
+fn is_split_row(row: &[String]) -> bool {
+    row.first().is_some_and(|c| c.trim().is_empty())
+        && row.get(1).is_none_or(|c| c.trim().chars().next().is_none_or(|ch| ch.is_lowercase()))
+}
+
+/// Joins a wrapped line: a hyphen at the break stays ("CB,CC,VC-" is rare in Vietnamese).
+fn join_wrapped(a: &str, b: &str) -> String {
+    match (a.trim().is_empty(), b.trim().is_empty()) {
+        (true, _) => b.trim().to_string(),
+        (_, true) => a.trim().to_string(),
+        _ => format!("{} {}", a.trim_end(), b.trim_start()),
+    }
+}
+
+/// Lone page numbers and "(tiếp theo)" banners in the page margins.
+fn is_furniture(line: &TextLine, height: f64) -> bool {
+    let folded = crate::text::fold(line.text.trim());
+    let banner = folded.trim_matches(|c| c == '(' || c == ')' || c == ' ') == "tiep theo";
+    let in_margin = line.y < height * MARGIN_SHARE * 1.5 || line.y > height * (1.0 - MARGIN_SHARE);
+    let page_number = {
+        let t = folded.trim().trim_start_matches("trang").trim().trim_matches('-').trim();
+        !t.is_empty() && t.split('/').all(|p| !p.trim().is_empty() && p.trim().chars().all(|c| c.is_ascii_digit()))
+    };
+    banner || (in_margin && page_number)
+}
+
+const LIST_START: &[&str] = &["-", "+", "•", "*", "–", "Điều "];
+
+/// True when `next` continues the paragraph whose last line is `prev`.
+fn continues(prev: &TextLine, next: &TextLine) -> bool {
+    let size = prev.size.max(1.0);
+    let leading = next.y - prev.y;
+    let same_left = (next.x0 - prev.x0).abs() <= size * 1.5 || next.x0 < prev.x0;
+    let ordinary_leading = leading > 0.0 && leading <= size * 1.6 && (next.size - prev.size).abs() <= size * 0.2;
+    let starts_item = LIST_START.iter().any(|m| next.text.starts_with(m)) || starts_numbered(&next.text);
+    let room = prev.right_limit - prev.x1;
+    let wrapped = next.first_word_width + size * 0.3 > room;
+    same_left && ordinary_leading && !starts_item && wrapped
+}
+
+/// `continues` for the first line of a page after the last line of the previous one:
+/// positions on the page do not compare, so only the left edge, size and wrap count.
+fn continues_on_next_page(prev: &TextLine, next: &TextLine) -> bool {
+    let size = prev.size.max(1.0);
+    let same_left = (next.x0 - prev.x0).abs() <= size * 1.5;
+    let starts_item = LIST_START.iter().any(|m| next.text.starts_with(m)) || starts_numbered(&next.text);
+    let wrapped = next.first_word_width + size * 0.3 > prev.right_limit - prev.x1;
+    same_left && (next.size - prev.size).abs() <= size * 0.2 && !starts_item && wrapped
+}
+
+/// "1.", "2)", "a)", "IV." at the start of a line.
+fn starts_numbered(text: &str) -> bool {
+    let head: String = text.chars().take_while(|c| c.is_alphanumeric()).collect();
+    let rest = &text[head.len()..];
+    let short = !head.is_empty() && head.chars().count() <= 4;
+    let numbered = head.chars().all(|c| c.is_ascii_digit())
+        || head.chars().all(|c| "IVXLC".contains(c))
+        || (head.chars().count() == 1 && head.chars().all(|c| c.is_lowercase()));
+    short && numbered && (rest.starts_with('.') || rest.starts_with(')'))
+}
+
+/// Text lines and tables of one page, top to bottom.
+fn page_items(page: &RawPage) -> Vec<Item> {
+    let tables = find_tables(&page.rules);
+    let mut in_table: Vec<Vec<&Glyph>> = vec![Vec::new(); tables.len()];
+    let mut free = Vec::new();
+    for g in &page.glyphs {
+        let (cx, cy) = (g.x + g.w / 2.0, g.y - g.s * 0.3);
+        match tables.iter().position(|t| t.contains(cx, cy)) {
+            Some(i) => in_table[i].push(g),
+            None => free.push(g),
+        }
+    }
+    let mut items: Vec<Item> = Vec::new();
+    let mut lines = text_lines(&free);
+    // The text block ends at the widest line, or where the left margin mirrored ends it:
+    // a page of short lines must not look wrapped.
+    let left = lines.iter().map(|l| l.x0).fold(f64::MAX, f64::min);
+    let widest = lines.iter().map(|l| l.x1).fold(0.0, f64::max);
+    let right_limit = if page.width > left { widest.max(page.width - left) } else { widest };
+    for line in &mut lines {
+        line.right_limit = right_limit;
+    }
+    let (lines, unruled) = unruled_tables(lines);
+    items.extend(lines.into_iter().map(Item::Text));
+    items.extend(unruled.into_iter().map(Item::Table));
+    for (grid, glyphs) in tables.iter().zip(in_table) {
+        let table = grid.read(&glyphs);
+        if !table.rows.is_empty() {
+            items.push(Item::Table(table));
+        }
+    }
+    items.sort_by(|a, b| a.top().partial_cmp(&b.top()).unwrap_or(Ordering::Equal));
+    items
+}
+
+/// Tables without rules, from column alignment: a run of visual rows (lines on one
+/// baseline, split at column gaps) where at least [`MIN_ALIGNED_ROWS`] rows have
+/// [`MIN_COLUMNS`] or more segments starting at shared column positions, and the rows in
+/// between start their segments at those positions too. A visual row with text in the
+/// first column starts a table row; one without continues the cells of the row above
+/// (cells wrapped over several lines).
+fn unruled_tables(lines: Vec<TextLine>) -> (Vec<TextLine>, Vec<TableBlock>) {
+    let mut sorted = lines;
+    sorted.sort_by(|a, b| a.y.partial_cmp(&b.y).unwrap_or(Ordering::Equal).then(a.x0.partial_cmp(&b.x0).unwrap_or(Ordering::Equal)));
+    let mut rows: Vec<Vec<TextLine>> = Vec::new();
+    for line in sorted {
+        match rows.last_mut() {
+            Some(row) if (line.y - row[0].y).abs() <= row[0].size.max(line.size) * 0.4 => row.push(line),
+            _ => rows.push(vec![line]),
+        }
+    }
+    let (mut text, mut tables) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < rows.len() {
+        if rows[i].len() < MIN_COLUMNS {
+            text.append(&mut rows[i].clone());
+            i += 1;
+            continue;
+        }
+        // Grow the run while rows stay close and aligned to the columns seen so far.
+        let size = rows[i][0].size.max(1.0);
+        let mut columns: Vec<f64> = rows[i].iter().map(|l| l.x0).collect();
+        let mut end = i + 1;
+        let mut aligned_rows = 1;
+        while end < rows.len() {
+            let row = &rows[end];
+            let gap = row[0].y - rows[end - 1][0].y;
+            let aligned = row.iter().all(|l| columns.iter().any(|c| (l.x0 - c).abs() <= ALIGN * size));
+            if gap > size * 3.0 || !(aligned || row.len() >= MIN_COLUMNS && row.len() + 1 >= columns.len()) {
+                break;
+            }
+            if row.len() >= MIN_COLUMNS {
+                aligned_rows += 1;
+                for l in row {
+                    if !columns.iter().any(|c| (l.x0 - c).abs() <= ALIGN * size) {
+                        columns.push(l.x0);
+                    }
+                }
+            }
+            end += 1;
+        }
+        if aligned_rows < MIN_ALIGNED_ROWS {
+            text.append(&mut rows[i].clone());
+            i += 1;
+            continue;
+        }
+        columns.sort_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal));
+        let column_of = |x: f64| columns.iter().rposition(|&c| c <= x + ALIGN * size).unwrap_or(0);
+        let mut block = TableBlock { top: rows[i][0].y - size, columns: columns.clone(), rows: Vec::new() };
+        for row in &rows[i..end] {
+            let mut cells = vec![String::new(); columns.len()];
+            for l in row {
+                let c = column_of(l.x0);
+                cells[c] = join_wrapped(&cells[c], &l.text);
+            }
+            match block.rows.last_mut() {
+                Some(last) if cells[0].is_empty() => {
+                    for (cell, more) in last.iter_mut().zip(&cells) {
+                        *cell = join_wrapped(cell, more);
+                    }
+                }
+                _ => block.rows.push(cells),
+            }
+        }
+        tables.push(block);
+        i = end;
+    }
+    (text, tables)
+}
+
+/// Groups glyphs into visual lines, split at column gaps.
+fn text_lines(glyphs: &[&Glyph]) -> Vec<TextLine> {
+    let mut sorted: Vec<&Glyph> = glyphs.to_vec();
+    sorted.sort_by(|a, b| a.y.partial_cmp(&b.y).unwrap_or(Ordering::Equal));
+    let mut rows: Vec<Vec<&Glyph>> = Vec::new();
+    for g in sorted {
+        match rows.last_mut() {
+            Some(row) if (g.y - row[0].y).abs() <= row[0].s.max(g.s) * 0.4 => row.push(g),
+            _ => rows.push(vec![g]),
+        }
+    }
+    let mut out = Vec::new();
+    for mut row in rows {
+        row.sort_by(|a, b| a.x.partial_cmp(&b.x).unwrap_or(Ordering::Equal));
+        let mut start = 0;
+        for i in 1..=row.len() {
+            let split = i == row.len() || {
+                let prev_end = row[..i].iter().filter(|g| !g.t.trim().is_empty()).map(|g| g.x + g.w).fold(f64::MIN, f64::max);
+                !row[i].t.trim().is_empty() && row[i].x - prev_end > COLUMN_GAP * row[i].s.max(1.0)
+            };
+            if split {
+                if let Some(line) = make_line(&row[start..i]) {
+                    out.push(line);
+                }
+                start = i;
+            }
+        }
+    }
+    out
+}
+
+/// One line from glyphs sorted by x; `None` when all are blank.
+fn make_line(glyphs: &[&Glyph]) -> Option<TextLine> {
+    let visible: Vec<&&Glyph> = glyphs.iter().filter(|g| !g.t.trim().is_empty()).collect();
+    let first = visible.first()?;
+    let size = visible.iter().map(|g| g.s).fold(0.0, f64::max);
+    let text = glyph_text(glyphs);
+    let first_word_end = visible
+        .windows(2)
+        .find(|w| w[1].x - (w[0].x + w[0].w) > WORD_GAP * size || glyphs_between_space(glyphs, w[0], w[1]))
+        .map(|w| w[0].x + w[0].w)
+        .unwrap_or_else(|| visible.last().map(|g| g.x + g.w).unwrap_or(first.x));
+    Some(TextLine {
+        y: visible.iter().map(|g| g.y).sum::<f64>() / visible.len() as f64,
+        x0: first.x,
+        x1: visible.iter().map(|g| g.x + g.w).fold(f64::MIN, f64::max),
+        size,
+        text,
+        first_word_width: first_word_end - first.x,
+        right_limit: 0.0,
+    })
+}
+
+fn glyphs_between_space(glyphs: &[&Glyph], a: &Glyph, b: &Glyph) -> bool {
+    glyphs.iter().any(|g| g.t.trim().is_empty() && g.x >= a.x && g.x <= b.x)
+}
+
+/// Text of glyphs sorted by x: spaces from space glyphs or gaps, runs of spaces squashed.
+fn glyph_text(glyphs: &[&Glyph]) -> String {
+    let mut text = String::new();
+    let mut prev_end: Option<f64> = None;
+    for g in glyphs {
+        if g.t.trim().is_empty() {
+            if !text.is_empty() && !text.ends_with(' ') {
+                text.push(' ');
+            }
+            continue;
+        }
+        if let Some(end) = prev_end {
+            if g.x - end > WORD_GAP * g.s && !text.ends_with(' ') {
+                text.push(' ');
+            }
+        }
+        text.push_str(&g.t);
+        prev_end = Some(g.x + g.w);
+    }
+    text.trim().to_string()
+}
+
+/// A ruled grid: global column boundaries, row boundaries, and the vertical rules.
+#[derive(Debug)]
+struct Grid {
+    xs: Vec<f64>,
+    ys: Vec<f64>,
+    verticals: Vec<Rule>,
+}
+
+impl Grid {
+    fn contains(&self, x: f64, y: f64) -> bool {
+        let (x0, x1) = (self.xs[0], *self.xs.last().expect("two columns"));
+        let (y0, y1) = (self.ys[0], *self.ys.last().expect("two rows"));
+        x >= x0 - SNAP && x <= x1 + SNAP && y >= y0 - SNAP && y <= y1 + SNAP
+    }
+
+    /// Cell texts, one row per band that has any text.
+    fn read(&self, glyphs: &[&Glyph]) -> TableBlock {
+        let columns = self.xs.len() - 1;
+        let mut rows = Vec::new();
+        for band in self.ys.windows(2) {
+            let (top, bottom) = (band[0], band[1]);
+            let mid = (top + bottom) / 2.0;
+            // Boundaries present in this band: verticals crossing its middle.
+            let mut cuts: Vec<usize> = (0..self.xs.len())
+                .filter(|&i| {
+                    i == 0
+                        || i == self.xs.len() - 1
+                        || self.verticals.iter().any(|v| (v.x0 - self.xs[i]).abs() <= SNAP && v.y0 <= mid && v.y1 >= mid)
+                })
+                .collect();
+            cuts.dedup();
+            let mut cells = vec![String::new(); columns];
+            let mut any = false;
+            for pair in cuts.windows(2) {
+                let (left, right) = (self.xs[pair[0]], self.xs[pair[1]]);
+                let inside: Vec<&Glyph> = glyphs
+                    .iter()
+                    .copied()
+                    .filter(|g| {
+                        let (cx, cy) = (g.x + g.w / 2.0, g.y - g.s * 0.3);
+                        cx >= left && cx < right && cy >= top && cy < bottom
+                    })
+                    .collect();
+                let lines = text_lines_unsplit(&inside);
+                let text = crate::text::squash(&lines.join(" "));
+                any |= !text.is_empty();
+                cells[pair[0]] = text;
+            }
+            if any {
+                rows.push(cells);
+            }
+        }
+        TableBlock { top: self.ys[0], columns: self.xs.clone(), rows }
+    }
+}
+
+/// Lines of a cell: no column splitting inside a cell.
+fn text_lines_unsplit(glyphs: &[&Glyph]) -> Vec<String> {
+    let mut sorted: Vec<&Glyph> = glyphs.to_vec();
+    sorted.sort_by(|a, b| a.y.partial_cmp(&b.y).unwrap_or(Ordering::Equal));
+    let mut rows: Vec<Vec<&Glyph>> = Vec::new();
+    for g in sorted {
+        match rows.last_mut() {
+            Some(row) if (g.y - row[0].y).abs() <= row[0].s.max(g.s) * 0.4 => row.push(g),
+            _ => rows.push(vec![g]),
+        }
+    }
+    rows.into_iter()
+        .map(|mut row| {
+            row.sort_by(|a, b| a.x.partial_cmp(&b.x).unwrap_or(Ordering::Equal));
+            glyph_text(&row)
+        })
+        .collect()
+}
+
+/// Groups touching rules into grids with at least two columns and two row boundaries.
+fn find_tables(rules: &[Rule]) -> Vec<Grid> {
+    let rules: Vec<Rule> = rules.iter().copied().filter(|r| r.is_horizontal() || r.is_vertical()).collect();
+    let n = rules.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let touch = |a: &Rule, b: &Rule| {
+        a.x0 - SNAP <= b.x1 && b.x0 - SNAP <= a.x1 && a.y0 - SNAP <= b.y1 && b.y0 - SNAP <= a.y1
+    };
+    // Sorting by x0 would allow a sweep; pages have at most a few hundred rules.
+    for i in 0..n {
+        for j in i + 1..n {
+            if touch(&rules[i], &rules[j]) {
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, Vec<Rule>> = Default::default();
+    for i in 0..n {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(rules[i]);
+    }
+    let mut grids = Vec::new();
+    for group in groups.into_values() {
+        let verticals: Vec<Rule> = group.iter().copied().filter(Rule::is_vertical).collect();
+        let xs = snap(verticals.iter().map(|r| r.x0).collect());
+        // Row boundaries: horizontal rules, and heights where most verticals break or end
+        // (some generators leave out the rule under a repeated header or a split row).
+        let mut ys: Vec<f64> = group.iter().filter(|r| r.is_horizontal()).map(|r| r.y0).collect();
+        let ends: Vec<f64> = snap(verticals.iter().flat_map(|r| [r.y0, r.y1]).collect());
+        for y in ends {
+            let at = verticals.iter().filter(|r| (r.y0 - y).abs() <= SNAP || (r.y1 - y).abs() <= SNAP).count();
+            if at >= xs.len().max(2) / 2 + 1 {
+                ys.push(y);
+            }
+        }
+        let ys = snap(ys);
+        if xs.len() >= 3 && ys.len() >= 2 || xs.len() >= 2 && ys.len() >= 3 {
+            grids.push(Grid { xs, ys, verticals });
+        }
+    }
+    grids
+}
+
+/// Sorted positions with neighbours closer than [`SNAP`] merged.
+fn snap(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal));
+    let mut out: Vec<f64> = Vec::new();
+    for x in v {
+        if out.last().is_none_or(|&l| x - l > SNAP) {
+            out.push(x);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(text: &str, x: f64, y: f64) -> Vec<Glyph> {
+        let mut out = Vec::new();
+        let mut x = x;
+        for c in text.chars() {
+            out.push(Glyph { t: c.to_string(), x, y, w: 5.0, s: 10.0 });
+            x += 5.0;
+        }
+        out
+    }
+
+    fn grid(xs: &[f64], ys: &[f64]) -> Vec<Rule> {
+        let (x0, x1, y0, y1) = (xs[0], *xs.last().unwrap(), ys[0], *ys.last().unwrap());
+        let mut rules: Vec<Rule> = ys.iter().map(|&y| Rule { x0, y0: y, x1, y1: y }).collect();
+        rules.extend(xs.iter().map(|&x| Rule { x0: x, y0, x1: x, y1 }));
+        rules
+    }
+
+    fn lines_of(pages: &[RawPage]) -> Vec<String> {
+        let mut a = Assembler::default();
+        for p in pages {
+            a.push_page(p);
+        }
+        a.finish().iter().map(OutLine::render).collect()
+    }
+
+    fn page(number: u32, glyphs: Vec<Vec<Glyph>>, rules: Vec<Rule>) -> RawPage {
+        RawPage { number, width: 600.0, height: 800.0, glyphs: glyphs.concat(), rules, ..RawPage::default() }
+    }
+
+    #[test]
+    fn ruled_table_becomes_tsv_with_wrapped_cells_joined() {
+        let rules = grid(&[100.0, 150.0, 300.0], &[100.0, 120.0, 160.0]);
+        let p = page(
+            1,
+            vec![word("TT", 105.0, 115.0), word("Nội dung", 155.0, 115.0), word("1", 105.0, 135.0), word("Ban hành", 155.0, 135.0), word("kế hoạch", 155.0, 150.0)],
+            rules,
+        );
+        assert_eq!(lines_of(&[p]), ["TT\tNội dung", "1\tBan hành kế hoạch"]);
+    }
+
+    #[test]
+    fn continued_table_drops_repeated_header_and_merges_split_row() {
+        let rules = grid(&[100.0, 150.0, 300.0], &[100.0, 120.0, 160.0]);
+        let p1 = page(1, vec![word("TT", 105.0, 115.0), word("Nội dung", 155.0, 115.0), word("1", 105.0, 135.0), word("Ban hành", 155.0, 135.0)], rules.clone());
+        let p2 = page(
+            2,
+            vec![word("(tiếp theo)", 250.0, 40.0), word("TT", 105.0, 115.0), word("Nội dung", 155.0, 115.0), word("kế hoạch", 155.0, 135.0)],
+            rules,
+        );
+        assert_eq!(lines_of(&[p1, p2]), ["TT\tNội dung", "1\tBan hành kế hoạch"]);
+    }
+
+    #[test]
+    fn wrapped_body_lines_join_but_list_items_do_not() {
+        // Right edge of the block is at x = 100 + 5 * 20 = 200, the left margin mirrored.
+        let mut p = page(
+            1,
+            vec![
+                word("aaaa bbbb cccc dddd", 100.0, 200.0),
+                word("eeee", 100.0, 214.0),
+                word("- item", 100.0, 228.0),
+            ],
+            vec![],
+        );
+        p.width = 300.0;
+        assert_eq!(lines_of(&[p]), ["aaaa bbbb cccc dddd eeee", "- item"]);
+    }
+
+    #[test]
+    fn aligned_columns_without_rules_become_tsv() {
+        let p = page(
+            1,
+            vec![
+                word("Mở đầu", 100.0, 100.0),
+                word("TT", 100.0, 130.0), word("Nội dung", 150.0, 130.0), word("Chủ trì", 300.0, 130.0),
+                word("1", 100.0, 145.0), word("Ban hành", 150.0, 145.0), word("Văn phòng", 300.0, 145.0),
+                word("kế hoạch", 150.0, 157.0),
+                word("2", 100.0, 172.0), word("Kiểm tra", 150.0, 172.0), word("Thanh tra", 300.0, 172.0),
+            ],
+            vec![],
+        );
+        assert_eq!(lines_of(&[p]), ["Mở đầu", "TT\tNội dung\tChủ trì", "1\tBan hành kế hoạch\tVăn phòng", "2\tKiểm tra\tThanh tra"]);
+    }
+
+    #[test]
+    fn page_numbers_in_margins_are_dropped() {
+        let p = page(1, vec![word("Nội dung", 100.0, 300.0), word("- 2 -", 290.0, 780.0)], vec![]);
+        assert_eq!(lines_of(&[p]), ["Nội dung"]);
+    }
+}

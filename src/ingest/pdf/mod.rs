@@ -1,0 +1,213 @@
+//! PDF ingest: bytes → [`Ingested`] lines with page provenance.
+//!
+//! The stages, each in its own module:
+//!
+//! 1. [`isolate`] parses in a `vanban pdf-worker` child under [`Limits`] (pages,
+//!    decompressed bytes, time, memory), so a bad file costs one document;
+//! 2. [`raw`] (in the child) collects glyphs, ruling lines, fonts and image counts per page;
+//! 3. [`layout`] turns geometry into body paragraphs and tab-separated table rows,
+//!    following tables across pages;
+//! 4. here: legacy font encodings are detected and converted
+//!    ([`legacy`](crate::ingest::legacy)), each page's text layer is classified
+//!    ([`classify`]), and pages with no or a damaged layer are read again by OCR
+//!    ([`ocr`](crate::ingest::ocr)).
+//!
+//! **Invariant:** a readable PDF always yields its text layer; OCR failures and missing
+//! tools become warnings, never errors. Errors are only for files that cannot be parsed
+//! within the limits (`IngestError::Pdf`, kind `parse`).
+
+mod isolate;
+mod layout;
+mod raw;
+
+use std::io::Write;
+
+use unicode_normalization::UnicodeNormalization;
+
+pub use isolate::{run_with_timeout, worker_main, Finished, WORKER_SUBCOMMAND};
+pub use raw::WorkerLimits;
+
+use super::legacy::{self, Legacy, Quality};
+use super::{ocr, IngestError, Ingested};
+use crate::Limits;
+
+/// Fewer visible glyphs than this and a page counts as having no text layer.
+const MIN_GLYPHS: usize = 20;
+/// Fewer words than this are too few to judge a text layer by.
+const MIN_WORDS_TO_JUDGE: usize = 8;
+/// A text layer with fewer valid syllables than this share is damaged.
+const MIN_VALID: f64 = 0.55;
+/// Vietnamese prose has marks on most words (about 60%); below this share they were stripped.
+const MIN_MARKED: f64 = 0.3;
+/// Marked words in a sound layer are nearly all valid syllables.
+const MIN_MARKED_VALID: f64 = 0.8;
+/// More junk characters than this share and the layer is damaged ("(cid:3)", boxes).
+const MAX_JUNK: f64 = 0.15;
+
+/// What a page's text layer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Layer {
+    Native,
+    Ocr,
+    None,
+    Damaged,
+}
+
+impl Layer {
+    pub fn label(self) -> &'static str {
+        match self {
+            Layer::Native => "native",
+            Layer::Ocr => "ocr",
+            Layer::None => "none",
+            Layer::Damaged => "damaged",
+        }
+    }
+}
+
+/// Classifies one page's text (after any legacy conversion). A page without glyphs, or
+/// with a scan and a few stray glyphs, has no layer; a short text page (a signature page,
+/// a page number) has too few words to judge and keeps its layer.
+pub fn classify(text: &str, glyphs: usize, images: u32, invisible_text: bool) -> (Layer, Quality) {
+    let q = legacy::quality(text);
+    let sound = if invisible_text { Layer::Ocr } else { Layer::Native };
+    let layer = if glyphs == 0 || (glyphs < MIN_GLYPHS && images > 0) {
+        Layer::None
+    } else if q.words < MIN_WORDS_TO_JUDGE {
+        sound
+    } else if q.valid < MIN_VALID || q.marked < MIN_MARKED || q.marked_valid < MIN_MARKED_VALID || q.junk > MAX_JUNK {
+        Layer::Damaged
+    } else {
+        sound
+    };
+    (layer, q)
+}
+
+/// Reads a PDF. See the module docs for the stages.
+pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError> {
+    let (raw, mut warnings) = isolate::parse(bytes, limits).map_err(IngestError::Pdf)?;
+    warnings.extend(raw.warnings.iter().cloned());
+    if raw.pages.is_empty() {
+        return Err(IngestError::Pdf("no pages".into()));
+    }
+    let mut assembler = layout::Assembler::default();
+    for page in &raw.pages {
+        assembler.push_page(page);
+    }
+    let mut lines = assembler.finish();
+
+    // Legacy fonts: hinted by font names, confirmed by syllables.
+    let hint = raw.pages.iter().flat_map(|p| &p.fonts).find_map(|f| Legacy::from_font_name(f));
+    let all: String = lines.iter().map(|l| l.render()).collect::<Vec<_>>().join("\n");
+    let mut encoding = "pdf";
+    if let Some(found) = legacy::detect(&all, hint) {
+        encoding = found.encoding.label();
+        warnings.push(format!(
+            "legacy {} font encoding converted (valid syllables {:.0}% → {:.0}%)",
+            encoding,
+            found.before.valid * 100.0,
+            found.after.valid * 100.0
+        ));
+        for line in &mut lines {
+            match &mut line.cells {
+                Some(cells) => cells.iter_mut().for_each(|c| *c = legacy::convert(c, found.encoding)),
+                None => line.text = legacy::convert(&line.text, found.encoding),
+            }
+        }
+    }
+
+    // Classify each page; pages with no or a damaged layer go to OCR.
+    let mut layers = Vec::new();
+    for page in &raw.pages {
+        let text: String = lines.iter().filter(|l| l.page == page.number).map(|l| l.render()).collect::<Vec<_>>().join("\n");
+        let glyphs = page.glyphs.iter().filter(|g| !g.t.trim().is_empty()).count();
+        let (layer, q) = classify(&text, glyphs, page.images, page.invisible_text);
+        if layer == Layer::Damaged {
+            warnings.push(format!(
+                "page {}: damaged text layer (valid syllables {:.0}%, marked words {:.0}%, of them valid {:.0}%, junk {:.0}%)",
+                page.number,
+                q.valid * 100.0,
+                q.marked * 100.0,
+                q.marked_valid * 100.0,
+                q.junk * 100.0
+            ));
+        }
+        layers.push((page.number, layer, glyphs, page.images));
+    }
+    let to_ocr: Vec<u32> = layers
+        .iter()
+        // A damaged layer is rendered and read again; a page without one only if it has a scan.
+        .filter(|(_, layer, _, images)| *layer == Layer::Damaged || *layer == Layer::None && *images > 0)
+        .map(|(n, ..)| *n)
+        .collect();
+    if !to_ocr.is_empty() {
+        run_ocr(bytes, &to_ocr, limits, &mut lines, &mut warnings);
+    }
+
+    let text_layer = document_layer(&layers).label();
+    let mut text_lines = Vec::with_capacity(lines.len());
+    let mut line_pages = Vec::with_capacity(lines.len());
+    for line in &lines {
+        let mut rendered: String = line.render().replace(['\n', '\r'], " ").nfc().collect();
+        if rendered.chars().count() > limits.max_line_chars {
+            rendered = rendered.chars().take(limits.max_line_chars).collect();
+            warnings.push(format!("line {} cut to {} characters", text_lines.len() + 1, limits.max_line_chars));
+        }
+        text_lines.push(rendered);
+        line_pages.push(line.page);
+    }
+    let text = text_lines.join("\n");
+    if text.trim().is_empty() && to_ocr.is_empty() {
+        return Err(IngestError::Empty);
+    }
+    Ok(Ingested { text, format: "pdf", encoding, text_layer, pages: Some(raw.page_count), line_pages, warnings })
+}
+
+/// The document's layer: the most common page layer, ties going to the worse one.
+/// Blank pages (no glyphs, no images) do not vote.
+fn document_layer(layers: &[(u32, Layer, usize, u32)]) -> Layer {
+    let mut counts = std::collections::BTreeMap::new();
+    for (_, layer, glyphs, images) in layers {
+        if *glyphs > 0 || *images > 0 {
+            *counts.entry(*layer).or_insert(0usize) += 1;
+        }
+    }
+    counts.into_iter().max_by_key(|&(layer, n)| (n, layer)).map(|(l, _)| l).unwrap_or(Layer::None)
+}
+
+/// Replaces the lines of `pages` with OCR text; failures keep the text layer.
+fn run_ocr(bytes: &[u8], pages: &[u32], limits: &Limits, lines: &mut Vec<layout::OutLine>, warnings: &mut Vec<String>) {
+    if let Some(why) = ocr::unavailable() {
+        warnings.push(format!("pages {pages:?} need OCR but {why}: kept the text layer"));
+        return;
+    }
+    let file = tempfile::NamedTempFile::new().and_then(|mut f| f.write_all(bytes).map(|_| f));
+    let file = match file {
+        Ok(f) => f,
+        Err(e) => {
+            warnings.push(format!("OCR skipped: temporary file: {e}"));
+            return;
+        }
+    };
+    let results = ocr::ocr_pages(file.path(), pages, limits.parse_timeout);
+    let (mut conf_sum, mut words, mut done) = (0.0, 0usize, Vec::new());
+    for result in results {
+        match result {
+            Ok(page) => {
+                lines.retain(|l| l.page != page.number);
+                let at = lines.iter().position(|l| l.page > page.number).unwrap_or(lines.len());
+                let new = page.lines.iter().map(|t| layout::OutLine { page: page.number, text: t.clone(), cells: None });
+                lines.splice(at..at, new);
+                if let Some(c) = page.mean_confidence {
+                    conf_sum += c * page.words as f64;
+                    words += page.words;
+                }
+                done.push(page.number);
+            }
+            Err(e) => warnings.push(format!("OCR failed, kept the text layer: {e}")),
+        }
+    }
+    if !done.is_empty() {
+        let mean = if words > 0 { conf_sum / words as f64 } else { 0.0 };
+        warnings.push(format!("OCR (tesseract vie) on pages {done:?}: {words} words, mean word confidence {mean:.1}"));
+    }
+}

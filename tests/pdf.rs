@@ -1,0 +1,116 @@
+//! PDF ingest on the committed fixtures (fixtures/pdf, made by tools/testpdfs/gen.py).
+
+use std::path::Path;
+
+use vanban::ingest::{ingest, Ingested};
+use vanban::Limits;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdf").join(name)).expect("fixture")
+}
+
+fn ingest_fixture(name: &str) -> Ingested {
+    std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
+    ingest(&fixture(name), Path::new(name), &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn lines(doc: &Ingested) -> Vec<&str> {
+    doc.text.split('\n').collect()
+}
+
+/// All words of a text, for comparisons that ignore where lines break.
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_string).collect()
+}
+
+#[test]
+fn native_table_rows_match_the_seed_appendix() {
+    let doc = ingest_fixture("native_table.pdf");
+    assert_eq!((doc.format, doc.encoding, doc.text_layer, doc.pages), ("pdf", "pdf", "native", Some(11)));
+    assert_eq!(doc.line_pages.len(), lines(&doc).len());
+    let expected = String::from_utf8(fixture("native_table.expected.tsv")).unwrap();
+    let expected: Vec<&str> = expected.lines().collect();
+    let rows: Vec<&str> = lines(&doc).into_iter().filter(|l| l.contains('\t')).collect();
+    for (got, want) in rows.iter().zip(&expected) {
+        assert_eq!(got, want);
+    }
+    assert_eq!(rows.len(), expected.len(), "row count");
+    assert!(rows[0].starts_with("TT\tNội dung thực hiện\tĐơn vị chủ trì\tĐơn vị phối hợp\tSản phẩm đầu ra"));
+}
+
+#[test]
+fn native_table_keeps_pages_and_drops_furniture() {
+    let doc = ingest_fixture("native_table.pdf");
+    let ls = lines(&doc);
+    let header = ls.iter().position(|l| l.starts_with("TT\t")).unwrap();
+    assert_eq!(doc.line_pages[header], 8, "the appendix starts on page 8");
+    assert_eq!(doc.line_pages[0], 1);
+    assert_eq!(*doc.line_pages.last().unwrap(), 11);
+    assert!(doc.line_pages.windows(2).all(|w| w[0] <= w[1]), "pages never go back");
+    assert!(!ls.iter().any(|l| l.contains("tiếp theo)") && l.len() < 20), "banner dropped");
+    assert!(!ls.iter().any(|l| l.trim().parse::<u32>().is_ok()), "page numbers dropped");
+    assert_eq!(ls.iter().filter(|l| l.starts_with("TT\t")).count(), 1, "repeated headers dropped");
+}
+
+#[test]
+fn native_body_paragraphs_match_the_seed_lines() {
+    let doc = ingest_fixture("native_table.pdf");
+    let seed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds/000_054b06831aabb86f.txt")).unwrap();
+    let body: Vec<&str> = seed.lines().take_while(|l| !l.contains('\t')).map(str::trim).filter(|l| !l.is_empty()).collect();
+    let got: Vec<&str> = lines(&doc).into_iter().take_while(|l| !l.contains('\t')).collect();
+    assert_eq!(got, body);
+}
+
+#[test]
+fn pdf_gives_the_same_tasks_as_the_seed_text() {
+    std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
+    let limits = Limits::default();
+    let seed = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds/000_054b06831aabb86f.txt")).unwrap();
+    let from_text = vanban::process_bytes(&seed, "000.txt", &limits).unwrap();
+    let from_pdf = vanban::process_bytes(&fixture("native_table.pdf"), "000.pdf", &limits).unwrap();
+    assert_eq!(from_pdf.source.format, "pdf");
+    assert_eq!(from_pdf.quality.text_layer, "native");
+    let json = |v: &dyn Fn() -> serde_json::Result<serde_json::Value>| v().unwrap();
+    assert_eq!(json(&|| serde_json::to_value(&from_pdf.tasks)), json(&|| serde_json::to_value(&from_text.tasks)));
+    assert_eq!(json(&|| serde_json::to_value(&from_pdf.citations)), json(&|| serde_json::to_value(&from_text.citations)));
+}
+
+#[test]
+fn english_ocr_layer_is_damaged_and_read_again() {
+    let doc = ingest_fixture("scan_eng_layer.pdf");
+    assert_eq!(doc.text_layer, "damaged", "{:?}", doc.warnings);
+    assert!(doc.warnings.iter().any(|w| w.contains("mean word confidence")), "{:?}", doc.warnings);
+    let q = vanban::ingest::legacy::quality(&doc.text);
+    assert!(q.marked > 0.4, "OCR with Vietnamese restores marks: {q:?}");
+    assert!(doc.text.contains("Gia Lai"));
+    assert!(doc.line_pages.iter().all(|&p| p == 1));
+}
+
+#[test]
+fn image_only_scan_is_read_by_ocr() {
+    let doc = ingest_fixture("scan_image_only.pdf");
+    assert_eq!(doc.text_layer, "none");
+    let expected = String::from_utf8(fixture("scan.expected.txt")).unwrap();
+    let (got, want) = (words(&doc.text), words(&expected));
+    let same = got.iter().filter(|w| want.contains(w)).count();
+    assert!(same as f64 > 0.9 * want.len() as f64, "{same} of {} words: {}", want.len(), doc.text);
+}
+
+#[test]
+fn legacy_font_pdfs_are_converted() {
+    let expected = String::from_utf8(fixture("legacy.expected.txt")).unwrap();
+    for (name, encoding) in [("tcvn3.pdf", "tcvn3"), ("vni.pdf", "vni")] {
+        let doc = ingest_fixture(name);
+        assert_eq!((doc.encoding, doc.text_layer), (encoding, "native"), "{name}: {:?}", doc.warnings);
+        assert_eq!(words(&doc.text), words(&expected), "{name}");
+    }
+}
+
+#[test]
+fn unruled_table_from_column_alignment() {
+    let doc = ingest_fixture("unruled_table.pdf");
+    let expected = String::from_utf8(fixture("unruled_table.expected.tsv")).unwrap();
+    let rows: Vec<&str> = lines(&doc).into_iter().filter(|l| l.contains('\t')).collect();
+    assert_eq!(rows, expected.lines().collect::<Vec<_>>());
+    assert_eq!(lines(&doc)[0], "Phụ lục: nhiệm vụ cụ thể");
+}

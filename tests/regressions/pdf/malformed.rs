@@ -1,0 +1,208 @@
+//! Malformed PDFs, generated here (no committed binaries): truncated, encrypted, a
+//! decompression bomb, cyclic page tree, deep nesting, 10,000 pages, garbage.
+//!
+//! Each test asserts the outcome (error kind or partial result) and that it came within
+//! the time limit plus process start-up.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use vanban::ingest::{ingest, IngestError, Ingested};
+use vanban::Limits;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn limits() -> Limits {
+    Limits { parse_timeout: TIMEOUT, max_pages: 100, max_decompressed_bytes: 8 << 20, ..Limits::default() }
+}
+
+/// Ingests `bytes` and checks the time bound.
+fn run(bytes: &[u8]) -> Result<Ingested, IngestError> {
+    std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
+    let started = Instant::now();
+    let result = ingest(bytes, Path::new("broken.pdf"), &limits());
+    let took = started.elapsed();
+    assert!(took < TIMEOUT + Duration::from_secs(5), "took {took:?}");
+    match &result {
+        Ok(doc) => eprintln!("partial/ok in {took:?}: {} pages, warnings {:?}", doc.pages.unwrap_or(0), doc.warnings),
+        Err(e) => eprintln!("error in {took:?}: {e}"),
+    }
+    result
+}
+
+fn pdf_error(result: Result<Ingested, IngestError>) -> String {
+    match result {
+        Err(IngestError::Pdf(message)) => message,
+        Err(e) => panic!("expected a PDF error, got {e}"),
+        Ok(doc) => panic!("expected a PDF error, got text {:?}", doc.text.chars().take(200).collect::<String>()),
+    }
+}
+
+/// A PDF from object bodies (object n is `objects[n - 1]`) with a correct xref table.
+fn build(objects: &[Vec<u8>], trailer_extra: &str) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        write!(out, "{} 0 obj\n", i + 1).unwrap();
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).unwrap();
+    for o in offsets {
+        write!(out, "{o:010} 00000 n \n").unwrap();
+    }
+    write!(out, "trailer\n<< /Size {} /Root 1 0 R {trailer_extra} >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).unwrap();
+    out
+}
+
+fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut body = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(b"\nendstream");
+    body
+}
+
+const FONT: &str = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
+
+/// Catalog, pages, one page with `content` (object 4) and a font (object 5).
+fn one_page(content: Vec<u8>) -> Vec<Vec<u8>> {
+    vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
+        content,
+        FONT.as_bytes().to_vec(),
+    ]
+}
+
+fn text_content(text: &str) -> Vec<u8> {
+    stream("", format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET").as_bytes())
+}
+
+#[test]
+fn well_formed_minimal_pdf_reads() {
+    let doc = run(&build(&one_page(text_content("Ke hoach so 12")), "")).unwrap();
+    assert_eq!(doc.text, "Ke hoach so 12");
+    assert_eq!(doc.pages, Some(1));
+}
+
+#[test]
+fn truncated_file_is_an_error_or_partial() {
+    let full = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdf/native_table.pdf")).unwrap();
+    for cut in [full.len() / 2, full.len() - 40, 2000] {
+        match run(&full[..cut]) {
+            Ok(doc) => assert!(doc.pages.is_some()),
+            Err(IngestError::Pdf(_)) => {}
+            Err(e) => panic!("cut at {cut}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn encrypted_file_with_unknown_password_is_an_error() {
+    let mut objects = one_page(text_content("secret"));
+    objects.push(
+        format!(
+            "<< /Filter /Standard /V 1 /R 2 /Length 40 /P -4 /O <{}> /U <{}> >>",
+            "11".repeat(32),
+            "22".repeat(32)
+        )
+        .into_bytes(),
+    );
+    let id = "00112233445566778899aabbccddeeff";
+    let bytes = build(&objects, &format!("/Encrypt 6 0 R /ID [<{id}> <{id}>]"));
+    let message = pdf_error(run(&bytes));
+    assert!(message.to_lowercase().contains("encrypt") || message.to_lowercase().contains("password"), "{message}");
+}
+
+#[test]
+fn decompression_bomb_stops_at_the_limit() {
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![b' '; 1 << 20];
+    for _ in 0..64 {
+        encoder.write_all(&zeros).unwrap();
+    }
+    let bomb = encoder.finish().unwrap();
+    let bytes = build(&one_page(stream("/Filter /FlateDecode", &bomb)), "");
+    let message = pdf_error(run(&bytes));
+    assert!(message.contains("decompression limit"), "{message}");
+}
+
+#[test]
+fn cyclic_page_tree_is_an_error_or_partial() {
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R 2 0 R] /Count 2 >>".to_vec(),
+        b"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R 4 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 3 0 R /MediaBox [0 0 595 842] /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> >> >>".to_vec(),
+        text_content("vong lap"),
+        FONT.as_bytes().to_vec(),
+    ];
+    match run(&build(&objects, "")) {
+        Ok(doc) => assert!(doc.pages.unwrap() <= 2),
+        Err(IngestError::Pdf(_)) | Err(IngestError::Empty) => {}
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn cyclic_object_references_are_an_error_or_partial() {
+    // The page's resources point at themselves through two indirect objects.
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources 5 0 R >>".to_vec(),
+        text_content("vong lap"),
+        b"<< /Font 6 0 R /Next 6 0 R >>".to_vec(),
+        b"<< /F1 5 0 R /Self 6 0 R >>".to_vec(),
+    ];
+    match run(&build(&objects, "")) {
+        Ok(_) | Err(IngestError::Pdf(_)) | Err(IngestError::Empty) => {}
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn deep_nesting_is_an_error_or_partial() {
+    let depth = 200_000;
+    let mut content = "[".repeat(depth).into_bytes();
+    content.extend("]".repeat(depth).bytes());
+    content.extend_from_slice(b" pop BT /F1 12 Tf 72 720 Td (sau) Tj ET");
+    let mut objects = one_page(stream("", &content));
+    // And a deeply nested dictionary in the object table itself.
+    let mut nested = "<< /A ".repeat(depth / 4);
+    nested.push_str("1");
+    nested.push_str(&" >>".repeat(depth / 4));
+    objects.push(nested.into_bytes());
+    match run(&build(&objects, "")) {
+        Ok(_) | Err(IngestError::Pdf(_)) | Err(IngestError::Empty) => {}
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn ten_thousand_pages_are_cut_at_the_page_limit() {
+    let pages = 10_000;
+    let mut objects = vec![b"<< /Type /Catalog /Pages 2 0 R >>".to_vec()];
+    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", i + 5)).collect();
+    objects.push(format!("<< /Type /Pages /Kids [{}] /Count {pages} >>", kids.join(" ")).into_bytes());
+    objects.push(text_content("Trang noi dung"));
+    objects.push(FONT.as_bytes().to_vec());
+    for _ in 0..pages {
+        objects.push(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R /Resources << /Font << /F1 4 0 R >> >> >>".to_vec());
+    }
+    let doc = run(&build(&objects, "")).unwrap();
+    assert_eq!(doc.pages, Some(pages as u32));
+    assert!(doc.warnings.iter().any(|w| w.contains("page limit")), "{:?}", doc.warnings);
+    assert_eq!(doc.line_pages.iter().max(), Some(&100));
+}
+
+#[test]
+fn garbage_after_the_header_is_an_error() {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.extend((0..20_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
+    pdf_error(run(&bytes));
+}
