@@ -1,0 +1,300 @@
+//! The noisy-channel decoder: per line, candidates per token, then a beam
+//! Viterbi search maximising λ·log P(observed | source) + log P_LM(source).
+//!
+//! A line is decoded only when it looks damaged (few marks, or tokens that are
+//! neither known words nor Vietnamese syllables); other lines get tone-placement
+//! normalisation and code repair only, so correct text is left alone.
+
+use std::collections::HashMap;
+
+use super::lm::{self, Lm};
+use super::token::{has_marks, tokenize, Case, Kind, Tok};
+use super::{syllable, word_key, Model};
+use crate::text::fold;
+
+/// Weight of the channel against the language model (both log10).
+const CHANNEL_WEIGHT: f32 = 1.0;
+/// Beam width (distinct LM states kept per position).
+const BEAM: usize = 10;
+/// Candidates kept per token.
+const MAX_CANDS: usize = 12;
+/// Channel cost ceiling for char-level candidates.
+const MAX_CHANNEL: f32 = 4.0;
+/// Cost of keeping a token that is no known word (a name, a foreign word).
+const KEEP_UNKNOWN: f32 = 2.5;
+
+/// One reading of a token.
+#[derive(Debug, Clone)]
+struct Cand {
+    ids: Vec<u32>,
+    /// Lower-case output text; empty means "keep the token as written".
+    text: String,
+    cost: f32,
+}
+
+/// How one line came out.
+#[derive(Debug, Default)]
+pub struct LineResult {
+    pub text: String,
+    pub damaged: bool,
+    pub changed: u64,
+    pub words: u64,
+    /// Sum over decoded tokens of the probability of the chosen reading.
+    pub conf_sum: f64,
+    pub decoded: u64,
+    /// Decoded tokens left as unknown words.
+    pub unknown: u64,
+}
+
+/// Per-document state: the token candidate cache.
+pub struct Decoder<'m> {
+    m: &'m Model,
+    cache: HashMap<(String, bool), Vec<Cand>>,
+    /// Share of marked words in the whole document, for lines too short to judge.
+    doc_marked: f64,
+}
+
+fn is_junk(c: char) -> bool {
+    !c.is_alphabetic()
+}
+
+impl<'m> Decoder<'m> {
+    pub fn new(m: &'m Model, text: &str) -> Self {
+        let (mut words, mut marked) = (0usize, 0usize);
+        for line in text.lines() {
+            for t in tokenize(line) {
+                if t.kind == Kind::Word {
+                    words += 1;
+                    marked += usize::from(has_marks(&line[t.start..t.end]));
+                }
+            }
+        }
+        let doc_marked = if words == 0 { 1.0 } else { marked as f64 / words as f64 };
+        Decoder { m, cache: HashMap::new(), doc_marked }
+    }
+
+    fn known(&self, core: &str) -> bool {
+        self.m.lm.id(&word_key(core)).is_some()
+    }
+
+    /// Whether a line needs decoding.
+    fn damaged(&self, line: &str, toks: &[Tok]) -> bool {
+        let words: Vec<&str> = toks.iter().filter(|t| t.kind == Kind::Word).map(|t| &line[t.start..t.end]).collect();
+        if words.is_empty() {
+            return false;
+        }
+        let n = words.len() as f64;
+        let marked = words.iter().filter(|w| has_marks(w)).count() as f64;
+        let junk = words.iter().filter(|w| w.chars().any(is_junk)).count() as f64;
+        let bad = words
+            .iter()
+            .filter(|w| !self.known(w) && (w.chars().any(is_junk) || has_marks(w) && !syllable::is_syllable(w)))
+            .count() as f64;
+        let viet_unmarked = words.iter().filter(|w| !has_marks(w) && syllable::is_syllable(w)).count() as f64;
+        if bad + junk >= 1.0 && (bad + junk) / n > 0.15 {
+            return true;
+        }
+        if n >= 4.0 {
+            marked / n < 0.3 && viet_unmarked / n > 0.5
+        } else {
+            self.doc_marked < 0.4 && viet_unmarked > 0.0
+        }
+    }
+
+    /// Candidates for one word token (lower-cased core), cached per document.
+    fn candidates(&mut self, core: &str, stripped: bool) -> Vec<Cand> {
+        let lower = core.to_lowercase();
+        if let Some(c) = self.cache.get(&(lower.clone(), stripped)) {
+            return c.clone();
+        }
+        let m = self.m;
+        let mut cands: Vec<Cand> = Vec::new();
+        let add = |ids: Vec<u32>, cost: f32, cands: &mut Vec<Cand>| {
+            if let Some(c) = cands.iter_mut().find(|c| c.ids == ids) {
+                c.cost = c.cost.min(cost);
+            } else {
+                let text = ids.iter().map(|&i| m.lm.words[i as usize].as_str()).collect::<Vec<_>>().join(" ");
+                cands.push(Cand { ids, text, cost });
+            }
+        };
+        let key = word_key(core);
+        let plain = !has_marks(&lower) && lower.chars().all(|c| c.is_ascii_alphabetic());
+        if plain {
+            // Stripped marks: every word with these letters is equally likely.
+            for &id in m.fold_index.get(&fold(&lower)).map_or(&[][..], |v| v.as_slice()) {
+                add(vec![id], 0.0, &mut cands);
+            }
+        }
+        if !stripped {
+            for (ids, cost) in m.channel.candidates(&m.trie, &lower, MAX_CHANNEL, MAX_CANDS) {
+                add(ids, cost, &mut cands);
+            }
+            for &(id, cost) in m.channel.lexicon(&lower) {
+                add(vec![id], cost, &mut cands);
+            }
+        }
+        if let Some(id) = m.lm.id(&key) {
+            add(vec![id], 0.0, &mut cands);
+        }
+        cands.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(m.count(&b.ids).cmp(&m.count(&a.ids))));
+        cands.truncate(MAX_CANDS);
+        if m.lm.id(&key).is_none() {
+            cands.push(Cand { ids: vec![lm::UNK], text: String::new(), cost: KEEP_UNKNOWN });
+        }
+        self.cache.insert((lower, stripped), cands.clone());
+        cands
+    }
+
+    /// Repairs one line (no `\n` inside).
+    pub fn line(&mut self, line: &str) -> LineResult {
+        let toks = tokenize(line);
+        let damaged = self.damaged(line, &toks);
+        let mut res = LineResult { damaged, ..LineResult::default() };
+        // Replacement text per token index (None = normalise only).
+        let mut repl: Vec<Option<String>> = vec![None; toks.len()];
+        for (i, t) in toks.iter().enumerate() {
+            if t.kind == Kind::Code {
+                repl[i] = self.m.repair_code(&line[t.start..t.end]);
+            }
+        }
+        if damaged {
+            self.decode(line, &toks, &mut repl, &mut res);
+        }
+        let mut out = String::with_capacity(line.len() + 16);
+        let mut at = 0;
+        for (t, r) in toks.iter().zip(repl) {
+            out.push_str(&line[at..t.start]);
+            let core = &line[t.start..t.end];
+            match r {
+                Some(r) => {
+                    res.changed += 1;
+                    out.push_str(&r);
+                }
+                None if t.kind == Kind::Word => out.push_str(&syllable::normalize(core)),
+                None => out.push_str(core),
+            }
+            res.words += u64::from(t.kind == Kind::Word);
+            at = t.end;
+        }
+        out.push_str(&line[at..]);
+        res.text = out;
+        res
+    }
+
+    fn decode(&mut self, line: &str, toks: &[Tok], repl: &mut [Option<String>], res: &mut LineResult) {
+        let stripped = !toks
+            .iter()
+            .filter(|t| t.kind == Kind::Word)
+            .any(|t| line[t.start..t.end].chars().any(|c| is_junk(c) || !c.is_ascii()));
+        // Positions in the lattice: (token index or None for fixed LM tokens, candidates).
+        let mut lattice: Vec<(Option<usize>, Vec<Cand>)> = Vec::new();
+        for (i, t) in toks.iter().enumerate() {
+            let fixed = |id| vec![Cand { ids: vec![id], text: String::new(), cost: 0.0 }];
+            match t.kind {
+                Kind::Word => lattice.push((Some(i), self.candidates(&line[t.start..t.end], stripped))),
+                Kind::Number => lattice.push((None, fixed(lm::NUM))),
+                Kind::Code => lattice.push((None, fixed(lm::CODE))),
+                Kind::Url | Kind::Other => {}
+            }
+        }
+        let path = viterbi(&self.m.lm, &lattice);
+        let flat: Vec<u32> = path.iter().zip(&lattice).flat_map(|(&c, (_, cs))| cs[c].ids.clone()).collect();
+        let mut flat_at = 0;
+        for (p, (&choice, (tok, cands))) in path.iter().zip(&lattice).enumerate() {
+            let n_ids = cands[choice].ids.len();
+            let Some(i) = *tok else {
+                flat_at += n_ids;
+                continue;
+            };
+            let _ = p;
+            res.decoded += 1;
+            res.conf_sum += f64::from(local_confidence(&self.m.lm, cands, choice, &flat, flat_at));
+            flat_at += n_ids;
+            let cand = &cands[choice];
+            let core = &line[toks[i].start..toks[i].end];
+            if cand.text.is_empty() {
+                res.unknown += 1;
+                continue;
+            }
+            if cand.text == word_key(core) {
+                continue;
+            }
+            let case = Case::of(core);
+            let roman = cand.text.chars().all(|c| "ivxlc".contains(c)) && core.starts_with(char::is_uppercase);
+            repl[i] = Some(if roman { cand.text.to_uppercase() } else { case.apply(&cand.text) });
+        }
+    }
+}
+
+/// Probability of the chosen candidate against the others at one position,
+/// with the chosen neighbours fixed (a local posterior).
+fn local_confidence(lm: &Lm, cands: &[Cand], choice: usize, flat: &[u32], at: usize) -> f32 {
+    if cands.len() < 2 {
+        return 1.0;
+    }
+    let get = |i: isize| if i < 0 { lm::BOS } else { flat.get(i as usize).copied().unwrap_or(0) };
+    let n_chosen = cands[choice].ids.len() as isize;
+    let at = at as isize;
+    let (p2, p1) = (get(at - 2), get(at - 1));
+    let (n1, n2) = (get(at + n_chosen), get(at + n_chosen + 1));
+    let scores: Vec<f32> = cands
+        .iter()
+        .map(|c| {
+            let mut ids = vec![p2, p1];
+            ids.extend(&c.ids);
+            ids.extend([n1, n2].iter().copied().filter(|&x| x != 0));
+            let lm_sum: f32 = (2..ids.len()).map(|k| lm.score(ids[k - 2], ids[k - 1], ids[k])).sum();
+            lm_sum - CHANNEL_WEIGHT * c.cost
+        })
+        .collect();
+    let best = scores.iter().copied().fold(f32::MIN, f32::max);
+    let z: f32 = scores.iter().map(|s| 10f32.powf(s - best)).sum();
+    10f32.powf(scores[choice] - best) / z
+}
+
+/// Best candidate index per lattice position under channel × trigram LM.
+fn viterbi(lm: &Lm, lattice: &[(Option<usize>, Vec<Cand>)]) -> Vec<usize> {
+    #[derive(Clone, Copy)]
+    struct Hyp {
+        w1: u32,
+        w2: u32,
+        score: f32,
+        back: u32,
+    }
+    // Arena of (parent, candidate) for backtracking.
+    let mut arena: Vec<(u32, u16)> = Vec::new();
+    let mut beam = vec![Hyp { w1: lm::BOS, w2: lm::BOS, score: 0.0, back: u32::MAX }];
+    for (_, cands) in lattice {
+        let mut next: Vec<Hyp> = Vec::with_capacity(beam.len() * cands.len());
+        for h in &beam {
+            for (ci, c) in cands.iter().enumerate() {
+                let (mut w1, mut w2, mut s) = (h.w1, h.w2, h.score - CHANNEL_WEIGHT * c.cost);
+                for &id in &c.ids {
+                    s += lm.score(w1, w2, id);
+                    (w1, w2) = (w2, id);
+                }
+                if let Some(o) = next.iter_mut().find(|o| o.w1 == w1 && o.w2 == w2) {
+                    if s > o.score {
+                        arena.push((h.back, ci as u16));
+                        *o = Hyp { w1, w2, score: s, back: arena.len() as u32 - 1 };
+                    }
+                } else {
+                    arena.push((h.back, ci as u16));
+                    next.push(Hyp { w1, w2, score: s, back: arena.len() as u32 - 1 });
+                }
+            }
+        }
+        next.sort_by(|a, b| b.score.total_cmp(&a.score));
+        next.truncate(BEAM);
+        beam = next;
+    }
+    let mut path = Vec::with_capacity(lattice.len());
+    let mut at = beam.first().map_or(u32::MAX, |h| h.back);
+    while at != u32::MAX {
+        let (parent, ci) = arena[at as usize];
+        path.push(ci as usize);
+        at = parent;
+    }
+    path.reverse();
+    path
+}
