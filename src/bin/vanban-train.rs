@@ -32,6 +32,9 @@ struct Args {
     /// Drop trigrams seen fewer times.
     #[arg(long, default_value_t = 2)]
     min_trigram: u32,
+    /// `SUBSTRING=N`: files whose path contains SUBSTRING count N times (repeatable).
+    #[arg(long)]
+    boost: Vec<String>,
     /// Directories of clean text.
     #[arg(required = true)]
     dirs: Vec<PathBuf>,
@@ -51,7 +54,15 @@ fn main() {
         .collect();
     let t0 = Instant::now();
     let files = collect_files(&a.dirs, &exclude);
-    let cfg = TrainConfig { min_word: a.min_word, min_bigram: a.min_bigram, min_trigram: a.min_trigram };
+    let boost = a
+        .boost
+        .iter()
+        .map(|b| {
+            let (s, n) = b.rsplit_once('=').expect("--boost SUBSTRING=N");
+            (s.to_string(), n.parse().expect("--boost weight"))
+        })
+        .collect();
+    let cfg = TrainConfig { min_word: a.min_word, min_bigram: a.min_bigram, min_trigram: a.min_trigram, boost };
     let t = train(&files, &cfg);
     write(&t, &a.out).expect("write model");
     eprintln!(

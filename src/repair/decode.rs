@@ -6,6 +6,7 @@
 //! normalisation and code repair only, so correct text is left alone.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use super::lm::{self, Lm};
 use super::token::{has_marks, tokenize, Case, Kind, Tok};
@@ -22,6 +23,38 @@ const MAX_CANDS: usize = 12;
 const MAX_CHANNEL: f32 = 4.0;
 /// Cost of keeping a token that is no known word (a name, a foreign word).
 const KEEP_UNKNOWN: f32 = 2.5;
+/// Weight of P(written case | word) inside a sentence ("Minh" the name vs "mình").
+const CASE_WEIGHT: f32 = 1.0;
+
+/// A direct-mapped memo of LM scores: documents repeat their n-grams.
+struct Memo {
+    keys: Vec<u64>,
+    vals: Vec<f32>,
+}
+
+impl Memo {
+    fn new() -> Memo {
+        Memo { keys: vec![u64::MAX; 1 << 16], vals: vec![0.0; 1 << 16] }
+    }
+
+    fn score(&mut self, lm: &Lm, w1: u32, w2: u32, w3: u32) -> f32 {
+        let k = lm::key(w1, w2, w3);
+        let i = (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize;
+        if self.keys[i] != k {
+            self.keys[i] = k;
+            self.vals[i] = lm.score(w1, w2, w3);
+        }
+        self.vals[i]
+    }
+}
+
+/// One lattice position: the token it reads (None for numbers and codes), its
+/// candidates and a per-candidate extra cost (case evidence; empty = none).
+struct Slot {
+    tok: Option<usize>,
+    cands: Rc<[Cand]>,
+    extra: Vec<f32>,
+}
 
 /// One reading of a token.
 #[derive(Debug, Clone)]
@@ -49,9 +82,13 @@ pub struct LineResult {
 /// Per-document state: the token candidate cache.
 pub struct Decoder<'m> {
     m: &'m Model,
-    cache: HashMap<(String, bool), Vec<Cand>>,
+    cache: HashMap<(String, bool), Rc<[Cand]>>,
     /// Share of marked words in the whole document, for lines too short to judge.
     doc_marked: f64,
+    memo: Memo,
+    /// LM state at the end of the previous line when it runs on into this one
+    /// (PDF dumps wrap sentences); `None` starts a fresh sentence.
+    carry: Option<(u32, u32)>,
 }
 
 fn is_junk(c: char) -> bool {
@@ -70,7 +107,7 @@ impl<'m> Decoder<'m> {
             }
         }
         let doc_marked = if words == 0 { 1.0 } else { marked as f64 / words as f64 };
-        Decoder { m, cache: HashMap::new(), doc_marked }
+        Decoder { m, cache: HashMap::new(), doc_marked, memo: Memo::new(), carry: None }
     }
 
     fn known(&self, core: &str) -> bool {
@@ -90,7 +127,8 @@ impl<'m> Decoder<'m> {
             .iter()
             .filter(|w| !self.known(w) && (w.chars().any(is_junk) || has_marks(w) && !syllable::is_syllable(w)))
             .count() as f64;
-        let viet_unmarked = words.iter().filter(|w| !has_marks(w) && syllable::is_syllable(w)).count() as f64;
+        // Unmarked words that some marked vocabulary word folds to: "dieu", "nghien".
+        let viet_unmarked = words.iter().filter(|w| !has_marks(w) && self.m.could_be_marked(w)).count() as f64;
         if bad + junk >= 1.0 && (bad + junk) / n > 0.15 {
             return true;
         }
@@ -102,10 +140,10 @@ impl<'m> Decoder<'m> {
     }
 
     /// Candidates for one word token (lower-cased core), cached per document.
-    fn candidates(&mut self, core: &str, stripped: bool) -> Vec<Cand> {
+    fn candidates(&mut self, core: &str, stripped: bool) -> Rc<[Cand]> {
         let lower = core.to_lowercase();
         if let Some(c) = self.cache.get(&(lower.clone(), stripped)) {
-            return c.clone();
+            return Rc::clone(c);
         }
         let m = self.m;
         let mut cands: Vec<Cand> = Vec::new();
@@ -141,7 +179,8 @@ impl<'m> Decoder<'m> {
         if m.lm.id(&key).is_none() {
             cands.push(Cand { ids: vec![lm::UNK], text: String::new(), cost: KEEP_UNKNOWN });
         }
-        self.cache.insert((lower, stripped), cands.clone());
+        let cands: Rc<[Cand]> = cands.into();
+        self.cache.insert((lower, stripped), Rc::clone(&cands));
         cands
     }
 
@@ -177,8 +216,31 @@ impl<'m> Decoder<'m> {
             at = t.end;
         }
         out.push_str(&line[at..]);
+        self.carry = self.end_state(&out);
         res.text = out;
         res
+    }
+
+    /// The LM state after `line` if its sentence goes on into the next line.
+    fn end_state(&self, line: &str) -> Option<(u32, u32)> {
+        let last = line.trim_end();
+        if last.is_empty() || last.ends_with(['.', ';', ':', '!', '?']) {
+            return None;
+        }
+        let ids: Vec<u32> = tokenize(line)
+            .iter()
+            .filter_map(|t| match t.kind {
+                Kind::Word => Some(self.m.lm.id(&word_key(&line[t.start..t.end])).unwrap_or(lm::UNK)),
+                Kind::Number => Some(lm::NUM),
+                Kind::Code => Some(lm::CODE),
+                Kind::Url | Kind::Other => None,
+            })
+            .collect();
+        match ids[..] {
+            [] => None,
+            [w] => Some((lm::BOS, w)),
+            [.., w1, w2] => Some((w1, w2)),
+        }
     }
 
     fn decode(&mut self, line: &str, toks: &[Tok], repl: &mut [Option<String>], res: &mut LineResult) {
@@ -186,31 +248,42 @@ impl<'m> Decoder<'m> {
             .iter()
             .filter(|t| t.kind == Kind::Word)
             .any(|t| line[t.start..t.end].chars().any(|c| is_junk(c) || !c.is_ascii()));
-        // Positions in the lattice: (token index or None for fixed LM tokens, candidates).
-        let mut lattice: Vec<(Option<usize>, Vec<Cand>)> = Vec::new();
+        let mut lattice: Vec<Slot> = Vec::new();
+        let mut prev_end: Option<usize> = None;
         for (i, t) in toks.iter().enumerate() {
-            let fixed = |id| vec![Cand { ids: vec![id], text: String::new(), cost: 0.0 }];
+            let fixed = |id| -> Rc<[Cand]> { Rc::from(vec![Cand { ids: vec![id], text: String::new(), cost: 0.0 }]) };
+            let inside = prev_end.is_some_and(|e| matches!(line[e..t.start].trim(), "" | ","));
+            prev_end = Some(t.end);
             match t.kind {
-                Kind::Word => lattice.push((Some(i), self.candidates(&line[t.start..t.end], stripped))),
-                Kind::Number => lattice.push((None, fixed(lm::NUM))),
-                Kind::Code => lattice.push((None, fixed(lm::CODE))),
+                Kind::Word => {
+                    let core = &line[t.start..t.end];
+                    let cands = self.candidates(core, stripped);
+                    let case = Case::of(core);
+                    let extra = if inside && case != Case::Upper {
+                        cands.iter().map(|c| self.case_cost(c, case)).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    lattice.push(Slot { tok: Some(i), cands, extra });
+                }
+                Kind::Number => lattice.push(Slot { tok: None, cands: fixed(lm::NUM), extra: Vec::new() }),
+                Kind::Code => lattice.push(Slot { tok: None, cands: fixed(lm::CODE), extra: Vec::new() }),
                 Kind::Url | Kind::Other => {}
             }
         }
-        let path = viterbi(&self.m.lm, &lattice);
-        let flat: Vec<u32> = path.iter().zip(&lattice).flat_map(|(&c, (_, cs))| cs[c].ids.clone()).collect();
+        let path = viterbi(&self.m.lm, &mut self.memo, &lattice, self.carry.unwrap_or((lm::BOS, lm::BOS)));
+        let flat: Vec<u32> = path.iter().zip(&lattice).flat_map(|(&c, slot)| slot.cands[c].ids.clone()).collect();
         let mut flat_at = 0;
-        for (p, (&choice, (tok, cands))) in path.iter().zip(&lattice).enumerate() {
-            let n_ids = cands[choice].ids.len();
-            let Some(i) = *tok else {
+        for (&choice, slot) in path.iter().zip(&lattice) {
+            let n_ids = slot.cands[choice].ids.len();
+            let Some(i) = slot.tok else {
                 flat_at += n_ids;
                 continue;
             };
-            let _ = p;
             res.decoded += 1;
-            res.conf_sum += f64::from(local_confidence(&self.m.lm, cands, choice, &flat, flat_at));
+            res.conf_sum += f64::from(local_confidence(&self.m.lm, slot, choice, &flat, flat_at));
             flat_at += n_ids;
-            let cand = &cands[choice];
+            let cand = &slot.cands[choice];
             let core = &line[toks[i].start..toks[i].end];
             if cand.text.is_empty() {
                 res.unknown += 1;
@@ -224,11 +297,20 @@ impl<'m> Decoder<'m> {
             repl[i] = Some(if roman { cand.text.to_uppercase() } else { case.apply(&cand.text) });
         }
     }
+
+    /// −log10 P(written case | candidate) for a word inside a sentence.
+    fn case_cost(&self, c: &Cand, case: Case) -> f32 {
+        let Some(&id) = c.ids.first().filter(|&&id| id >= lm::FIRST_WORD) else { return 0.0 };
+        let p_title = (f32::from(self.m.lm.title[id as usize]) / 255.0).clamp(0.01, 0.99);
+        let p = if case == Case::Title { p_title } else { 1.0 - p_title };
+        -CASE_WEIGHT * p.log10()
+    }
 }
 
 /// Probability of the chosen candidate against the others at one position,
 /// with the chosen neighbours fixed (a local posterior).
-fn local_confidence(lm: &Lm, cands: &[Cand], choice: usize, flat: &[u32], at: usize) -> f32 {
+fn local_confidence(lm: &Lm, slot: &Slot, choice: usize, flat: &[u32], at: usize) -> f32 {
+    let cands = &slot.cands;
     if cands.len() < 2 {
         return 1.0;
     }
@@ -239,12 +321,13 @@ fn local_confidence(lm: &Lm, cands: &[Cand], choice: usize, flat: &[u32], at: us
     let (n1, n2) = (get(at + n_chosen), get(at + n_chosen + 1));
     let scores: Vec<f32> = cands
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(ci, c)| {
             let mut ids = vec![p2, p1];
             ids.extend(&c.ids);
             ids.extend([n1, n2].iter().copied().filter(|&x| x != 0));
             let lm_sum: f32 = (2..ids.len()).map(|k| lm.score(ids[k - 2], ids[k - 1], ids[k])).sum();
-            lm_sum - CHANNEL_WEIGHT * c.cost
+            lm_sum - CHANNEL_WEIGHT * c.cost - slot.extra.get(ci).copied().unwrap_or(0.0)
         })
         .collect();
     let best = scores.iter().copied().fold(f32::MIN, f32::max);
@@ -253,7 +336,7 @@ fn local_confidence(lm: &Lm, cands: &[Cand], choice: usize, flat: &[u32], at: us
 }
 
 /// Best candidate index per lattice position under channel × trigram LM.
-fn viterbi(lm: &Lm, lattice: &[(Option<usize>, Vec<Cand>)]) -> Vec<usize> {
+fn viterbi(lm: &Lm, memo: &mut Memo, lattice: &[Slot], start: (u32, u32)) -> Vec<usize> {
     #[derive(Clone, Copy)]
     struct Hyp {
         w1: u32,
@@ -263,27 +346,24 @@ fn viterbi(lm: &Lm, lattice: &[(Option<usize>, Vec<Cand>)]) -> Vec<usize> {
     }
     // Arena of (parent, candidate) for backtracking.
     let mut arena: Vec<(u32, u16)> = Vec::new();
-    let mut beam = vec![Hyp { w1: lm::BOS, w2: lm::BOS, score: 0.0, back: u32::MAX }];
-    for (_, cands) in lattice {
-        let mut next: Vec<Hyp> = Vec::with_capacity(beam.len() * cands.len());
+    let mut beam = vec![Hyp { w1: start.0, w2: start.1, score: 0.0, back: u32::MAX }];
+    for slot in lattice {
+        let mut next: Vec<Hyp> = Vec::with_capacity(beam.len() * slot.cands.len());
         for h in &beam {
-            for (ci, c) in cands.iter().enumerate() {
-                let (mut w1, mut w2, mut s) = (h.w1, h.w2, h.score - CHANNEL_WEIGHT * c.cost);
+            for (ci, c) in slot.cands.iter().enumerate() {
+                let extra = slot.extra.get(ci).copied().unwrap_or(0.0);
+                let (mut w1, mut w2, mut s) = (h.w1, h.w2, h.score - CHANNEL_WEIGHT * c.cost - extra);
                 for &id in &c.ids {
-                    s += lm.score(w1, w2, id);
+                    s += memo.score(lm, w1, w2, id);
                     (w1, w2) = (w2, id);
                 }
-                if let Some(o) = next.iter_mut().find(|o| o.w1 == w1 && o.w2 == w2) {
-                    if s > o.score {
-                        arena.push((h.back, ci as u16));
-                        *o = Hyp { w1, w2, score: s, back: arena.len() as u32 - 1 };
-                    }
-                } else {
-                    arena.push((h.back, ci as u16));
-                    next.push(Hyp { w1, w2, score: s, back: arena.len() as u32 - 1 });
-                }
+                arena.push((h.back, ci as u16));
+                next.push(Hyp { w1, w2, score: s, back: arena.len() as u32 - 1 });
             }
         }
+        // Recombine hypotheses that end in the same LM state, keeping the best.
+        next.sort_unstable_by(|a, b| (a.w1, a.w2).cmp(&(b.w1, b.w2)).then(b.score.total_cmp(&a.score)));
+        next.dedup_by(|later, kept| later.w1 == kept.w1 && later.w2 == kept.w2);
         next.sort_by(|a, b| b.score.total_cmp(&a.score));
         next.truncate(BEAM);
         beam = next;

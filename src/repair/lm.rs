@@ -8,9 +8,11 @@
 //! of millions of training syllables its ranking quality is close to KN.
 //!
 //! File format (little-endian), written by [`Lm::write`]:
-//! `b"VBLM0001"`, vocab (`u32` n, then per word `u32` count, `u8` len, UTF-8),
+//! `b"VBLM0002"`, vocab (`u32` n, then per word `u32` count, `u8` title share,
+//! `u8` len, UTF-8),
 //! bigrams then trigrams (`u32` n, n LEB128 key deltas, n `u8` scores).
-//! Keys pack word ids in 21-bit fields: `w1 << 42 | w2 << 21 | w3` (w1 = 0 for bigrams).
+//! Keys pack word ids in 18-bit fields: `w1 << 36 | w2 << 18 | w3` (w1 = 0 for bigrams).
+//! In memory each slot is one `u64`, score in the top byte, so a probe is one cache miss.
 
 use std::collections::HashMap;
 
@@ -25,35 +27,39 @@ const RESERVED: [&str; 5] = ["", "<s>", "<unk>", "<num>", "<code>"];
 /// log10 of the backoff factor 0.4.
 const BACKOFF: f32 = -0.398;
 const QUANT: f32 = 20.0;
-const MAGIC: &[u8; 8] = b"VBLM0001";
+const MAGIC: &[u8; 8] = b"VBLM0002";
 
-/// Packs an n-gram key; ids must be < 2^21.
+/// Bits per word id in a key.
+pub const ID_BITS: u32 = 18;
+
+/// Packs an n-gram key; ids must be < 2^ID_BITS.
 pub fn key(w1: u32, w2: u32, w3: u32) -> u64 {
-    (u64::from(w1) << 42) | (u64::from(w2) << 21) | u64::from(w3)
+    (u64::from(w1) << (2 * ID_BITS)) | (u64::from(w2) << ID_BITS) | u64::from(w3)
 }
 
 pub fn quantise(log10p: f64) -> u8 {
     (-log10p * f64::from(QUANT)).round().clamp(0.0, 255.0) as u8
 }
 
-/// Open-addressing map from packed key to quantised score; key 0 marks empty.
+/// Open-addressing map from packed key to quantised score; slot 0 marks empty,
+/// else `score << 56 | key`. Load factor ≤ 1/2 keeps misses short.
 struct Table {
-    keys: Vec<u64>,
-    vals: Vec<u8>,
+    slots: Vec<u64>,
     shift: u32,
 }
 
+const KEY_MASK: u64 = (1 << 56) - 1;
+
 impl Table {
     fn new(pairs: &[(u64, u8)]) -> Table {
-        let cap = (pairs.len() * 3 / 2 + 2).next_power_of_two().max(4);
-        let mut t = Table { keys: vec![0; cap], vals: vec![0; cap], shift: 64 - cap.trailing_zeros() };
+        let cap = (pairs.len() * 2 + 2).next_power_of_two().max(4);
+        let mut t = Table { slots: vec![0; cap], shift: 64 - cap.trailing_zeros() };
         for &(k, v) in pairs {
             let mut i = t.slot(k);
-            while t.keys[i] != 0 {
+            while t.slots[i] != 0 {
                 i = (i + 1) & (cap - 1);
             }
-            t.keys[i] = k;
-            t.vals[i] = v;
+            t.slots[i] = (u64::from(v) << 56) | k;
         }
         t
     }
@@ -63,12 +69,12 @@ impl Table {
     }
 
     fn get(&self, k: u64) -> Option<u8> {
-        let mask = self.keys.len() - 1;
+        let mask = self.slots.len() - 1;
         let mut i = self.slot(k);
         loop {
-            match self.keys[i] {
+            match self.slots[i] {
                 0 => return None,
-                x if x == k => return Some(self.vals[i]),
+                x if x & KEY_MASK == k => return Some((x >> 56) as u8),
                 _ => i = (i + 1) & mask,
             }
         }
@@ -80,6 +86,8 @@ pub struct Lm {
     /// Word strings by id (lower case, NFC, normalised tone placement).
     pub words: Vec<String>,
     pub counts: Vec<u32>,
+    /// Per word, how often it is capitalised inside a sentence, in 1/255 (names: high).
+    pub title: Vec<u8>,
     pub ids: HashMap<String, u32>,
     unigram: Vec<f32>,
     bigrams: Table,
@@ -90,6 +98,7 @@ pub struct Lm {
 pub struct LmData {
     pub words: Vec<String>,
     pub counts: Vec<u32>,
+    pub title: Vec<u8>,
     pub bigrams: Vec<(u64, u8)>,
     pub trigrams: Vec<(u64, u8)>,
 }
@@ -125,6 +134,7 @@ impl Lm {
             trigrams: Table::new(&d.trigrams),
             words: d.words,
             counts: d.counts,
+            title: d.title,
         }
     }
 
@@ -135,22 +145,24 @@ impl Lm {
             return Err("not a vanban language model".into());
         }
         let n = r.u32()? as usize;
-        let (mut words, mut counts) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut words, mut counts, mut title) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
         for _ in 0..n {
             counts.push(r.u32()?);
+            title.push(r.take(1)?[0]);
             let len = r.take(1)?[0] as usize;
             words.push(std::str::from_utf8(r.take(len)?).map_err(|e| e.to_string())?.to_string());
         }
         let bigrams = r.ngrams()?;
         let trigrams = r.ngrams()?;
-        Ok(Lm::from_data(LmData { words, counts, bigrams, trigrams }))
+        Ok(Lm::from_data(LmData { words, counts, title, bigrams, trigrams }))
     }
 
     pub fn write(d: &LmData, out: &mut Vec<u8>) {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&(d.words.len() as u32).to_le_bytes());
-        for (w, c) in d.words.iter().zip(&d.counts) {
+        for ((w, c), t) in d.words.iter().zip(&d.counts).zip(&d.title) {
             out.extend_from_slice(&c.to_le_bytes());
+            out.push(*t);
             out.push(w.len() as u8);
             out.extend_from_slice(w.as_bytes());
         }
@@ -228,6 +240,7 @@ mod tests {
         words.extend(["cải".to_string(), "cách".to_string()]);
         let d = LmData {
             counts: vec![0, 10, 1, 1, 1, 5, 5],
+            title: vec![128; 7],
             words,
             bigrams: vec![(key(0, 5, 6), quantise(-0.1))],
             trigrams: vec![(key(1, 5, 6), quantise(-0.05))],

@@ -69,8 +69,10 @@ pub struct Model {
     trie: channel::Trie,
     /// Folded word ("dieu") → vocabulary ids with those letters ("điều", "diều", …).
     fold_index: HashMap<String, Vec<u32>>,
-    /// Known upper-case code parts with counts ("NĐ", "UBND").
+    /// Known upper-case code parts and Đ-bearing short codes with counts ("NĐ", "UBND", "Đ/c").
     code_parts: HashMap<String, u32>,
+    /// Đ-bearing short codes by their form with D: "D/c" → ("Đ/c", count).
+    code_forms: HashMap<String, (String, u32)>,
 }
 
 /// Vocabulary words rarer than this are not proposed as corrections.
@@ -90,14 +92,28 @@ impl Model {
                 fold_index.entry(fold(w)).or_default().push(id as u32);
             }
         }
-        let code_parts = text(CODES_FILE)?
+        let code_parts: HashMap<String, u32> = text(CODES_FILE)?
             .lines()
             .filter_map(|l| {
                 let (p, c) = l.split_once('\t')?;
                 Some((p.to_string(), c.parse().ok()?))
             })
             .collect();
-        Ok(Model { lm, channel, trie, fold_index, code_parts })
+        let mut code_forms: HashMap<String, (String, u32)> = HashMap::new();
+        for (p, &c) in code_parts.iter().filter(|(p, _)| p.contains(['/', '-']) && p.contains(['Đ', 'đ'])) {
+            let plain: String = p.chars().map(|c| match c { 'Đ' => 'D', 'đ' => 'd', c => c }).collect();
+            let e = code_forms.entry(plain).or_insert((p.clone(), 0));
+            if c > e.1 {
+                *e = (p.clone(), c);
+            }
+        }
+        Ok(Model { lm, channel, trie, fold_index, code_parts, code_forms })
+    }
+
+    /// True when a vocabulary word with marks folds to `word` ("dieu" ← "điều").
+    fn could_be_marked(&self, word: &str) -> bool {
+        let f = fold(word);
+        self.fold_index.get(&f).is_some_and(|ids| ids.iter().any(|&i| self.lm.words[i as usize] != f))
     }
 
     fn count(&self, ids: &[u32]) -> u32 {
@@ -107,6 +123,13 @@ impl Model {
     /// "ND-CP" → "NĐ-CP": a code part is rewritten only into a known part that
     /// differs by `Đ` read as D/P/B and is far more common. `None` = unchanged.
     fn repair_code(&self, code: &str) -> Option<String> {
+        // Whole short forms the corpus always writes with Đ ("Đ/c" for đồng chí).
+        let plain: String = code.chars().map(|c| match c { 'Đ' => 'D', 'đ' => 'd', c => c }).collect();
+        if let Some((form, n)) = self.code_forms.get(&plain) {
+            if *form != code && *n >= 10 * self.code_parts.get(code).copied().unwrap_or(0).max(2) {
+                return Some(form.clone());
+            }
+        }
         let mut out = String::with_capacity(code.len() + 4);
         let mut changed = false;
         for piece in code.split_inclusive(['/', '-']) {
