@@ -21,6 +21,9 @@ const MAX_EDIT: f32 = 3.5;
 const UNSEEN_SELF: f32 = 0.05;
 /// Cost of dropping the marks of a char the tables never saw.
 const UNSEEN_FOLD: f32 = 1.3;
+/// Cost of reading a symbol the tables never saw ("&", "¢") as any vowel: a flat
+/// prior for damage the training pages did not show, well above learned edits.
+const UNSEEN_SYMBOL: f32 = 2.0;
 
 /// One way a source char shows up in OCR output.
 #[derive(Debug, Clone)]
@@ -35,6 +38,8 @@ pub struct Channel {
     by_obs: HashMap<String, Vec<Edit>>,
     /// Source chars the OCR sometimes drops entirely.
     deletions: Vec<Edit>,
+    /// Every vowel at [`UNSEEN_SYMBOL`] cost, for symbols absent from `by_obs`.
+    unseen_symbol: Vec<Edit>,
     /// A source space read as nothing: two words glued.
     pub glue: f32,
     /// Observed token → (source word id, cost), from the damage lexicon.
@@ -119,7 +124,12 @@ impl Channel {
             let seen = totals[&src] * 4.0;
             lexicon.entry(obs).or_default().push((id, -(n / seen).log10() as f32));
         }
-        Channel { by_obs, deletions, glue, lexicon }
+        let unseen_symbol = ALPHABET
+            .chars()
+            .filter(|c| "aeiouy".contains(crate::text::fold_char(*c)))
+            .map(|src| Edit { src, cost: UNSEEN_SYMBOL })
+            .collect();
+        Channel { by_obs, deletions, unseen_symbol, glue, lexicon }
     }
 
     pub fn lexicon(&self, obs: &str) -> &[(u32, f32)] {
@@ -137,7 +147,12 @@ impl Channel {
                     .filter(|l| i + l <= input.len())
                     .filter_map(|l| {
                         let s: String = input[i..i + l].iter().collect();
-                        self.by_obs.get(&s).map(|e| (l, e.as_slice()))
+                        let symbol = l == 1 && !input[i].is_alphanumeric() && input[i] != '-';
+                        match self.by_obs.get(&s) {
+                            Some(e) => Some((l, e.as_slice())),
+                            None if symbol => Some((1, self.unseen_symbol.as_slice())),
+                            None => None,
+                        }
                     })
                     .collect()
             })

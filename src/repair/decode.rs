@@ -16,13 +16,15 @@ use crate::text::fold;
 /// Weight of the channel against the language model (both log10).
 const CHANNEL_WEIGHT: f32 = 1.0;
 /// Beam width (distinct LM states kept per position).
-const BEAM: usize = 10;
+const BEAM: usize = 8;
 /// Candidates kept per token.
-const MAX_CANDS: usize = 12;
+const MAX_CANDS: usize = 10;
 /// Channel cost ceiling for char-level candidates.
 const MAX_CHANNEL: f32 = 4.0;
 /// Cost of keeping a token that is no known word (a name, a foreign word).
 const KEEP_UNKNOWN: f32 = 2.5;
+/// Share of unknown or junk-bearing words above which a document is OCR output.
+const OCR_DOC_ODD: f64 = 0.08;
 /// Weight of P(written case | word) inside a sentence ("Minh" the name vs "mình").
 const CASE_WEIGHT: f32 = 1.0;
 
@@ -85,10 +87,25 @@ pub struct Decoder<'m> {
     cache: HashMap<(String, bool), Rc<[Cand]>>,
     /// Share of marked words in the whole document, for lines too short to judge.
     doc_marked: f64,
+    /// The whole document reads as OCR output: decode every line.
+    doc_ocr: bool,
     memo: Memo,
     /// LM state at the end of the previous line when it runs on into this one
     /// (PDF dumps wrap sentences); `None` starts a fresh sentence.
     carry: Option<(u32, u32)>,
+    words: HashMap<String, Rc<WordInfo>>,
+}
+
+/// What the decoder needs to know about one written word, computed once per document.
+struct WordInfo {
+    /// Vocabulary id of its lower-case, tone-normalised form.
+    id: Option<u32>,
+    /// Some marked vocabulary word folds to it ("dieu" ← "điều").
+    could_be_marked: bool,
+    /// Has marks that no Vietnamese syllable allows ("trién").
+    bad_marks: bool,
+    /// The word in this project's tone placement, case kept.
+    normalized: String,
 }
 
 fn is_junk(c: char) -> bool {
@@ -97,43 +114,77 @@ fn is_junk(c: char) -> bool {
 
 impl<'m> Decoder<'m> {
     pub fn new(m: &'m Model, text: &str) -> Self {
-        let (mut words, mut marked) = (0usize, 0usize);
+        let mut d = Decoder {
+            m,
+            cache: HashMap::new(),
+            doc_marked: 1.0,
+            doc_ocr: false,
+            memo: Memo::new(),
+            carry: None,
+            words: HashMap::new(),
+        };
+        let (mut words, mut marked, mut odd) = (0usize, 0usize, 0usize);
         for line in text.lines() {
             for t in tokenize(line) {
                 if t.kind == Kind::Word {
+                    let w = &line[t.start..t.end];
                     words += 1;
-                    marked += usize::from(has_marks(&line[t.start..t.end]));
+                    marked += usize::from(has_marks(w));
+                    odd += usize::from(w.chars().any(is_junk) || d.info(w).id.is_none());
                 }
             }
         }
-        let doc_marked = if words == 0 { 1.0 } else { marked as f64 / words as f64 };
-        Decoder { m, cache: HashMap::new(), doc_marked, memo: Memo::new(), carry: None }
+        d.doc_marked = if words == 0 { 1.0 } else { marked as f64 / words as f64 };
+        // Clean documents have a few unknown words (names, foreign terms); OCR output
+        // of Vietnamese has many, even where its marks look plausible ("céng").
+        d.doc_ocr = words >= 50 && odd as f64 / words as f64 > OCR_DOC_ODD;
+        d
     }
 
-    fn known(&self, core: &str) -> bool {
-        self.m.lm.id(&word_key(core)).is_some()
+    fn info(&mut self, core: &str) -> Rc<WordInfo> {
+        if let Some(i) = self.words.get(core) {
+            return Rc::clone(i);
+        }
+        let normalized = syllable::normalize(core);
+        let id = self.m.lm.id(&normalized.to_lowercase());
+        let marks = has_marks(core);
+        let info = Rc::new(WordInfo {
+            id,
+            could_be_marked: !marks && self.m.could_be_marked(core),
+            bad_marks: marks && !syllable::is_syllable(core),
+            normalized,
+        });
+        self.words.insert(core.to_string(), Rc::clone(&info));
+        info
     }
 
     /// Whether a line needs decoding.
-    fn damaged(&self, line: &str, toks: &[Tok]) -> bool {
+    fn damaged(&mut self, line: &str, toks: &[Tok]) -> bool {
         let words: Vec<&str> = toks.iter().filter(|t| t.kind == Kind::Word).map(|t| &line[t.start..t.end]).collect();
         if words.is_empty() {
             return false;
         }
+        if self.doc_ocr {
+            return true;
+        }
         let n = words.len() as f64;
-        let marked = words.iter().filter(|w| has_marks(w)).count() as f64;
-        let junk = words.iter().filter(|w| w.chars().any(is_junk)).count() as f64;
-        let bad = words
-            .iter()
-            .filter(|w| !self.known(w) && (w.chars().any(is_junk) || has_marks(w) && !syllable::is_syllable(w)))
-            .count() as f64;
-        // Unmarked words that some marked vocabulary word folds to: "dieu", "nghien".
-        let viet_unmarked = words.iter().filter(|w| !has_marks(w) && self.m.could_be_marked(w)).count() as f64;
-        if bad + junk >= 1.0 && (bad + junk) / n > 0.15 {
+        let (mut marked, mut bad, mut viet_unmarked) = (0.0, 0.0, 0.0);
+        for w in &words {
+            let info = self.info(w);
+            marked += f64::from(u8::from(has_marks(w)));
+            // Suspicious: OCR junk, marks no syllable allows ("trién"), or an unknown
+            // lower-case word ("dugc"; unknown capitalised words are usually names).
+            let suspicious = w.chars().any(is_junk)
+                || info.id.is_none() && (info.bad_marks || w.starts_with(char::is_lowercase));
+            bad += f64::from(u8::from(suspicious));
+            // Unmarked words that some marked vocabulary word folds to: "dieu", "nghien".
+            viet_unmarked += f64::from(u8::from(info.could_be_marked));
+        }
+        if bad >= 1.0 && bad / n > 0.15 {
             return true;
         }
         if n >= 4.0 {
-            marked / n < 0.3 && viet_unmarked / n > 0.5
+            marked / n < 0.3 && viet_unmarked / n >= 0.4
         } else {
             self.doc_marked < 0.4 && viet_unmarked > 0.0
         }
@@ -142,9 +193,11 @@ impl<'m> Decoder<'m> {
     /// Candidates for one word token (lower-cased core), cached per document.
     fn candidates(&mut self, core: &str, stripped: bool) -> Rc<[Cand]> {
         let lower = core.to_lowercase();
-        if let Some(c) = self.cache.get(&(lower.clone(), stripped)) {
+        let cache_key = (lower, stripped);
+        if let Some(c) = self.cache.get(&cache_key) {
             return Rc::clone(c);
         }
+        let lower = &cache_key.0;
         let m = self.m;
         let mut cands: Vec<Cand> = Vec::new();
         let add = |ids: Vec<u32>, cost: f32, cands: &mut Vec<Cand>| {
@@ -155,32 +208,32 @@ impl<'m> Decoder<'m> {
                 cands.push(Cand { ids, text, cost });
             }
         };
-        let key = word_key(core);
-        let plain = !has_marks(&lower) && lower.chars().all(|c| c.is_ascii_alphabetic());
+        let known = self.info(core).id;
+        let plain = lower.chars().all(|c| c.is_ascii_alphabetic());
         if plain {
             // Stripped marks: every word with these letters is equally likely.
-            for &id in m.fold_index.get(&fold(&lower)).map_or(&[][..], |v| v.as_slice()) {
+            for &id in m.fold_index.get(&fold(lower)).map_or(&[][..], |v| v.as_slice()) {
                 add(vec![id], 0.0, &mut cands);
             }
         }
         if !stripped {
-            for (ids, cost) in m.channel.candidates(&m.trie, &lower, MAX_CHANNEL, MAX_CANDS) {
+            for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, MAX_CANDS) {
                 add(ids, cost, &mut cands);
             }
-            for &(id, cost) in m.channel.lexicon(&lower) {
+            for &(id, cost) in m.channel.lexicon(lower) {
                 add(vec![id], cost, &mut cands);
             }
         }
-        if let Some(id) = m.lm.id(&key) {
+        if let Some(id) = known {
             add(vec![id], 0.0, &mut cands);
         }
         cands.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(m.count(&b.ids).cmp(&m.count(&a.ids))));
         cands.truncate(MAX_CANDS);
-        if m.lm.id(&key).is_none() {
+        if known.is_none() {
             cands.push(Cand { ids: vec![lm::UNK], text: String::new(), cost: KEEP_UNKNOWN });
         }
         let cands: Rc<[Cand]> = cands.into();
-        self.cache.insert((lower, stripped), Rc::clone(&cands));
+        self.cache.insert(cache_key, Rc::clone(&cands));
         cands
     }
 
@@ -209,7 +262,7 @@ impl<'m> Decoder<'m> {
                     res.changed += 1;
                     out.push_str(&r);
                 }
-                None if t.kind == Kind::Word => out.push_str(&syllable::normalize(core)),
+                None if t.kind == Kind::Word => out.push_str(&self.info(core).normalized),
                 None => out.push_str(core),
             }
             res.words += u64::from(t.kind == Kind::Word);
@@ -222,7 +275,7 @@ impl<'m> Decoder<'m> {
     }
 
     /// The LM state after `line` if its sentence goes on into the next line.
-    fn end_state(&self, line: &str) -> Option<(u32, u32)> {
+    fn end_state(&mut self, line: &str) -> Option<(u32, u32)> {
         let last = line.trim_end();
         if last.is_empty() || last.ends_with(['.', ';', ':', '!', '?']) {
             return None;
@@ -230,7 +283,7 @@ impl<'m> Decoder<'m> {
         let ids: Vec<u32> = tokenize(line)
             .iter()
             .filter_map(|t| match t.kind {
-                Kind::Word => Some(self.m.lm.id(&word_key(&line[t.start..t.end])).unwrap_or(lm::UNK)),
+                Kind::Word => Some(self.info(&line[t.start..t.end]).id.unwrap_or(lm::UNK)),
                 Kind::Number => Some(lm::NUM),
                 Kind::Code => Some(lm::CODE),
                 Kind::Url | Kind::Other => None,
@@ -281,7 +334,7 @@ impl<'m> Decoder<'m> {
                 continue;
             };
             res.decoded += 1;
-            res.conf_sum += f64::from(local_confidence(&self.m.lm, slot, choice, &flat, flat_at));
+            res.conf_sum += f64::from(local_confidence(&self.m.lm, &mut self.memo, slot, choice, &flat, flat_at));
             flat_at += n_ids;
             let cand = &slot.cands[choice];
             let core = &line[toks[i].start..toks[i].end];
@@ -309,7 +362,7 @@ impl<'m> Decoder<'m> {
 
 /// Probability of the chosen candidate against the others at one position,
 /// with the chosen neighbours fixed (a local posterior).
-fn local_confidence(lm: &Lm, slot: &Slot, choice: usize, flat: &[u32], at: usize) -> f32 {
+fn local_confidence(lm: &Lm, memo: &mut Memo, slot: &Slot, choice: usize, flat: &[u32], at: usize) -> f32 {
     let cands = &slot.cands;
     if cands.len() < 2 {
         return 1.0;
@@ -326,7 +379,7 @@ fn local_confidence(lm: &Lm, slot: &Slot, choice: usize, flat: &[u32], at: usize
             let mut ids = vec![p2, p1];
             ids.extend(&c.ids);
             ids.extend([n1, n2].iter().copied().filter(|&x| x != 0));
-            let lm_sum: f32 = (2..ids.len()).map(|k| lm.score(ids[k - 2], ids[k - 1], ids[k])).sum();
+            let lm_sum: f32 = (2..ids.len()).map(|k| memo.score(lm, ids[k - 2], ids[k - 1], ids[k])).sum();
             lm_sum - CHANNEL_WEIGHT * c.cost - slot.extra.get(ci).copied().unwrap_or(0.0)
         })
         .collect();

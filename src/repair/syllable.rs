@@ -10,6 +10,7 @@
 //! **Invariant:** [`normalize`] never changes the number of chars, only where
 //! the tone mark sits, so offsets stay valid.
 
+use unicode_normalization::char::compose;
 use unicode_normalization::UnicodeNormalization;
 
 /// The six tones, in the order of their combining marks below.
@@ -69,15 +70,22 @@ pub fn split_tone(word: &str) -> Option<(String, Tone)> {
     let mut tone = Tone::Level;
     let mut toneless = String::with_capacity(word.len());
     for c in word.chars() {
-        let mut base = String::new();
+        if c.is_ascii() {
+            toneless.push(c);
+            continue;
+        }
+        let mut base: Option<char> = None;
         for d in c.nfd() {
             match tone_of(d) {
                 Some(t) if tone == Tone::Level => tone = t,
                 Some(_) => return None,
-                None => base.push(d),
+                None => base = Some(match base {
+                    None => d,
+                    Some(b) => compose(b, d)?,
+                }),
             }
         }
-        toneless.extend(base.nfc());
+        toneless.push(base?);
     }
     Some((toneless, tone))
 }
@@ -149,35 +157,30 @@ fn tone_position(rhyme: &str) -> usize {
 /// Writes `word` with its tone mark in the project's place, keeping each char's case.
 /// Words that are not one Vietnamese syllable come back unchanged (NFC).
 pub fn normalize(word: &str) -> String {
+    // Fast path: plain ASCII carries no tone mark to move.
+    if word.is_ascii() {
+        return word.to_string();
+    }
     let lower = word.to_lowercase();
     let Some(syl) = parse(&lower) else { return word.nfc().collect() };
     let Some(mark) = mark_of(syl.tone) else { return word.nfc().collect() };
     let at = syl.onset.chars().count() + tone_position(&syl.rhyme);
-    let toneless = format!("{}{}", syl.onset, syl.rhyme);
-    let placed: String = toneless
+    let placed: Option<Vec<char>> = syl
+        .onset
         .chars()
+        .chain(syl.rhyme.chars())
         .enumerate()
-        .flat_map(|(i, c)| {
-            let mut s = String::from(c);
-            if i == at {
-                s.push(mark);
-            }
-            s.nfc().collect::<Vec<_>>()
-        })
+        .map(|(i, c)| if i == at { compose(c, mark) } else { Some(c) })
         .collect();
-    if placed == lower {
-        return word.nfc().collect();
-    }
     let orig: Vec<char> = word.chars().collect();
-    let placed: Vec<char> = placed.chars().collect();
-    if orig.len() != placed.len() {
-        return word.nfc().collect();
+    match placed {
+        Some(placed) if placed.len() == orig.len() => placed
+            .iter()
+            .zip(&orig)
+            .map(|(p, o)| if o.is_uppercase() { p.to_uppercase().next().unwrap_or(*p) } else { *p })
+            .collect(),
+        _ => word.nfc().collect(),
     }
-    placed
-        .iter()
-        .zip(&orig)
-        .map(|(p, o)| if o.is_uppercase() { p.to_uppercase().next().unwrap_or(*p) } else { *p })
-        .collect()
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 `tesseract -l eng`, to learn how an English-only OCR engine damages Vietnamese.
 
     gen.py train OUT N_PAGES      # pages from the training split, training fonts
+    gen.py bold  OUT N_PAGES      # the same from bold faces (other confusions)
     gen.py eval  OUT              # held-out admin docs, a font the channel never saw
 
 Each page writes OUT/pNNNN.ref (the rendered lines, one per line; training only),
@@ -29,6 +30,12 @@ TRAIN_FONTS = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
     "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+]
+# Bold faces: scans of bold or over-inked print give other confusions ("&" for "ế").
+BOLD_FONTS = [
+    "/usr/share/texmf/fonts/opentype/public/tex-gyre/texgyretermes-bold.otf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSerif-Bold.ttf",
 ]
 # Never used for training: measures how the channel generalises to a new face.
 EVAL_FONT = "/usr/share/texmf/fonts/opentype/public/tex-gyre/texgyrepagella-regular.otf"
@@ -82,8 +89,8 @@ def nfc(s):
     return unicodedata.normalize("NFC", s)
 
 
-def train(out, n_pages):
-    rng = random.Random(4)
+def train(out, n_pages, fonts=TRAIN_FONTS, prefix="p", seed=4):
+    rng = random.Random(seed)
     skip = heldout()
     files = []
     for sub, root in [("admin", os.path.join(CORPORA, "admin")),
@@ -102,11 +109,11 @@ def train(out, n_pages):
     os.makedirs(out, exist_ok=True)
     for i in range(n_pages):
         lines = pool[i * LINES_PER_PAGE:(i + 1) * LINES_PER_PAGE]
-        font = TRAIN_FONTS[i % len(TRAIN_FONTS)]
+        font = fonts[i % len(fonts)]
         size = rng.choice([24, 28, 32])
         blur = rng.choice([0, 0.6, 1.0, 1.3])
         scale = rng.choice([1.0, 0.6, 0.45])
-        stem = os.path.join(out, f"p{i:04d}")
+        stem = os.path.join(out, f"{prefix}{i:04d}")
         render(lines, font, size, blur, scale, stem + ".png")
         with open(stem + ".ref", "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
@@ -151,5 +158,7 @@ def eval_pages(out):
 if __name__ == "__main__":
     if sys.argv[1] == "train":
         train(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "bold":
+        train(sys.argv[2], int(sys.argv[3]), BOLD_FONTS, "b", 6)
     else:
         eval_pages(sys.argv[2])
