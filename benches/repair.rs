@@ -1,0 +1,43 @@
+//! Throughput of the repair stage on damaged text (target ≥ 1 MB/s per core).
+//!
+//! `cargo bench --bench repair` builds a ~1 MB input by stripping the marks from
+//! seeds 000–003 and repeating them, plus seed 004 (real OCR damage) repeated, and
+//! reports MB/s single-threaded after the model is loaded (load time is printed too).
+
+use std::time::Instant;
+
+use vanban::repair::{model, repair};
+use vanban::text::fold_char;
+
+fn seeds(prefixes: &[&str]) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds");
+    let mut names: Vec<_> = std::fs::read_dir(&dir).expect("fixtures/seeds").flatten().map(|e| e.path()).collect();
+    names.sort();
+    names
+        .iter()
+        .filter(|p| prefixes.iter().any(|x| p.file_name().unwrap().to_string_lossy().starts_with(x)))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn measure(name: &str, unit: &str) {
+    let mut text = String::new();
+    while text.len() < 1_000_000 {
+        text.push_str(unit);
+        text.push('\n');
+    }
+    let t0 = Instant::now();
+    let r = repair(&text);
+    let secs = t0.elapsed().as_secs_f64();
+    println!("{name}: {:.2} MB in {secs:.2}s = {:.2} MB/s ({} tokens repaired)", text.len() as f64 / 1e6, text.len() as f64 / 1e6 / secs, r.repaired_tokens);
+}
+
+fn main() {
+    let t0 = Instant::now();
+    let loaded = model().is_ok();
+    println!("model load: {:.0} ms (loaded: {loaded})", t0.elapsed().as_secs_f64() * 1e3);
+    let stripped: String = seeds(&["000", "001", "002", "003"]).chars().map(fold_char).collect();
+    measure("stripped", &stripped);
+    measure("ocr (seed 004)", &seeds(&["004"]));
+}

@@ -1,0 +1,201 @@
+//! Measures the repair stage on the held-out split (`corpus/models/heldout.txt`).
+//!
+//! ```text
+//! vanban-eval-repair [--corpora /work/shared/corpora] [--extracted /tmp/corp] [--seeds DIR]
+//! ```
+//! Reports syllable error rate (token edit distance / reference tokens) and CER for
+//! 1. held-out admin docs with every mark stripped (đ→d too),
+//! 2. the same docs rendered in a font the channel never saw, blurred and OCR'd by
+//!    `tesseract -l eng` (committed under `tools/ocr-channel/eval/`),
+//! 3. clean held-out text (admin + extracted phapdien): share of tokens changed,
+//! 4. seeds: tokens changed in 000–003, and seed 004 written to `docs/repair-seed004.txt`.
+//!
+//! References are tone-normalised ("hoà" = "hòa") so placement style is not an error.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::Parser;
+use unicode_normalization::UnicodeNormalization;
+use vanban::repair::{repair, syllable};
+use vanban::text::fold_char;
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long, default_value = "/work/shared/corpora")]
+    corpora: PathBuf,
+    /// Where phapdien.tar.xz was extracted (its held-out files are used for the clean test).
+    #[arg(long, default_value = "/tmp/corp")]
+    extracted: PathBuf,
+    #[arg(long, default_value = "/work/shared/seeds")]
+    seeds: PathBuf,
+    /// Print every differing line of the stripped and OCR tests.
+    #[arg(long)]
+    verbose: bool,
+}
+
+#[derive(Default)]
+struct Score {
+    tok_err: usize,
+    toks: usize,
+    char_err: usize,
+    chars: usize,
+}
+
+impl Score {
+    fn add(&mut self, hyp: &str, reference: &str) {
+        let h: Vec<&str> = hyp.split_whitespace().collect();
+        let r: Vec<&str> = reference.split_whitespace().collect();
+        self.tok_err += edit(&h, &r);
+        self.toks += r.len();
+        let hc: Vec<char> = h.join(" ").chars().collect();
+        let rc: Vec<char> = r.join(" ").chars().collect();
+        self.char_err += edit(&hc, &rc);
+        self.chars += rc.len();
+    }
+
+    fn ser(&self) -> f64 {
+        100.0 * self.tok_err as f64 / self.toks.max(1) as f64
+    }
+
+    fn cer(&self) -> f64 {
+        100.0 * self.char_err as f64 / self.chars.max(1) as f64
+    }
+}
+
+fn edit<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            cur[j] = (prev[j - 1] + usize::from(a[i - 1] != b[j - 1])).min(prev[j] + 1).min(cur[j - 1] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// NFC with every token in this project's tone placement.
+fn normalise(text: &str) -> String {
+    let nfc: String = text.nfc().collect();
+    nfc.split('\n')
+        .map(|l| l.split(' ').map(syllable::normalize).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn strip(text: &str) -> String {
+    text.chars().map(fold_char).collect()
+}
+
+fn heldout() -> Vec<String> {
+    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/models/heldout.txt");
+    std::fs::read_to_string(list).expect("heldout list").lines().map(String::from).collect()
+}
+
+fn main() {
+    let a = Args::parse();
+    let held = heldout();
+    let read = |p: &Path| normalise(&String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()));
+    let admin: Vec<(String, String)> = held
+        .iter()
+        .filter_map(|h| h.strip_prefix("admin/").map(|n| (h.clone(), read(&a.corpora.join("admin").join(n)))))
+        .collect();
+
+    // 1. Stripped.
+    let (mut s, mut raw) = (Score::default(), Score::default());
+    let t0 = Instant::now();
+    let mut bytes = 0;
+    for (_, text) in &admin {
+        let damaged = strip(text);
+        bytes += damaged.len();
+        let out = repair(&damaged).text;
+        for ((o, r), d) in out.lines().zip(text.lines()).zip(damaged.lines()) {
+            s.add(o, r);
+            raw.add(d, r);
+            if a.verbose && o != r {
+                println!("STRIP  in: {d}\n      out: {o}\n      ref: {r}");
+            }
+        }
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "stripped: {} docs, {} ref tokens: SER {:.2}% CER {:.2}% (unrepaired SER {:.1}%), {:.2} MB/s",
+        admin.len(), s.toks, s.ser(), s.cer(), raw.ser(), bytes as f64 / secs / 1e6
+    );
+
+    // 2. OCR'd in an unseen font.
+    let eval_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/ocr-channel/eval");
+    let (mut s, mut raw) = (Score::default(), Score::default());
+    if let Ok(manifest) = std::fs::read_to_string(eval_dir.join("manifest.tsv")) {
+        for row in manifest.lines() {
+            let f: Vec<&str> = row.split('\t').collect();
+            let [page, rel, start, end] = f[..] else { continue };
+            let (start, end): (usize, usize) = (start.parse().unwrap(), end.parse().unwrap());
+            let src = read(&a.corpora.join(rel));
+            let reference: String =
+                src.lines().skip(start).take(end - start).collect::<Vec<_>>().join(" ").replace('|', " ");
+            let ocr = String::from_utf8_lossy(&std::fs::read(eval_dir.join(format!("{page}.ocr"))).unwrap_or_default())
+                .into_owned();
+            let out = repair(&ocr).text;
+            s.add(&out.split_whitespace().collect::<Vec<_>>().join(" "), &reference);
+            raw.add(&ocr.split_whitespace().collect::<Vec<_>>().join(" "), &reference);
+            if a.verbose {
+                println!("OCR {page}\n  in: {}\n out: {}\n ref: {reference}", ocr.replace('\n', " / "), out.replace('\n', " / "));
+            }
+        }
+        println!(
+            "ocr (unseen font): {} ref tokens: SER {:.2}% CER {:.2}% (raw OCR SER {:.1}% CER {:.1}%)",
+            s.toks, s.ser(), s.cer(), raw.ser(), raw.cer()
+        );
+    }
+
+    // 3. Clean held-out text.
+    let mut clean = Score::default();
+    let mut clean_docs = admin.clone();
+    for h in held.iter().filter_map(|h| h.strip_prefix("phapdien/")) {
+        let p = a.extracted.join("phapdien").join(h);
+        if p.exists() {
+            clean_docs.push((h.to_string(), read(&p)));
+        }
+    }
+    for (name, text) in &clean_docs {
+        let out = repair(text).text;
+        for (o, r) in out.lines().zip(text.lines()) {
+            clean.add(o, r);
+            if a.verbose && o != r {
+                println!("CLEAN {name}\n  in: {r}\n out: {o}");
+            }
+        }
+    }
+    println!("clean: {} docs, {} tokens: {:.3}% tokens changed", clean_docs.len(), clean.toks, clean.ser());
+
+    // 4. Seeds.
+    let mut seeds: Vec<PathBuf> = std::fs::read_dir(&a.seeds)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    seeds.sort();
+    for p in seeds {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let text = read(&p);
+        let r = repair(&text);
+        if name.starts_with("004") {
+            let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/repair-seed004.txt");
+            std::fs::write(&out, &r.text).expect("write seed 004");
+            println!(
+                "seed {name}: {} tokens repaired, diacritics {}, confidence {:.3} -> {}",
+                r.repaired_tokens, r.diacritics, r.confidence, out.display()
+            );
+        } else {
+            let mut sc = Score::default();
+            for (o, i) in r.text.lines().zip(text.lines()) {
+                sc.add(o, i);
+                if a.verbose && o != i {
+                    println!("SEED {name}\n  in: {i}\n out: {o}");
+                }
+            }
+            println!("seed {name}: {} of {} tokens changed, diacritics {}", sc.tok_err, sc.toks, r.diacritics);
+        }
+    }
+}

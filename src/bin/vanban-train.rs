@@ -1,0 +1,78 @@
+//! Rebuilds the repair language model from a directory of clean text.
+//!
+//! ```text
+//! vanban-train --out corpus/models --exclude corpus/models/heldout.txt DIR...
+//! ```
+//! Reads every `.txt`/`.md` under each DIR (sorted, so output is reproducible),
+//! skips files whose path ends with a line of the exclude list, and writes
+//! `repair-lm.bin` and `code-parts.tsv` into `--out`. The OCR channel tables
+//! come from `tools/ocr-channel/` instead.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Parser;
+use vanban::repair::train::{collect_files, train, write, TrainConfig};
+
+#[derive(Parser)]
+#[command(about = "Train the vanban repair language model")]
+struct Args {
+    /// Output directory for the model files.
+    #[arg(long, default_value = "corpus/models")]
+    out: PathBuf,
+    /// File listing held-out paths (one per line, e.g. `admin/x.txt`) never trained on.
+    #[arg(long)]
+    exclude: Option<PathBuf>,
+    /// Drop words seen fewer times.
+    #[arg(long, default_value_t = 2)]
+    min_word: u32,
+    /// Drop bigrams seen fewer times.
+    #[arg(long, default_value_t = 2)]
+    min_bigram: u32,
+    /// Drop trigrams seen fewer times.
+    #[arg(long, default_value_t = 2)]
+    min_trigram: u32,
+    /// `SUBSTRING=N`: files whose path contains SUBSTRING count N times (repeatable).
+    #[arg(long)]
+    boost: Vec<String>,
+    /// Directories of clean text.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+}
+
+fn main() {
+    let a = Args::parse();
+    let exclude: Vec<String> = a
+        .exclude
+        .as_ref()
+        .map(|p| std::fs::read_to_string(p).expect("read exclude list"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    let t0 = Instant::now();
+    let files = collect_files(&a.dirs, &exclude);
+    let boost = a
+        .boost
+        .iter()
+        .map(|b| {
+            let (s, n) = b.rsplit_once('=').expect("--boost SUBSTRING=N");
+            (s.to_string(), n.parse().expect("--boost weight"))
+        })
+        .collect();
+    let cfg = TrainConfig { min_word: a.min_word, min_bigram: a.min_bigram, min_trigram: a.min_trigram, boost };
+    let t = train(&files, &cfg);
+    write(&t, &a.out).expect("write model");
+    eprintln!(
+        "{} files, {} tokens, {} words, {} bigrams, {} trigrams, {} code parts in {:.1}s",
+        t.files,
+        t.tokens,
+        t.lm.words.len(),
+        t.lm.bigrams.len(),
+        t.lm.trigrams.len(),
+        t.code_parts.len(),
+        t0.elapsed().as_secs_f64()
+    );
+}

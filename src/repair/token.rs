@@ -1,0 +1,149 @@
+//! Splitting a line into tokens, and what kind each one is.
+//!
+//! A token is a whitespace-separated chunk with its leading/trailing
+//! punctuation peeled off; only the core between them may be rewritten.
+//! OCR junk that stands for letters (`|`, `&`, `¢`, digits inside words) stays in
+//! the core so the channel can read it.
+
+use crate::text::fold_char;
+
+/// What a token core is; only [`Kind::Word`] goes through the decoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Letters, possibly with OCR junk: decoded.
+    Word,
+    /// Digits and separators only.
+    Number,
+    /// Contains `/`, `-`, `.` or `_` between parts: "59/SKHCN-VP", "NĐ-CP".
+    Code,
+    /// URLs and e-mail addresses: never touched.
+    Url,
+    /// Punctuation-only chunks and the rest: never touched, not seen by the LM.
+    Other,
+}
+
+/// One token core as a byte range of its line.
+#[derive(Debug, Clone, Copy)]
+pub struct Tok {
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind,
+}
+
+const LEAD: &[char] = &['(', '[', '{', '"', '\'', '“', '‘', '«', '*', '-', '–', '—', '+', '•', '…', '.', ',', ';', ':'];
+const TRAIL: &[char] =
+    &['.', ',', ';', ':', '!', '?', ')', ']', '}', '"', '\'', '”', '’', '»', '*', '…', '-', '–', '—'];
+
+/// Tokens of one line, in order.
+pub fn tokenize(line: &str) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(skip) = rest.find(|c: char| !c.is_whitespace()) {
+        rest = &rest[skip..];
+        let start = line.len() - rest.len();
+        let len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let chunk = &rest[..len];
+        rest = &rest[len..];
+        let core = chunk.trim_start_matches(LEAD);
+        let lead = chunk.len() - core.len();
+        let core = core.trim_end_matches(TRAIL);
+        if core.is_empty() {
+            continue;
+        }
+        let s = start + lead;
+        out.push(Tok { start: s, end: s + core.len(), kind: classify(core) });
+    }
+    out
+}
+
+/// The kind of one token core.
+pub fn classify(core: &str) -> Kind {
+    if core.contains("://") || core.starts_with("www.") || (core.contains('@') && core.contains('.')) {
+        return Kind::Url;
+    }
+    let letters = core.chars().filter(|c| c.is_alphabetic()).count();
+    let digits = core.chars().filter(|c| c.is_ascii_digit()).count();
+    if letters == 0 {
+        return if digits > 0 { Kind::Number } else { Kind::Other };
+    }
+    if core.contains(['/', '-', '.', '_', ',', '(', ')', '=', '%', '+']) {
+        return Kind::Code;
+    }
+    // Long digit runs with a letter are codes or amounts ("2023a", "100m2"), not OCR'd words.
+    if digits > 2 || (digits > 0 && letters > 4) {
+        return Kind::Code;
+    }
+    Kind::Word
+}
+
+/// True when the token has a Vietnamese mark (a char that folds to another).
+pub fn has_marks(word: &str) -> bool {
+    word.chars().any(|c| fold_char(c) != c)
+}
+
+/// How a token is written, to write its replacement the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    Lower,
+    Title,
+    Upper,
+}
+
+impl Case {
+    pub fn of(word: &str) -> Case {
+        let mut chars = word.chars().filter(|c| c.is_alphabetic());
+        let Some(first) = chars.next() else { return Case::Lower };
+        let rest: Vec<char> = chars.collect();
+        match (first.is_uppercase(), rest.iter().any(|c| c.is_uppercase()), rest.iter().any(|c| c.is_lowercase())) {
+            (true, true, false) => Case::Upper,
+            // "S&", "K&": one capital and no other letters reads as a capitalised word.
+            (true, _, _) => Case::Title,
+            (false, true, false) if rest.len() > 1 => Case::Upper,
+            _ => Case::Lower,
+        }
+    }
+
+    pub fn apply(self, lower: &str) -> String {
+        match self {
+            Case::Lower => lower.to_string(),
+            Case::Upper => lower.to_uppercase(),
+            Case::Title => {
+                let mut cs = lower.chars();
+                cs.next().map(|f| f.to_uppercase().chain(cs).collect()).unwrap_or_default()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_and_kinds() {
+        let line = "(Ké hoach s6 59/SKHCN-VP, https://a.vn 2023) |y S&.";
+        let got: Vec<(&str, Kind)> = tokenize(line).iter().map(|t| (&line[t.start..t.end], t.kind)).collect();
+        assert_eq!(
+            got,
+            [
+                ("Ké", Kind::Word),
+                ("hoach", Kind::Word),
+                ("s6", Kind::Word),
+                ("59/SKHCN-VP", Kind::Code),
+                ("https://a.vn", Kind::Url),
+                ("2023", Kind::Number),
+                ("|y", Kind::Word),
+                ("S&", Kind::Word),
+            ]
+        );
+    }
+
+    #[test]
+    fn case_patterns() {
+        assert_eq!(Case::of("PIEU"), Case::Upper);
+        assert_eq!(Case::of("S&"), Case::Title);
+        assert_eq!(Case::of("hoach"), Case::Lower);
+        assert_eq!(Case::of("Ké"), Case::Title);
+        assert_eq!(Case::Upper.apply("điều"), "ĐIỀU");
+    }
+}

@@ -1,0 +1,210 @@
+//! Builds the language model and the table of known document-code parts from a
+//! directory of clean text (run by the `vanban-train` bin; never by tests).
+//!
+//! Deterministic: files are read in sorted path order and every table is sorted
+//! before writing, so the same text gives byte-identical models.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::lm::{self, key, quantise, LmData};
+use super::token::{tokenize, Case, Kind};
+use super::word_key;
+
+/// Pruning thresholds.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    pub min_word: u32,
+    pub min_bigram: u32,
+    pub min_trigram: u32,
+    /// Files whose path contains the string count this many times: the few
+    /// in-domain administrative documents weigh against the much larger law corpus.
+    pub boost: Vec<(String, u32)>,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self { min_word: 2, min_bigram: 2, min_trigram: 2, boost: Vec::new() }
+    }
+}
+
+/// What training produced, ready to write.
+pub struct Trained {
+    pub lm: LmData,
+    /// Upper-case code parts ("NĐ", "QĐ", "UBND") with counts.
+    pub code_parts: Vec<(String, u32)>,
+    pub files: usize,
+    pub tokens: u64,
+}
+
+/// All `.txt`/`.md` files under `roots`, sorted, minus those whose path ends with
+/// an entry of `exclude` ("admin/x.txt").
+pub fn collect_files(roots: &[PathBuf], exclude: &[String]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack: Vec<PathBuf> = roots.to_vec();
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            if let Ok(rd) = std::fs::read_dir(&p) {
+                stack.extend(rd.flatten().map(|e| e.path()));
+            }
+        } else if p.extension().is_some_and(|e| e == "txt" || e == "md") {
+            let s = p.to_string_lossy();
+            if !exclude.iter().any(|x| s.ends_with(&format!("/{x}"))) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Counts the corpus and prunes it into a model.
+pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
+    let mut interned: HashMap<String, u32> = HashMap::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut seq: Vec<u32> = Vec::new(); // temp ids, u32::MAX ends a line
+    let mut code_parts: HashMap<String, u32> = HashMap::new();
+    // Per temp id: (seen inside a sentence, of which capitalised).
+    let mut mid: Vec<(u32, u32)> = Vec::new();
+    const NUM_T: u32 = u32::MAX - 1;
+    const CODE_T: u32 = u32::MAX - 2;
+    const UNK_T: u32 = u32::MAX - 3;
+    // (start in seq, weight) per file.
+    let mut weights: Vec<(usize, u32)> = Vec::new();
+    for f in files {
+        let Ok(bytes) = std::fs::read(f) else { continue };
+        let path = f.to_string_lossy();
+        let w = cfg.boost.iter().filter(|(s, _)| path.contains(s.as_str())).map(|(_, w)| *w).max().unwrap_or(1);
+        weights.push((seq.len(), w));
+        let text: String = String::from_utf8_lossy(&bytes).nfc().collect();
+        for line in text.lines() {
+            let mut prev_end = None;
+            for t in tokenize(line) {
+                let inside = prev_end.is_some_and(|e: usize| line[e..t.start].trim().is_empty() || line[e..t.start].trim() == ",");
+                prev_end = Some(t.end);
+                let core = &line[t.start..t.end];
+                let id = match t.kind {
+                    Kind::Word => {
+                        let k = word_key(core);
+                        let id = if k.len() > 40 {
+                            UNK_T
+                        } else if let Some(&id) = interned.get(&k) {
+                            id
+                        } else {
+                            let id = names.len() as u32;
+                            interned.insert(k.clone(), id);
+                            names.push(k);
+                            mid.push((0, 0));
+                            id
+                        };
+                        if inside && id != UNK_T {
+                            mid[id as usize].0 += 1;
+                            mid[id as usize].1 += u32::from(Case::of(core) == Case::Title);
+                        }
+                        id
+                    }
+                    Kind::Number => NUM_T,
+                    Kind::Code => {
+                        if core.contains(['Đ', 'đ']) && core.chars().count() <= 8 && !core.contains(|c: char| c.is_ascii_digit()) {
+                            *code_parts.entry(core.to_string()).or_default() += 1;
+                        }
+                        for part in core.split(['/', '-', '.']) {
+                            if part.chars().count() >= 2 && part.chars().all(|c| c.is_uppercase()) {
+                                *code_parts.entry(part.to_string()).or_default() += 1;
+                            }
+                        }
+                        CODE_T
+                    }
+                    Kind::Url | Kind::Other => continue,
+                };
+                seq.push(id);
+            }
+            seq.push(u32::MAX);
+        }
+    }
+    let weight_at = |i: usize| weights[weights.partition_point(|&(s, _)| s <= i) - 1].1;
+    let mut tcount = vec![0u32; names.len()];
+    for (i, &t) in seq.iter().enumerate() {
+        if (t as usize) < names.len() {
+            tcount[t as usize] += weight_at(i);
+        }
+    }
+    // Final ids: reserved, then kept words by descending count (ties by string).
+    let mut kept: Vec<usize> = (0..names.len()).filter(|&i| tcount[i] >= cfg.min_word).collect();
+    kept.sort_by(|&a, &b| tcount[b].cmp(&tcount[a]).then(names[a].cmp(&names[b])));
+    kept.truncate((1 << lm::ID_BITS) - lm::FIRST_WORD as usize - 1);
+    let mut remap = vec![lm::UNK; names.len()];
+    let mut words: Vec<String> = lm::reserved().map(String::from).collect();
+    let mut counts = vec![0u32; words.len()];
+    let mut title = vec![128u8; words.len()];
+    for (n, &i) in kept.iter().enumerate() {
+        remap[i] = lm::FIRST_WORD + n as u32;
+        words.push(names[i].clone());
+        counts.push(tcount[i]);
+        // Add-one smoothed share of capitalised uses inside sentences.
+        let (seen, cap) = mid[i];
+        title.push((255.0 * (f64::from(cap) + 0.5) / (f64::from(seen) + 1.0)).round() as u8);
+    }
+    let mut uni = vec![0u32; words.len()];
+    let mut bi: HashMap<u64, u32> = HashMap::new();
+    let mut tri: HashMap<u64, u32> = HashMap::new();
+    let (mut w1, mut w2) = (lm::BOS, lm::BOS);
+    let mut tokens = 0u64;
+    for (i, &t) in seq.iter().enumerate() {
+        let wt = weight_at(i);
+        let w = match t {
+            u32::MAX => {
+                (w1, w2) = (lm::BOS, lm::BOS);
+                continue;
+            }
+            NUM_T => lm::NUM,
+            CODE_T => lm::CODE,
+            UNK_T => lm::UNK,
+            t => remap[t as usize],
+        };
+        tokens += 1;
+        uni[w as usize] += wt;
+        *bi.entry(key(0, w2, w)).or_default() += wt;
+        *tri.entry(key(w1, w2, w)).or_default() += wt;
+        (w1, w2) = (w2, w);
+    }
+    // Context counts: a bigram's context is its first word, a trigram's its bigram.
+    uni[lm::BOS as usize] = bi.iter().filter(|(&k, _)| (k >> lm::ID_BITS) == u64::from(lm::BOS)).map(|(_, &c)| c).sum();
+    let mut bi_ctx: HashMap<u64, u32> = HashMap::new();
+    for (&k, &c) in &tri {
+        *bi_ctx.entry(k >> lm::ID_BITS).or_default() += c;
+    }
+    let mut bigrams: Vec<(u64, u8)> = bi
+        .iter()
+        .filter(|&(_, &c)| c >= cfg.min_bigram)
+        .map(|(&k, &c)| {
+            let ctx = uni[((k >> lm::ID_BITS) & ((1 << lm::ID_BITS) - 1)) as usize].max(c);
+            (k, quantise((f64::from(c) / f64::from(ctx)).log10()))
+        })
+        .collect();
+    bigrams.sort_unstable();
+    let mut trigrams: Vec<(u64, u8)> = tri
+        .iter()
+        .filter(|&(_, &c)| c >= cfg.min_trigram)
+        .map(|(&k, &c)| (k, quantise((f64::from(c) / f64::from(bi_ctx[&(k >> lm::ID_BITS)])).log10())))
+        .collect();
+    trigrams.sort_unstable();
+    counts[lm::NUM as usize] = uni[lm::NUM as usize];
+    counts[lm::CODE as usize] = uni[lm::CODE as usize];
+    counts[lm::UNK as usize] = uni[lm::UNK as usize].max(1);
+    let mut code_parts: Vec<(String, u32)> = code_parts.into_iter().filter(|(_, c)| *c >= 3).collect();
+    code_parts.sort();
+    Trained { lm: LmData { words, counts, title, bigrams, trigrams }, code_parts, files: files.len(), tokens }
+}
+
+/// Writes `repair-lm.bin` and `code-parts.tsv` into `dir`.
+pub fn write(t: &Trained, dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut buf = Vec::new();
+    lm::Lm::write(&t.lm, &mut buf);
+    std::fs::write(dir.join(super::LM_FILE), buf)?;
+    let parts: String = t.code_parts.iter().map(|(p, c)| format!("{p}\t{c}\n")).collect();
+    std::fs::write(dir.join(super::CODES_FILE), parts)
+}

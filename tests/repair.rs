@@ -1,0 +1,94 @@
+//! Repair stage: data-driven cases (`tests/cases/repair.json`), the line-count
+//! invariant under arbitrary input, and clean seeds passing through unchanged.
+
+use proptest::prelude::*;
+use vanban::repair::{repair, syllable};
+
+#[derive(serde::Deserialize)]
+struct Case {
+    name: String,
+    input: String,
+    expected: String,
+}
+
+/// Runs one case: `input` must repair to `expected`.
+fn check(case: &Case) -> Result<(), String> {
+    let got = repair(&case.input).text;
+    if got == case.expected {
+        Ok(())
+    } else {
+        Err(format!("{}:\n   input: {:?}\n     got: {:?}\nexpected: {:?}", case.name, case.input, got, case.expected))
+    }
+}
+
+#[test]
+fn cases() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases/repair.json");
+    let cases: Vec<Case> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let failures: Vec<String> = cases.iter().filter_map(|c| check(c).err()).collect();
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
+#[test]
+fn model_loads() {
+    assert!(vanban::repair::model().is_ok(), "{:?}", vanban::repair::model().as_ref().err());
+}
+
+/// Seeds 000–003 are clean: only tone placement may change.
+#[test]
+fn clean_seeds_unchanged() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seeds");
+    for n in ["000", "001", "002", "003"] {
+        let path = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(n))
+            .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let r = repair(&text);
+        let normalised: String = text
+            .split('\n')
+            .map(|l| l.split(' ').map(syllable::normalize).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for (i, (got, want)) in r.text.split('\n').zip(normalised.split('\n')).enumerate() {
+            assert_eq!(got, want, "{} line {}", path.display(), i + 1);
+        }
+        assert_eq!(r.repaired_tokens, 0, "{}", path.display());
+    }
+}
+
+#[test]
+fn seed_004_is_restored() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seeds");
+    let path = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).find(|p| {
+        p.file_name().unwrap().to_string_lossy().starts_with("004")
+    });
+    let text = std::fs::read_to_string(path.unwrap()).unwrap();
+    let r = repair(&text);
+    assert_eq!(r.text.split('\n').count(), text.split('\n').count());
+    assert!(r.repaired_tokens > 1000);
+    assert_ne!(r.diacritics, "intact");
+    assert!(r.text.contains("Công tác cải cách hành chính năm 2023"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn never_panics_and_keeps_lines(s in "(?s).{0,200}") {
+        let r = repair(&s);
+        prop_assert_eq!(r.text.split('\n').count(), s.split('\n').count());
+    }
+
+    #[test]
+    fn vietnamese_like_input_keeps_lines_and_tabs(
+        words in prop::collection::vec("[a-zA-Z0-9&|¢éđĐ/\\-\\.]{1,8}|\t|\n", 0..60)
+    ) {
+        let s = words.join(" ");
+        let r = repair(&s);
+        prop_assert_eq!(r.text.split('\n').count(), s.split('\n').count());
+        prop_assert_eq!(r.text.matches('\t').count(), s.matches('\t').count());
+    }
+}
