@@ -142,6 +142,12 @@ fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
+/// Files taken when walking a directory: document extensions, or none at all.
+fn is_document_file(path: &Path) -> bool {
+    const EXTENSIONS: &[&str] = &["txt", "text", "md", "markdown", "html", "htm", "pdf"];
+    path.extension().is_none_or(|e| EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()))
+}
+
 /// Expands directories recursively in sorted order; a path that cannot be
 /// read stays in the list with its error kind, to become an error record.
 fn collect_files(paths: &[PathBuf]) -> Vec<(PathBuf, Option<std::io::ErrorKind>)> {
@@ -151,7 +157,8 @@ fn collect_files(paths: &[PathBuf]) -> Vec<(PathBuf, Option<std::io::ErrorKind>)
         match std::fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => match std::fs::read_dir(&path) {
                 Ok(entries) => {
-                    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                    let mut children: Vec<PathBuf> =
+                        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir() || is_document_file(p)).collect();
                     children.sort();
                     stack.extend(children.into_iter().rev());
                 }

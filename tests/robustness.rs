@@ -55,7 +55,8 @@ fn batch_goes_on_past_unreadable_and_bad_files() {
     std::fs::copy(common::seed("003"), dir.path().join("a_good.txt")).unwrap();
     std::fs::write(dir.path().join("b_empty.txt"), b"").unwrap();
     std::os::unix::fs::symlink("/nonexistent/target", dir.path().join("c_dangling.txt")).unwrap();
-    std::fs::write(dir.path().join("d_binary.bin"), vec![0u8; 4096]).unwrap();
+    std::fs::write(dir.path().join("d_binary.txt"), vec![0u8; 4096]).unwrap();
+    std::fs::write(dir.path().join("e_model.bin"), vec![0u8; 16]).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_vanban")).arg("extract").arg(dir.path()).arg("--jsonl").output().unwrap();
     assert_eq!(out.status.code(), Some(1), "non-zero when a document failed");
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
