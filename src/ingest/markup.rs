@@ -36,8 +36,10 @@ pub fn html_page_to_text(html: &str) -> String {
 /// Never adds or removes line breaks.
 pub fn flatten_line(line: &str) -> String {
     let indent: String = line.chars().take_while(|c| *c == ' ').collect();
-    let mut s = line.to_string();
-    if s.contains('<') {
+    let mut s = pipe_row_to_tabs(line).unwrap_or_else(|| line.to_string());
+    // Spaces around removed tags are not layout.
+    let keep_gaps = !TAG.is_match(&s);
+    if !keep_gaps {
         s = TAG
             .replace_all(&s, |c: &regex::Captures| match c[2].to_ascii_lowercase().as_str() {
                 "br" | "p" | "li" | "div" | "tr" => " ".to_string(),
@@ -58,12 +60,27 @@ pub fn flatten_line(line: &str) -> String {
     }
     s = HEADING.replace(&s, "").into_owned();
     s = s.replace("\\.", ".").replace("\\-", "-");
-    tidy_cells(&s, &indent)
+    tidy_cells(&s, &indent, keep_gaps)
+}
+
+/// A Markdown pipe-table row "| 1 | Nội dung |" becomes tab-separated cells;
+/// its delimiter row "|---|:--:|" becomes empty.
+fn pipe_row_to_tabs(line: &str) -> Option<String> {
+    let t = line.trim();
+    let inner = t.strip_prefix('|')?.strip_suffix('|')?;
+    if !inner.contains('|') && !inner.chars().all(|c| matches!(c, '-' | ':' | ' ')) {
+        return None;
+    }
+    if inner.chars().all(|c| matches!(c, '-' | ':' | ' ' | '|')) {
+        return Some(String::new());
+    }
+    Some(inner.split('|').map(str::trim).collect::<Vec<_>>().join("\t"))
 }
 
 /// Squashes spaces inside each tab-separated cell, keeping the tabs.
-fn tidy_cells(s: &str, leading: &str) -> String {
-    let cells: Vec<String> = s.split('\t').map(crate::text::squash).collect();
+fn tidy_cells(s: &str, leading: &str, keep_gaps: bool) -> String {
+    let squash = if keep_gaps { squash_keeping_columns } else { crate::text::squash };
+    let cells: Vec<String> = s.split('\t').map(squash).collect();
     let body = cells.join("\t");
     if cells.len() == 1 && !leading.is_empty() && !body.is_empty() {
         // keep indentation of plain lines: it carries signature-block layout
@@ -71,6 +88,14 @@ fn tidy_cells(s: &str, leading: &str) -> String {
     }
     body
 }
+
+/// Squashes spaces but keeps a column gap (three or more spaces, as in two-column
+/// headers and signature blocks) as exactly three spaces.
+fn squash_keeping_columns(cell: &str) -> String {
+    COLUMN_GAP.split(cell.trim()).map(crate::text::squash).collect::<Vec<_>>().join("   ")
+}
+
+static COLUMN_GAP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s{3,}").unwrap());
 
 pub fn decode_entities(s: &str) -> String {
     ENTITY
@@ -129,6 +154,18 @@ mod tests {
         assert_eq!(flatten_line("---"), "");
         assert_eq!(flatten_line("**KT. GIÁM ĐỐC"), "KT. GIÁM ĐỐC");
         assert_eq!(flatten_line("PHÓ GIÁM ĐỐC**"), "PHÓ GIÁM ĐỐC");
+    }
+
+    #[test]
+    fn column_gaps_survive() {
+        assert_eq!(flatten_line("SỞ NỘI VỤ          Độc lập  -  Tự do"), "SỞ NỘI VỤ   Độc lập - Tự do");
+    }
+
+    #[test]
+    fn pipe_tables() {
+        assert_eq!(flatten_line("| TT | Nội dung | Đơn vị chủ trì |"), "TT\tNội dung\tĐơn vị chủ trì");
+        assert_eq!(flatten_line("|---|:---:|---|"), "");
+        assert_eq!(flatten_line("| 1 | **Rà soát** |  |"), "1\tRà soát\t");
     }
 
     #[test]
