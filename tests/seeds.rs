@@ -126,7 +126,11 @@ fn body_tasks_carry_their_unit_and_section() {
     let doc = common::process(&common::seed("000"));
     let t = doc.tasks.iter().find(|t| t.table.is_none() && t.content.starts_with("Chủ trì triển khai thực hiện đầy đủ 03 hoạt động")).unwrap();
     assert_eq!((t.lead.as_slice(), t.section.as_deref()), (&["Thanh tra Sở".to_string()][..], Some("2.2.")));
+    let t = doc.tasks.iter().find(|t| t.content.starts_with("Văn phòng Sở có trách nhiệm là đầu mối")).unwrap();
+    assert_eq!((t.lead.as_slice(), t.section.as_deref()), (&["Văn phòng Sở".to_string()][..], Some("2.")));
     let doc = common::process(&common::seed("002"));
     let t = doc.tasks.iter().find(|t| t.content.starts_with("Có trách nhiệm hướng dẫn, kiểm tra, đôn đốc")).unwrap();
     assert_eq!(t.lead, ["Sở Nội vụ"]);
+    let t = doc.tasks.iter().find(|t| t.content.starts_with("Tham mưu UBND tỉnh tăng cường các giải pháp")).unwrap();
+    assert_eq!(t.lead, ["Các Sở: Kế hoạch và Đầu tư, Xây dựng, Tài nguyên và Môi trường, Giao thông Vận tải", "Ban Quản lý các Khu Công nghiệp"]);
 }

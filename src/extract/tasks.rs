@@ -87,6 +87,11 @@ fn walk(section: &Section, in_task_section: bool, unit: Option<&str>, tasks: &mu
                 tasks.push(body_task(what, Some(who), &child.label, child.span));
                 continue;
             }
+            // "2. Văn phòng Sở có trách nhiệm là đầu mối theo dõi, …"
+            if let Some(who) = responsible_subject(&child.heading) {
+                tasks.push(body_task(&child.heading, Some(who), &child.label, child.span));
+                continue;
+            }
         }
         walk(child, here_task, unit, tasks);
     }
@@ -109,6 +114,14 @@ fn bullet_tasks(section: &Section, inherited: Option<&str>, tasks: &mut Vec<Task
         }
         tasks.push(body_task(&item.text, unit.as_deref(), &section.label, item.span));
     }
+}
+
+/// The unit a sentence makes responsible: "Văn phòng Sở có trách nhiệm …" → "Văn phòng Sở".
+fn responsible_subject(sentence: &str) -> Option<&str> {
+    const VERBS: &[&str] = &[" có trách nhiệm", " chịu trách nhiệm", " chủ trì", " chủ động", " tham mưu"];
+    let at = VERBS.iter().filter_map(|v| sentence.find(v)).min()?;
+    let who = sentence[..at].trim();
+    looks_like_unit(who, 15).then_some(who)
 }
 
 fn body_task(text: &str, unit: Option<&str>, section: &str, span: [usize; 2]) -> Task {
