@@ -32,6 +32,9 @@ const MIN_COLUMNS: usize = 3;
 const MIN_ALIGNED_ROWS: usize = 2;
 /// A gap wider than this share of the font size is a space between words.
 const WORD_GAP: f64 = 0.2;
+/// A line was wrapped when the next line's first word plus this many font sizes (a space
+/// and measuring error: OCR word boxes are tight, PDF advances are not) did not fit.
+const WRAP_SLACK: f64 = 1.0;
 /// Rules closer than this (points) are the same ruling line.
 const SNAP: f64 = 2.0;
 /// Share of the page height at the top and bottom where page furniture lives.
@@ -221,7 +224,7 @@ fn continues(prev: &TextLine, next: &TextLine) -> bool {
     let ordinary_leading = leading > 0.0 && leading <= size * 1.6 && (next.size - prev.size).abs() <= size * 0.2;
     let starts_item = LIST_START.iter().any(|m| next.text.starts_with(m)) || starts_numbered(&next.text);
     let room = prev.right_limit - prev.x1;
-    let wrapped = next.first_word_width + size * 0.3 > room;
+    let wrapped = next.first_word_width + size * WRAP_SLACK > room;
     same_left && ordinary_leading && !starts_item && wrapped
 }
 
@@ -231,7 +234,7 @@ fn continues_on_next_page(prev: &TextLine, next: &TextLine) -> bool {
     let size = prev.size.max(1.0);
     let same_left = (next.x0 - prev.x0).abs() <= size * 1.5;
     let starts_item = LIST_START.iter().any(|m| next.text.starts_with(m)) || starts_numbered(&next.text);
-    let wrapped = next.first_word_width + size * 0.3 > prev.right_limit - prev.x1;
+    let wrapped = next.first_word_width + size * WRAP_SLACK > prev.right_limit - prev.x1;
     same_left && (next.size - prev.size).abs() <= size * 0.2 && !starts_item && wrapped
 }
 

@@ -18,7 +18,7 @@
 
 mod isolate;
 mod layout;
-mod raw;
+pub(crate) mod raw;
 
 use std::io::Write;
 
@@ -195,8 +195,9 @@ fn run_ocr(bytes: &[u8], pages: &[u32], limits: &Limits, lines: &mut Vec<layout:
             Ok(page) => {
                 lines.retain(|l| l.page != page.number);
                 let at = lines.iter().position(|l| l.page > page.number).unwrap_or(lines.len());
-                let new = page.lines.iter().map(|t| layout::OutLine { page: page.number, text: t.clone(), cells: None });
-                lines.splice(at..at, new);
+                let mut assembler = layout::Assembler::default();
+                assembler.push_page(&page.page);
+                lines.splice(at..at, assembler.finish());
                 if let Some(c) = page.mean_confidence {
                     conf_sum += c * page.words as f64;
                     words += page.words;
