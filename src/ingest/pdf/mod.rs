@@ -120,7 +120,10 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     for page in &raw.pages {
         let text: String = lines.iter().filter(|l| l.page == page.number).map(|l| l.render()).collect::<Vec<_>>().join("\n");
         let glyphs = page.glyphs.iter().filter(|g| !g.t.trim().is_empty()).count();
-        let (layer, q) = classify(&text, glyphs, page.images, page.invisible_text);
+        let (mut layer, q) = classify(&text, glyphs, page.images, page.invisible_text);
+        if page.failed {
+            layer = Layer::Damaged;
+        }
         if layer == Layer::Damaged {
             warnings.push(format!(
                 "page {}: damaged text layer (valid syllables {:.0}%, marked words {:.0}%, of them valid {:.0}%, junk {:.0}%)",

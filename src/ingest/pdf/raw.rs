@@ -36,6 +36,8 @@ pub struct RawPage {
     pub images: u32,
     /// The content sets text render mode 3 (invisible): an OCR layer over a scan.
     pub invisible_text: bool,
+    /// The parser failed on this page: its text layer is unusable, the page may be OCR'd.
+    pub failed: bool,
 }
 
 /// One drawn character (or ligature string).
@@ -97,8 +99,14 @@ pub fn extract(bytes: &[u8], limits: WorkerLimits) -> Result<RawDoc, String> {
         let mut page = collector.page.take().unwrap_or_else(|| RawPage { number, ..RawPage::default() });
         match run {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => raw.warnings.push(format!("page {number}: {e:?}")),
-            Err(_) => raw.warnings.push(format!("page {number}: the PDF parser failed on this page")),
+            Ok(Err(e)) => {
+                raw.warnings.push(format!("page {number}: {e:?}"));
+                page.failed = true;
+            }
+            Err(_) => {
+                raw.warnings.push(format!("page {number}: the PDF parser failed on this page"));
+                page.failed = true;
+            }
         }
         page.number = number;
         page.fonts = doc
