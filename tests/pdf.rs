@@ -116,13 +116,16 @@ fn unruled_table_from_column_alignment() {
 }
 
 #[test]
-fn scanned_ruled_table_is_read_as_tsv() {
+fn scanned_ruled_table_over_three_pages_is_read_as_tsv() {
     let doc = ingest_fixture("scan_table.pdf");
     assert_eq!(doc.text_layer, "none");
     let ls = lines(&doc);
     assert_eq!(ls[0], "TT\tNội dung thực hiện\tĐơn vị chủ trì\tĐơn vị phối hợp\tSản phẩm đầu ra\tThời gian hoàn thành");
     let rows: Vec<Vec<&str>> = ls.iter().filter(|l| l.contains('\t')).map(|l| l.split('\t').collect()).collect();
     assert!(rows.iter().all(|r| r.len() == 6), "six cells per row");
+    assert_eq!(rows.iter().filter(|r| r[0] == "TT").count(), 1, "headers repeated on pages 2 and 3 dropped");
+    assert_eq!(doc.line_pages.first(), Some(&1));
+    assert_eq!(doc.line_pages.last(), Some(&3));
     // Every numbered row found by OCR matches a row of the native table, cell by cell.
     let expected = String::from_utf8(fixture("native_table.expected.tsv")).unwrap();
     let expected: Vec<Vec<&str>> = expected.lines().map(|l| l.split('\t').collect()).collect();
@@ -138,6 +141,9 @@ fn scanned_ruled_table_is_read_as_tsv() {
             })
         })
         .count();
-    // 6 of the 9 rows at the time of writing (tesseract 5, vie): "III" reads "II", "hồ sơ" "hổ sơ".
-    assert!(matched >= 5, "{matched} rows matched:\n{}", doc.text);
+    // MATCHED of NUMBERED at the time of writing (tesseract 5, vie): OCR misreads roman
+    // numerals ("II" as "H") and a few marks ("hồ sơ" as "hổ sơ").
+    let numbered = rows.iter().skip(1).filter(|r| !r[0].is_empty()).count();
+    eprintln!("{matched} of {numbered} numbered rows match the native table");
+    assert!(matched * 10 >= numbered * 7, "{matched} of {numbered} rows matched:\n{}", doc.text);
 }

@@ -21,7 +21,7 @@ use crate::ingest::pdf::run_with_timeout;
 /// Pages read at once.
 const PARALLEL_PAGES: usize = 2;
 /// Rendering resolution: tesseract reads 300 dpi best.
-const DPI: u32 = 300;
+pub const DPI: u32 = 300;
 /// The language pack needed; the install hint names the packages.
 pub const INSTALL_HINT: &str = "apt-get install tesseract-ocr tesseract-ocr-vie poppler-utils";
 
