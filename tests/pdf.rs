@@ -26,7 +26,7 @@ fn words(text: &str) -> Vec<String> {
 #[test]
 fn native_table_rows_match_the_seed_appendix() {
     let doc = ingest_fixture("native_table.pdf");
-    assert_eq!((doc.format, doc.encoding, doc.text_layer, doc.pages), ("pdf", "pdf", "native", Some(11)));
+    assert_eq!((doc.format, doc.encoding, doc.text_layer, doc.pages), ("pdf", "unicode", "native", Some(11)));
     assert_eq!(doc.line_pages.len(), lines(&doc).len());
     let expected = String::from_utf8(fixture("native_table.expected.tsv")).unwrap();
     let expected: Vec<&str> = expected.lines().collect();

@@ -95,7 +95,8 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     let hint = raw.pages.iter().flat_map(|p| &p.fonts).find_map(|f| Legacy::from_font_name(f));
     let all: String = lines.iter().map(|l| l.render()).collect::<Vec<_>>().join("\n");
     let legacy = legacy::detect(&all, hint);
-    let encoding = legacy.as_ref().map_or("pdf", |found| found.encoding.label());
+    // Fonts mapped their codes to Unicode (ToUnicode, standard encodings) unless legacy.
+    let encoding = legacy.as_ref().map_or("unicode", |found| found.encoding.label());
     if let Some(found) = &legacy {
         warnings.push(format!(
             "legacy {} font encoding converted (valid syllables {:.0}% → {:.0}%)",
