@@ -114,9 +114,9 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
         let glyphs = page.glyphs.iter().filter(|g| !g.t.trim().is_empty()).count();
         let (mut layer, q) = classify(&text, glyphs, page.images, page.invisible_text);
         if page.failed {
+            // The worker already warned; the page is rendered and read instead.
             layer = Layer::Damaged;
-        }
-        if layer == Layer::Damaged {
+        } else if layer == Layer::Damaged {
             warnings.push(format!(
                 "page {}: damaged text layer (valid syllables {:.0}%, marked words {:.0}%, of them valid {:.0}%, junk {:.0}%)",
                 page.number,

@@ -206,3 +206,21 @@ fn garbage_after_the_header_is_an_error() {
     bytes.extend((0..20_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
     pdf_error(run(&bytes));
 }
+
+#[test]
+fn page_without_media_box_costs_that_page_only() {
+    // pdf-extract panics on a page without a MediaBox: that page is rendered by poppler
+    // and OCR'd instead (same content here), the second page reads as usual.
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> >> >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> >> >>".to_vec(),
+        text_content("Trang hai"),
+        FONT.as_bytes().to_vec(),
+    ];
+    let doc = run(&build(&objects, "")).unwrap();
+    assert!(doc.warnings.iter().any(|w| w.contains("page 1")), "{:?}", doc.warnings);
+    assert!(doc.text.contains("Trang hai"));
+    assert_eq!(*doc.line_pages.last().unwrap(), 2);
+}
