@@ -14,6 +14,14 @@ fn ingest_fixture(name: &str) -> Ingested {
     ingest(&fixture(name), Path::new(name), &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// The scan tests need OCR; say what to install instead of failing on a missing word.
+fn require_ocr() {
+    let langs = std::process::Command::new("tesseract").arg("--list-langs").output();
+    let has_vie = langs.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == "vie"));
+    let has_poppler = std::process::Command::new("pdftoppm").arg("-v").output().is_ok();
+    assert!(has_vie && has_poppler, "OCR tests need: apt-get install tesseract-ocr tesseract-ocr-vie poppler-utils");
+}
+
 fn lines(doc: &Ingested) -> Vec<&str> {
     doc.text.split('\n').collect()
 }
@@ -77,6 +85,7 @@ fn pdf_gives_the_same_tasks_as_the_seed_text() {
 
 #[test]
 fn english_ocr_layer_is_damaged_and_read_again() {
+    require_ocr();
     let doc = ingest_fixture("scan_eng_layer.pdf");
     assert_eq!(doc.text_layer, "damaged", "{:?}", doc.warnings);
     assert!(doc.warnings.iter().any(|w| w.contains("mean word confidence")), "{:?}", doc.warnings);
@@ -88,6 +97,7 @@ fn english_ocr_layer_is_damaged_and_read_again() {
 
 #[test]
 fn image_only_scan_is_read_by_ocr() {
+    require_ocr();
     let doc = ingest_fixture("scan_image_only.pdf");
     assert_eq!(doc.text_layer, "none");
     let expected = String::from_utf8(fixture("scan.expected.txt")).unwrap();
@@ -117,6 +127,7 @@ fn unruled_table_from_column_alignment() {
 
 #[test]
 fn scanned_ruled_table_over_three_pages_is_read_as_tsv() {
+    require_ocr();
     let doc = ingest_fixture("scan_table.pdf");
     assert_eq!(doc.text_layer, "none");
     let ls = lines(&doc);
