@@ -17,7 +17,7 @@ use super::raw::{self, RawDoc, WorkerLimits};
 use crate::Limits;
 
 /// The hidden subcommand of the `vanban` binary that runs [`worker_main`].
-pub const WORKER_SUBCOMMAND: &str = "pdf-worker";
+const WORKER_SUBCOMMAND: &str = "pdf-worker";
 /// Address space the worker gets beyond twice the decompression limit.
 const WORKER_BASE_MEMORY: u64 = 1 << 30;
 

@@ -24,7 +24,7 @@ use std::io::Write;
 
 use unicode_normalization::UnicodeNormalization;
 
-pub use isolate::{run_with_timeout, worker_main, Finished, WORKER_SUBCOMMAND};
+pub use isolate::{run_with_timeout, worker_main, Finished};
 pub use raw::WorkerLimits;
 
 use super::legacy::{self, Legacy, Quality};
@@ -236,4 +236,29 @@ fn run_ocr(bytes: &[u8], wanted: &[u32], limits: &Limits, pages: &mut [raw::RawP
         warnings.push(format!("OCR (tesseract vie) on pages {done:?}: {words} words, mean word confidence {mean:.1}"));
     }
     done
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (text, glyphs, images, invisible text) → layer
+    const CASES: &[(&str, usize, u32, bool, Layer)] = &[
+        ("Thực hiện Quyết định số 600 của UBND tỉnh Gia Lai về việc ban hành Kế hoạch cải cách hành chính", 90, 0, false, Layer::Native),
+        ("Thực hiện Quyết định số 600 của UBND tỉnh Gia Lai về việc ban hành Kế hoạch cải cách hành chính", 90, 1, true, Layer::Ocr),
+        ("Thuc hién Quyét dinh s6 600 cua UBND tinh Gia Lai vé viéc ban hanh Ké hoach cai cach hanh chinh", 90, 1, true, Layer::Damaged),
+        ("Thuc hien Quyet dinh so 600 cua UBND tinh Gia Lai ve viec ban hanh Ke hoach cai cach hanh chinh", 90, 0, false, Layer::Damaged),
+        ("(cid:3)(cid:4)(cid:5) (cid:6)(cid:7) (cid:8)(cid:9)(cid:10) (cid:11) (cid:12)(cid:13) (cid:14)(cid:15) (cid:16)", 90, 0, false, Layer::Damaged),
+        ("Thùc hiÖn QuyÕt ®Þnh sè 600 cña UBND tØnh Gia Lai vÒ viÖc ban hµnh KÕ ho¹ch", 80, 0, false, Layer::Damaged),
+        ("", 0, 1, false, Layer::None),
+        ("3", 3, 1, false, Layer::None),
+        ("Nguyễn Văn A", 12, 0, false, Layer::Native),
+    ];
+
+    #[test]
+    fn classification_cases() {
+        for &(text, glyphs, images, invisible, want) in CASES {
+            assert_eq!(classify(text, glyphs, images, invisible).0, want, "{text}");
+        }
+    }
 }
