@@ -135,7 +135,7 @@ pub fn quality(text: &str) -> Quality {
         let lower: String = word.to_lowercase().nfc().collect();
         let ok = is_syllable(&lower);
         valid += ok as usize;
-        if lower.chars().any(|c| !c.is_ascii()) {
+        if !lower.is_ascii() {
             marked += 1;
             marked_valid += ok as usize;
         }

@@ -548,9 +548,9 @@ fn find_tables(rules: &[Rule]) -> Vec<Grid> {
         }
     }
     let mut groups: std::collections::BTreeMap<usize, Vec<Rule>> = Default::default();
-    for i in 0..n {
+    for (i, rule) in rules.iter().enumerate() {
         let r = root(&mut parent, i);
-        groups.entry(r).or_default().push(rules[i]);
+        groups.entry(r).or_default().push(*rule);
     }
     let mut grids = Vec::new();
     for group in groups.into_values() {
@@ -562,7 +562,7 @@ fn find_tables(rules: &[Rule]) -> Vec<Grid> {
         let ends: Vec<f64> = snap(verticals.iter().flat_map(|r| [r.y0, r.y1]).collect());
         for y in ends {
             let at = verticals.iter().filter(|r| (r.y0 - y).abs() <= SNAP || (r.y1 - y).abs() <= SNAP).count();
-            if at >= xs.len().max(2) / 2 + 1 {
+            if at > xs.len().max(2) / 2 {
                 ys.push(y);
             }
         }

@@ -45,14 +45,14 @@ fn build(objects: &[Vec<u8>], trailer_extra: &str) -> Vec<u8> {
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {
         offsets.push(out.len());
-        write!(out, "{} 0 obj\n", i + 1).unwrap();
+        writeln!(out, "{} 0 obj", i + 1).unwrap();
         out.extend_from_slice(body);
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).unwrap();
+    writeln!(out, "xref\n0 {}\n0000000000 65535 f ", objects.len() + 1).unwrap();
     for o in offsets {
-        write!(out, "{o:010} 00000 n \n").unwrap();
+        writeln!(out, "{o:010} 00000 n ").unwrap();
     }
     write!(out, "trailer\n<< /Size {} /Root 1 0 R {trailer_extra} >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).unwrap();
     out
@@ -174,7 +174,7 @@ fn deep_nesting_is_an_error_or_partial() {
     let mut objects = one_page(stream("", &content));
     // And a deeply nested dictionary in the object table itself.
     let mut nested = "<< /A ".repeat(depth / 4);
-    nested.push_str("1");
+    nested.push('1');
     nested.push_str(&" >>".repeat(depth / 4));
     objects.push(nested.into_bytes());
     match run(&build(&objects, "")) {
