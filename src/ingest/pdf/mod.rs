@@ -183,14 +183,22 @@ fn assemble(pages: &[raw::RawPage]) -> Vec<layout::OutLine> {
     assembler.finish()
 }
 
-/// Converts lines from a legacy encoding, except lines of the pages in `skip` (OCR text).
+/// Converts lines from a legacy encoding, except lines of the pages in `skip` (OCR text)
+/// and text already in Unicode Vietnamese: documents mix a legacy body font with a
+/// Unicode one (a letterhead, a later insert).
 fn convert_lines(lines: &mut [layout::OutLine], encoding: Legacy, skip: &[u32]) {
+    let convert = |s: &str| if has_unicode_vietnamese(s) { s.to_string() } else { legacy::convert(s, encoding) };
     for line in lines.iter_mut().filter(|l| !skip.contains(&l.page)) {
         match &mut line.cells {
-            Some(cells) => cells.iter_mut().for_each(|c| *c = legacy::convert(c, encoding)),
-            None => line.text = legacy::convert(&line.text, encoding),
+            Some(cells) => cells.iter_mut().for_each(|c| *c = convert(c)),
+            None => line.text = convert(&line.text),
         }
     }
+}
+
+/// Letters only Unicode Vietnamese has (no legacy font leaves them): ă đ ĩ ũ ơ ư, ạ…ỹ.
+fn has_unicode_vietnamese(s: &str) -> bool {
+    s.chars().any(|c| ('\u{1EA0}'..='\u{1EF9}').contains(&c) || "ăĂđĐĩĨũŨơƠưƯ".contains(c))
 }
 
 /// Replaces the geometry of `wanted` pages with OCR words (scaled to points); returns
@@ -254,6 +262,17 @@ mod tests {
         ("3", 3, 1, false, Layer::None),
         ("Nguyễn Văn A", 12, 0, false, Layer::Native),
     ];
+
+    #[test]
+    fn mixed_fonts_keep_unicode_lines() {
+        let mut lines = vec![
+            layout::OutLine { page: 1, text: "Cộng hòa xã hội chủ nghĩa Việt Nam".into(), cells: None },
+            layout::OutLine { page: 1, text: "KÕ ho¹ch".into(), cells: None },
+        ];
+        convert_lines(&mut lines, Legacy::Tcvn3, &[]);
+        assert_eq!(lines[0].text, "Cộng hòa xã hội chủ nghĩa Việt Nam");
+        assert_eq!(lines[1].text, "Kế hoạch");
+    }
 
     #[test]
     fn classification_cases() {
