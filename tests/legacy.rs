@@ -119,3 +119,16 @@ fn seeds_stay_utf8() {
         assert_eq!(doc.encoding, "utf-8", "{}", path.display());
     }
 }
+
+/// VNI and VIQR files as they were saved: VNI as Windows-1252 bytes, VIQR as ASCII.
+#[test]
+fn vni_and_viqr_text_files() {
+    let unicode = "Thực hiện Quyết định số 600 của UBND tỉnh về việc ban hành Kế hoạch cải cách hành chính";
+    let vni = "Thöïc hieän Quyeát ñònh soá 600 cuûa UBND tænh veà vieäc ban haønh Keá hoaïch caûi caùch haønh chính";
+    let vni_bytes: Vec<u8> = vni.chars().map(|c| c as u32 as u8).collect();
+    let viqr = "Thu+.c hie^.n Quye^'t ddi.nh so^' 600 cu?a UBND ti?nh ve^` vie^.c ban ha`nh Ke^' hoa.ch ca?i ca'ch ha`nh chi'nh";
+    for (bytes, label) in [(vni_bytes, "vni"), (viqr.as_bytes().to_vec(), "viqr")] {
+        let doc = vanban::ingest::ingest(&bytes, Path::new("a.txt"), &vanban::Limits::default()).unwrap();
+        assert_eq!((doc.encoding, doc.text.as_str()), (label, unicode));
+    }
+}

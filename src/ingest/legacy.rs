@@ -135,7 +135,7 @@ pub fn quality(text: &str) -> Quality {
         let lower: String = word.to_lowercase().nfc().collect();
         let ok = is_syllable(&lower);
         valid += ok as usize;
-        if lower.chars().any(|c| !c.is_ascii()) {
+        if !lower.is_ascii() {
             marked += 1;
             marked_valid += ok as usize;
         }
@@ -202,9 +202,9 @@ pub fn to_legacy_byte(c: char) -> Option<u8> {
         '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘', '’',
         '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
     ];
-    let u = c as u32;
-    if u < 0x80 || (0xA0..0x100).contains(&u) || (0x80..0xA0).contains(&u) {
-        return Some(u as u8);
+    // Latin-1 and the C1 controls some extractors leave for undefined 0x80..=0x9F codes.
+    if (c as u32) < 0x100 {
+        return Some(c as u32 as u8);
     }
     CP1252.iter().position(|&x| x == c).map(|i| 0x80 + i as u8)
 }

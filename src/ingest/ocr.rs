@@ -5,8 +5,9 @@
 //! each (the machines have two cores). Each external command runs under the parse time
 //! limit and is killed at it.
 //!
-//! Tesseract's paragraphs become lines, its lines within one paragraph are joined with a
-//! space, as the PDF layout does for wrapped body text.
+//! The words come back as page geometry (one glyph per word) so the PDF layout rebuilds
+//! paragraphs, drops page furniture and finds column-aligned tables on scans as on text
+//! layers.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -14,21 +15,25 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::ingest::pdf::raw::{Glyph, RawPage};
 use crate::ingest::pdf::run_with_timeout;
 
 /// Pages read at once.
 const PARALLEL_PAGES: usize = 2;
 /// Rendering resolution: tesseract reads 300 dpi best.
-const DPI: u32 = 300;
+pub const DPI: u32 = 300;
 /// The language pack needed; the install hint names the packages.
 pub const INSTALL_HINT: &str = "apt-get install tesseract-ocr tesseract-ocr-vie poppler-utils";
+
+/// A line box is this many font sizes high (tesseract boxes are tight: marks above capitals add about a tenth).
+const SIZE_OF_LINE_BOX: f64 = 0.9;
 
 /// One page read by OCR.
 #[derive(Debug, Clone)]
 pub struct OcrPage {
     pub number: u32,
-    /// One line per tesseract paragraph.
-    pub lines: Vec<String>,
+    /// Words as glyphs, in pixels, for the same layout as text layers.
+    pub page: RawPage,
     /// Mean word confidence, 0..=100; `None` without words.
     pub mean_confidence: Option<f64>,
     pub words: usize,
@@ -96,53 +101,35 @@ fn ocr_page(pdf: &Path, number: u32, timeout: Duration) -> Result<OcrPage, Strin
     Ok(parse_tsv(number, &String::from_utf8_lossy(&out.stdout)))
 }
 
-/// Reads tesseract's TSV: level 5 rows are words with `block par line` numbers and `conf`.
+/// Reads tesseract's TSV into page geometry for the PDF layout: each word (level 5)
+/// becomes one glyph on its line's baseline (the bottom of the level-4 line box), with a
+/// font size of [`SIZE_OF_LINE_BOX`] times the line box height; the page box (level 1)
+/// gives the page size in pixels. Confidences of `-1` (no word) are not averaged.
 pub fn parse_tsv(number: u32, tsv: &str) -> OcrPage {
-    let mut lines: Vec<String> = Vec::new();
-    let mut current: Option<(u32, u32)> = None;
-    let mut current_line = 0u32;
+    let mut page = RawPage { number, ..RawPage::default() };
+    let mut line: Option<(f64, f64)> = None;
     let (mut conf_sum, mut words) = (0.0, 0usize);
     for row in tsv.lines().skip(1) {
         let f: Vec<&str> = row.split('\t').collect();
-        if f.len() < 12 || f[0] != "5" {
+        if f.len() < 12 {
             continue;
         }
-        let text = f[11].trim();
-        if text.is_empty() {
-            continue;
-        }
-        let key = (f[2].parse().unwrap_or(0), f[3].parse().unwrap_or(0));
-        let line_no: u32 = f[4].parse().unwrap_or(0);
-        let new_visual_line = line_no != current_line;
-        current_line = line_no;
-        if let Ok(conf) = f[10].parse::<f64>() {
-            if conf >= 0.0 {
-                conf_sum += conf;
-                words += 1;
+        let num = |i: usize| f[i].trim().parse::<f64>().unwrap_or(0.0);
+        match f[0] {
+            "1" => (page.width, page.height) = (num(8), num(9)),
+            "4" => line = Some((num(7) + num(9), num(9))),
+            "5" if !f[11].trim().is_empty() => {
+                let (baseline, height) = line.unwrap_or((num(7) + num(9), num(9)));
+                page.glyphs.push(Glyph { t: f[11].trim().to_string(), x: num(6), y: baseline, w: num(8), s: height * SIZE_OF_LINE_BOX });
+                if num(10) >= 0.0 {
+                    conf_sum += num(10);
+                    words += 1;
+                }
             }
-        }
-        // A list item starting a visual line starts an output line even inside a paragraph.
-        if current == Some(key) && !(new_visual_line && starts_item(text)) {
-            let line = lines.last_mut().expect("current paragraph");
-            line.push(' ');
-            line.push_str(text);
-        } else {
-            lines.push(text.to_string());
-            current = Some(key);
+            _ => {}
         }
     }
-    OcrPage { number, lines, mean_confidence: (words > 0).then(|| conf_sum / words as f64), words }
-}
-
-/// "-", "+", "1.", "a)", "IV." : a word that opens a list item.
-fn starts_item(word: &str) -> bool {
-    let head = word.trim_end_matches(['.', ')']);
-    matches!(word, "-" | "+" | "•" | "–")
-        || word.starts_with('-')
-        || (head.len() < word.len()
-            && !head.is_empty()
-            && head.len() <= 4
-            && (head.chars().all(|c| c.is_ascii_digit()) || head.chars().all(|c| "IVX".contains(c))))
+    OcrPage { number, page, mean_confidence: (words > 0).then(|| conf_sum / words as f64), words }
 }
 
 #[cfg(test)]
@@ -150,14 +137,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tsv_paragraphs_become_lines() {
+    fn tsv_words_become_glyphs_on_line_baselines() {
         let tsv = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n\
-                   5\t1\t1\t1\t1\t1\t0\t0\t1\t1\t90\tKế\n\
-                   5\t1\t1\t1\t2\t1\t0\t0\t1\t1\t80\thoạch\n\
-                   5\t1\t1\t2\t1\t1\t0\t0\t1\t1\t70\tSố\n\
-                   5\t1\t1\t2\t2\t1\t0\t0\t1\t1\t80\t-\n";
-        let page = parse_tsv(3, tsv);
-        assert_eq!(page.lines, ["Kế hoạch", "Số", "-"]);
-        assert_eq!(page.mean_confidence, Some(80.0));
+                   1\t1\t0\t0\t0\t0\t0\t0\t2480\t3508\t-1\t\n\
+                   4\t1\t1\t1\t1\t0\t100\t200\t500\t40\t-1\t\n\
+                   5\t1\t1\t1\t1\t1\t100\t205\t60\t30\t90\tKế\n\
+                   5\t1\t1\t1\t1\t2\t180\t200\t120\t40\t70\thoạch\n";
+        let ocr = parse_tsv(3, tsv);
+        assert_eq!((ocr.page.width, ocr.page.height), (2480.0, 3508.0));
+        let g = &ocr.page.glyphs[1];
+        assert_eq!((g.t.as_str(), g.x, g.y, g.w, g.s), ("hoạch", 180.0, 240.0, 120.0, 36.0));
+        assert_eq!(ocr.mean_confidence, Some(80.0));
     }
 }

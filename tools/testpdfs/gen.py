@@ -300,6 +300,8 @@ def main():
         ["pdftotext", "-f", str(p), "-l", str(p), native, "-"], capture_output=True, text=True).stdout.split())
     ocr_layer_pdf(native, os.path.join(OUT, "scan_eng_layer.pdf"), (1, 1))
     image_only_pdf(native, os.path.join(OUT, "scan_image_only.pdf"), (1, 1))
+    # Three scanned pages of the ruled appendix (8-point cells need 300 dpi).
+    image_only_pdf(native, os.path.join(OUT, "scan_table.pdf"), (appendix, appendix + 2), dpi=300)
     with open(os.path.join(OUT, "scan.expected.txt"), "w", encoding="utf-8") as f:
         f.write(subprocess.run(["pdftotext", "-f", "1", "-l", "1", native, "-"], capture_output=True, text=True).stdout)
     table = tcvn3_table()

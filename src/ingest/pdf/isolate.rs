@@ -17,7 +17,7 @@ use super::raw::{self, RawDoc, WorkerLimits};
 use crate::Limits;
 
 /// The hidden subcommand of the `vanban` binary that runs [`worker_main`].
-pub const WORKER_SUBCOMMAND: &str = "pdf-worker";
+const WORKER_SUBCOMMAND: &str = "pdf-worker";
 /// Address space the worker gets beyond twice the decompression limit.
 const WORKER_BASE_MEMORY: u64 = 1 << 30;
 
@@ -34,10 +34,14 @@ pub fn worker_main(path: &Path, limits: WorkerLimits) -> std::io::Result<()> {
 /// Parses `bytes` under `limits`; the error is a message for `IngestError::Pdf`.
 pub fn parse(bytes: &[u8], limits: &Limits) -> Result<(RawDoc, Vec<String>), String> {
     let worker_limits = WorkerLimits { max_pages: limits.max_pages, max_decompressed_bytes: limits.max_decompressed_bytes };
+    let in_process = |why: String| parse_in_thread(bytes, worker_limits, limits.parse_timeout).map(|d| (d, vec![why]));
     match worker_binary() {
-        Some(bin) => parse_in_child(&bin, bytes, worker_limits, limits.parse_timeout).map(|d| (d, Vec::new())),
-        None => parse_in_thread(bytes, worker_limits, limits.parse_timeout)
-            .map(|d| (d, vec!["no vanban binary found for the PDF worker: parsed in-process".to_string()])),
+        Some(bin) => match parse_in_child(&bin, bytes, worker_limits, limits.parse_timeout) {
+            Err(Child::Stale) => in_process(format!("{} has no {WORKER_SUBCOMMAND} (an older build): parsed in-process", bin.display())),
+            Err(Child::Failed(message)) => Err(message),
+            Ok(doc) => Ok((doc, Vec::new())),
+        },
+        None => in_process("no vanban binary found for the PDF worker: parsed in-process".to_string()),
     }
 }
 
@@ -54,7 +58,20 @@ fn worker_binary() -> Option<PathBuf> {
     [dir.join(&name), dir.parent()?.join(&name)].into_iter().find(|p| p.is_file())
 }
 
-fn parse_in_child(bin: &Path, bytes: &[u8], limits: WorkerLimits, timeout: Duration) -> Result<RawDoc, String> {
+/// Why the child gave no document.
+enum Child {
+    /// The binary predates the worker subcommand (a stale build next to a test binary).
+    Stale,
+    Failed(String),
+}
+
+impl From<String> for Child {
+    fn from(message: String) -> Self {
+        Child::Failed(message)
+    }
+}
+
+fn parse_in_child(bin: &Path, bytes: &[u8], limits: WorkerLimits, timeout: Duration) -> Result<RawDoc, Child> {
     let mut file = tempfile::NamedTempFile::new().map_err(|e| format!("temporary file: {e}"))?;
     file.write_all(bytes).map_err(|e| format!("temporary file: {e}"))?;
     let mut command = Command::new(bin);
@@ -71,12 +88,13 @@ fn parse_in_child(bin: &Path, bytes: &[u8], limits: WorkerLimits, timeout: Durat
     cap_memory(&mut command, WORKER_BASE_MEMORY + 2 * limits.max_decompressed_bytes);
     let output = run_with_timeout(command, timeout).map_err(|e| format!("cannot run the PDF worker {}: {e}", bin.display()))?;
     let Some(output) = output else {
-        return Err(format!("parse timed out after {} s (time limit)", timeout.as_secs_f64()));
+        return Err(format!("parse timed out after {} s (time limit)", timeout.as_secs_f64()).into());
     };
     match serde_json::from_slice::<Result<RawDoc, String>>(&output.stdout) {
-        Ok(reply) => reply,
-        Err(_) if !output.status.success() => Err(format!("the PDF parser crashed ({})", describe_status(output.status))),
-        Err(e) => Err(format!("the PDF worker sent an unreadable reply: {e}")),
+        Ok(reply) => reply.map_err(Child::Failed),
+        Err(_) if String::from_utf8_lossy(&output.stderr).contains("unrecognized subcommand") => Err(Child::Stale),
+        Err(_) if !output.status.success() => Err(format!("the PDF parser crashed ({})", describe_status(output.status)).into()),
+        Err(e) => Err(format!("the PDF worker sent an unreadable reply: {e}").into()),
     }
 }
 

@@ -32,6 +32,9 @@ const MIN_COLUMNS: usize = 3;
 const MIN_ALIGNED_ROWS: usize = 2;
 /// A gap wider than this share of the font size is a space between words.
 const WORD_GAP: f64 = 0.2;
+/// A line was wrapped when the next line's first word plus this many font sizes (a space
+/// and measuring error: OCR word boxes are tight, PDF advances are not) did not fit.
+const WRAP_SLACK: f64 = 1.0;
 /// Rules closer than this (points) are the same ruling line.
 const SNAP: f64 = 2.0;
 /// Share of the page height at the top and bottom where page furniture lives.
@@ -137,7 +140,9 @@ impl Assembler {
                 }
                 Item::Table(table) => {
                     flush(&mut para, &mut self.lines);
-                    let continued = first && open.as_ref().is_some_and(|(cols, _)| same_columns(cols, &table.columns));
+                    // A table continues the open one at the top of a page, or right after it
+                    // on the same page (a table part that a repeated header starts).
+                    let continued = open.as_ref().is_some_and(|(cols, _)| same_columns(cols, &table.columns));
                     let mut rows = table.rows.clone().into_iter();
                     let header = match open.take() {
                         Some((_, header)) if continued => header,
@@ -175,8 +180,12 @@ impl Assembler {
     }
 }
 
+/// Same column boundaries, within 2% of the table's width (OCR and alignment-found
+/// columns wobble) or [`SNAP`] points.
 fn same_columns(a: &[f64], b: &[f64]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 3.0 * SNAP)
+    let width = a.last().zip(a.first()).map_or(0.0, |(l, f)| l - f);
+    let tolerance = (3.0 * SNAP).max(width * 0.02);
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tolerance)
 }
 
 fn same_row(a: &[String], b: &[String]) -> bool {
@@ -221,7 +230,7 @@ fn continues(prev: &TextLine, next: &TextLine) -> bool {
     let ordinary_leading = leading > 0.0 && leading <= size * 1.6 && (next.size - prev.size).abs() <= size * 0.2;
     let starts_item = LIST_START.iter().any(|m| next.text.starts_with(m)) || starts_numbered(&next.text);
     let room = prev.right_limit - prev.x1;
-    let wrapped = next.first_word_width + size * 0.3 > room;
+    let wrapped = next.first_word_width + size * WRAP_SLACK > room;
     same_left && ordinary_leading && !starts_item && wrapped
 }
 
@@ -231,7 +240,7 @@ fn continues_on_next_page(prev: &TextLine, next: &TextLine) -> bool {
     let size = prev.size.max(1.0);
     let same_left = (next.x0 - prev.x0).abs() <= size * 1.5;
     let starts_item = LIST_START.iter().any(|m| next.text.starts_with(m)) || starts_numbered(&next.text);
-    let wrapped = next.first_word_width + size * 0.3 > prev.right_limit - prev.x1;
+    let wrapped = next.first_word_width + size * WRAP_SLACK > prev.right_limit - prev.x1;
     same_left && (next.size - prev.size).abs() <= size * 0.2 && !starts_item && wrapped
 }
 
@@ -335,14 +344,17 @@ fn unruled_tables(lines: Vec<TextLine>) -> (Vec<TextLine>, Vec<TableBlock>) {
         columns.sort_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal));
         let column_of = |x: f64| columns.iter().rposition(|&c| c <= x + ALIGN * size).unwrap_or(0);
         let mut block = TableBlock { top: rows[i][0].y - size, columns: columns.clone(), rows: Vec::new() };
-        for row in &rows[i..end] {
+        for (k, row) in rows[i..end].iter().enumerate() {
             let mut cells = vec![String::new(); columns.len()];
             for l in row {
                 let c = column_of(l.x0);
                 cells[c] = join_wrapped(&cells[c], &l.text);
             }
+            // Wrapped cell lines follow at ordinary leading; a wider gap is a new row even
+            // without a number (the rest of a row split by a page break, merged later).
+            let wrapped = k > 0 && row[0].y - rows[i + k - 1][0].y <= size * 1.6;
             match block.rows.last_mut() {
-                Some(last) if cells[0].is_empty() => {
+                Some(last) if cells[0].is_empty() && wrapped => {
                     for (cell, more) in last.iter_mut().zip(&cells) {
                         *cell = join_wrapped(cell, more);
                     }
@@ -370,17 +382,18 @@ fn text_lines(glyphs: &[&Glyph]) -> Vec<TextLine> {
     let mut out = Vec::new();
     for mut row in rows {
         row.sort_by(|a, b| a.x.partial_cmp(&b.x).unwrap_or(Ordering::Equal));
-        let mut start = 0;
-        for i in 1..=row.len() {
-            let split = i == row.len() || {
-                let prev_end = row[..i].iter().filter(|g| !g.t.trim().is_empty()).map(|g| g.x + g.w).fold(f64::MIN, f64::max);
-                !row[i].t.trim().is_empty() && row[i].x - prev_end > COLUMN_GAP * row[i].s.max(1.0)
-            };
-            if split {
-                if let Some(line) = make_line(&row[start..i]) {
-                    out.push(line);
+        // A lone "|" is a cell border that OCR read as a letter: split there, drop it.
+        for part in row.split(|g| g.t.trim() == "|") {
+            let mut start = 0;
+            for i in 1..=part.len() {
+                let split = i == part.len() || {
+                    let prev_end = part[start..i].iter().filter(|g| !g.t.trim().is_empty()).map(|g| g.x + g.w).fold(f64::MIN, f64::max);
+                    !part[i].t.trim().is_empty() && part[i].x - prev_end > COLUMN_GAP * part[i].s.max(1.0)
+                };
+                if split {
+                    out.extend(make_line(&part[start..i]));
+                    start = i;
                 }
-                start = i;
             }
         }
     }
@@ -535,9 +548,9 @@ fn find_tables(rules: &[Rule]) -> Vec<Grid> {
         }
     }
     let mut groups: std::collections::BTreeMap<usize, Vec<Rule>> = Default::default();
-    for i in 0..n {
+    for (i, rule) in rules.iter().enumerate() {
         let r = root(&mut parent, i);
-        groups.entry(r).or_default().push(rules[i]);
+        groups.entry(r).or_default().push(*rule);
     }
     let mut grids = Vec::new();
     for group in groups.into_values() {
@@ -549,7 +562,7 @@ fn find_tables(rules: &[Rule]) -> Vec<Grid> {
         let ends: Vec<f64> = snap(verticals.iter().flat_map(|r| [r.y0, r.y1]).collect());
         for y in ends {
             let at = verticals.iter().filter(|r| (r.y0 - y).abs() <= SNAP || (r.y1 - y).abs() <= SNAP).count();
-            if at >= xs.len().max(2) / 2 + 1 {
+            if at > xs.len().max(2) / 2 {
                 ys.push(y);
             }
         }

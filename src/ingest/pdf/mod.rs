@@ -18,13 +18,13 @@
 
 mod isolate;
 mod layout;
-mod raw;
+pub(crate) mod raw;
 
 use std::io::Write;
 
 use unicode_normalization::UnicodeNormalization;
 
-pub use isolate::{run_with_timeout, worker_main, Finished, WORKER_SUBCOMMAND};
+pub use isolate::{run_with_timeout, worker_main, Finished};
 pub use raw::WorkerLimits;
 
 use super::legacy::{self, Legacy, Quality};
@@ -84,35 +84,27 @@ pub fn classify(text: &str, glyphs: usize, images: u32, invisible_text: bool) ->
 
 /// Reads a PDF. See the module docs for the stages.
 pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError> {
-    let (raw, mut warnings) = isolate::parse(bytes, limits).map_err(IngestError::Pdf)?;
+    let (mut raw, mut warnings) = isolate::parse(bytes, limits).map_err(IngestError::Pdf)?;
     warnings.extend(raw.warnings.iter().cloned());
     if raw.pages.is_empty() {
         return Err(IngestError::Pdf("no pages".into()));
     }
-    let mut assembler = layout::Assembler::default();
-    for page in &raw.pages {
-        assembler.push_page(page);
-    }
-    let mut lines = assembler.finish();
+    let mut lines = assemble(&raw.pages);
 
     // Legacy fonts: hinted by font names, confirmed by syllables.
     let hint = raw.pages.iter().flat_map(|p| &p.fonts).find_map(|f| Legacy::from_font_name(f));
     let all: String = lines.iter().map(|l| l.render()).collect::<Vec<_>>().join("\n");
-    let mut encoding = "pdf";
-    if let Some(found) = legacy::detect(&all, hint) {
-        encoding = found.encoding.label();
+    let legacy = legacy::detect(&all, hint);
+    // Fonts mapped their codes to Unicode (ToUnicode, standard encodings) unless legacy.
+    let encoding = legacy.as_ref().map_or("unicode", |found| found.encoding.label());
+    if let Some(found) = &legacy {
         warnings.push(format!(
             "legacy {} font encoding converted (valid syllables {:.0}% → {:.0}%)",
             encoding,
             found.before.valid * 100.0,
             found.after.valid * 100.0
         ));
-        for line in &mut lines {
-            match &mut line.cells {
-                Some(cells) => cells.iter_mut().for_each(|c| *c = legacy::convert(c, found.encoding)),
-                None => line.text = legacy::convert(&line.text, found.encoding),
-            }
-        }
+        convert_lines(&mut lines, found.encoding, &[]);
     }
 
     // Classify each page; pages with no or a damaged layer go to OCR.
@@ -120,8 +112,11 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     for page in &raw.pages {
         let text: String = lines.iter().filter(|l| l.page == page.number).map(|l| l.render()).collect::<Vec<_>>().join("\n");
         let glyphs = page.glyphs.iter().filter(|g| !g.t.trim().is_empty()).count();
-        let (layer, q) = classify(&text, glyphs, page.images, page.invisible_text);
-        if layer == Layer::Damaged {
+        let (mut layer, q) = classify(&text, glyphs, page.images, page.invisible_text);
+        if page.failed {
+            // The worker already warned; the page is rendered and read instead.
+            layer = Layer::Damaged;
+        } else if layer == Layer::Damaged {
             warnings.push(format!(
                 "page {}: damaged text layer (valid syllables {:.0}%, marked words {:.0}%, of them valid {:.0}%, junk {:.0}%)",
                 page.number,
@@ -139,8 +134,14 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
         .filter(|(_, layer, _, images)| *layer == Layer::Damaged || *layer == Layer::None && *images > 0)
         .map(|(n, ..)| *n)
         .collect();
-    if !to_ocr.is_empty() {
-        run_ocr(bytes, &to_ocr, limits, &mut lines, &mut warnings);
+    // OCR'd pages replace their geometry and the document is laid out again, so tables
+    // and paragraphs continue across scanned pages too.
+    let read = if to_ocr.is_empty() { Vec::new() } else { run_ocr(bytes, &to_ocr, limits, &mut raw.pages, &mut warnings) };
+    if !read.is_empty() {
+        lines = assemble(&raw.pages);
+        if let Some(found) = &legacy {
+            convert_lines(&mut lines, found.encoding, &read);
+        }
     }
 
     let text_layer = document_layer(&layers).label();
@@ -174,34 +175,66 @@ fn document_layer(layers: &[(u32, Layer, usize, u32)]) -> Layer {
     counts.into_iter().max_by_key(|&(layer, n)| (n, layer)).map(|(l, _)| l).unwrap_or(Layer::None)
 }
 
-/// Replaces the lines of `pages` with OCR text; failures keep the text layer.
-fn run_ocr(bytes: &[u8], pages: &[u32], limits: &Limits, lines: &mut Vec<layout::OutLine>, warnings: &mut Vec<String>) {
+fn assemble(pages: &[raw::RawPage]) -> Vec<layout::OutLine> {
+    let mut assembler = layout::Assembler::default();
+    for page in pages {
+        assembler.push_page(page);
+    }
+    assembler.finish()
+}
+
+/// Converts lines from a legacy encoding, except lines of the pages in `skip` (OCR text)
+/// and text already in Unicode Vietnamese: documents mix a legacy body font with a
+/// Unicode one (a letterhead, a later insert).
+fn convert_lines(lines: &mut [layout::OutLine], encoding: Legacy, skip: &[u32]) {
+    let convert = |s: &str| if has_unicode_vietnamese(s) { s.to_string() } else { legacy::convert(s, encoding) };
+    for line in lines.iter_mut().filter(|l| !skip.contains(&l.page)) {
+        match &mut line.cells {
+            Some(cells) => cells.iter_mut().for_each(|c| *c = convert(c)),
+            None => line.text = convert(&line.text),
+        }
+    }
+}
+
+/// Letters only Unicode Vietnamese has (no legacy font leaves them): ă đ ĩ ũ ơ ư, ạ…ỹ.
+fn has_unicode_vietnamese(s: &str) -> bool {
+    s.chars().any(|c| ('\u{1EA0}'..='\u{1EF9}').contains(&c) || "ăĂđĐĩĨũŨơƠưƯ".contains(c))
+}
+
+/// Replaces the geometry of `wanted` pages with OCR words (scaled to points); returns
+/// the pages read. Failures keep the text layer, with a warning.
+fn run_ocr(bytes: &[u8], wanted: &[u32], limits: &Limits, pages: &mut [raw::RawPage], warnings: &mut Vec<String>) -> Vec<u32> {
     if let Some(why) = ocr::unavailable() {
-        warnings.push(format!("pages {pages:?} need OCR but {why}: kept the text layer"));
-        return;
+        warnings.push(format!("pages {wanted:?} need OCR but {why}: kept the text layer"));
+        return Vec::new();
     }
     let file = tempfile::NamedTempFile::new().and_then(|mut f| f.write_all(bytes).map(|_| f));
     let file = match file {
         Ok(f) => f,
         Err(e) => {
             warnings.push(format!("OCR skipped: temporary file: {e}"));
-            return;
+            return Vec::new();
         }
     };
-    let results = ocr::ocr_pages(file.path(), pages, limits.parse_timeout);
+    let results = ocr::ocr_pages(file.path(), wanted, limits.parse_timeout);
     let (mut conf_sum, mut words, mut done) = (0.0, 0usize, Vec::new());
+    let points_per_pixel = 72.0 / f64::from(ocr::DPI);
     for result in results {
         match result {
-            Ok(page) => {
-                lines.retain(|l| l.page != page.number);
-                let at = lines.iter().position(|l| l.page > page.number).unwrap_or(lines.len());
-                let new = page.lines.iter().map(|t| layout::OutLine { page: page.number, text: t.clone(), cells: None });
-                lines.splice(at..at, new);
-                if let Some(c) = page.mean_confidence {
-                    conf_sum += c * page.words as f64;
-                    words += page.words;
+            Ok(read) => {
+                if let Some(page) = pages.iter_mut().find(|p| p.number == read.number) {
+                    page.glyphs = read.page.glyphs;
+                    for g in &mut page.glyphs {
+                        (g.x, g.y, g.w, g.s) = (g.x * points_per_pixel, g.y * points_per_pixel, g.w * points_per_pixel, g.s * points_per_pixel);
+                    }
+                    page.width = read.page.width * points_per_pixel;
+                    page.height = read.page.height * points_per_pixel;
                 }
-                done.push(page.number);
+                if let Some(c) = read.mean_confidence {
+                    conf_sum += c * read.words as f64;
+                    words += read.words;
+                }
+                done.push(read.number);
             }
             Err(e) => warnings.push(format!("OCR failed, kept the text layer: {e}")),
         }
@@ -209,5 +242,42 @@ fn run_ocr(bytes: &[u8], pages: &[u32], limits: &Limits, lines: &mut Vec<layout:
     if !done.is_empty() {
         let mean = if words > 0 { conf_sum / words as f64 } else { 0.0 };
         warnings.push(format!("OCR (tesseract vie) on pages {done:?}: {words} words, mean word confidence {mean:.1}"));
+    }
+    done
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (text, glyphs, images, invisible text) → layer
+    const CASES: &[(&str, usize, u32, bool, Layer)] = &[
+        ("Thực hiện Quyết định số 600 của UBND tỉnh Gia Lai về việc ban hành Kế hoạch cải cách hành chính", 90, 0, false, Layer::Native),
+        ("Thực hiện Quyết định số 600 của UBND tỉnh Gia Lai về việc ban hành Kế hoạch cải cách hành chính", 90, 1, true, Layer::Ocr),
+        ("Thuc hién Quyét dinh s6 600 cua UBND tinh Gia Lai vé viéc ban hanh Ké hoach cai cach hanh chinh", 90, 1, true, Layer::Damaged),
+        ("Thuc hien Quyet dinh so 600 cua UBND tinh Gia Lai ve viec ban hanh Ke hoach cai cach hanh chinh", 90, 0, false, Layer::Damaged),
+        ("(cid:3)(cid:4)(cid:5) (cid:6)(cid:7) (cid:8)(cid:9)(cid:10) (cid:11) (cid:12)(cid:13) (cid:14)(cid:15) (cid:16)", 90, 0, false, Layer::Damaged),
+        ("Thùc hiÖn QuyÕt ®Þnh sè 600 cña UBND tØnh Gia Lai vÒ viÖc ban hµnh KÕ ho¹ch", 80, 0, false, Layer::Damaged),
+        ("", 0, 1, false, Layer::None),
+        ("3", 3, 1, false, Layer::None),
+        ("Nguyễn Văn A", 12, 0, false, Layer::Native),
+    ];
+
+    #[test]
+    fn mixed_fonts_keep_unicode_lines() {
+        let mut lines = vec![
+            layout::OutLine { page: 1, text: "Cộng hòa xã hội chủ nghĩa Việt Nam".into(), cells: None },
+            layout::OutLine { page: 1, text: "KÕ ho¹ch".into(), cells: None },
+        ];
+        convert_lines(&mut lines, Legacy::Tcvn3, &[]);
+        assert_eq!(lines[0].text, "Cộng hòa xã hội chủ nghĩa Việt Nam");
+        assert_eq!(lines[1].text, "Kế hoạch");
+    }
+
+    #[test]
+    fn classification_cases() {
+        for &(text, glyphs, images, invisible, want) in CASES {
+            assert_eq!(classify(text, glyphs, images, invisible).0, want, "{text}");
+        }
     }
 }

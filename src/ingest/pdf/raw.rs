@@ -36,17 +36,19 @@ pub struct RawPage {
     pub images: u32,
     /// The content sets text render mode 3 (invisible): an OCR layer over a scan.
     pub invisible_text: bool,
+    /// The parser failed on this page: its text layer is unusable, the page may be OCR'd.
+    pub failed: bool,
 }
 
-/// One drawn character (or ligature string).
+/// A run of drawn characters without a gap (a word or part of one).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Glyph {
     pub t: String,
-    /// Left edge of the glyph.
+    /// Left edge of the run.
     pub x: f64,
     /// Baseline.
     pub y: f64,
-    /// Advance width.
+    /// Advance width of the run.
     pub w: f64,
     /// Font size in points after the text matrix.
     pub s: f64,
@@ -97,8 +99,14 @@ pub fn extract(bytes: &[u8], limits: WorkerLimits) -> Result<RawDoc, String> {
         let mut page = collector.page.take().unwrap_or_else(|| RawPage { number, ..RawPage::default() });
         match run {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => raw.warnings.push(format!("page {number}: {e:?}")),
-            Err(_) => raw.warnings.push(format!("page {number}: the PDF parser failed on this page")),
+            Ok(Err(e)) => {
+                raw.warnings.push(format!("page {number}: {e:?}"));
+                page.failed = true;
+            }
+            Err(_) => {
+                raw.warnings.push(format!("page {number}: the PDF parser failed on this page"));
+                page.failed = true;
+            }
         }
         page.number = number;
         page.fonts = doc
@@ -154,6 +162,20 @@ fn sets_invisible_text(content: &[u8]) -> bool {
     content.windows(4).enumerate().any(|(i, w)| {
         w == b"3 Tr" && (i == 0 || content[i - 1].is_ascii_whitespace()) && content.get(i + 4).is_none_or(|c| !c.is_ascii_alphanumeric())
     })
+}
+
+/// Whether `next` extends the run `last` ends: same baseline and size, no gap, neither a
+/// space. Runs (word pieces) instead of characters make the reply several times smaller;
+/// the layout reads runs as it reads OCR words.
+fn continues_run(last: &Glyph, next: &Glyph) -> bool {
+    let end = last.x + last.w;
+    let blank = |g: &Glyph| g.t.trim().is_empty();
+    !blank(last)
+        && !blank(next)
+        && (last.y - next.y).abs() <= 0.1 * next.s
+        && (last.s - next.s).abs() <= 0.05 * next.s
+        && next.x >= end - 0.1 * next.s
+        && next.x <= end + 0.1 * next.s
 }
 
 #[derive(Default)]
@@ -214,7 +236,14 @@ impl OutputDev for Collector {
         let v = (font_size * (trm.m11 + trm.m21), font_size * (trm.m12 + trm.m22));
         let size = (v.0 * v.1).abs().sqrt();
         let glyph = Glyph { t: char.to_string(), x: trm.m31, y: self.height - trm.m32, w: width * size, s: size };
-        self.page().glyphs.push(glyph);
+        let glyphs = &mut self.page().glyphs;
+        match glyphs.last_mut() {
+            Some(last) if continues_run(last, &glyph) => {
+                last.t.push_str(&glyph.t);
+                last.w = glyph.x + glyph.w - last.x;
+            }
+            _ => glyphs.push(glyph),
+        }
         Ok(())
     }
     fn begin_word(&mut self) -> Result<(), OutputError> {

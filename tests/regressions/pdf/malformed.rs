@@ -45,14 +45,14 @@ fn build(objects: &[Vec<u8>], trailer_extra: &str) -> Vec<u8> {
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {
         offsets.push(out.len());
-        write!(out, "{} 0 obj\n", i + 1).unwrap();
+        writeln!(out, "{} 0 obj", i + 1).unwrap();
         out.extend_from_slice(body);
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).unwrap();
+    writeln!(out, "xref\n0 {}\n0000000000 65535 f ", objects.len() + 1).unwrap();
     for o in offsets {
-        write!(out, "{o:010} 00000 n \n").unwrap();
+        writeln!(out, "{o:010} 00000 n ").unwrap();
     }
     write!(out, "trailer\n<< /Size {} /Root 1 0 R {trailer_extra} >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).unwrap();
     out
@@ -174,7 +174,7 @@ fn deep_nesting_is_an_error_or_partial() {
     let mut objects = one_page(stream("", &content));
     // And a deeply nested dictionary in the object table itself.
     let mut nested = "<< /A ".repeat(depth / 4);
-    nested.push_str("1");
+    nested.push('1');
     nested.push_str(&" >>".repeat(depth / 4));
     objects.push(nested.into_bytes());
     match run(&build(&objects, "")) {
@@ -205,4 +205,22 @@ fn garbage_after_the_header_is_an_error() {
     let mut bytes = b"%PDF-1.7\n".to_vec();
     bytes.extend((0..20_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
     pdf_error(run(&bytes));
+}
+
+#[test]
+fn page_without_media_box_costs_that_page_only() {
+    // pdf-extract panics on a page without a MediaBox: that page is rendered by poppler
+    // and OCR'd instead (same content here), the second page reads as usual.
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> >> >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> >> >>".to_vec(),
+        text_content("Trang hai"),
+        FONT.as_bytes().to_vec(),
+    ];
+    let doc = run(&build(&objects, "")).unwrap();
+    assert!(doc.warnings.iter().any(|w| w.contains("page 1")), "{:?}", doc.warnings);
+    assert!(doc.text.contains("Trang hai"));
+    assert_eq!(*doc.line_pages.last().unwrap(), 2);
 }
