@@ -78,9 +78,20 @@ fn pdf_gives_the_same_tasks_as_the_seed_text() {
     let from_pdf = vanban::process_bytes(&fixture("native_table.pdf"), "000.pdf", &limits).unwrap();
     assert_eq!(from_pdf.source.format, "pdf");
     assert_eq!(from_pdf.quality.text_layer, "native");
-    let json = |v: &dyn Fn() -> serde_json::Result<serde_json::Value>| v().unwrap();
-    assert_eq!(json(&|| serde_json::to_value(&from_pdf.tasks)), json(&|| serde_json::to_value(&from_text.tasks)));
-    assert_eq!(json(&|| serde_json::to_value(&from_pdf.citations)), json(&|| serde_json::to_value(&from_text.citations)));
+    // Spans differ (the PDF text has other line breaks); what was read must not.
+    let facts = |doc: &vanban::Document| -> Vec<serde_json::Value> {
+        doc.tasks
+            .iter()
+            .map(|t| serde_json::json!([t.group, t.number, t.content, t.lead, t.partners, t.outputs, t.deadline, t.table.is_some(), t.section]))
+            .collect()
+    };
+    let (pdf_tasks, text_tasks) = (facts(&from_pdf), facts(&from_text));
+    for (i, (p, t)) in pdf_tasks.iter().zip(&text_tasks).enumerate() {
+        assert_eq!(p, t, "task {i}");
+    }
+    assert_eq!(pdf_tasks.len(), text_tasks.len());
+    let cites = |doc: &vanban::Document| doc.citations.iter().map(|c| (c.id.clone(), c.date.clone(), c.mentions.len())).collect::<Vec<_>>();
+    assert_eq!(cites(&from_pdf), cites(&from_text));
 }
 
 #[test]

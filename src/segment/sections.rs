@@ -94,7 +94,6 @@ pub fn build(lines: &[Line], start: usize, skip: &[bool]) -> Vec<Section> {
             continue;
         }
         if line.text.trim().is_empty() {
-            last_item_line = None;
             continue;
         }
         if let Some(label) = label_of(line.text) {
@@ -112,12 +111,20 @@ pub fn build(lines: &[Line], start: usize, skip: &[bool]) -> Vec<Section> {
             current.items.push(ListItem { marker, text, span: [line.start, line.end()] });
             last_item_line = Some(line.no);
         } else if let (Some(prev), Some(item)) = (last_item_line, current.items.last_mut()) {
-            // A wrapped item line (PDF and OCR dumps break lines inside sentences).
-            if prev + 1 == line.no {
+            // A wrapped item line (PDF and OCR dumps break lines inside sentences),
+            // also across a page break when the sentence plainly goes on.
+            let adjacent = prev + 1 == line.no;
+            let first_word = line.text.split_whitespace().next().unwrap_or("");
+            let goes_on = first_word.starts_with(char::is_lowercase) || (first_word.chars().count() >= 2 && is_upper(first_word));
+            let ended = item.text.ends_with(['.', ';', ':', '!', '?']);
+            let continues = if ended { adjacent && first_word.starts_with(char::is_lowercase) } else { adjacent || goes_on };
+            if continues {
                 item.text.push(' ');
                 item.text.push_str(&squash(line.text));
                 item.span[1] = line.end();
                 last_item_line = Some(line.no);
+            } else {
+                last_item_line = None;
             }
         }
     }
@@ -160,6 +167,14 @@ mod tests {
     #[test]
     fn ocr_damaged_roman() {
         assert_eq!(labels("|. CONG TAC CHI DAO\nI11. PANH GIA CHUNG\n1. Cai cach"), ["I.", "III.", "1."]);
+    }
+
+    #[test]
+    fn item_continues_across_page_break() {
+        let src = "1. A\n+ đôn đốc thực hiện và\n\nđịnh kỳ báo cáo.\n\nNew paragraph";
+        let ls = lines(src);
+        let tree = build(&ls, 0, &vec![false; ls.len()]);
+        assert_eq!(tree[0].items[0].text, "đôn đốc thực hiện và định kỳ báo cáo.");
     }
 
     #[test]
