@@ -11,7 +11,9 @@
 //! * `figure` — the line holding a figure.
 //!
 //! Text goes into two fields, `text` (exact words, with marks) and `text_folded` (marks
-//! stripped, đ→d), analyzed by [`super::analyzer`]. Filters use keyword fields holding
+//! stripped, đ→d), analyzed by [`super::analyzer`]; whole documents use their own pair,
+//! `doc_text` and `doc_text_folded`, so that searching passages, tasks, citations and
+//! figures never walks the (long) postings of whole documents. Filters use keyword fields holding
 //! folded values, so `--cites 61/2018/ND-CP` and `--agency "so noi vu"` work too.
 //!
 //! **Invariant:** entries are keyed by `sha256`; [`Archive::add`] first deletes every entry
@@ -68,6 +70,8 @@ pub(crate) struct Fields {
     pub citation_id: Field,
     pub text: Field,
     pub text_folded: Field,
+    pub doc_text: Field,
+    pub doc_text_folded: Field,
     pub cites: Field,
     pub agency: Field,
     pub doc_type: Field,
@@ -97,6 +101,8 @@ fn schema() -> (Schema, Fields) {
         citation_id: b.add_text_field("citation_id", STORED),
         text: b.add_text_field("text", text_options(analyzer::EXACT).set_stored()),
         text_folded: b.add_text_field("text_folded", text_options(analyzer::FOLDED)),
+        doc_text: b.add_text_field("doc_text", text_options(analyzer::EXACT).set_stored()),
+        doc_text_folded: b.add_text_field("doc_text_folded", text_options(analyzer::FOLDED)),
         cites: b.add_text_field("cites", STRING),
         agency: b.add_text_field("agency", text_options(analyzer::FOLDED)),
         doc_type: b.add_text_field("doc_type", STRING),
@@ -158,7 +164,8 @@ impl Archive {
         Ok(Self { index, reader, fields })
     }
 
-    /// Adds (or replaces) documents with one writer thread, then commits and reloads.
+    /// Adds (or replaces) documents with one writer thread, commits, merges the index into
+    /// one segment and reloads.
     pub fn add(&self, docs: &[Document]) -> Result<(), ArchiveError> {
         let mut writer: IndexWriter = self.index.writer_with_num_threads(1, WRITER_MEMORY)?;
         for doc in docs {
@@ -168,6 +175,13 @@ impl Archive {
             }
         }
         writer.commit()?;
+        // One segment: every query walks each segment's term dictionary and postings, so
+        // many small segments cost latency on every search, while merging costs once here.
+        let segments = self.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+        }
+        writer.wait_merging_threads()?;
         self.reader.reload()?;
         Ok(())
     }
@@ -216,8 +230,9 @@ impl Archive {
                 e.add_text(f.cites, id);
             }
             e.add_text(f.location, serde_json::to_string(location).expect("location serializes"));
-            e.add_text(f.text, text);
-            e.add_text(f.text_folded, text);
+            let (exact, folded) = if kind == "document" { (f.doc_text, f.doc_text_folded) } else { (f.text, f.text_folded) };
+            e.add_text(exact, text);
+            e.add_text(folded, text);
             e
         };
         let mut out = Vec::new();
