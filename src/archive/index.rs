@@ -35,6 +35,9 @@ use crate::text::{fold, lines};
 /// Memory for the index writer; tantivy flushes a segment when it is used up.
 const WRITER_MEMORY: usize = 100_000_000;
 
+/// Documents whose whole-document entries are stored together (see [`Archive::add`]).
+const STORE_BATCH: usize = 64;
+
 /// Passages shorter than this many characters absorb the next line.
 const MIN_PASSAGE_CHARS: usize = 120;
 
@@ -168,10 +171,21 @@ impl Archive {
     /// one segment and reloads.
     pub fn add(&self, docs: &[Document]) -> Result<(), ArchiveError> {
         let mut writer: IndexWriter = self.index.writer_with_num_threads(1, WRITER_MEMORY)?;
-        for doc in docs {
-            writer.delete_term(Term::from_field_text(self.fields.sha256, &doc.source.sha256));
-            for entry in self.entries(doc) {
-                writer.add_document(entry)?;
+        // Entries are stored in insertion order, in compressed blocks read whole for every hit.
+        // Whole-document entries are large (text and JSON), so each batch adds them after its
+        // small entries: a passage hit then never decompresses a whole document.
+        for batch in docs.chunks(STORE_BATCH) {
+            let mut wholes = Vec::with_capacity(batch.len());
+            for doc in batch {
+                writer.delete_term(Term::from_field_text(self.fields.sha256, &doc.source.sha256));
+                let mut entries = self.entries(doc).into_iter();
+                wholes.extend(entries.next());
+                for entry in entries {
+                    writer.add_document(entry)?;
+                }
+            }
+            for whole in wholes {
+                writer.add_document(whole)?;
             }
         }
         writer.commit()?;
@@ -197,7 +211,7 @@ impl Archive {
         self.reader.searcher()
     }
 
-    /// Every index entry of one Document.
+    /// Every index entry of one Document, the whole-document entry first.
     fn entries(&self, doc: &Document) -> Vec<TantivyDocument> {
         let f = self.fields;
         let m = &doc.metadata;

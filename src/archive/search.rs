@@ -254,12 +254,17 @@ impl Archive {
         let limit = request.limit.max(1);
         let searcher = self.searcher();
         let run = |query: &dyn Query| searcher.search(query, &(TopDocs::with_limit(limit).and_offset(request.offset), Count));
-        let (mut top, mut total) = run(&self.build_query(&searcher, request, false)?)?;
+        let (_, text_folded) = self.text_fields(request);
+        let expansions = analyzer::terms(&request.query, true)
+            .iter()
+            .map(|w| fuzzy_expansions(&searcher, text_folded, w))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (mut top, mut total) = run(&self.build_query(request, &expansions, false))?;
         let mut relaxed = false;
         if total == 0 && analyzer::terms(&request.query, true).len() >= 2 {
             // No entry has every word: take those missing one (a damaged word whose near
             // forms were too common to expand).
-            (top, total) = run(&self.build_query(&searcher, request, true)?)?;
+            (top, total) = run(&self.build_query(request, &expansions, true))?;
             relaxed = total > 0;
         }
         let matcher = Matcher::new(&request.query);
@@ -313,13 +318,19 @@ impl Archive {
         }
     }
 
-    /// The text query (all words, or all but one when `relaxed`) and the filters.
-    fn build_query(&self, searcher: &Searcher, request: &SearchRequest, relaxed: bool) -> Result<BooleanQuery, ArchiveError> {
+    /// The exact and folded text fields a request searches.
+    fn text_fields(&self, request: &SearchRequest) -> (Field, Field) {
+        match request.kind.as_deref() {
+            Some("document") => (self.fields.doc_text, self.fields.doc_text_folded),
+            _ => (self.fields.text, self.fields.text_folded),
+        }
+    }
+
+    /// The text query (all words, or all but one when `relaxed`) and the filters;
+    /// `expansions[i]` are the fuzzy forms of the i-th query word.
+    fn build_query(&self, request: &SearchRequest, expansions: &[Vec<String>], relaxed: bool) -> BooleanQuery {
         let f = self.fields;
-        let (text, text_folded) = match request.kind.as_deref() {
-            Some("document") => (f.doc_text, f.doc_text_folded),
-            _ => (f.text, f.text_folded),
-        };
+        let (text, text_folded) = self.text_fields(request);
         let exact = analyzer::terms(&request.query, false);
         let folded = analyzer::terms(&request.query, true);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -327,7 +338,8 @@ impl Archive {
         let words: Vec<Box<dyn Query>> = exact
             .iter()
             .zip(&folded)
-            .map(|(e, w)| {
+            .zip(expansions)
+            .map(|((e, w), near)| {
                 let mut ways: Vec<(Occur, Box<dyn Query>)> =
                     vec![(Occur::Should, boosted(term(text_folded, w), FOLDED_BOOST))];
                 // A word typed with marks prefers text with the same marks; one typed without
@@ -335,15 +347,14 @@ impl Archive {
                 if e != w {
                     ways.push((Occur::Should, boosted(term(text, e), EXACT_BOOST)));
                 }
-                let near: Vec<Box<dyn Query>> =
-                    fuzzy_expansions(searcher, text_folded, w)?.iter().map(|t| term(text_folded, t)).collect();
                 if !near.is_empty() {
+                    let near = near.iter().map(|t| term(text_folded, t)).collect();
                     let near = ConstScoreQuery::new(Box::new(BooleanQuery::union(near)), FUZZY_BOOST);
                     ways.push((Occur::Should, Box::new(near)));
                 }
-                Ok(Box::new(BooleanQuery::new(ways)) as Box<dyn Query>)
+                Box::new(BooleanQuery::new(ways)) as Box<dyn Query>
             })
-            .collect::<Result<_, ArchiveError>>()?;
+            .collect();
         match words.len() {
             0 => clauses.push((Occur::Must, Box::new(AllQuery))),
             n if relaxed => clauses.push((Occur::Must, Box::new(BooleanQuery::union_with_minimum_required_clauses(words, n - 1)))),
@@ -384,7 +395,7 @@ impl Archive {
         if let Some(doc_type) = &request.doc_type {
             filter(term(f.doc_type, &filter_key(doc_type)));
         }
-        Ok(BooleanQuery::new(clauses))
+        BooleanQuery::new(clauses)
     }
 }
 
