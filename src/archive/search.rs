@@ -335,24 +335,20 @@ impl Archive {
         let folded = analyzer::terms(&request.query, true);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
 
-        let words: Vec<Box<dyn Query>> = exact
+        // Each word must match folded or fuzzily; that is the only clause walking postings in
+        // full. Exact words and the phrase only score: tantivy seeks them to the documents the
+        // required clauses already matched, which is cheap.
+        let words: Vec<Box<dyn Query>> = folded
             .iter()
-            .zip(&folded)
             .zip(expansions)
-            .map(|((e, w), near)| {
-                let mut ways: Vec<(Occur, Box<dyn Query>)> =
-                    vec![(Occur::Should, boosted(term(text_folded, w), FOLDED_BOOST))];
-                // A word typed with marks prefers text with the same marks; one typed without
-                // says nothing about them, so it must not favour text that lost its marks.
-                if e != w {
-                    ways.push((Occur::Should, boosted(term(text, e), EXACT_BOOST)));
+            .map(|(w, near)| {
+                let folded_word = boosted(term(text_folded, w), FOLDED_BOOST);
+                if near.is_empty() {
+                    return folded_word;
                 }
-                if !near.is_empty() {
-                    let near = near.iter().map(|t| term(text_folded, t)).collect();
-                    let near = ConstScoreQuery::new(Box::new(BooleanQuery::union(near)), FUZZY_BOOST);
-                    ways.push((Occur::Should, Box::new(near)));
-                }
-                Box::new(BooleanQuery::new(ways)) as Box<dyn Query>
+                let near = near.iter().map(|t| term(text_folded, t)).collect();
+                let near = ConstScoreQuery::new(Box::new(BooleanQuery::union(near)), FUZZY_BOOST);
+                Box::new(BooleanQuery::new(vec![(Occur::Should, folded_word), (Occur::Should, Box::new(near))]))
             })
             .collect();
         match words.len() {
@@ -360,7 +356,12 @@ impl Archive {
             n if relaxed => clauses.push((Occur::Must, Box::new(BooleanQuery::union_with_minimum_required_clauses(words, n - 1)))),
             _ => clauses.extend(words.into_iter().map(|w| (Occur::Must, w))),
         }
-        if folded.len() > 1 {
+        // A word typed with marks prefers text with the same marks; one typed without says
+        // nothing about them, so it must not favour text that lost its marks.
+        for (e, _) in exact.iter().zip(&folded).filter(|(e, w)| e != w) {
+            clauses.push((Occur::Should, boosted(term(text, e), EXACT_BOOST)));
+        }
+        if folded.len() > 1 && PHRASE_BOOST > 0.0 {
             // One phrase: with marks when the query has them.
             let (field, terms) = if exact != folded { (text, &exact) } else { (text_folded, &folded) };
             let phrase = PhraseQuery::new(terms.iter().map(|t| Term::from_field_text(field, t)).collect());
