@@ -361,7 +361,7 @@ impl Archive {
         for (e, _) in exact.iter().zip(&folded).filter(|(e, w)| e != w) {
             clauses.push((Occur::Should, boosted(term(text, e), EXACT_BOOST)));
         }
-        if folded.len() > 1 && PHRASE_BOOST > 0.0 {
+        if folded.len() > 1 {
             // One phrase: with marks when the query has them.
             let (field, terms) = if exact != folded { (text, &exact) } else { (text_folded, &folded) };
             let phrase = PhraseQuery::new(terms.iter().map(|t| Term::from_field_text(field, t)).collect());
