@@ -306,6 +306,6 @@ fn run_queries(archive: &Archive) -> Vec<(Duration, SearchRequest)> {
             (percentile(&v, 0.5), r.clone())
         })
         .collect();
-    medians.sort_by(|a, b| b.0.cmp(&a.0));
+    medians.sort_by_key(|m| std::cmp::Reverse(m.0));
     medians
 }

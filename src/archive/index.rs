@@ -163,7 +163,8 @@ impl Archive {
     fn with_index(index: Index, fields: Fields) -> Result<Self, ArchiveError> {
         index.tokenizers().register(analyzer::EXACT, VietTokenizer { folded: false });
         index.tokenizers().register(analyzer::FOLDED, VietTokenizer { folded: true });
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        // `serve` sees what a later `vanban index` into the same directory commits.
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
         Ok(Self { index, reader, fields })
     }
 
