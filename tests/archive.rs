@@ -529,3 +529,22 @@ fn browser_fixture_matches_the_test_archive() {
     let found = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(found == expected, "{} is stale: run UPDATE_FIXTURES=1 cargo test --test archive", path.display());
 }
+
+// ---------------------------------------------------------------- robustness
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    /// Any query text, filter or URL yields results or an error, never a panic.
+    #[test]
+    fn odd_queries_and_urls_never_panic(query in "\\PC{0,40}", cites in "\\PC{0,12}", url in "/[ -~]{0,60}") {
+        thread_local!(static ARCHIVE: Archive = archive());
+        ARCHIVE.with(|a| {
+            let request = SearchRequest { cites: Some(cites), agency: Some(query.clone()), ..req(&query) };
+            let _ = a.search(&request);
+            let _ = a.search(&req(&query));
+            let _ = serve::respond(a, &url);
+            let _ = serve::respond(a, &format!("/?q={}", query.replace(['&', '#'], " ")));
+        });
+    }
+}
