@@ -168,37 +168,20 @@ impl Archive {
         Ok(Self { index, reader, fields })
     }
 
-    /// Adds (or replaces) documents with one writer thread, commits, merges the index into
-    /// one segment and reloads.
-    pub fn add(&self, docs: &[Document]) -> Result<(), ArchiveError> {
-        let mut writer: IndexWriter = self.index.writer_with_num_threads(1, WRITER_MEMORY)?;
-        // Entries are stored in insertion order, in compressed blocks read whole for every hit.
-        // Whole-document entries are large (text and JSON), so each batch adds them after its
-        // small entries: a passage hit then never decompresses a whole document.
-        for batch in docs.chunks(STORE_BATCH) {
-            let mut wholes = Vec::with_capacity(batch.len());
-            for doc in batch {
-                writer.delete_term(Term::from_field_text(self.fields.sha256, &doc.source.sha256));
-                let mut entries = self.entries(doc).into_iter();
-                wholes.extend(entries.next());
-                for entry in entries {
-                    writer.add_document(entry)?;
-                }
-            }
-            for whole in wholes {
-                writer.add_document(whole)?;
-            }
+    /// Adds (or replaces) documents; see [`ArchiveWriter`].
+    pub fn add<'d>(&self, docs: impl IntoIterator<Item = &'d Document>) -> Result<(), ArchiveError> {
+        let mut writer = self.writer()?;
+        for doc in docs {
+            writer.add(doc)?;
         }
-        writer.commit()?;
-        // One segment: every query walks each segment's term dictionary and postings, so
-        // many small segments cost latency on every search, while merging costs once here.
-        let segments = self.index.searchable_segment_ids()?;
-        if segments.len() > 1 {
-            writer.merge(&segments).wait()?;
-        }
-        writer.wait_merging_threads()?;
-        self.reader.reload()?;
-        Ok(())
+        writer.commit()
+    }
+
+    /// A writer adding documents one at a time (one writer thread); nothing is visible
+    /// until [`ArchiveWriter::commit`].
+    pub fn writer(&self) -> Result<ArchiveWriter<'_>, ArchiveError> {
+        let writer = self.index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        Ok(ArchiveWriter { archive: self, writer, wholes: Vec::new() })
     }
 
     /// Number of indexed Documents.
@@ -310,6 +293,55 @@ impl Archive {
             out.push(e);
         }
         out
+    }
+}
+
+/// Adds documents to an [`Archive`] in bounded memory.
+pub struct ArchiveWriter<'a> {
+    archive: &'a Archive,
+    writer: IndexWriter,
+    /// Whole-document entries waiting for the end of their batch.
+    wholes: Vec<TantivyDocument>,
+}
+
+impl ArchiveWriter<'_> {
+    /// Adds a document, replacing any entries of the same sha256.
+    pub fn add(&mut self, doc: &Document) -> Result<(), ArchiveError> {
+        self.writer.delete_term(Term::from_field_text(self.archive.fields.sha256, &doc.source.sha256));
+        let mut entries = self.archive.entries(doc).into_iter();
+        self.wholes.extend(entries.next());
+        for entry in entries {
+            self.writer.add_document(entry)?;
+        }
+        // Entries are stored in insertion order, in compressed blocks read whole for every
+        // hit. Whole-document entries are large (text and JSON), so each batch adds them
+        // after its small entries: a passage hit then never decompresses a whole document.
+        if self.wholes.len() >= STORE_BATCH {
+            self.flush_wholes()?;
+        }
+        Ok(())
+    }
+
+    fn flush_wholes(&mut self) -> Result<(), ArchiveError> {
+        for whole in self.wholes.drain(..) {
+            self.writer.add_document(whole)?;
+        }
+        Ok(())
+    }
+
+    /// Commits, merges the index into one segment and makes it visible.
+    pub fn commit(mut self) -> Result<(), ArchiveError> {
+        self.flush_wholes()?;
+        self.writer.commit()?;
+        // One segment: every query walks each segment's term dictionary and postings, so
+        // many small segments cost latency on every search, while merging costs once here.
+        let segments = self.archive.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            self.writer.merge(&segments).wait()?;
+        }
+        self.writer.wait_merging_threads()?;
+        self.archive.reader.reload()?;
+        Ok(())
     }
 }
 
