@@ -166,7 +166,7 @@ fn search(dir: &Path, request: &SearchRequest, json: bool) -> Result<ExitCode, A
             location.push(format!("§ {s}"));
         }
         if let (Some(t), Some(r)) = (hit.location.table, hit.location.row) {
-            location.push(format!("table {t} row {r}"));
+            location.push(format!("table {} row {}", t + 1, r + 1));
         }
         if let Some(id) = &hit.citation_id {
             location.push(id.clone());
