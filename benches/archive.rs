@@ -180,6 +180,13 @@ fn ms(d: Duration) -> f64 {
 
 fn main() {
     let n: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(5_000);
+    // ARCHIVE_BENCH_INDEX=DIR keeps the index there and, when it exists, only runs queries.
+    if let Some(kept) = std::env::var_os("ARCHIVE_BENCH_INDEX").map(PathBuf::from).filter(|d| d.join("meta.json").exists()) {
+        let archive = Archive::open(&kept).expect("kept index opens");
+        println!("reusing {} ({} documents)", kept.display(), archive.document_count().expect("count"));
+        report(run_queries(&archive));
+        return;
+    }
     let seeds_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds");
     let mut seed_paths: Vec<PathBuf> = std::fs::read_dir(&seeds_dir).expect("seeds").map(|e| e.expect("entry").path()).collect();
     seed_paths.sort();
@@ -200,20 +207,36 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    let dir = tempfile::tempdir().expect("temp dir");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = std::env::var_os("ARCHIVE_BENCH_INDEX").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
     let started = Instant::now();
-    let archive = Archive::open_or_create(dir.path()).expect("index opens");
+    let archive = Archive::open_or_create(&dir).expect("index opens");
     archive.add(&docs).expect("index builds");
     let build = started.elapsed();
-    let size: u64 = std::fs::read_dir(dir.path()).expect("index dir").map(|e| e.expect("entry").metadata().map_or(0, |m| m.len())).sum();
+    let size: u64 = std::fs::read_dir(&dir).expect("index dir").map(|e| e.expect("entry").metadata().map_or(0, |m| m.len())).sum();
     println!("index build: {:.1} s ({:.0} docs/s, {:.0} MB on disk, one writer thread)", build.as_secs_f64(), n as f64 / build.as_secs_f64(), size as f64 / 1e6);
 
     let started = Instant::now();
-    let mut conn = rusqlite::Connection::open(dir.path().join("archive.db")).expect("db opens");
+    let mut conn = rusqlite::Connection::open(temp.path().join("archive.db")).expect("db opens");
     vanban::archive::sqlite::export(&mut conn, &docs).expect("export");
     println!("sqlite export: {:.1} s", started.elapsed().as_secs_f64());
+    drop(docs);
 
-    let archive = Archive::open(dir.path()).expect("index reopens");
+    let archive = Archive::open(&dir).expect("index reopens");
+    report(run_queries(&archive));
+}
+
+/// With ARCHIVE_BENCH_VERBOSE set, prints each query's median, slowest first.
+fn report(medians: Vec<(Duration, SearchRequest)>) {
+    if std::env::var_os("ARCHIVE_BENCH_VERBOSE").is_some() {
+        for (took, r) in medians {
+            println!("  {:6.2} ms  {:?} {:?} {:?} {:?}", ms(took), r.query, r.kind, r.cites, r.agency);
+        }
+    }
+}
+
+/// Runs the query mix; returns each distinct query's median, slowest first.
+fn run_queries(archive: &Archive) -> Vec<(Duration, SearchRequest)> {
     let q = SearchRequest::new;
     let with = |r: SearchRequest, f: &dyn Fn(&mut SearchRequest)| {
         let mut r = r;
@@ -247,13 +270,15 @@ fn main() {
     let rounds = 30;
     let mut all = Vec::new();
     let mut by_class: Vec<(&str, Vec<Duration>)> = Vec::new();
+    let mut per_query: Vec<(usize, Duration)> = Vec::new();
     for _ in 0..rounds {
-        for (class, r) in &queries {
+        for (i, (class, r)) in queries.iter().enumerate() {
             let t = Instant::now();
             let results = archive.search(r).expect("query");
             let took = t.elapsed();
             std::hint::black_box(results);
             all.push(took);
+            per_query.push((i, took));
             match by_class.iter_mut().find(|(c, _)| c == class) {
                 Some((_, v)) => v.push(took),
                 None => by_class.push((class, vec![took])),
@@ -272,4 +297,15 @@ fn main() {
         v.sort();
         println!("  {class:<9} p50 {:6.2} ms  p99 {:6.2} ms", ms(percentile(&v, 0.5)), ms(percentile(&v, 0.99)));
     }
+    let mut medians: Vec<(Duration, SearchRequest)> = queries
+        .iter()
+        .enumerate()
+        .map(|(i, (_, r))| {
+            let mut v: Vec<Duration> = per_query.iter().filter(|(q, _)| *q == i).map(|(_, d)| *d).collect();
+            v.sort();
+            (percentile(&v, 0.5), r.clone())
+        })
+        .collect();
+    medians.sort_by_key(|m| std::cmp::Reverse(m.0));
+    medians
 }

@@ -12,7 +12,7 @@ use clap::Subcommand;
 
 use super::index::Archive;
 use super::search::{SearchRequest, KINDS};
-use super::{csv, load, serve, sqlite, ArchiveError, Loaded};
+use super::{csv, load_each, serve, sqlite, ArchiveError, LoadIssue};
 
 #[derive(Debug, Subcommand)]
 pub enum ArchiveCommand {
@@ -88,17 +88,16 @@ pub fn run(command: ArchiveCommand) -> std::io::Result<ExitCode> {
     }))
 }
 
-/// Loads inputs, reporting what was skipped; the exit code says whether anything was.
-fn load_reported(inputs: &[PathBuf]) -> (Loaded, ExitCode) {
-    let loaded = load(inputs);
+/// Reports what was skipped; the exit code says whether anything but extraction failures was.
+fn report_issues(issues: &[LoadIssue]) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
-    for issue in &loaded.issues {
+    for issue in issues {
         eprintln!("vanban: skipped {} ({}): {}", issue.location, issue.kind, issue.message);
         if issue.kind != "error_record" {
             code = ExitCode::FAILURE;
         }
     }
-    (loaded, code)
+    code
 }
 
 fn export(inputs: &[PathBuf], sqlite_path: Option<&Path>, csv_dir: Option<&Path>) -> Result<ExitCode, ArchiveError> {
@@ -106,12 +105,14 @@ fn export(inputs: &[PathBuf], sqlite_path: Option<&Path>, csv_dir: Option<&Path>
         return Err(ArchiveError::Invalid("nothing to do: give --sqlite FILE and/or --csv DIR".into()));
     }
     let started = Instant::now();
-    let (loaded, code) = load_reported(inputs);
     let mut conn = match sqlite_path {
         Some(path) => rusqlite::Connection::open(path)?,
         None => rusqlite::Connection::open_in_memory()?,
     };
-    let stats = sqlite::export(&mut conn, &loaded.documents)?;
+    let mut export = sqlite::Export::begin(&mut conn)?;
+    let issues = load_each(inputs, |doc| export.add(&doc))?;
+    let stats = export.commit()?;
+    let code = report_issues(&issues);
     if let Some(dir) = csv_dir {
         for (table, rows) in csv::export(&conn, dir)? {
             eprintln!("vanban: {}/{table}.csv: {rows} rows", dir.display());
@@ -119,10 +120,10 @@ fn export(inputs: &[PathBuf], sqlite_path: Option<&Path>, csv_dir: Option<&Path>
     }
     eprintln!(
         "vanban: {} documents exported ({} new, {} updated), {} skipped, {:.2} s",
-        loaded.documents.len(),
+        stats.inserted + stats.updated,
         stats.inserted,
         stats.updated,
-        loaded.issues.len(),
+        issues.len(),
         started.elapsed().as_secs_f64()
     );
     Ok(code)
@@ -130,14 +131,19 @@ fn export(inputs: &[PathBuf], sqlite_path: Option<&Path>, csv_dir: Option<&Path>
 
 fn index_command(inputs: &[PathBuf], dir: &Path) -> Result<ExitCode, ArchiveError> {
     let started = Instant::now();
-    let (loaded, code) = load_reported(inputs);
     let archive = Archive::open_or_create(dir)?;
-    archive.add(&loaded.documents)?;
+    let mut writer = archive.writer()?;
+    let mut added = 0;
+    let issues = load_each(inputs, |doc| {
+        added += 1;
+        writer.add(&doc)
+    })?;
+    writer.commit()?;
+    let code = report_issues(&issues);
     eprintln!(
-        "vanban: {} documents indexed ({} in the index), {} skipped, {:.2} s",
-        loaded.documents.len(),
+        "vanban: {added} documents indexed ({} in the index), {} skipped, {:.2} s",
         archive.document_count()?,
-        loaded.issues.len(),
+        issues.len(),
         started.elapsed().as_secs_f64()
     );
     Ok(code)
@@ -160,7 +166,7 @@ fn search(dir: &Path, request: &SearchRequest, json: bool) -> Result<ExitCode, A
             location.push(format!("§ {s}"));
         }
         if let (Some(t), Some(r)) = (hit.location.table, hit.location.row) {
-            location.push(format!("table {t} row {r}"));
+            location.push(format!("table {} row {}", t + 1, r + 1));
         }
         if let Some(id) = &hit.citation_id {
             location.push(id.clone());

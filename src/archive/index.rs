@@ -11,7 +11,9 @@
 //! * `figure` — the line holding a figure.
 //!
 //! Text goes into two fields, `text` (exact words, with marks) and `text_folded` (marks
-//! stripped, đ→d), analyzed by [`super::analyzer`]. Filters use keyword fields holding
+//! stripped, đ→d), analyzed by [`super::analyzer`]; whole documents use their own pair,
+//! `doc_text` and `doc_text_folded`, so that searching passages, tasks, citations and
+//! figures never walks the (long) postings of whole documents. Filters use keyword fields holding
 //! folded values, so `--cites 61/2018/ND-CP` and `--agency "so noi vu"` work too.
 //!
 //! **Invariant:** entries are keyed by `sha256`; [`Archive::add`] first deletes every entry
@@ -32,6 +34,9 @@ use crate::text::{fold, lines};
 
 /// Memory for the index writer; tantivy flushes a segment when it is used up.
 const WRITER_MEMORY: usize = 100_000_000;
+
+/// Documents whose whole-document entries are stored together (see [`Archive::add`]).
+const STORE_BATCH: usize = 64;
 
 /// Passages shorter than this many characters absorb the next line.
 const MIN_PASSAGE_CHARS: usize = 120;
@@ -68,6 +73,8 @@ pub(crate) struct Fields {
     pub citation_id: Field,
     pub text: Field,
     pub text_folded: Field,
+    pub doc_text: Field,
+    pub doc_text_folded: Field,
     pub cites: Field,
     pub agency: Field,
     pub doc_type: Field,
@@ -97,6 +104,8 @@ fn schema() -> (Schema, Fields) {
         citation_id: b.add_text_field("citation_id", STORED),
         text: b.add_text_field("text", text_options(analyzer::EXACT).set_stored()),
         text_folded: b.add_text_field("text_folded", text_options(analyzer::FOLDED)),
+        doc_text: b.add_text_field("doc_text", text_options(analyzer::EXACT).set_stored()),
+        doc_text_folded: b.add_text_field("doc_text_folded", text_options(analyzer::FOLDED)),
         cites: b.add_text_field("cites", STRING),
         agency: b.add_text_field("agency", text_options(analyzer::FOLDED)),
         doc_type: b.add_text_field("doc_type", STRING),
@@ -154,22 +163,25 @@ impl Archive {
     fn with_index(index: Index, fields: Fields) -> Result<Self, ArchiveError> {
         index.tokenizers().register(analyzer::EXACT, VietTokenizer { folded: false });
         index.tokenizers().register(analyzer::FOLDED, VietTokenizer { folded: true });
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        // `serve` sees what a later `vanban index` into the same directory commits.
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
         Ok(Self { index, reader, fields })
     }
 
-    /// Adds (or replaces) documents with one writer thread, then commits and reloads.
-    pub fn add(&self, docs: &[Document]) -> Result<(), ArchiveError> {
-        let mut writer: IndexWriter = self.index.writer_with_num_threads(1, WRITER_MEMORY)?;
+    /// Adds (or replaces) documents; see [`ArchiveWriter`].
+    pub fn add<'d>(&self, docs: impl IntoIterator<Item = &'d Document>) -> Result<(), ArchiveError> {
+        let mut writer = self.writer()?;
         for doc in docs {
-            writer.delete_term(Term::from_field_text(self.fields.sha256, &doc.source.sha256));
-            for entry in self.entries(doc) {
-                writer.add_document(entry)?;
-            }
+            writer.add(doc)?;
         }
-        writer.commit()?;
-        self.reader.reload()?;
-        Ok(())
+        writer.commit()
+    }
+
+    /// A writer adding documents one at a time (one writer thread); nothing is visible
+    /// until [`ArchiveWriter::commit`].
+    pub fn writer(&self) -> Result<ArchiveWriter<'_>, ArchiveError> {
+        let writer = self.index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        Ok(ArchiveWriter { archive: self, writer, wholes: Vec::new() })
     }
 
     /// Number of indexed Documents.
@@ -183,7 +195,7 @@ impl Archive {
         self.reader.searcher()
     }
 
-    /// Every index entry of one Document.
+    /// Every index entry of one Document, the whole-document entry first.
     fn entries(&self, doc: &Document) -> Vec<TantivyDocument> {
         let f = self.fields;
         let m = &doc.metadata;
@@ -216,8 +228,9 @@ impl Archive {
                 e.add_text(f.cites, id);
             }
             e.add_text(f.location, serde_json::to_string(location).expect("location serializes"));
-            e.add_text(f.text, text);
-            e.add_text(f.text_folded, text);
+            let (exact, folded) = if kind == "document" { (f.doc_text, f.doc_text_folded) } else { (f.text, f.text_folded) };
+            e.add_text(exact, text);
+            e.add_text(folded, text);
             e
         };
         let mut out = Vec::new();
@@ -280,6 +293,55 @@ impl Archive {
             out.push(e);
         }
         out
+    }
+}
+
+/// Adds documents to an [`Archive`] in bounded memory.
+pub struct ArchiveWriter<'a> {
+    archive: &'a Archive,
+    writer: IndexWriter,
+    /// Whole-document entries waiting for the end of their batch.
+    wholes: Vec<TantivyDocument>,
+}
+
+impl ArchiveWriter<'_> {
+    /// Adds a document, replacing any entries of the same sha256.
+    pub fn add(&mut self, doc: &Document) -> Result<(), ArchiveError> {
+        self.writer.delete_term(Term::from_field_text(self.archive.fields.sha256, &doc.source.sha256));
+        let mut entries = self.archive.entries(doc).into_iter();
+        self.wholes.extend(entries.next());
+        for entry in entries {
+            self.writer.add_document(entry)?;
+        }
+        // Entries are stored in insertion order, in compressed blocks read whole for every
+        // hit. Whole-document entries are large (text and JSON), so each batch adds them
+        // after its small entries: a passage hit then never decompresses a whole document.
+        if self.wholes.len() >= STORE_BATCH {
+            self.flush_wholes()?;
+        }
+        Ok(())
+    }
+
+    fn flush_wholes(&mut self) -> Result<(), ArchiveError> {
+        for whole in self.wholes.drain(..) {
+            self.writer.add_document(whole)?;
+        }
+        Ok(())
+    }
+
+    /// Commits, merges the index into one segment and makes it visible.
+    pub fn commit(mut self) -> Result<(), ArchiveError> {
+        self.flush_wholes()?;
+        self.writer.commit()?;
+        // One segment: every query walks each segment's term dictionary and postings, so
+        // many small segments cost latency on every search, while merging costs once here.
+        let segments = self.archive.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            self.writer.merge(&segments).wait()?;
+        }
+        self.writer.wait_merging_threads()?;
+        self.archive.reader.reload()?;
+        Ok(())
     }
 }
 

@@ -88,7 +88,23 @@ pub struct LoadIssue {
 /// are walked recursively in sorted order. Other files inside directories are ignored;
 /// files named explicitly are read as JSON lines unless they end in `.json`.
 pub fn load(paths: &[PathBuf]) -> Loaded {
-    let mut loaded = Loaded::default();
+    let mut documents = Vec::new();
+    let issues = load_each(paths, |doc| {
+        documents.push(doc);
+        Ok(())
+    })
+    .expect("collecting never fails");
+    Loaded { documents, issues }
+}
+
+/// [`load`] one Document at a time, so an archive of any size is exported or indexed in
+/// bounded memory. Stops at the first error `each` returns.
+pub fn load_each(
+    paths: &[PathBuf],
+    mut each: impl FnMut(Document) -> Result<(), ArchiveError>,
+) -> Result<Vec<LoadIssue>, ArchiveError> {
+    let mut issues = Vec::new();
+    let mut issue = |location: String, kind: &'static str, message: String| issues.push(LoadIssue { location, kind, message });
     let mut stack: Vec<(PathBuf, bool)> = paths.iter().rev().map(|p| (p.clone(), true)).collect();
     while let Some((path, named)) = stack.pop() {
         if path.is_dir() {
@@ -98,7 +114,7 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
                     children.sort();
                     stack.extend(children.into_iter().rev().map(|c| (c, false)));
                 }
-                Err(e) => loaded.issue(path.display().to_string(), "unreadable", e.to_string()),
+                Err(e) => issue(path.display().to_string(), "unreadable", e.to_string()),
             }
             continue;
         }
@@ -109,35 +125,29 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
         let text = match fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                loaded.issue(path.display().to_string(), "unreadable", e.to_string());
+                issue(path.display().to_string(), "unreadable", e.to_string());
                 continue;
             }
         };
+        let mut parse = |location: String, json: &str| match serde_json::from_str::<Document>(json) {
+            Ok(doc) => each(doc),
+            Err(e) => {
+                match serde_json::from_str::<ErrorRecord>(json) {
+                    Ok(record) => issue(location, "error_record", format!("{}: {}", record.error.kind, record.error.message)),
+                    Err(_) => issue(location, "not_a_document", e.to_string()),
+                }
+                Ok(())
+            }
+        };
         if ext == "json" {
-            loaded.parse(path.display().to_string(), &text);
+            parse(path.display().to_string(), &text)?;
         } else {
             for (no, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-                loaded.parse(format!("{}:{}", path.display(), no + 1), line);
+                parse(format!("{}:{}", path.display(), no + 1), line)?;
             }
         }
     }
-    loaded
-}
-
-impl Loaded {
-    fn issue(&mut self, location: String, kind: &'static str, message: String) {
-        self.issues.push(LoadIssue { location, kind, message });
-    }
-
-    fn parse(&mut self, location: String, json: &str) {
-        match serde_json::from_str::<Document>(json) {
-            Ok(doc) => self.documents.push(doc),
-            Err(e) => match serde_json::from_str::<ErrorRecord>(json) {
-                Ok(record) => self.issue(location, "error_record", format!("{}: {}", record.error.kind, record.error.message)),
-                Err(_) => self.issue(location, "not_a_document", e.to_string()),
-            },
-        }
-    }
+    Ok(issues)
 }
 
 /// The year of an ISO `YYYY-MM-DD` date.

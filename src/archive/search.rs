@@ -9,8 +9,11 @@
 //! 3. a folded word within [`fuzzy_distance`] edits starting with the same letter (`thi`
 //!    matches `thu`, `chinh` matches `chinb`: OCR damage), constant score [`FUZZY_BOOST`].
 //!
-//! Whole-query phrases add to the score. When no entry has every word, the query is run
-//! again requiring all words but one, so one badly damaged word does not hide a result.
+//! The whole query as a phrase adds to the score. Fuzzy expansions are limited to
+//! [`MAX_EXPANSIONS`] words and a budget of postings, rarest first, so common words one edit
+//! away (usually other words) do not make every query slow. When no entry has every word,
+//! the query is run again requiring all words but one, so a badly damaged word does not
+//! hide a result.
 //! Filters (`kind`, `cites`, `agency`, `year`, `doc_type`) restrict without scoring.
 
 use std::ops::Bound;
@@ -164,8 +167,16 @@ impl Matcher {
         if self.words.is_empty() {
             return Vec::new();
         }
-        let words: Vec<(usize, usize, String)> =
-            analyzer::words(text).map(|(a, b)| (a, b, analyzer::normalize(&text[a..b], true))).collect();
+        // Every match, exact or fuzzy, shares the query word's first letter: skip the rest
+        // without normalizing them (a whole document is tens of thousands of words).
+        let firsts: Vec<char> = self.words.iter().filter_map(|w| w.chars().next()).collect();
+        let first_folded = |word: &str| {
+            word.chars().next().map(|c| crate::text::fold_char(c).to_lowercase().next().unwrap_or(c))
+        };
+        let words: Vec<(usize, usize, String)> = analyzer::words(text)
+            .filter(|&(a, b)| first_folded(&text[a..b]).is_some_and(|c| firsts.contains(&c)))
+            .map(|(a, b)| (a, b, analyzer::normalize(&text[a..b], true)))
+            .collect();
         let fuzzy: Vec<(&str, usize)> = self
             .words
             .iter()
@@ -243,11 +254,18 @@ impl Archive {
         let limit = request.limit.max(1);
         let searcher = self.searcher();
         let run = |query: &dyn Query| searcher.search(query, &(TopDocs::with_limit(limit).and_offset(request.offset), Count));
-        let (mut top, mut total) = run(&self.build_query(&searcher, request, false)?)?;
+        let (_, text_folded) = self.text_fields(request);
+        let expansions = analyzer::terms(&request.query, true)
+            .iter()
+            .map(|w| fuzzy_expansions(&searcher, text_folded, w))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (mut top, mut total) = run(&self.build_query(request, &expansions, false))?;
         let mut relaxed = false;
         if total == 0 && analyzer::terms(&request.query, true).len() >= 2 {
-            (top, total) = run(&self.build_query(&searcher, request, true)?)?;
-            relaxed = true;
+            // No entry has every word: take those missing one (a damaged word whose near
+            // forms were too common to expand).
+            (top, total) = run(&self.build_query(request, &expansions, true))?;
+            relaxed = total > 0;
         }
         let matcher = Matcher::new(&request.query);
         let hits = top
@@ -257,7 +275,7 @@ impl Archive {
                 Ok(self.hit(&entry, score, &matcher))
             })
             .collect::<Result<Vec<_>, ArchiveError>>()?;
-        Ok(SearchResults { total, relaxed: relaxed && total > 0, hits })
+        Ok(SearchResults { total, relaxed, hits })
     }
 
     /// The Document stored for `sha256`, if indexed.
@@ -296,58 +314,69 @@ impl Archive {
             },
             location,
             citation_id: get(f.citation_id),
-            snippet: matcher.snippet(&get(f.text).unwrap_or_default()),
+            snippet: matcher.snippet(&get(f.text).or_else(|| get(f.doc_text)).unwrap_or_default()),
         }
     }
 
-    /// The text query (all words, or all but one when `relaxed`) and the filters.
-    fn build_query(&self, searcher: &Searcher, request: &SearchRequest, relaxed: bool) -> Result<BooleanQuery, ArchiveError> {
+    /// The exact and folded text fields a request searches.
+    fn text_fields(&self, request: &SearchRequest) -> (Field, Field) {
+        match request.kind.as_deref() {
+            Some("document") => (self.fields.doc_text, self.fields.doc_text_folded),
+            _ => (self.fields.text, self.fields.text_folded),
+        }
+    }
+
+    /// The text query (all words, or all but one when `relaxed`) and the filters;
+    /// `expansions[i]` are the fuzzy forms of the i-th query word.
+    fn build_query(&self, request: &SearchRequest, expansions: &[Vec<String>], relaxed: bool) -> BooleanQuery {
         let f = self.fields;
+        let (text, text_folded) = self.text_fields(request);
         let exact = analyzer::terms(&request.query, false);
         let folded = analyzer::terms(&request.query, true);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
 
-        let words: Vec<Box<dyn Query>> = exact
+        // Each word must match folded or fuzzily; that is the only clause walking postings in
+        // full. Exact words and the phrase only score: tantivy seeks them to the documents the
+        // required clauses already matched, which is cheap.
+        let words: Vec<Box<dyn Query>> = folded
             .iter()
-            .zip(&folded)
-            .map(|(e, w)| {
-                let mut ways: Vec<(Occur, Box<dyn Query>)> =
-                    vec![(Occur::Should, boosted(term(f.text_folded, w), FOLDED_BOOST))];
-                // A word typed with marks prefers text with the same marks; one typed without
-                // says nothing about them, so it must not favour text that lost its marks.
-                if e != w {
-                    ways.push((Occur::Should, boosted(term(f.text, e), EXACT_BOOST)));
+            .zip(expansions)
+            .map(|(w, near)| {
+                let folded_word = boosted(term(text_folded, w), FOLDED_BOOST);
+                if near.is_empty() {
+                    return folded_word;
                 }
-                let near: Vec<Box<dyn Query>> =
-                    fuzzy_expansions(searcher, f.text_folded, w)?.iter().map(|t| term(f.text_folded, t)).collect();
-                if !near.is_empty() {
-                    let near = ConstScoreQuery::new(Box::new(BooleanQuery::union(near)), FUZZY_BOOST);
-                    ways.push((Occur::Should, Box::new(near)));
-                }
-                Ok(Box::new(BooleanQuery::new(ways)) as Box<dyn Query>)
+                let near = near.iter().map(|t| term(text_folded, t)).collect();
+                let near = ConstScoreQuery::new(Box::new(BooleanQuery::union(near)), FUZZY_BOOST);
+                Box::new(BooleanQuery::new(vec![(Occur::Should, folded_word), (Occur::Should, Box::new(near))]))
             })
-            .collect::<Result<_, ArchiveError>>()?;
+            .collect();
         match words.len() {
             0 => clauses.push((Occur::Must, Box::new(AllQuery))),
             n if relaxed => clauses.push((Occur::Must, Box::new(BooleanQuery::union_with_minimum_required_clauses(words, n - 1)))),
             _ => clauses.extend(words.into_iter().map(|w| (Occur::Must, w))),
         }
+        // A word typed with marks prefers text with the same marks; one typed without says
+        // nothing about them, so it must not favour text that lost its marks.
+        for (e, _) in exact.iter().zip(&folded).filter(|(e, w)| e != w) {
+            clauses.push((Occur::Should, boosted(term(text, e), EXACT_BOOST)));
+        }
         if folded.len() > 1 {
-            let fields = if exact != folded { vec![(f.text, &exact), (f.text_folded, &folded)] } else { vec![(f.text_folded, &folded)] };
-            for (field, terms) in fields {
-                let phrase = PhraseQuery::new(terms.iter().map(|t| Term::from_field_text(field, t)).collect());
-                clauses.push((Occur::Should, boosted(Box::new(phrase), PHRASE_BOOST)));
-            }
+            // One phrase: with marks when the query has them.
+            let (field, terms) = if exact != folded { (text, &exact) } else { (text_folded, &folded) };
+            let phrase = PhraseQuery::new(terms.iter().map(|t| Term::from_field_text(field, t)).collect());
+            clauses.push((Occur::Should, boosted(Box::new(phrase), PHRASE_BOOST)));
         }
 
         let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0))));
-        match &request.kind {
+        match request.kind.as_deref() {
             Some(kind) => filter(term(f.kind, kind)),
-            None => {
-                // Every entry but whole documents.
+            // Words only match the entries below whole documents; an empty query needs the rule.
+            None if folded.is_empty() => {
                 let others = KINDS[1..].iter().map(|k| term(f.kind, k)).collect();
                 filter(Box::new(BooleanQuery::union(others)));
             }
+            None => {}
         }
         if let Some(id) = &request.cites {
             filter(term(f.cites, &filter_key(id)));
@@ -367,7 +396,7 @@ impl Archive {
         if let Some(doc_type) = &request.doc_type {
             filter(term(f.doc_type, &filter_key(doc_type)));
         }
-        Ok(BooleanQuery::new(clauses))
+        BooleanQuery::new(clauses)
     }
 }
 
@@ -397,9 +426,25 @@ fn fuzzy_expansions(searcher: &Searcher, field: Field, word: &str) -> Result<Vec
             }
         }
     }
-    found.sort();
-    found.truncate(MAX_EXPANSIONS);
-    Ok(found.into_iter().map(|(_, t)| t).collect())
+    // Nearest first, then rarest first (damaged words are rare; common words one edit away
+    // are usually other words), within a budget of postings so a query stays fast.
+    let budget = (searcher.num_docs() / 50).max(2_000);
+    let mut with_freq: Vec<(usize, u64, String)> = Vec::new();
+    for (d, t) in found {
+        let freq = searcher.doc_freq(&Term::from_field_text(field, &t))?;
+        with_freq.push((d, freq, t));
+    }
+    with_freq.sort();
+    let mut spent = 0;
+    Ok(with_freq
+        .into_iter()
+        .take(MAX_EXPANSIONS)
+        .take_while(|(_, freq, _)| {
+            spent += freq;
+            spent <= budget
+        })
+        .map(|(_, _, t)| t)
+        .collect())
 }
 
 fn io_error(e: std::io::Error) -> ArchiveError {

@@ -172,19 +172,40 @@ pub fn create_schema(conn: &Connection) -> Result<(), ArchiveError> {
 }
 
 /// Upserts `docs` in one transaction (creating the schema first).
-pub fn export(conn: &mut Connection, docs: &[Document]) -> Result<ExportStats, ArchiveError> {
-    create_schema(conn)?;
-    let tx = conn.transaction()?;
-    let mut stats = ExportStats::default();
+pub fn export<'d>(conn: &mut Connection, docs: impl IntoIterator<Item = &'d Document>) -> Result<ExportStats, ArchiveError> {
+    let mut export = Export::begin(conn)?;
     for doc in docs {
-        if upsert_document(&tx, doc)? {
-            stats.updated += 1;
-        } else {
-            stats.inserted += 1;
-        }
+        export.add(doc)?;
     }
-    tx.commit()?;
-    Ok(stats)
+    export.commit()
+}
+
+/// An export in progress: one transaction, documents added one at a time.
+pub struct Export<'c> {
+    tx: Transaction<'c>,
+    stats: ExportStats,
+}
+
+impl<'c> Export<'c> {
+    /// Creates the schema if missing and opens the transaction.
+    pub fn begin(conn: &'c mut Connection) -> Result<Self, ArchiveError> {
+        create_schema(conn)?;
+        Ok(Self { tx: conn.transaction()?, stats: ExportStats::default() })
+    }
+
+    pub fn add(&mut self, doc: &Document) -> Result<(), ArchiveError> {
+        if upsert_document(&self.tx, doc)? {
+            self.stats.updated += 1;
+        } else {
+            self.stats.inserted += 1;
+        }
+        Ok(())
+    }
+
+    pub fn commit(self) -> Result<ExportStats, ArchiveError> {
+        self.tx.commit()?;
+        Ok(self.stats)
+    }
 }
 
 /// Writes one document and its children; returns whether it replaced an existing one.

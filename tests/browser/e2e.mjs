@@ -3,7 +3,8 @@
 // Builds nothing: it runs an existing binary (target/release/vanban, or $VANBAN_BIN) to
 // extract fixtures/seeds, index them into a temporary directory and serve that index on a
 // free 127.0.0.1 port; then Debian's chromium (or $CHROMIUM), driven by playwright-core,
-// types a query into the search box, checks the grouped results and opens a document.
+// types a query into the search box, checks the grouped results, opens a document, reads its
+// tasks and follows a citation to every document citing the same id.
 // Every request leaving 127.0.0.1 is aborted. The server is stopped at the end, whatever
 // happens. Prints "N passed, N failed" and exits non-zero on failure.
 //
@@ -76,7 +77,10 @@ try {
   const json = join(tmp, 'json');
   const index = join(tmp, 'index');
   execFileSync(bin, ['extract', join(root, 'fixtures/seeds'), '-o', json], { stdio: 'inherit' });
-  execFileSync(bin, ['index', json, '--index', index], { stdio: 'inherit' });
+  // The seeds as extracted today, plus a small archive with tasks and citations
+  // (tests/browser/fixtures/archive.jsonl, kept current by tests/archive.rs).
+  const fixture = join(root, 'tests/browser/fixtures/archive.jsonl');
+  execFileSync(bin, ['index', json, fixture, '--index', index], { stdio: 'inherit' });
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -133,6 +137,25 @@ try {
     }
   });
 
+  await check('a document shows its tasks, and a citation links to every document citing it', async () => {
+    await page.goto(`${base}/`);
+    await page.fill('#q', 'hoi nghi tong ket');
+    await Promise.all([page.waitForURL(/\?q=/), page.press('#q', 'Enter')]);
+    const link = page.locator('.doc-link', { hasText: 'Ban hành Kế hoạch cải cách hành chính năm 2020' });
+    await Promise.all([page.waitForURL(/\/doc\//), link.first().click()]);
+    assert((await page.textContent('#hit')).startsWith('Tổ chức Hội nghị tổng kết'), 'hit is the task');
+    const leads = await page.locator('#tasks tbody tr td:nth-child(3)').allTextContents();
+    assert(leads.includes('Sở Nội vụ'), `task leads: ${leads}`);
+    const citation = page.locator('#citations li', { hasText: '61/2018/NĐ-CP' }).locator('a.citing');
+    assert(/^\d+ văn bản trích dẫn$/.test(await citation.textContent()), 'citing count shown');
+    await Promise.all([page.waitForURL(/cites=/), citation.click()]);
+    const paths = await page.locator('#results .meta').allTextContents();
+    for (const p of ['corpus/001.txt', 'corpus/002.txt']) {
+      assert(paths.some((m) => m.includes(p)), `${p} among citing documents: ${paths}`);
+    }
+    assert(paths.every((m) => !m.includes('corpus/damaged.txt')), 'a document not citing the id is not listed');
+  });
+
   await check('filters are applied from the form', async () => {
     await page.goto(`${base}/`);
     await page.fill('#q', QUERY);
@@ -140,6 +163,12 @@ try {
     await Promise.all([page.waitForURL(/type=document/), page.click('#go')]);
     const kinds = await page.locator('#results .kind').allTextContents();
     assert(kinds.length > 0 && kinds.every((k) => k === 'document'), `kinds: ${kinds}`);
+
+    await page.fill('#q', '');
+    await page.fill('#cites', '61/2018/ND-CP');
+    await Promise.all([page.waitForURL(/cites=61/), page.click('#go')]);
+    const paths = await page.locator('#results .meta').allTextContents();
+    assert(paths.some((m) => m.includes('corpus/001.txt')) && paths.some((m) => m.includes('corpus/002.txt')), `cites filter: ${paths}`);
   });
 } catch (e) {
   results.push(['setup', false]);
