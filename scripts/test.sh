@@ -20,3 +20,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cargo test --release --locked
+cargo build --release --locked --bin vanban
+
+# The web view in a real headless browser (Debian chromium driven by playwright-core;
+# no browser download). Uses the release binary built above.
+npm ci --prefix tests/browser --no-audit --no-fund --silent
+node tests/browser/e2e.mjs
