@@ -16,9 +16,11 @@ use crate::text::fold;
 /// Weight of the channel against the language model (both log10).
 const CHANNEL_WEIGHT: f32 = 1.0;
 /// Beam width (distinct LM states kept per position).
-const BEAM: usize = 8;
+const BEAM: usize = 10;
 /// Candidates kept per token.
-const MAX_CANDS: usize = 10;
+const MAX_CANDS: usize = 12;
+/// Candidates whose unigram × channel score is this many decades below the best are dropped.
+const PRUNE: f32 = 3.0;
 /// Channel cost ceiling for char-level candidates.
 const MAX_CHANNEL: f32 = 4.0;
 /// Cost of keeping a token that is no known word (a name, a foreign word).
@@ -227,7 +229,13 @@ impl<'m> Decoder<'m> {
         if let Some(id) = known {
             add(vec![id], 0.0, &mut cands);
         }
-        cands.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(m.count(&b.ids).cmp(&m.count(&a.ids))));
+        // Rank by context-free plausibility and drop readings that context would
+        // have to lift by more than PRUNE decades: they almost never win.
+        let prior = |c: &Cand| c.ids.iter().map(|&i| m.lm.unigram(i)).sum::<f32>() - CHANNEL_WEIGHT * c.cost;
+        cands.sort_by(|a, b| prior(b).total_cmp(&prior(a)));
+        if let Some(best) = cands.first().map(prior) {
+            cands.retain(|c| prior(c) >= best - PRUNE || Some(c.ids[0]) == known);
+        }
         cands.truncate(MAX_CANDS);
         if known.is_none() {
             cands.push(Cand { ids: vec![lm::UNK], text: String::new(), cost: KEEP_UNKNOWN });

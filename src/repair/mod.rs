@@ -116,10 +116,6 @@ impl Model {
         self.fold_index.get(&f).is_some_and(|ids| ids.iter().any(|&i| self.lm.words[i as usize] != f))
     }
 
-    fn count(&self, ids: &[u32]) -> u32 {
-        ids.iter().map(|&i| self.lm.counts[i as usize]).min().unwrap_or(0)
-    }
-
     /// "ND-CP" → "NĐ-CP": a code part is rewritten only into a known part that
     /// differs by `Đ` read as D/P/B and is far more common. `None` = unchanged.
     fn repair_code(&self, code: &str) -> Option<String> {
