@@ -212,7 +212,7 @@ pub fn repair_with(m: &Model, text: &str) -> Repaired {
         conf_sum += r.conf_sum;
     }
     let confidence = if decoded == 0 { 1.0 } else { conf_sum / decoded as f64 };
-    let diacritics = match (damaged_lines, decoded) {
+    let diacritics = match (changed, decoded) {
         (0, _) => "intact",
         (_, d) if d > 0 && (unknown as f64 / d as f64) < 0.05 && confidence >= 0.85 => "restored",
         _ => "partial",
