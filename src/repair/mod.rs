@@ -226,9 +226,10 @@ pub fn repair_with(m: &Model, text: &str) -> Repaired {
     Repaired { text: out, repaired_tokens: changed, diacritics, confidence, warnings }
 }
 
-/// No model: NFC and tone placement only.
-fn fallback(text: &str, why: &str) -> Repaired {
-    let out = text
+/// `text` with every Vietnamese syllable in this project's tone placement ("hoà" →
+/// "hòa"); nothing else changes.
+pub fn normalize_tones(text: &str) -> String {
+    text
         .split('\n')
         .map(|line| {
             let mut s = String::with_capacity(line.len());
@@ -242,9 +243,13 @@ fn fallback(text: &str, why: &str) -> Repaired {
             s
         })
         .collect::<Vec<_>>()
-        .join("\n");
+        .join("\n")
+}
+
+/// No model: NFC and tone placement only.
+fn fallback(text: &str, why: &str) -> Repaired {
     Repaired {
-        text: out,
+        text: normalize_tones(text),
         repaired_tokens: 0,
         diacritics: "intact",
         confidence: 0.5,
