@@ -119,10 +119,11 @@ impl Channel {
         for (obs, src, n) in lex_rows {
             let key = super::word_key(&src);
             let Some(id) = lm.id(&key) else { continue };
-            // P(obs | src) ≈ n / (times src was seen damaged + times seen intact); the
-            // intact count is unknown here, so use the word's corpus share as a floor.
-            let seen = totals[&src] * 4.0;
-            lexicon.entry(obs).or_default().push((id, -(n / seen).log10() as f32));
+            if obs == src {
+                continue; // intact reads only count towards the total
+            }
+            // P(obs | src) = times src was read as obs / times src was read at all.
+            lexicon.entry(obs).or_default().push((id, -(n / totals[&src]).log10() as f32));
         }
         let unseen_symbol = ALPHABET
             .chars()

@@ -327,6 +327,17 @@ impl<'m> Decoder<'m> {
                     };
                     lattice.push(Slot { tok: Some(i), cands, extra });
                 }
+                // In OCR output a lone digit or two between words may be a short word
+                // ("6" for "ở", "14" for "là"); the LM weighs it against a number.
+                Kind::Number if self.doc_ocr && t.end - t.start <= 2 => {
+                    let core = &line[t.start..t.end];
+                    let mut cands = vec![Cand { ids: vec![lm::NUM], text: String::new(), cost: 0.0 }];
+                    for (ids, cost) in self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS) {
+                        let text = ids.iter().map(|&i| self.m.lm.words[i as usize].as_str()).collect::<Vec<_>>().join(" ");
+                        cands.push(Cand { ids, text, cost });
+                    }
+                    lattice.push(Slot { tok: Some(i), cands: cands.into(), extra: Vec::new() });
+                }
                 Kind::Number => lattice.push(Slot { tok: None, cands: fixed(lm::NUM), extra: Vec::new() }),
                 Kind::Code => lattice.push(Slot { tok: None, cands: fixed(lm::CODE), extra: Vec::new() }),
                 Kind::Url | Kind::Other => {}
@@ -347,7 +358,7 @@ impl<'m> Decoder<'m> {
             let cand = &slot.cands[choice];
             let core = &line[toks[i].start..toks[i].end];
             if cand.text.is_empty() {
-                res.unknown += 1;
+                res.unknown += u64::from(cand.ids[0] == lm::UNK);
                 continue;
             }
             if cand.text == word_key(core) {
