@@ -22,7 +22,7 @@ const MAX_CANDS: usize = 12;
 /// Candidates whose unigram × channel score is this many decades below the best are dropped.
 const PRUNE: f32 = 3.0;
 /// Channel cost ceiling for char-level candidates.
-const MAX_CHANNEL: f32 = 4.0;
+const MAX_CHANNEL: f32 = 5.0;
 /// Cost of keeping a token that is no known word (a name, a foreign word).
 const KEEP_UNKNOWN: f32 = 2.5;
 /// Share of unknown or junk-bearing words above which a document is OCR output.
