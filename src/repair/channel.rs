@@ -38,7 +38,7 @@ pub struct Channel {
     by_obs: HashMap<String, Vec<Edit>>,
     /// Source chars the OCR sometimes drops entirely.
     deletions: Vec<Edit>,
-    /// Every vowel at [`UNSEEN_SYMBOL`] cost, for symbols absent from `by_obs`.
+    /// Every vowel at [`UNSEEN_SYMBOL`] cost: any symbol may stand for any vowel.
     unseen_symbol: Vec<Edit>,
     /// A source space read as nothing: two words glued.
     pub glue: f32,
@@ -144,18 +144,17 @@ impl Channel {
         // Chunk starts: for each input position, the (len, edits) that match there.
         let chunks: Vec<Vec<(usize, &[Edit])>> = (0..input.len())
             .map(|i| {
-                (1..=3)
+                let mut at: Vec<(usize, &[Edit])> = (1..=3)
                     .filter(|l| i + l <= input.len())
                     .filter_map(|l| {
                         let s: String = input[i..i + l].iter().collect();
-                        let symbol = l == 1 && !input[i].is_alphanumeric() && input[i] != '-';
-                        match self.by_obs.get(&s) {
-                            Some(e) => Some((l, e.as_slice())),
-                            None if symbol => Some((1, self.unseen_symbol.as_slice())),
-                            None => None,
-                        }
+                        self.by_obs.get(&s).map(|e| (l, e.as_slice()))
                     })
-                    .collect()
+                    .collect();
+                if !input[i].is_alphanumeric() && input[i] != '-' {
+                    at.push((1, self.unseen_symbol.as_slice()));
+                }
+                at
             })
             .collect();
         let mut heap = BinaryHeap::new();

@@ -17,6 +17,9 @@ use crate::text::fold;
 const CHANNEL_WEIGHT: f32 = 1.0;
 /// Beam width (distinct LM states kept per position).
 const BEAM: usize = 10;
+/// Channel readings fetched per token before ranking by unigram × channel
+/// (ties in channel cost are common: "&" may be any vowel).
+const SEARCH_CANDS: usize = 32;
 /// Candidates kept per token.
 const MAX_CANDS: usize = 12;
 /// Candidates whose unigram × channel score is this many decades below the best are dropped.
@@ -75,7 +78,6 @@ pub struct LineResult {
     pub text: String,
     pub damaged: bool,
     pub changed: u64,
-    pub words: u64,
     /// Sum over decoded tokens of the probability of the chosen reading.
     pub conf_sum: f64,
     pub decoded: u64,
@@ -219,7 +221,7 @@ impl<'m> Decoder<'m> {
             }
         }
         if !stripped {
-            for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, MAX_CANDS) {
+            for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, SEARCH_CANDS) {
                 add(ids, cost, &mut cands);
             }
             for &(id, cost) in m.channel.lexicon(lower) {
@@ -273,7 +275,6 @@ impl<'m> Decoder<'m> {
                 None if t.kind == Kind::Word => out.push_str(&self.info(core).normalized),
                 None => out.push_str(core),
             }
-            res.words += u64::from(t.kind == Kind::Word);
             at = t.end;
         }
         out.push_str(&line[at..]);
@@ -332,7 +333,7 @@ impl<'m> Decoder<'m> {
                 Kind::Number if self.doc_ocr && t.end - t.start <= 2 => {
                     let core = &line[t.start..t.end];
                     let mut cands = vec![Cand { ids: vec![lm::NUM], text: String::new(), cost: 0.0 }];
-                    for (ids, cost) in self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS) {
+                    for (ids, cost) in self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, SEARCH_CANDS) {
                         let text = ids.iter().map(|&i| self.m.lm.words[i as usize].as_str()).collect::<Vec<_>>().join(" ");
                         cands.push(Cand { ids, text, cost });
                     }
