@@ -41,12 +41,12 @@ struct Memo {
 
 impl Memo {
     fn new() -> Memo {
-        Memo { keys: vec![u64::MAX; 1 << 16], vals: vec![0.0; 1 << 16] }
+        Memo { keys: vec![u64::MAX; 1 << 18], vals: vec![0.0; 1 << 18] }
     }
 
     fn score(&mut self, lm: &Lm, w1: u32, w2: u32, w3: u32) -> f32 {
         let k = lm::key(w1, w2, w3);
-        let i = (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize;
+        let i = (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 46) as usize;
         if self.keys[i] != k {
             self.keys[i] = k;
             self.vals[i] = lm.score(w1, w2, w3);
