@@ -138,8 +138,10 @@ impl Channel {
     }
 
     /// Up to `k` source word sequences (1 or 2 ids) that could read as `obs`
-    /// (lower case), cheapest first, none costing more than `max_cost`.
-    pub fn candidates(&self, trie: &Trie, obs: &str, max_cost: f32, k: usize) -> Vec<(Vec<u32>, f32)> {
+    /// (lower case), cheapest first, none costing more than `max_cost`. With
+    /// `digits_as_symbols`, a digit inside the token may also stand for any vowel
+    /// ("x8y" → "xây"), as unseen symbols always may.
+    pub fn candidates(&self, trie: &Trie, obs: &str, max_cost: f32, k: usize, digits_as_symbols: bool) -> Vec<(Vec<u32>, f32)> {
         let input: Vec<char> = obs.chars().collect();
         // Chunk starts: for each input position, the (len, edits) that match there.
         let chunks: Vec<Vec<(usize, &[Edit])>> = (0..input.len())
@@ -151,7 +153,8 @@ impl Channel {
                         self.by_obs.get(&s).map(|e| (l, e.as_slice()))
                     })
                     .collect();
-                if !input[i].is_alphanumeric() && input[i] != '-' {
+                let symbol = !input[i].is_alphanumeric() || digits_as_symbols && input[i].is_ascii_digit();
+                if symbol && input[i] != '-' {
                     at.push((1, self.unseen_symbol.as_slice()));
                 }
                 at

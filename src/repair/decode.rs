@@ -221,7 +221,7 @@ impl<'m> Decoder<'m> {
             }
         }
         if !stripped {
-            for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, SEARCH_CANDS) {
+            for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, SEARCH_CANDS, true) {
                 add(ids, cost, &mut cands);
             }
             for &(id, cost) in m.channel.lexicon(lower) {
@@ -333,7 +333,7 @@ impl<'m> Decoder<'m> {
                 Kind::Number if self.doc_ocr && t.end - t.start <= 2 => {
                     let core = &line[t.start..t.end];
                     let mut cands = vec![Cand { ids: vec![lm::NUM], text: String::new(), cost: 0.0 }];
-                    for (ids, cost) in self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, SEARCH_CANDS) {
+                    for (ids, cost) in self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false) {
                         let text = ids.iter().map(|&i| self.m.lm.words[i as usize].as_str()).collect::<Vec<_>>().join(" ");
                         cands.push(Cand { ids, text, cost });
                     }
