@@ -256,3 +256,20 @@ fn fallback(text: &str, why: &str) -> Repaired {
         warnings: vec![format!("repair model unavailable ({why}); only normalised NFC and tone placement")],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_model_is_an_error_not_a_panic() {
+        assert!(Model::load(std::path::Path::new("/nonexistent/vanban-models")).is_err());
+    }
+
+    #[test]
+    fn fallback_normalises_tones_and_warns() {
+        let r = fallback("Hoà bình\n\tthuỷ lợi", "test");
+        assert_eq!(r.text, "Hòa bình\n\tthủy lợi");
+        assert_eq!(r.warnings.len(), 1);
+    }
+}
