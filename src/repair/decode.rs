@@ -227,6 +227,11 @@ impl<'m> Decoder<'m> {
             for &(id, cost) in m.channel.lexicon(lower) {
                 add(vec![id], cost, &mut cands);
             }
+            if known.is_none() {
+                for (ids, cost) in self.glued_readings(lower) {
+                    add(ids, cost, &mut cands);
+                }
+            }
         }
         if let Some(id) = known {
             add(vec![id], 0.0, &mut cands);
@@ -245,6 +250,41 @@ impl<'m> Decoder<'m> {
         let cands: Rc<[Cand]> = cands.into();
         self.cache.insert(cache_key, Rc::clone(&cands));
         cands
+    }
+
+    /// Two-word readings of an unknown token whose halves are each a known word,
+    /// a stripped word or a lexicon form ("ciadon" = "cia" + "don" → "của đơn"):
+    /// the char-level search cannot use the lexicon inside a glued pair.
+    fn glued_readings(&self, lower: &str) -> Vec<(Vec<u32>, f32)> {
+        let m = self.m;
+        let half = |part: &str| -> Vec<(u32, f32)> {
+            let mut v: Vec<(u32, f32)> = m.channel.lexicon(part).to_vec();
+            if part.chars().all(|c| c.is_ascii_alphabetic()) {
+                v.extend(m.fold_index.get(&fold(part)).into_iter().flatten().map(|&id| (id, 0.0)));
+            }
+            if let Some(id) = m.lm.id(part) {
+                v.push((id, 0.0));
+            }
+            // The three most plausible readings of this half.
+            v.sort_by(|a, b| (m.lm.unigram(b.0) - b.1).total_cmp(&(m.lm.unigram(a.0) - a.1)));
+            v.truncate(3);
+            v
+        };
+        let mut out = Vec::new();
+        let bounds: Vec<usize> = lower.char_indices().map(|(i, _)| i).skip(1).collect();
+        for &k in &bounds {
+            let (l, r) = lower.split_at(k);
+            let right = half(r);
+            if right.is_empty() {
+                continue;
+            }
+            for (lid, lc) in half(l) {
+                for &(rid, rc) in &right {
+                    out.push((vec![lid, rid], lc + rc + m.channel.glue));
+                }
+            }
+        }
+        out
     }
 
     /// Repairs one line (no `\n` inside).
