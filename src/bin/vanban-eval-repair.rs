@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use unicode_normalization::UnicodeNormalization;
-use vanban::repair::{repair, syllable};
+use vanban::repair::{normalize_tones, repair};
 use vanban::text::fold_char;
 
 #[derive(Parser)]
@@ -79,10 +79,7 @@ fn edit<T: PartialEq>(a: &[T], b: &[T]) -> usize {
 /// NFC with every token in this project's tone placement.
 fn normalise(text: &str) -> String {
     let nfc: String = text.nfc().collect();
-    nfc.split('\n')
-        .map(|l| l.split(' ').map(syllable::normalize).collect::<Vec<_>>().join(" "))
-        .collect::<Vec<_>>()
-        .join("\n")
+    normalize_tones(&nfc)
 }
 
 fn strip(text: &str) -> String {

@@ -38,7 +38,7 @@ pub struct Channel {
     by_obs: HashMap<String, Vec<Edit>>,
     /// Source chars the OCR sometimes drops entirely.
     deletions: Vec<Edit>,
-    /// Every vowel at [`UNSEEN_SYMBOL`] cost, for symbols absent from `by_obs`.
+    /// Every vowel at [`UNSEEN_SYMBOL`] cost: any symbol may stand for any vowel.
     unseen_symbol: Vec<Edit>,
     /// A source space read as nothing: two words glued.
     pub glue: f32,
@@ -119,10 +119,11 @@ impl Channel {
         for (obs, src, n) in lex_rows {
             let key = super::word_key(&src);
             let Some(id) = lm.id(&key) else { continue };
-            // P(obs | src) ≈ n / (times src was seen damaged + times seen intact); the
-            // intact count is unknown here, so use the word's corpus share as a floor.
-            let seen = totals[&src] * 4.0;
-            lexicon.entry(obs).or_default().push((id, -(n / seen).log10() as f32));
+            if obs == src {
+                continue; // intact reads only count towards the total
+            }
+            // P(obs | src) = times src was read as obs / times src was read at all.
+            lexicon.entry(obs).or_default().push((id, -(n / totals[&src]).log10() as f32));
         }
         let unseen_symbol = ALPHABET
             .chars()
@@ -137,24 +138,26 @@ impl Channel {
     }
 
     /// Up to `k` source word sequences (1 or 2 ids) that could read as `obs`
-    /// (lower case), cheapest first, none costing more than `max_cost`.
-    pub fn candidates(&self, trie: &Trie, obs: &str, max_cost: f32, k: usize) -> Vec<(Vec<u32>, f32)> {
+    /// (lower case), cheapest first, none costing more than `max_cost`. With
+    /// `digits_as_symbols`, a digit inside the token may also stand for any vowel
+    /// ("x8y" → "xây"), as unseen symbols always may.
+    pub fn candidates(&self, trie: &Trie, obs: &str, max_cost: f32, k: usize, digits_as_symbols: bool) -> Vec<(Vec<u32>, f32)> {
         let input: Vec<char> = obs.chars().collect();
         // Chunk starts: for each input position, the (len, edits) that match there.
         let chunks: Vec<Vec<(usize, &[Edit])>> = (0..input.len())
             .map(|i| {
-                (1..=3)
+                let mut at: Vec<(usize, &[Edit])> = (1..=3)
                     .filter(|l| i + l <= input.len())
                     .filter_map(|l| {
                         let s: String = input[i..i + l].iter().collect();
-                        let symbol = l == 1 && !input[i].is_alphanumeric() && input[i] != '-';
-                        match self.by_obs.get(&s) {
-                            Some(e) => Some((l, e.as_slice())),
-                            None if symbol => Some((1, self.unseen_symbol.as_slice())),
-                            None => None,
-                        }
+                        self.by_obs.get(&s).map(|e| (l, e.as_slice()))
                     })
-                    .collect()
+                    .collect();
+                let symbol = !input[i].is_alphanumeric() || digits_as_symbols && input[i].is_ascii_digit();
+                if symbol && input[i] != '-' {
+                    at.push((1, self.unseen_symbol.as_slice()));
+                }
+                at
             })
             .collect();
         let mut heap = BinaryHeap::new();

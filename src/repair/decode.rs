@@ -16,11 +16,16 @@ use crate::text::fold;
 /// Weight of the channel against the language model (both log10).
 const CHANNEL_WEIGHT: f32 = 1.0;
 /// Beam width (distinct LM states kept per position).
-const BEAM: usize = 8;
+const BEAM: usize = 10;
+/// Channel readings fetched per token before ranking by unigram × channel
+/// (ties in channel cost are common: "&" may be any vowel).
+const SEARCH_CANDS: usize = 32;
 /// Candidates kept per token.
-const MAX_CANDS: usize = 10;
+const MAX_CANDS: usize = 12;
+/// Candidates whose unigram × channel score is this many decades below the best are dropped.
+const PRUNE: f32 = 3.0;
 /// Channel cost ceiling for char-level candidates.
-const MAX_CHANNEL: f32 = 4.0;
+const MAX_CHANNEL: f32 = 5.0;
 /// Cost of keeping a token that is no known word (a name, a foreign word).
 const KEEP_UNKNOWN: f32 = 2.5;
 /// Share of unknown or junk-bearing words above which a document is OCR output.
@@ -36,12 +41,12 @@ struct Memo {
 
 impl Memo {
     fn new() -> Memo {
-        Memo { keys: vec![u64::MAX; 1 << 16], vals: vec![0.0; 1 << 16] }
+        Memo { keys: vec![u64::MAX; 1 << 18], vals: vec![0.0; 1 << 18] }
     }
 
     fn score(&mut self, lm: &Lm, w1: u32, w2: u32, w3: u32) -> f32 {
         let k = lm::key(w1, w2, w3);
-        let i = (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize;
+        let i = (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 46) as usize;
         if self.keys[i] != k {
             self.keys[i] = k;
             self.vals[i] = lm.score(w1, w2, w3);
@@ -73,7 +78,6 @@ pub struct LineResult {
     pub text: String,
     pub damaged: bool,
     pub changed: u64,
-    pub words: u64,
     /// Sum over decoded tokens of the probability of the chosen reading.
     pub conf_sum: f64,
     pub decoded: u64,
@@ -217,17 +221,28 @@ impl<'m> Decoder<'m> {
             }
         }
         if !stripped {
-            for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, MAX_CANDS) {
+            for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, SEARCH_CANDS, true) {
                 add(ids, cost, &mut cands);
             }
             for &(id, cost) in m.channel.lexicon(lower) {
                 add(vec![id], cost, &mut cands);
             }
+            if known.is_none() {
+                for (ids, cost) in self.glued_readings(lower) {
+                    add(ids, cost, &mut cands);
+                }
+            }
         }
         if let Some(id) = known {
             add(vec![id], 0.0, &mut cands);
         }
-        cands.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(m.count(&b.ids).cmp(&m.count(&a.ids))));
+        // Rank by context-free plausibility and drop readings that context would
+        // have to lift by more than PRUNE decades: they almost never win.
+        let prior = |c: &Cand| c.ids.iter().map(|&i| m.lm.unigram(i)).sum::<f32>() - CHANNEL_WEIGHT * c.cost;
+        cands.sort_by(|a, b| prior(b).total_cmp(&prior(a)));
+        if let Some(best) = cands.first().map(prior) {
+            cands.retain(|c| prior(c) >= best - PRUNE || Some(c.ids[0]) == known);
+        }
         cands.truncate(MAX_CANDS);
         if known.is_none() {
             cands.push(Cand { ids: vec![lm::UNK], text: String::new(), cost: KEEP_UNKNOWN });
@@ -235,6 +250,41 @@ impl<'m> Decoder<'m> {
         let cands: Rc<[Cand]> = cands.into();
         self.cache.insert(cache_key, Rc::clone(&cands));
         cands
+    }
+
+    /// Two-word readings of an unknown token whose halves are each a known word,
+    /// a stripped word or a lexicon form ("ciadon" = "cia" + "don" → "của đơn"):
+    /// the char-level search cannot use the lexicon inside a glued pair.
+    fn glued_readings(&self, lower: &str) -> Vec<(Vec<u32>, f32)> {
+        let m = self.m;
+        let half = |part: &str| -> Vec<(u32, f32)> {
+            let mut v: Vec<(u32, f32)> = m.channel.lexicon(part).to_vec();
+            if part.chars().all(|c| c.is_ascii_alphabetic()) {
+                v.extend(m.fold_index.get(&fold(part)).into_iter().flatten().map(|&id| (id, 0.0)));
+            }
+            if let Some(id) = m.lm.id(part) {
+                v.push((id, 0.0));
+            }
+            // The three most plausible readings of this half.
+            v.sort_by(|a, b| (m.lm.unigram(b.0) - b.1).total_cmp(&(m.lm.unigram(a.0) - a.1)));
+            v.truncate(3);
+            v
+        };
+        let mut out = Vec::new();
+        let bounds: Vec<usize> = lower.char_indices().map(|(i, _)| i).skip(1).collect();
+        for &k in &bounds {
+            let (l, r) = lower.split_at(k);
+            let right = half(r);
+            if right.is_empty() {
+                continue;
+            }
+            for (lid, lc) in half(l) {
+                for &(rid, rc) in &right {
+                    out.push((vec![lid, rid], lc + rc + m.channel.glue));
+                }
+            }
+        }
+        out
     }
 
     /// Repairs one line (no `\n` inside).
@@ -265,7 +315,6 @@ impl<'m> Decoder<'m> {
                 None if t.kind == Kind::Word => out.push_str(&self.info(core).normalized),
                 None => out.push_str(core),
             }
-            res.words += u64::from(t.kind == Kind::Word);
             at = t.end;
         }
         out.push_str(&line[at..]);
@@ -319,6 +368,17 @@ impl<'m> Decoder<'m> {
                     };
                     lattice.push(Slot { tok: Some(i), cands, extra });
                 }
+                // In OCR output a lone digit or two between words may be a short word
+                // ("6" for "ở", "14" for "là"); the LM weighs it against a number.
+                Kind::Number if self.doc_ocr && t.end - t.start <= 2 => {
+                    let core = &line[t.start..t.end];
+                    let mut cands = vec![Cand { ids: vec![lm::NUM], text: String::new(), cost: 0.0 }];
+                    for (ids, cost) in self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false) {
+                        let text = ids.iter().map(|&i| self.m.lm.words[i as usize].as_str()).collect::<Vec<_>>().join(" ");
+                        cands.push(Cand { ids, text, cost });
+                    }
+                    lattice.push(Slot { tok: Some(i), cands: cands.into(), extra: Vec::new() });
+                }
                 Kind::Number => lattice.push(Slot { tok: None, cands: fixed(lm::NUM), extra: Vec::new() }),
                 Kind::Code => lattice.push(Slot { tok: None, cands: fixed(lm::CODE), extra: Vec::new() }),
                 Kind::Url | Kind::Other => {}
@@ -339,7 +399,7 @@ impl<'m> Decoder<'m> {
             let cand = &slot.cands[choice];
             let core = &line[toks[i].start..toks[i].end];
             if cand.text.is_empty() {
-                res.unknown += 1;
+                res.unknown += u64::from(cand.ids[0] == lm::UNK);
                 continue;
             }
             if cand.text == word_key(core) {

@@ -108,6 +108,11 @@ impl Lm {
         self.ids.get(word).copied()
     }
 
+    /// log10 relative frequency of a word.
+    pub fn unigram(&self, w: u32) -> f32 {
+        self.unigram.get(w as usize).copied().unwrap_or(-9.0)
+    }
+
     /// Stupid-backoff log10 score of `w3` after `w1 w2`.
     pub fn score(&self, w1: u32, w2: u32, w3: u32) -> f32 {
         if let Some(q) = self.trigrams.get(key(w1, w2, w3)) {

@@ -116,10 +116,6 @@ impl Model {
         self.fold_index.get(&f).is_some_and(|ids| ids.iter().any(|&i| self.lm.words[i as usize] != f))
     }
 
-    fn count(&self, ids: &[u32]) -> u32 {
-        ids.iter().map(|&i| self.lm.counts[i as usize]).min().unwrap_or(0)
-    }
-
     /// "ND-CP" → "NĐ-CP": a code part is rewritten only into a known part that
     /// differs by `Đ` read as D/P/B and is far more common. `None` = unchanged.
     fn repair_code(&self, code: &str) -> Option<String> {
@@ -216,7 +212,7 @@ pub fn repair_with(m: &Model, text: &str) -> Repaired {
         conf_sum += r.conf_sum;
     }
     let confidence = if decoded == 0 { 1.0 } else { conf_sum / decoded as f64 };
-    let diacritics = match (damaged_lines, decoded) {
+    let diacritics = match (changed, decoded) {
         (0, _) => "intact",
         (_, d) if d > 0 && (unknown as f64 / d as f64) < 0.05 && confidence >= 0.85 => "restored",
         _ => "partial",
@@ -230,9 +226,10 @@ pub fn repair_with(m: &Model, text: &str) -> Repaired {
     Repaired { text: out, repaired_tokens: changed, diacritics, confidence, warnings }
 }
 
-/// No model: NFC and tone placement only.
-fn fallback(text: &str, why: &str) -> Repaired {
-    let out = text
+/// `text` with every Vietnamese syllable in this project's tone placement ("hoà" →
+/// "hòa"); nothing else changes.
+pub fn normalize_tones(text: &str) -> String {
+    text
         .split('\n')
         .map(|line| {
             let mut s = String::with_capacity(line.len());
@@ -246,12 +243,33 @@ fn fallback(text: &str, why: &str) -> Repaired {
             s
         })
         .collect::<Vec<_>>()
-        .join("\n");
+        .join("\n")
+}
+
+/// No model: NFC and tone placement only.
+fn fallback(text: &str, why: &str) -> Repaired {
     Repaired {
-        text: out,
+        text: normalize_tones(text),
         repaired_tokens: 0,
         diacritics: "intact",
         confidence: 0.5,
         warnings: vec![format!("repair model unavailable ({why}); only normalised NFC and tone placement")],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_model_is_an_error_not_a_panic() {
+        assert!(Model::load(std::path::Path::new("/nonexistent/vanban-models")).is_err());
+    }
+
+    #[test]
+    fn fallback_normalises_tones_and_warns() {
+        let r = fallback("Hoà bình\n\tthuỷ lợi", "test");
+        assert_eq!(r.text, "Hòa bình\n\tthủy lợi");
+        assert_eq!(r.warnings.len(), 1);
     }
 }

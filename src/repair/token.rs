@@ -51,9 +51,25 @@ pub fn tokenize(line: &str) -> Vec<Tok> {
             continue;
         }
         let s = start + lead;
-        out.push(Tok { start: s, end: s + core.len(), kind: classify(core) });
+        let kind = classify(core);
+        if kind == Kind::Code && is_word_list(core) {
+            // "cá nhân/tập thể": words joined by slashes are words, each decoded.
+            let mut at = s;
+            for part in core.split('/') {
+                out.push(Tok { start: at, end: at + part.len(), kind: Kind::Word });
+                at += part.len() + 1;
+            }
+            continue;
+        }
+        out.push(Tok { start: s, end: s + core.len(), kind });
     }
     out
+}
+
+/// Lower-case words joined by `/` ("nhân/tập", "ngày/tháng"), not a code like "V/v".
+fn is_word_list(core: &str) -> bool {
+    let parts: Vec<&str> = core.split('/').collect();
+    parts.len() > 1 && parts.iter().all(|p| p.len() > 1 && p.chars().all(|c| c.is_alphabetic() && c.is_lowercase()))
 }
 
 /// The kind of one token core.
@@ -121,7 +137,7 @@ mod tests {
 
     #[test]
     fn tokens_and_kinds() {
-        let line = "(Ké hoach s6 59/SKHCN-VP, https://a.vn 2023) |y S&.";
+        let line = "(Ké hoach s6 59/SKHCN-VP, https://a.vn 2023) |y S&. ca nhan/tap V/v";
         let got: Vec<(&str, Kind)> = tokenize(line).iter().map(|t| (&line[t.start..t.end], t.kind)).collect();
         assert_eq!(
             got,
@@ -134,6 +150,10 @@ mod tests {
                 ("2023", Kind::Number),
                 ("|y", Kind::Word),
                 ("S&", Kind::Word),
+                ("ca", Kind::Word),
+                ("nhan", Kind::Word),
+                ("tap", Kind::Word),
+                ("V/v", Kind::Code),
             ]
         );
     }

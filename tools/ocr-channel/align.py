@@ -5,7 +5,8 @@ estimates the OCR channel:
     align.py PAGES_DIR MODELS_DIR
 
 writes MODELS_DIR/ocr-channel.tsv   source char <TAB> OCR string <TAB> count
-       MODELS_DIR/ocr-lexicon.tsv   OCR token <TAB> source token <TAB> count  (count >= 2)
+       MODELS_DIR/ocr-lexicon.tsv   OCR token <TAB> source token <TAB> count  (count >= 2;
+                                    rows with OCR == source count intact reads)
 
 Both sides are lower-cased; a source space read as nothing is a glued token
 (row " " -> ""). Lines are paired by similarity, chars by a Levenshtein
@@ -124,7 +125,7 @@ def main(pages, models):
                 f.write(f"{c}\t{s}\t{n}\n")
     with open(os.path.join(models, "ocr-lexicon.tsv"), "w", encoding="utf-8") as f:
         for (o, c), n in sorted(lex.items()):
-            if n >= 2 and o != c and o and "\t" not in o:
+            if n >= 2 and o and "\t" not in o:
                 f.write(f"{o}\t{c}\t{n}\n")
     print(f"{pairs} aligned token pairs, {len(chan)} channel entries", file=sys.stderr)
 

@@ -4,6 +4,7 @@
 
     gen.py train OUT N_PAGES      # pages from the training split, training fonts
     gen.py bold  OUT N_PAGES      # the same from bold faces (other confusions)
+    gen.py upper OUT N_PAGES      # upper-case lines, as in headings ("ĐIỀU" read as "PIEU")
     gen.py eval  OUT              # held-out admin docs, a font the channel never saw
 
 Each page writes OUT/pNNNN.ref (the rendered lines, one per line; training only),
@@ -89,7 +90,7 @@ def nfc(s):
     return unicodedata.normalize("NFC", s)
 
 
-def train(out, n_pages, fonts=TRAIN_FONTS, prefix="p", seed=4):
+def train(out, n_pages, fonts=TRAIN_FONTS, prefix="p", seed=4, upper=False):
     rng = random.Random(seed)
     skip = heldout()
     files = []
@@ -109,6 +110,8 @@ def train(out, n_pages, fonts=TRAIN_FONTS, prefix="p", seed=4):
     os.makedirs(out, exist_ok=True)
     for i in range(n_pages):
         lines = pool[i * LINES_PER_PAGE:(i + 1) * LINES_PER_PAGE]
+        if upper:
+            lines = [l.upper() for l in lines]
         font = fonts[i % len(fonts)]
         size = rng.choice([24, 28, 32])
         blur = rng.choice([0, 0.6, 1.0, 1.3])
@@ -158,6 +161,8 @@ def eval_pages(out):
 if __name__ == "__main__":
     if sys.argv[1] == "train":
         train(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "upper":
+        train(sys.argv[2], int(sys.argv[3]), TRAIN_FONTS + BOLD_FONTS, "u", 7, upper=True)
     elif sys.argv[1] == "bold":
         train(sys.argv[2], int(sys.argv[3]), BOLD_FONTS, "b", 6)
     else:
