@@ -1,4 +1,4 @@
-//! Measures the repair stage on the held-out split (`corpus/models/heldout.txt`).
+//! Measures the repair stage on the held-out split (`corpus/models/heldout.list`).
 //!
 //! ```text
 //! vanban-eval-repair [--corpora /work/shared/corpora] [--extracted /tmp/corp] [--seeds DIR]
@@ -87,7 +87,7 @@ fn strip(text: &str) -> String {
 }
 
 fn heldout() -> Vec<String> {
-    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/models/heldout.txt");
+    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/models/heldout.list");
     std::fs::read_to_string(list).expect("heldout list").lines().map(String::from).collect()
 }
 

@@ -1,7 +1,7 @@
 //! Rebuilds the repair language model from a directory of clean text.
 //!
 //! ```text
-//! vanban-train --out corpus/models --exclude corpus/models/heldout.txt DIR...
+//! vanban-train --out corpus/models --exclude corpus/models/heldout.list DIR...
 //! ```
 //! Reads every `.txt`/`.md` under each DIR (sorted, so output is reproducible),
 //! skips files whose path ends with a line of the exclude list, and writes

@@ -36,10 +36,10 @@ const TYPES: &[(&str, &str)] = &[
 
 /// `<type> [số] <number…>`; the number part is read by [`NUMBER`]. Type words may
 /// wrap onto the next line, be glued to a preceding "và" ("vaNghi dinh"), and
-/// "Kế hoạch" survives a common OCR damage ("K& hoach").
+/// "Kế hoạch" and "Chỉ thị" survive common OCR and repair damage ("K& hoach", "Chủ thị").
 static TYPED: LazyLock<Regex> = LazyLock::new(|| {
     let types: Vec<String> = TYPES.iter().map(|(k, _)| k.replace(' ', r"\s+")).collect();
-    Regex::new(&format!(r"(?:\bva|\b)({}|k[e&]{{1,2}}\s+hoach)\s+", types.join("|"))).unwrap()
+    Regex::new(&format!(r"(?:\bva|\b)({}|k[e&]{{1,2}}\s+hoach|chu\s+thi)\s+", types.join("|"))).unwrap()
 });
 /// `59/2012/nd-cp`, `600/qd-ubnd`, `18-nq/tw`, `30c/nq-cp`, `09kh/btgdvtw` in folded text.
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
@@ -197,11 +197,14 @@ fn share_issuers(folded: &str, fix: &CharIndex, mentions: &mut [Mention]) {
     }
 }
 
-/// "k& hoach" → "ke hoach"; "nghi\ndinh" → "nghi dinh".
+/// "k& hoach" → "ke hoach"; "nghi\ndinh" → "nghi dinh"; "chủ thị" (a repair
+/// confusion of "Chi thi") → "chi thi".
 fn type_key(matched: &str) -> String {
     let key = crate::text::squash(matched);
     if key.starts_with('k') && key.ends_with("hoach") {
         "ke hoach".to_string()
+    } else if key == "chu thi" {
+        "chi thi".to_string()
     } else {
         key
     }

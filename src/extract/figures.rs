@@ -11,13 +11,16 @@ use crate::text::{fold, CharIndex};
 
 /// Count nouns, folded, longest first within a shared prefix.
 const UNITS: &[&str] = &[
-    "thu tuc hanh chinh", "ho so", "don vi su nghiep", "don vi", "bien che", "luot", "nguoi", "van ban", "cuoc", "lop",
+    "thu tuc hanh chinh", "ho so", "hd so", "don vi su nghiep", "don vi", "bien che", "luot", "nguoi", "van ban", "cuoc", "lop",
     "hoat dong", "noi dung", "hinh thuc", "nhiem vu", "sang kien", "du an", "de tai", "phong", "co quan",
     "doanh nghiep", "cong chuc", "vien chuc", "can bo", "xa", "huyen", "ty dong", "trieu dong",
     "linh vuc", "tieu chi", "chi tieu", "tin bai", "bai", "hoi nghi", "dot", "truong hop", "thu tuc", "hop dong",
     "don thu", "phan anh", "kien nghi", "giay phep", "chung chi", "san pham", "dich vu", "mo hinh",
     "quyet dinh", "ke hoach", "bao cao", "to chuc", "ca nhan", "lao dong", "hoc vien", "thanh vien", "doan",
 ];
+/// OCR forms of units that repair may leave, with the unit they stand for.
+const UNIT_ALIASES: &[(&str, &str)] = &[("hd so", "hồ sơ"), ("ho so", "hồ sơ"), ("hd sơ", "hồ sơ")];
+
 /// Words right before a number that make it a date, label or code, not a quantity.
 const NOT_BEFORE: &[&str] = &[
     "ngay", "thang", "nam", "quy", "dieu", "khoan", "muc", "do", "so", "khoa", "doan", "phien", "iso", "tcvn", "luc",
@@ -118,7 +121,9 @@ fn unit_after(f: &str, orig: &[char], fix: &CharIndex, at: usize) -> Option<(Str
     for unit in UNITS {
         if f[from..].starts_with(unit) && !f[from + unit.len()..].starts_with(|c: char| c.is_alphanumeric()) {
             let end = from + unit.len();
-            return Some((orig[fix.char_at(from)..fix.char_at(end)].iter().collect(), end));
+            let written: String = orig[fix.char_at(from)..fix.char_at(end)].iter().collect();
+            let canonical = UNIT_ALIASES.iter().find(|(alias, _)| written == *alias).map_or(written, |(_, u)| u.to_string());
+            return Some((canonical, end));
         }
     }
     let word_end = f[from..].find(|c: char| !c.is_alphanumeric()).map(|i| from + i).unwrap_or(f.len());

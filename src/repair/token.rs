@@ -61,6 +61,11 @@ pub fn tokenize(line: &str) -> Vec<Tok> {
             }
             continue;
         }
+        // OCR splits a code's last letter off ("59/SKHCN-V P"): it belongs to the code.
+        let split_code_letter = core.len() == 1
+            && core.chars().all(|c| c.is_ascii_uppercase())
+            && out.last().is_some_and(|t: &Tok| t.kind == Kind::Code && t.end + 1 == s);
+        let kind = if split_code_letter { Kind::Code } else { kind };
         out.push(Tok { start: s, end: s + core.len(), kind });
     }
     out
@@ -156,6 +161,13 @@ mod tests {
                 ("V/v", Kind::Code),
             ]
         );
+    }
+
+    #[test]
+    fn letter_split_off_a_code_stays_a_code() {
+        let line = "s 157/SKHCN-V P ngay";
+        let kinds: Vec<Kind> = tokenize(line).iter().map(|t| t.kind).collect();
+        assert_eq!(kinds, [Kind::Word, Kind::Code, Kind::Code, Kind::Word]);
     }
 
     #[test]

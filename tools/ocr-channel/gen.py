@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 CORPORA = os.environ.get("CORPORA", "/work/shared/corpora")
 EXTRACTED = os.environ.get("EXTRACTED", "/tmp/corp")  # phapdien.tar.xz extracted here
 HERE = os.path.dirname(os.path.abspath(__file__))
-HELDOUT = os.path.join(HERE, "..", "..", "corpus", "models", "heldout.txt")
+HELDOUT = os.path.join(HERE, "..", "..", "corpus", "models", "heldout.list")
 
 TRAIN_FONTS = [
     "/usr/share/texmf/fonts/opentype/public/tex-gyre/texgyretermes-regular.otf",
