@@ -368,8 +368,8 @@ fn unruled_tables(lines: Vec<TextLine>) -> (Vec<TextLine>, Vec<TableBlock>) {
     (text, tables)
 }
 
-/// Groups glyphs into visual lines, split at column gaps.
-fn text_lines(glyphs: &[&Glyph]) -> Vec<TextLine> {
+/// Glyphs grouped into visual rows (same baseline within 0.4 font sizes), each sorted left to right.
+fn visual_rows<'g>(glyphs: &[&'g Glyph]) -> Vec<Vec<&'g Glyph>> {
     let mut sorted: Vec<&Glyph> = glyphs.to_vec();
     sorted.sort_by(|a, b| a.y.partial_cmp(&b.y).unwrap_or(Ordering::Equal));
     let mut rows: Vec<Vec<&Glyph>> = Vec::new();
@@ -379,9 +379,16 @@ fn text_lines(glyphs: &[&Glyph]) -> Vec<TextLine> {
             _ => rows.push(vec![g]),
         }
     }
-    let mut out = Vec::new();
-    for mut row in rows {
+    for row in &mut rows {
         row.sort_by(|a, b| a.x.partial_cmp(&b.x).unwrap_or(Ordering::Equal));
+    }
+    rows
+}
+
+/// Groups glyphs into visual lines, split at column gaps.
+fn text_lines(glyphs: &[&Glyph]) -> Vec<TextLine> {
+    let mut out = Vec::new();
+    for row in visual_rows(glyphs) {
         // A lone "|" is a cell border that OCR read as a letter: split there, drop it.
         for part in row.split(|g| g.t.trim() == "|") {
             let mut start = 0;
@@ -506,21 +513,7 @@ impl Grid {
 
 /// Lines of a cell: no column splitting inside a cell.
 fn text_lines_unsplit(glyphs: &[&Glyph]) -> Vec<String> {
-    let mut sorted: Vec<&Glyph> = glyphs.to_vec();
-    sorted.sort_by(|a, b| a.y.partial_cmp(&b.y).unwrap_or(Ordering::Equal));
-    let mut rows: Vec<Vec<&Glyph>> = Vec::new();
-    for g in sorted {
-        match rows.last_mut() {
-            Some(row) if (g.y - row[0].y).abs() <= row[0].s.max(g.s) * 0.4 => row.push(g),
-            _ => rows.push(vec![g]),
-        }
-    }
-    rows.into_iter()
-        .map(|mut row| {
-            row.sort_by(|a, b| a.x.partial_cmp(&b.x).unwrap_or(Ordering::Equal));
-            glyph_text(&row)
-        })
-        .collect()
+    visual_rows(glyphs).iter().map(|row| glyph_text(row)).collect()
 }
 
 /// Groups touching rules into grids with at least two columns and two row boundaries.
