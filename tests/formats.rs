@@ -1,9 +1,14 @@
-//! Input formats beyond the seeds, each through the whole pipeline.
+//! Input formats beyond the seeds, each through the whole pipeline; every
+//! output is checked against the JSON schema.
+
+mod common;
 
 use vanban::{process_bytes, Limits};
 
 fn run(text: &str, path: &str) -> vanban::Document {
-    process_bytes(text.as_bytes(), path, &Limits::default()).unwrap()
+    let doc = process_bytes(text.as_bytes(), path, &Limits::default()).unwrap();
+    common::assert_schema_valid(&common::to_value(&doc));
+    doc
 }
 
 #[test]
@@ -48,6 +53,7 @@ fn windows_1258_file() {
     // "Số: 1/KH-UBND" and "Quyết định số 2/QĐ-UBND" in CP1258 with decomposed marks.
     let (bytes, _, _) = encoding_rs::WINDOWS_1258.encode("Căn cứ Quyết định số 2/QĐ-UBND ngày 01/02/2020 của UBND tỉnh;");
     let doc = process_bytes(&bytes, "old.txt", &Limits::default()).unwrap();
+    common::assert_schema_valid(&common::to_value(&doc));
     assert_eq!(doc.quality.encoding, "windows-1258");
     assert_eq!(doc.citations[0].id, "2/QĐ-UBND");
     assert!(doc.text.starts_with("Căn cứ Quyết định"));
