@@ -138,29 +138,33 @@ fn subject(f: &str, orig: &[char], fix: &CharIndex, start: usize, end: usize, is
     let before_bound = f[..start].rfind(['.', ';', ',', ':', '(', '\n', '\t']).map(|i| i + 1).unwrap_or(0);
     let pre = &f[before_bound..start];
     if pre.trim().is_empty() && f[..before_bound].ends_with(':') {
-        let prev = f[..before_bound - 1].rfind(['.', ';', '\n', '(', '\t']).map(|i| i + 1).unwrap_or(0);
+        let prev = f[..before_bound - 1].rfind(['.', ';', ':', '\n', '(', '\t']).map(|i| i + 1).unwrap_or(0);
         return text_of(orig, fix, prev, before_bound - 1, 12, true);
     }
     let after_bound = f[end..].find(['.', ';', ',', ':', ')', '\n', '\t']).map(|i| end + i).unwrap_or(f.len());
     let post = text_of(orig, fix, end, after_bound, 12, false);
-    let pre_words = words_without_qualifier(pre);
-    if is_percent && post.as_ref().is_some_and(|p| p.chars().next().is_some_and(|c| c.is_lowercase() || c.is_uppercase())) {
+    if is_percent && post.is_some() {
         return post;
     }
-    if pre_words < 2 || matches!(pre.trim(), "trong do" | "gom" | "trong do co" | "trong do:") {
-        return post.or_else(|| text_of(orig, fix, before_bound, start, 12, true));
+    let pre_text = text_of(orig, fix, before_bound, start, 12, true);
+    let enough = pre_text.as_ref().is_some_and(|t| t.split_whitespace().count() >= 2);
+    if !enough || matches!(pre.trim(), "trong do" | "gom" | "trong do co") {
+        return post.or(pre_text);
     }
-    text_of(orig, fix, before_bound, start, 12, true)
-}
-
-fn words_without_qualifier(pre: &str) -> usize {
-    pre.split_whitespace().filter(|w| !matches!(*w, "tren" | "dat" | "it" | "nhat" | "tu" | "co" | "la")).count()
+    pre_text
 }
 
 /// Original text of a folded byte range, trimmed to `max` words from the near end.
 fn text_of(orig: &[char], fix: &CharIndex, from: usize, to: usize, max: usize, take_last: bool) -> Option<String> {
     let s: String = orig[fix.char_at(from)..fix.char_at(to)].iter().collect();
-    let words: Vec<&str> = s.split_whitespace().collect();
+    let mut words: Vec<&str> = s.split_whitespace().collect();
+    if take_last {
+        // "… mức độ 3 có 46/61 TTHC": the verb before the figure is not what it measures.
+        const LINKING: &[&str] = &["có", "là", "đạt", "gồm", "cho", "với", "tại", "trên", "từ", "được", "ít", "nhất", "khoảng", "gần", "hơn", "dưới", "cử"];
+        while words.last().is_some_and(|w| LINKING.contains(&w.to_lowercase().as_str())) {
+            words.pop();
+        }
+    }
     let kept = if take_last { &words[words.len().saturating_sub(max)..] } else { &words[..words.len().min(max)] };
     let out = kept.join(" ");
     let out = out.trim_matches(|c: char| !c.is_alphanumeric() && c != ')' && c != '%');
@@ -235,6 +239,7 @@ mod tests {
         let f = &figs("cung cấp dịch vụ công trực tuyến mức độ 3 có 46/61 TTHC, đạt 75,4%, trong đó")[0];
         assert_eq!((f.kind.as_str(), f.value, f.total, f.percent), ("ratio", 46.0, Some(61.0), Some(75.4)));
         assert_eq!((f.unit.as_deref(), f.consistent, f.text.as_str()), (Some("TTHC"), Some(true), "46/61 TTHC, đạt 75,4%"));
+        assert_eq!(f.subject.as_deref(), Some("cung cấp dịch vụ công trực tuyến mức độ 3"));
     }
 
     #[test]
@@ -247,7 +252,7 @@ mod tests {
         let f = &figs("Tổng số hồ sơ tiếp nhận và giải quyết: 149 hồ sơ; trong đó")[0];
         assert_eq!((f.value, f.unit.as_deref(), f.subject.as_deref()), (149.0, Some("hồ sơ"), Some("Tổng số hồ sơ tiếp nhận và giải quyết")));
         let f = &figs("đã cử trên 45 lượt công chức")[0];
-        assert_eq!((f.value, f.qualifier.as_deref()), (45.0, Some("trên")));
+        assert_eq!((f.value, f.qualifier.as_deref(), f.subject.as_deref()), (45.0, Some("trên"), Some("công chức")));
         let f = &figs("thực hiện tinh giản 05 biên chế (trong đó")[0];
         assert_eq!((f.value, f.unit.as_deref()), (5.0, Some("biên chế")));
     }
