@@ -11,7 +11,9 @@
 //! Costs are −log10 probabilities.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use super::lm::Lm;
 
@@ -52,7 +54,7 @@ const ALPHABET: &str = "aàáảãạăằắẳẵặâầấẩẫậbcdđeè�
 impl Channel {
     /// Builds the channel from `ocr-channel.tsv` and `ocr-lexicon.tsv` text.
     pub fn parse(chan_tsv: &str, lex_tsv: &str, lm: &Lm) -> Channel {
-        let mut rows: HashMap<char, Vec<(String, f64)>> = HashMap::new();
+        let mut rows: HashMap<char, Vec<(String, f64)>> = HashMap::default();
         let mut glue_n = (0.0, 0.0);
         for line in chan_tsv.lines() {
             let f: Vec<&str> = line.split('\t').collect();
@@ -71,7 +73,7 @@ impl Channel {
             }
             rows.entry(c).or_default().push((obs.to_string(), n));
         }
-        let mut by_obs: HashMap<String, Vec<Edit>> = HashMap::new();
+        let mut by_obs: HashMap<String, Vec<Edit>> = HashMap::default();
         let mut deletions = Vec::new();
         for c in ALPHABET.chars() {
             let row = rows.remove(&c).unwrap_or_default();
@@ -104,8 +106,8 @@ impl Channel {
             }
         }
         let glue = if glue_n.1 > 0.0 { -((glue_n.0 + 1.0) / glue_n.1).log10() as f32 } else { 4.0 };
-        let mut lexicon: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
-        let mut totals: HashMap<String, f64> = HashMap::new();
+        let mut lexicon: HashMap<String, Vec<(u32, f32)>> = HashMap::default();
+        let mut totals: HashMap<String, f64> = HashMap::default();
         let lex_rows: Vec<(String, String, f64)> = lex_tsv
             .lines()
             .filter_map(|l| {
@@ -162,7 +164,7 @@ impl Channel {
             .collect();
         let mut heap = BinaryHeap::new();
         heap.push(State { cost: 0.0, node: 0, pos: 0, first: 0, dels: 0 });
-        let mut best: HashMap<(u32, usize, u32), f32> = HashMap::new();
+        let mut best: HashMap<(u32, usize, u32), f32> = HashMap::default();
         let mut out: Vec<(Vec<u32>, f32)> = Vec::new();
         let mut pops = 0;
         while let Some(s) = heap.pop() {

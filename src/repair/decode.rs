@@ -5,7 +5,7 @@
 //! neither known words nor Vietnamese syllables); other lines get tone-placement
 //! normalisation and code repair only, so correct text is left alone.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 
 use super::lm::{self, Lm};
@@ -120,12 +120,12 @@ impl<'m> Decoder<'m> {
     pub fn new(m: &'m Model, text: &str) -> Self {
         let mut d = Decoder {
             m,
-            cache: HashMap::new(),
+            cache: HashMap::default(),
             doc_marked: 1.0,
             doc_ocr: false,
             memo: Memo::new(),
             carry: None,
-            words: HashMap::new(),
+            words: HashMap::default(),
         };
         let (mut words, mut marked, mut odd) = (0usize, 0usize, 0usize);
         for line in text.lines() {
@@ -477,8 +477,12 @@ fn viterbi(lm: &Lm, memo: &mut Memo, lattice: &[Slot], start: (u32, u32)) -> Vec
         // Recombine hypotheses that end in the same LM state, keeping the best.
         next.sort_unstable_by(|a, b| (a.w1, a.w2).cmp(&(b.w1, b.w2)).then(b.score.total_cmp(&a.score)));
         next.dedup_by(|later, kept| later.w1 == kept.w1 && later.w2 == kept.w2);
-        next.sort_by(|a, b| b.score.total_cmp(&a.score));
-        next.truncate(BEAM);
+        // Only the best BEAM survive; a partial selection is enough to find them.
+        if next.len() > BEAM {
+            next.select_nth_unstable_by(BEAM - 1, |a, b| b.score.total_cmp(&a.score));
+            next.truncate(BEAM);
+        }
+        next.sort_unstable_by(|a, b| b.score.total_cmp(&a.score));
         beam = next;
     }
     let mut path = Vec::with_capacity(lattice.len());

@@ -14,7 +14,7 @@
 //! Keys pack word ids in 18-bit fields: `w1 << 36 | w2 << 18 | w3` (w1 = 0 for bigrams).
 //! In memory each slot is one `u64`, score in the top byte, so a probe is one cache miss.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Reserved ids; real words start at [`FIRST_WORD`].
 pub const BOS: u32 = 1;

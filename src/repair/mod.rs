@@ -35,7 +35,7 @@ pub mod syllable;
 mod token;
 pub mod train;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -86,7 +86,7 @@ impl Model {
         let text = |f: &str| read(f).map(|b| String::from_utf8_lossy(&b).into_owned());
         let channel = channel::Channel::parse(&text(CHANNEL_FILE)?, &text(LEXICON_FILE)?, &lm);
         let trie = channel::Trie::build(&lm, MIN_PROPOSE);
-        let mut fold_index: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut fold_index: HashMap<String, Vec<u32>> = HashMap::default();
         for (id, (w, &c)) in lm.words.iter().zip(&lm.counts).enumerate().skip(lm::FIRST_WORD as usize) {
             if c >= MIN_PROPOSE {
                 fold_index.entry(fold(w)).or_default().push(id as u32);
@@ -99,7 +99,7 @@ impl Model {
                 Some((p.to_string(), c.parse().ok()?))
             })
             .collect();
-        let mut code_forms: HashMap<String, (String, u32)> = HashMap::new();
+        let mut code_forms: HashMap<String, (String, u32)> = HashMap::default();
         for (p, &c) in code_parts.iter().filter(|(p, _)| p.contains(['/', '-']) && p.contains(['Đ', 'đ'])) {
             let plain: String = p.chars().map(|c| match c { 'Đ' => 'D', 'đ' => 'd', c => c }).collect();
             let e = code_forms.entry(plain).or_insert((p.clone(), 0));
