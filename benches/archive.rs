@@ -127,6 +127,7 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
                     row: None,
                     section: None,
                     span: char_span(&text, offset, offset + line.len()),
+                    page: None,
                 });
             }
             offset += line.len() + 1;
@@ -147,6 +148,7 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
                     issuer: None,
                     relation: "căn cứ".into(),
                     mentions: vec![span],
+                    pages: Vec::new(),
                 }),
             }
         }
@@ -164,6 +166,7 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
                 qualifier: None,
                 consistent: None,
                 span: char_span(&text, found.start(), found.end()),
+                page: None,
             });
         }
     }

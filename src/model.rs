@@ -86,6 +86,9 @@ pub struct Section {
     /// Bullet (`-`, `+`) list items directly under this section.
     pub items: Vec<ListItem>,
     pub children: Vec<Section>,
+    /// 1-based page of the heading, for paged sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -128,6 +131,9 @@ pub struct Task {
     /// Label of the section the task was read in.
     pub section: Option<String>,
     pub span: Span,
+    /// 1-based page where the task starts, for paged sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -158,6 +164,9 @@ pub struct Figure {
     /// For a ratio with a stated percentage: whether the two agree (to rounding).
     pub consistent: Option<bool>,
     pub span: Span,
+    /// 1-based page, for paged sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -174,6 +183,9 @@ pub struct Citation {
     /// `căn cứ`, `thực hiện` or `dẫn chiếu`.
     pub relation: String,
     pub mentions: Vec<Span>,
+    /// 1-based page of each mention, for paged sources (empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<u32>,
 }
 
 /// What a document that could not be processed yields instead of a [`Document`].

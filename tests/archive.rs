@@ -62,6 +62,7 @@ fn citation(text: &str, id: &str, doc_type: &str, relation: &str) -> Citation {
         issuer: Some("Chính phủ".into()),
         relation: relation.into(),
         mentions: vec![span_of(text, id)],
+        pages: Vec::new(),
     }
 }
 
@@ -78,6 +79,7 @@ fn task(text: &str, content: &str, lead: &[&str], deadline: Option<Deadline>) ->
         row: Some(1),
         section: Some("II.".into()),
         span: span_of(text, content),
+        page: None,
     }
 }
 
@@ -126,6 +128,7 @@ Phấn đấu 100% hồ sơ được giải quyết đúng hạn.";
         heading: "NHIỆM VỤ".into(),
         level: 1,
         span: [tasks_start, text.chars().count()],
+        page: None,
         items: vec![],
         children: vec![],
     }];
@@ -148,6 +151,7 @@ Phấn đấu 100% hồ sơ được giải quyết đúng hạn.";
         qualifier: None,
         consistent: None,
         span: span_of(text, "100% hồ sơ"),
+        page: None,
     }];
     doc
 }

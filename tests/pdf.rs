@@ -1,5 +1,7 @@
 //! PDF ingest on the committed fixtures (fixtures/pdf, made by tools/testpdfs/gen.py).
 
+
+mod common;
 use std::path::Path;
 
 use vanban::ingest::{ingest, Ingested};
@@ -92,6 +94,14 @@ fn pdf_gives_the_same_tasks_as_the_seed_text() {
     assert_eq!(pdf_tasks.len(), text_tasks.len());
     let cites = |doc: &vanban::Document| doc.citations.iter().map(|c| (c.id.clone(), c.date.clone(), c.mentions.len())).collect::<Vec<_>>();
     assert_eq!(cites(&from_pdf), cites(&from_text));
+    // Provenance: the appendix starts on page 8; Quyết định 600 is cited on page 1 first.
+    let table_task = from_pdf.tasks.iter().find(|t| t.table.is_some()).unwrap();
+    assert_eq!(table_task.page, Some(8));
+    let qd600 = from_pdf.citations.iter().find(|c| c.id == "600/QĐ-UBND").unwrap();
+    assert_eq!((qd600.pages.first(), qd600.pages.len()), (Some(&1), qd600.mentions.len()));
+    assert_eq!(from_pdf.sections[0].page, Some(1));
+    assert!(from_text.tasks.iter().all(|t| t.page.is_none()), "text inputs have no pages");
+    common::assert_schema_valid(&common::to_value(&from_pdf));
 }
 
 #[test]

@@ -430,6 +430,7 @@ fn group(mentions: Vec<Mention>) -> Vec<Citation> {
                 issuer: None,
                 relation: m.relation.to_string(),
                 mentions: Vec::new(),
+                pages: Vec::new(),
             }
         });
         entry.date = entry.date.take().or(m.date);

@@ -75,6 +75,7 @@ pub fn extract(text: &str, skip: &[Span]) -> Vec<Figure> {
             qualifier: qualifier(&folded, start, end_byte),
             consistent: None,
             span,
+            page: None,
         });
     }
     link_percentages(&folded, &fix, &orig, figures)

@@ -37,6 +37,7 @@ pub fn from_tables(seg: &Segmented) -> Vec<Task> {
                 row: Some(ri),
                 section: None,
                 span: row.span,
+                page: None,
             });
         }
     }
@@ -137,5 +138,6 @@ fn body_task(text: &str, unit: Option<&str>, section: &str, span: [usize; 2]) ->
         row: None,
         section: Some(section.to_string()),
         span,
+        page: None,
     }
 }

@@ -22,6 +22,12 @@ pub fn assemble(
     segmented: Segmented,
     extracted: Extracted,
 ) -> Document {
+    let mut extracted = extracted;
+    let mut sections = segmented.sections;
+    if !ingested.line_pages.is_empty() {
+        let pages = PageOf::new(&repaired.text, &ingested.line_pages);
+        pages.fill(&mut sections, &mut extracted);
+    }
     let mut warnings = ingested.warnings;
     warnings.extend(repaired.warnings);
     warnings.extend(segmented.warnings);
@@ -43,13 +49,50 @@ pub fn assemble(
             confidence: repaired.confidence,
         },
         metadata: segmented.metadata,
-        sections: segmented.sections,
+        sections,
         tables: segmented.tables.into_iter().map(|t| t.table).collect(),
         tasks: extracted.tasks,
         figures: extracted.figures,
         citations: extracted.citations,
         text: repaired.text,
         warnings,
+    }
+}
+
+/// Page of a code-point offset, from the page of each line.
+struct PageOf<'a> {
+    line_starts: Vec<usize>,
+    line_pages: &'a [u32],
+}
+
+impl<'a> PageOf<'a> {
+    fn new(text: &str, line_pages: &'a [u32]) -> Self {
+        Self { line_starts: crate::text::lines(text).iter().map(|l| l.start).collect(), line_pages }
+    }
+
+    fn at(&self, offset: usize) -> Option<u32> {
+        let line = self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        self.line_pages.get(line).copied()
+    }
+
+    fn fill(&self, sections: &mut [crate::model::Section], ex: &mut Extracted) {
+        self.fill_sections(sections);
+        for t in &mut ex.tasks {
+            t.page = self.at(t.span[0]);
+        }
+        for f in &mut ex.figures {
+            f.page = self.at(f.span[0]);
+        }
+        for c in &mut ex.citations {
+            c.pages = c.mentions.iter().filter_map(|m| self.at(m[0])).collect();
+        }
+    }
+
+    fn fill_sections(&self, sections: &mut [crate::model::Section]) {
+        for s in sections {
+            s.page = self.at(s.span[0]);
+            self.fill_sections(&mut s.children);
+        }
     }
 }
 

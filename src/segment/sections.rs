@@ -101,7 +101,7 @@ pub fn build(lines: &[Line], start: usize, skip: &[bool]) -> Vec<Section> {
                 close(&mut stack, &mut roots, line.start);
             }
             let level = stack.len() as u32 + 1;
-            let section = Section { label: label.label, heading: label.heading, level, span: [line.start, line.end()], items: Vec::new(), children: Vec::new() };
+            let section = Section { label: label.label, heading: label.heading, level, span: [line.start, line.end()], items: Vec::new(), children: Vec::new(), page: None };
             stack.push((label.rank, section));
             last_item_line = None;
             continue;
