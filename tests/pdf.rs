@@ -1,7 +1,7 @@
 //! PDF ingest on the committed fixtures (fixtures/pdf, made by tools/testpdfs/gen.py).
 
-
 mod common;
+
 use std::path::Path;
 
 use vanban::ingest::{ingest, Ingested};
