@@ -79,6 +79,25 @@ pub fn fold(s: &str) -> String {
     s.chars().map(|c| fold_char(c).to_lowercase().next().unwrap_or(c)).collect()
 }
 
+/// A text with its folded form and the index between them, built once and
+/// shared by the extractors that match on folded text.
+pub struct Folded {
+    /// `fold(text)`: same code points, marks removed, lower case.
+    pub folded: String,
+    /// The original text's code points.
+    pub orig: Vec<char>,
+    /// Byte ↔ code-point offsets of `folded`.
+    pub index: CharIndex,
+}
+
+impl Folded {
+    pub fn new(text: &str) -> Self {
+        let folded = fold(text);
+        let index = CharIndex::new(&folded);
+        Self { folded, orig: text.chars().collect(), index }
+    }
+}
+
 /// True when every letter is upper case and there is at least one letter.
 pub fn is_upper(s: &str) -> bool {
     let mut letters = s.chars().filter(|c| c.is_alphabetic()).peekable();

@@ -12,7 +12,7 @@ use regex::Regex;
 
 use crate::model::{Citation, Span};
 use crate::segment::{iso_date, Segmented};
-use crate::text::{fold, CharIndex};
+use crate::text::{fold, CharIndex, Folded};
 
 const TYPES: &[(&str, &str)] = &[
     ("thong tu lien tich", "Thông tư liên tịch"),
@@ -91,10 +91,8 @@ struct Mention {
     span: Span,
 }
 
-pub fn extract(text: &str, seg: &Segmented) -> Vec<Citation> {
-    let folded = fold(text);
-    let orig: Vec<char> = text.chars().collect();
-    let fix = CharIndex::new(&folded);
+pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
+    let (folded, orig, fix) = (&text.folded, &text.orig, &text.index);
     let own_number = seg.metadata.number.as_deref();
     let mut mentions = Vec::new();
     for m in TYPED.captures_iter(&folded) {
@@ -459,7 +457,7 @@ mod tests {
     /// Extracts as if the whole text were the preamble.
     fn cite(text: &str) -> Vec<Citation> {
         let seg = Segmented { preamble: Some([0, text.chars().count()]), ..Segmented::default() };
-        extract(text, &seg)
+        extract(&Folded::new(text), &seg)
     }
 
     #[test]

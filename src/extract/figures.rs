@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::model::{Figure, Span};
-use crate::text::{fold, CharIndex};
+use crate::text::{CharIndex, Folded};
 
 /// Count nouns, folded, longest first within a shared prefix.
 const UNITS: &[&str] = &[
@@ -32,10 +32,8 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 });
 static LINK_GAP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:,\s*)?(?:dat|bang|chiem|tuong duong|tuong ung|tuc la)?\s*(?:ty le\s*)?[(:]?\s*$").unwrap());
 
-pub fn extract(text: &str, skip: &[Span]) -> Vec<Figure> {
-    let folded = fold(text);
-    let orig: Vec<char> = text.chars().collect();
-    let fix = CharIndex::new(&folded);
+pub fn extract(text: &Folded, skip: &[Span]) -> Vec<Figure> {
+    let (folded, orig, fix) = (&text.folded, &text.orig, &text.index);
     let mut figures: Vec<Figure> = Vec::new();
     for c in NUMBER.captures_iter(&folded) {
         let m = c.get(0).unwrap();
@@ -232,7 +230,7 @@ mod tests {
     use super::*;
 
     fn figs(text: &str) -> Vec<Figure> {
-        extract(text, &[])
+        extract(&Folded::new(text), &[])
     }
 
     #[test]

@@ -26,11 +26,12 @@ pub struct Extracted {
 pub fn extract(text: &str, seg: &Segmented) -> Extracted {
     let mut tasks = tasks::from_tables(seg);
     tasks.extend(tasks::from_body(seg));
-    let citations = citations::extract(text, seg);
+    let folded = crate::text::Folded::new(text);
+    let citations = citations::extract(&folded, seg);
     let mut skip: Vec<_> = citations.iter().flat_map(|c| c.mentions.iter().copied()).collect();
     skip.extend(seg.furniture.iter().copied());
     skip.extend(seg.own_references.iter().copied());
-    let figures = figures::extract(text, &skip);
+    let figures = figures::extract(&folded, &skip);
     let mut warnings = Vec::new();
     for t in tasks.iter().filter(|t| t.table.is_some() && t.lead.is_empty()) {
         warnings.push(format!("task {} has no lead unit", t.number.as_deref().unwrap_or("?")));
