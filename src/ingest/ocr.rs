@@ -83,10 +83,7 @@ fn ocr_page(pdf: &Path, number: u32, timeout: Duration) -> Result<OcrPage, Strin
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let rendered = run_with_timeout(render, timeout).map_err(|e| format!("pdftoppm: {e}"))?.ok_or("pdftoppm timed out")?;
-    if !rendered.status.success() {
-        return Err(format!("pdftoppm failed: {}", String::from_utf8_lossy(&rendered.stderr).trim()));
-    }
+    run_tool("pdftoppm", render, timeout)?;
     let mut read = Command::new("tesseract");
     read.arg(prefix.with_extension("png"))
         .args(["stdout", "-l", "vie", "--psm", "3", "tsv"])
@@ -94,10 +91,7 @@ fn ocr_page(pdf: &Path, number: u32, timeout: Duration) -> Result<OcrPage, Strin
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let out = run_with_timeout(read, timeout).map_err(|e| format!("tesseract: {e}"))?.ok_or("tesseract timed out")?;
-    if !out.status.success() {
-        return Err(format!("tesseract failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
-    }
+    let out = run_tool("tesseract", read, timeout)?;
     Ok(parse_tsv(number, &String::from_utf8_lossy(&out.stdout)))
 }
 
@@ -130,6 +124,15 @@ pub fn parse_tsv(number: u32, tsv: &str) -> OcrPage {
         }
     }
     OcrPage { number, page, mean_confidence: (words > 0).then(|| conf_sum / words as f64), words }
+}
+
+/// Runs an external tool under `timeout`; its stderr becomes the error when it fails.
+fn run_tool(name: &str, command: Command, timeout: Duration) -> Result<crate::ingest::pdf::Finished, String> {
+    let done = run_with_timeout(command, timeout).map_err(|e| format!("{name}: {e}"))?.ok_or(format!("{name} timed out"))?;
+    if !done.status.success() {
+        return Err(format!("{name} failed: {}", String::from_utf8_lossy(&done.stderr).trim()));
+    }
+    Ok(done)
 }
 
 #[cfg(test)]
