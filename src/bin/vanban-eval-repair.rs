@@ -29,6 +29,10 @@ struct Args {
     extracted: PathBuf,
     #[arg(long, default_value = "/work/shared/seeds")]
     seeds: PathBuf,
+    /// The documents to score: the held-out test split, or `corpus/models/dev.list`
+    /// (with a model trained without it) for tuning.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/models/heldout.list"))]
+    split: PathBuf,
     /// Print every differing line of the stripped and OCR tests.
     #[arg(long)]
     verbose: bool,
@@ -86,14 +90,13 @@ fn strip(text: &str) -> String {
     text.chars().map(fold_char).collect()
 }
 
-fn heldout() -> Vec<String> {
-    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/models/heldout.list");
-    std::fs::read_to_string(list).expect("heldout list").lines().map(String::from).collect()
+fn split(list: &Path) -> Vec<String> {
+    std::fs::read_to_string(list).expect("split list").lines().map(String::from).collect()
 }
 
 fn main() {
     let a = Args::parse();
-    let held = heldout();
+    let held = split(&a.split);
     let read = |p: &Path| normalise(&String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()));
     let admin: Vec<(String, String)> = held
         .iter()

@@ -20,9 +20,9 @@ struct Args {
     /// Output directory for the model files.
     #[arg(long, default_value = "corpus/models")]
     out: PathBuf,
-    /// File listing held-out paths (one per line, e.g. `admin/x.txt`) never trained on.
+    /// File listing held-out paths (one per line, e.g. `admin/x.txt`) never trained on (repeatable).
     #[arg(long)]
-    exclude: Option<PathBuf>,
+    exclude: Vec<PathBuf>,
     /// Drop words seen fewer times.
     #[arg(long, default_value_t = 2)]
     min_word: u32,
@@ -44,10 +44,11 @@ fn main() {
     let a = Args::parse();
     let exclude: Vec<String> = a
         .exclude
-        .as_ref()
+        .iter()
         .map(|p| std::fs::read_to_string(p).expect("read exclude list"))
-        .unwrap_or_default()
-        .lines()
+        .collect::<Vec<_>>()
+        .iter()
+        .flat_map(|list| list.lines())
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(String::from)

@@ -15,8 +15,10 @@ use crate::text::fold;
 
 /// Weight of the channel against the language model (both log10).
 const CHANNEL_WEIGHT: f32 = 1.0;
-/// Beam width (distinct LM states kept per position).
+/// Beam width (distinct LM states kept per position), and how far below the best
+/// a state may score and still be kept (decades).
 const BEAM: usize = 10;
+const BEAM_DECADES: f32 = 4.0;
 /// Channel readings fetched per token before ranking by unigram × channel
 /// (ties in channel cost are common: "&" may be any vowel).
 const SEARCH_CANDS: usize = 32;
@@ -32,26 +34,90 @@ const KEEP_UNKNOWN: f32 = 2.5;
 const OCR_DOC_ODD: f64 = 0.08;
 /// Weight of P(written case | word) inside a sentence ("Minh" the name vs "mình").
 const CASE_WEIGHT: f32 = 1.0;
+/// Share of the document cache in the second-pass LM, and of its bigrams in it.
+const CACHE_WEIGHT: f64 = 0.3;
+const CACHE_BIGRAM: f64 = 0.5;
+/// Decoded tokens at least this sure of their reading go into the document cache;
+/// lines with a token below it are decoded again with the cache.
+const SURE: f32 = 0.8;
+/// A second pass keeps the first pass's readings at least this sure and searches
+/// only the rest (most tokens have one reading and are sure).
+const PIN: f32 = 0.999;
 
-/// A direct-mapped memo of LM scores: documents repeat their n-grams.
-struct Memo {
-    keys: Vec<u64>,
-    vals: Vec<f32>,
+
+/// LM context: the last two words, oldest first.
+type History = [u32; 2];
+
+fn push(h: &History, w: u32) -> History {
+    [h[1], w]
 }
+
+/// What a document has already said with confidence: its own word and word-pair
+/// counts, mixed into the LM on a second pass (a cache LM, Kuhn & De Mori 1990).
+/// The document is in-domain text the corpus lacks ("Ban Chấp hành cấp", "ngày đêm").
+#[derive(Default)]
+struct DocCache {
+    uni: HashMap<u32, u32>,
+    bi: HashMap<(u32, u32), u32>,
+    total: u32,
+}
+
+impl DocCache {
+    /// Counts a run of confidently read words; `None` breaks the run.
+    fn add(&mut self, words: &[Option<u32>]) {
+        let mut prev = None;
+        for &w in words {
+            if let Some(w) = w {
+                *self.uni.entry(w).or_default() += 1;
+                self.total += 1;
+                if let Some(p) = prev {
+                    *self.bi.entry((p, w)).or_default() += 1;
+                }
+            }
+            prev = w;
+        }
+    }
+
+    /// log10 of the LM probability mixed with the document's own.
+    fn mix(&self, lm_score: f32, prev: u32, w: u32) -> f32 {
+        let count = |w| f64::from(self.uni.get(&w).copied().unwrap_or(0));
+        let p_uni = count(w) / f64::from(self.total.max(1));
+        let p_bi = match count(prev) {
+            0.0 => p_uni,
+            c => f64::from(self.bi.get(&(prev, w)).copied().unwrap_or(0)) / c,
+        };
+        let p_doc = CACHE_BIGRAM * p_bi + (1.0 - CACHE_BIGRAM) * p_uni;
+        ((1.0 - CACHE_WEIGHT) * 10f64.powf(f64::from(lm_score)) + CACHE_WEIGHT * p_doc).log10() as f32
+    }
+}
+
+/// A direct-mapped memo of LM scores (documents repeat their n-grams), mixed with
+/// the document cache once it is switched on. Key and score share a slot, so a
+/// probe is one cache miss.
+struct Memo {
+    slots: Vec<(u64, f32)>,
+    cache: Option<DocCache>,
+}
+
+const MEMO_BITS: u32 = 18;
 
 impl Memo {
     fn new() -> Memo {
-        Memo { keys: vec![u64::MAX; 1 << 18], vals: vec![0.0; 1 << 18] }
+        Memo { slots: vec![(u64::MAX, 0.0); 1 << MEMO_BITS], cache: None }
     }
 
-    fn score(&mut self, lm: &Lm, w1: u32, w2: u32, w3: u32) -> f32 {
-        let k = lm::key(w1, w2, w3);
-        let i = (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 46) as usize;
-        if self.keys[i] != k {
-            self.keys[i] = k;
-            self.vals[i] = lm.score(w1, w2, w3);
+    fn clear(&mut self) {
+        self.slots.fill((u64::MAX, 0.0));
+    }
+
+    fn score(&mut self, lm: &Lm, h: &History, w: u32) -> f32 {
+        let k = lm::key(h[0], h[1], w);
+        let slot = &mut self.slots[(k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_BITS)) as usize];
+        if slot.0 != k {
+            let s = lm.score(h[0], h[1], w);
+            *slot = (k, self.cache.as_ref().map_or(s, |c| c.mix(s, h[1], w)));
         }
-        self.vals[i]
+        slot.1
     }
 }
 
@@ -83,12 +149,28 @@ pub struct LineResult {
     pub decoded: u64,
     /// Decoded tokens left as unknown words.
     pub unknown: u64,
+    /// Some decoded token is below [`PIN`]: worth a second pass with the document cache.
+    pub unsure: bool,
+    /// Per lattice slot of a decoded line: the chosen reading and its confidence
+    /// when at least [`PIN`]; a second pass keeps those and searches only the rest.
+    pub pins: Vec<Option<(u16, f32)>>,
+}
+
+/// How a token is read, which decides its candidates.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Reading {
+    /// A word in a line whose only damage is lost marks.
+    Stripped,
+    /// A word in a line with OCR damage.
+    Damaged,
+    /// A lone short number in OCR output, which may be a word ("6" = "ở").
+    Number,
 }
 
 /// Per-document state: the token candidate cache.
 pub struct Decoder<'m> {
     m: &'m Model,
-    cache: HashMap<(String, bool), Rc<[Cand]>>,
+    cache: HashMap<(String, Reading), Rc<[Cand]>>,
     /// Share of marked words in the whole document, for lines too short to judge.
     doc_marked: f64,
     /// The whole document reads as OCR output: decode every line.
@@ -96,8 +178,10 @@ pub struct Decoder<'m> {
     memo: Memo,
     /// LM state at the end of the previous line when it runs on into this one
     /// (PDF dumps wrap sentences); `None` starts a fresh sentence.
-    carry: Option<(u32, u32)>,
+    carry: Option<History>,
     words: HashMap<String, Rc<WordInfo>>,
+    /// The document cache being filled by the first pass.
+    doc: Option<DocCache>,
 }
 
 /// What the decoder needs to know about one written word, computed once per document.
@@ -126,6 +210,7 @@ impl<'m> Decoder<'m> {
             memo: Memo::new(),
             carry: None,
             words: HashMap::default(),
+            doc: Some(DocCache::default()),
         };
         let (mut words, mut marked, mut odd) = (0usize, 0usize, 0usize);
         for line in text.lines() {
@@ -197,7 +282,7 @@ impl<'m> Decoder<'m> {
     /// Candidates for one word token (lower-cased core), cached per document.
     fn candidates(&mut self, core: &str, stripped: bool) -> Rc<[Cand]> {
         let lower = core.to_lowercase();
-        let cache_key = (lower, stripped);
+        let cache_key = (lower, if stripped { Reading::Stripped } else { Reading::Damaged });
         if let Some(c) = self.cache.get(&cache_key) {
             return Rc::clone(c);
         }
@@ -252,6 +337,23 @@ impl<'m> Decoder<'m> {
         cands
     }
 
+    /// A lone short number in OCR output: itself, or words the channel reads it as.
+    fn number_candidates(&mut self, core: &str) -> Rc<[Cand]> {
+        let cache_key = (core.to_string(), Reading::Number);
+        if let Some(c) = self.cache.get(&cache_key) {
+            return Rc::clone(c);
+        }
+        let lm = &self.m.lm;
+        let mut cands = vec![Cand { ids: vec![lm::NUM], text: String::new(), cost: 0.0 }];
+        for (ids, cost) in self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false) {
+            let text = ids.iter().map(|&i| lm.words[i as usize].as_str()).collect::<Vec<_>>().join(" ");
+            cands.push(Cand { ids, text, cost });
+        }
+        let cands: Rc<[Cand]> = cands.into();
+        self.cache.insert(cache_key, Rc::clone(&cands));
+        cands
+    }
+
     /// Two-word readings of an unknown token whose halves are each a known word,
     /// a stripped word or a lexicon form ("ciadon" = "cia" + "don" → "của đơn"):
     /// the char-level search cannot use the lexicon inside a glued pair.
@@ -287,8 +389,20 @@ impl<'m> Decoder<'m> {
         out
     }
 
-    /// Repairs one line (no `\n` inside).
-    pub fn line(&mut self, line: &str) -> LineResult {
+    /// Ends the first pass: from now on the LM is mixed with what the document
+    /// said confidently, and `carry` is set by the caller for each line it redoes.
+    pub fn second_pass(&mut self) {
+        self.memo.cache = self.doc.take();
+        self.memo.clear();
+    }
+
+    /// Sets the LM context for the next line from the line before it, as output.
+    pub fn continue_after(&mut self, previous: Option<&str>) {
+        self.carry = previous.and_then(|p| self.end_state(p));
+    }
+
+    /// Repairs one line (no `\n` inside); `pins` are a first pass's sure readings of it.
+    pub fn line(&mut self, line: &str, pins: &[Option<(u16, f32)>]) -> LineResult {
         let toks = tokenize(line);
         let damaged = self.damaged(line, &toks);
         let mut res = LineResult { damaged, ..LineResult::default() };
@@ -299,8 +413,20 @@ impl<'m> Decoder<'m> {
                 repl[i] = self.m.repair_code(&line[t.start..t.end]);
             }
         }
-        if damaged {
-            self.decode(line, &toks, &mut repl, &mut res);
+        let sure = if damaged {
+            self.decode(line, &toks, pins, &mut repl, &mut res)
+        } else {
+            toks.iter()
+                .filter_map(|t| match t.kind {
+                    Kind::Word => Some(self.info(&line[t.start..t.end]).id),
+                    Kind::Number => Some(Some(lm::NUM)),
+                    Kind::Code => Some(Some(lm::CODE)),
+                    Kind::Url | Kind::Other => None,
+                })
+                .collect()
+        };
+        if let Some(doc) = &mut self.doc {
+            doc.add(&sure);
         }
         let mut out = String::with_capacity(line.len() + 16);
         let mut at = 0;
@@ -324,7 +450,7 @@ impl<'m> Decoder<'m> {
     }
 
     /// The LM state after `line` if its sentence goes on into the next line.
-    fn end_state(&mut self, line: &str) -> Option<(u32, u32)> {
+    fn end_state(&mut self, line: &str) -> Option<History> {
         let last = line.trim_end();
         if last.is_empty() || last.ends_with(['.', ';', ':', '!', '?']) {
             return None;
@@ -338,14 +464,18 @@ impl<'m> Decoder<'m> {
                 Kind::Url | Kind::Other => None,
             })
             .collect();
-        match ids[..] {
-            [] => None,
-            [w] => Some((lm::BOS, w)),
-            [.., w1, w2] => Some((w1, w2)),
-        }
+        (!ids.is_empty()).then(|| ids.iter().fold([lm::BOS; 2], |h, &w| push(&h, w)))
     }
 
-    fn decode(&mut self, line: &str, toks: &[Tok], repl: &mut [Option<String>], res: &mut LineResult) {
+    /// Decodes a damaged line into `repl`; returns its words as read, `None` where unsure.
+    fn decode(
+        &mut self,
+        line: &str,
+        toks: &[Tok],
+        pins: &[Option<(u16, f32)>],
+        repl: &mut [Option<String>],
+        res: &mut LineResult,
+    ) -> Vec<Option<u32>> {
         let stripped = !toks
             .iter()
             .filter(|t| t.kind == Kind::Word)
@@ -371,30 +501,40 @@ impl<'m> Decoder<'m> {
                 // In OCR output a lone digit or two between words may be a short word
                 // ("6" for "ở", "14" for "là"); the LM weighs it against a number.
                 Kind::Number if self.doc_ocr && t.end - t.start <= 2 => {
-                    let core = &line[t.start..t.end];
-                    let mut cands = vec![Cand { ids: vec![lm::NUM], text: String::new(), cost: 0.0 }];
-                    for (ids, cost) in self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false) {
-                        let text = ids.iter().map(|&i| self.m.lm.words[i as usize].as_str()).collect::<Vec<_>>().join(" ");
-                        cands.push(Cand { ids, text, cost });
-                    }
-                    lattice.push(Slot { tok: Some(i), cands: cands.into(), extra: Vec::new() });
+                    let cands = self.number_candidates(&line[t.start..t.end]);
+                    lattice.push(Slot { tok: Some(i), cands, extra: Vec::new() });
                 }
                 Kind::Number => lattice.push(Slot { tok: None, cands: fixed(lm::NUM), extra: Vec::new() }),
                 Kind::Code => lattice.push(Slot { tok: None, cands: fixed(lm::CODE), extra: Vec::new() }),
                 Kind::Url | Kind::Other => {}
             }
         }
-        let path = viterbi(&self.m.lm, &mut self.memo, &lattice, self.carry.unwrap_or((lm::BOS, lm::BOS)));
+        for (slot, &(choice, _)) in lattice.iter_mut().zip(pins).filter_map(|(s, p)| Some((s, p.as_ref()?))) {
+            let choice = usize::from(choice);
+            slot.cands = Rc::from(&slot.cands[choice..=choice]);
+            slot.extra = slot.extra.get(choice).map(|&e| vec![e]).unwrap_or_default();
+        }
+        let path = viterbi(&self.m.lm, &mut self.memo, &lattice, self.carry.unwrap_or([lm::BOS; 2]));
         let flat: Vec<u32> = path.iter().zip(&lattice).flat_map(|(&c, slot)| slot.cands[c].ids.clone()).collect();
         let mut flat_at = 0;
+        let mut sure = Vec::with_capacity(flat.len());
         for (&choice, slot) in path.iter().zip(&lattice) {
             let n_ids = slot.cands[choice].ids.len();
             let Some(i) = slot.tok else {
+                res.pins.push(None);
+                sure.extend(flat[flat_at..flat_at + n_ids].iter().map(|&id| Some(id)));
                 flat_at += n_ids;
                 continue;
             };
             res.decoded += 1;
-            res.conf_sum += f64::from(local_confidence(&self.m.lm, &mut self.memo, slot, choice, &flat, flat_at));
+            let conf = match pins.get(res.pins.len()) {
+                Some(&Some((_, conf))) => conf,
+                _ => local_confidence(&self.m.lm, &mut self.memo, slot, choice, &flat, flat_at),
+            };
+            res.conf_sum += f64::from(conf);
+            res.unsure |= conf < PIN;
+            res.pins.push((conf >= PIN).then_some((choice as u16, conf)));
+            sure.extend(flat[flat_at..flat_at + n_ids].iter().map(|&id| (conf >= SURE && id != lm::UNK).then_some(id)));
             flat_at += n_ids;
             let cand = &slot.cands[choice];
             let core = &line[toks[i].start..toks[i].end];
@@ -409,6 +549,7 @@ impl<'m> Decoder<'m> {
             let roman = cand.text.chars().all(|c| "ivxlc".contains(c)) && core.starts_with(char::is_uppercase);
             repl[i] = Some(if roman { cand.text.to_uppercase() } else { case.apply(&cand.text) });
         }
+        sure
     }
 
     /// −log10 P(written case | candidate) for a word inside a sentence.
@@ -427,19 +568,19 @@ fn local_confidence(lm: &Lm, memo: &mut Memo, slot: &Slot, choice: usize, flat: 
     if cands.len() < 2 {
         return 1.0;
     }
-    let get = |i: isize| if i < 0 { lm::BOS } else { flat.get(i as usize).copied().unwrap_or(0) };
-    let n_chosen = cands[choice].ids.len() as isize;
-    let at = at as isize;
-    let (p2, p1) = (get(at - 2), get(at - 1));
-    let (n1, n2) = (get(at + n_chosen), get(at + n_chosen + 1));
+    let start = [at.checked_sub(2), at.checked_sub(1)].map(|i| i.map_or(lm::BOS, |i| flat[i]));
+    let after = &flat[(at + cands[choice].ids.len()).min(flat.len())..];
+    let after = &after[..after.len().min(2)];
     let scores: Vec<f32> = cands
         .iter()
         .enumerate()
         .map(|(ci, c)| {
-            let mut ids = vec![p2, p1];
-            ids.extend(&c.ids);
-            ids.extend([n1, n2].iter().copied().filter(|&x| x != 0));
-            let lm_sum: f32 = (2..ids.len()).map(|k| memo.score(lm, ids[k - 2], ids[k - 1], ids[k])).sum();
+            let mut h = start;
+            let mut lm_sum = 0.0;
+            for &w in c.ids.iter().chain(after) {
+                lm_sum += memo.score(lm, &h, w);
+                h = push(&h, w);
+            }
             lm_sum - CHANNEL_WEIGHT * c.cost - slot.extra.get(ci).copied().unwrap_or(0.0)
         })
         .collect();
@@ -449,40 +590,41 @@ fn local_confidence(lm: &Lm, memo: &mut Memo, slot: &Slot, choice: usize, flat: 
 }
 
 /// Best candidate index per lattice position under channel × trigram LM.
-fn viterbi(lm: &Lm, memo: &mut Memo, lattice: &[Slot], start: (u32, u32)) -> Vec<usize> {
+fn viterbi(lm: &Lm, memo: &mut Memo, lattice: &[Slot], start: History) -> Vec<usize> {
     #[derive(Clone, Copy)]
     struct Hyp {
-        w1: u32,
-        w2: u32,
+        h: History,
         score: f32,
         back: u32,
     }
     // Arena of (parent, candidate) for backtracking.
     let mut arena: Vec<(u32, u16)> = Vec::new();
-    let mut beam = vec![Hyp { w1: start.0, w2: start.1, score: 0.0, back: u32::MAX }];
+    let mut beam = vec![Hyp { h: start, score: 0.0, back: u32::MAX }];
     for slot in lattice {
         let mut next: Vec<Hyp> = Vec::with_capacity(beam.len() * slot.cands.len());
         for h in &beam {
             for (ci, c) in slot.cands.iter().enumerate() {
                 let extra = slot.extra.get(ci).copied().unwrap_or(0.0);
-                let (mut w1, mut w2, mut s) = (h.w1, h.w2, h.score - CHANNEL_WEIGHT * c.cost - extra);
+                let (mut hist, mut s) = (h.h, h.score - CHANNEL_WEIGHT * c.cost - extra);
                 for &id in &c.ids {
-                    s += memo.score(lm, w1, w2, id);
-                    (w1, w2) = (w2, id);
+                    s += memo.score(lm, &hist, id);
+                    hist = push(&hist, id);
                 }
                 arena.push((h.back, ci as u16));
-                next.push(Hyp { w1, w2, score: s, back: arena.len() as u32 - 1 });
+                next.push(Hyp { h: hist, score: s, back: arena.len() as u32 - 1 });
             }
         }
         // Recombine hypotheses that end in the same LM state, keeping the best.
-        next.sort_unstable_by(|a, b| (a.w1, a.w2).cmp(&(b.w1, b.w2)).then(b.score.total_cmp(&a.score)));
-        next.dedup_by(|later, kept| later.w1 == kept.w1 && later.w2 == kept.w2);
+        next.sort_unstable_by(|a, b| a.h.cmp(&b.h).then(b.score.total_cmp(&a.score)));
+        next.dedup_by(|later, kept| later.h == kept.h);
         // Only the best BEAM survive; a partial selection is enough to find them.
         if next.len() > BEAM {
             next.select_nth_unstable_by(BEAM - 1, |a, b| b.score.total_cmp(&a.score));
             next.truncate(BEAM);
         }
         next.sort_unstable_by(|a, b| b.score.total_cmp(&a.score));
+        let floor = next.first().map_or(f32::MIN, |h| h.score - BEAM_DECADES);
+        next.retain(|h| h.score >= floor);
         beam = next;
     }
     let mut path = Vec::with_capacity(lattice.len());

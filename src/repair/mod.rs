@@ -196,14 +196,25 @@ pub fn repair(text: &str) -> Repaired {
 /// Repairs with an explicit model.
 pub fn repair_with(m: &Model, text: &str) -> Repaired {
     let mut dec = decode::Decoder::new(m, text);
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut results: Vec<decode::LineResult> = lines.iter().map(|l| dec.line(l, &[])).collect();
+    // Second pass over unsure lines with the document's own confident words mixed in.
+    if results.iter().any(|r| r.unsure) {
+        dec.second_pass();
+        for i in 0..lines.len() {
+            if results[i].unsure {
+                dec.continue_after(i.checked_sub(1).map(|p| results[p].text.as_str()));
+                results[i] = dec.line(lines[i], &std::mem::take(&mut results[i].pins));
+            }
+        }
+    }
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let (mut changed, mut damaged_lines, mut decoded, mut unknown) = (0u64, 0u64, 0u64, 0u64);
     let mut conf_sum = 0.0;
-    for (i, line) in text.split('\n').enumerate() {
+    for (i, r) in results.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        let r = dec.line(line);
         out.push_str(&r.text);
         changed += r.changed;
         damaged_lines += u64::from(r.damaged);
