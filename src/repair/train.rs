@@ -172,23 +172,31 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
     }
     // Context counts: a bigram's context is its first word, a trigram's its bigram.
     uni[lm::BOS as usize] = bi.iter().filter(|(&k, _)| (k >> lm::ID_BITS) == u64::from(lm::BOS)).map(|(_, &c)| c).sum();
-    let mut bi_ctx: HashMap<u64, u32> = HashMap::new();
+    // Per context: (times followed by a word, distinct words that followed).
+    let mut tri_ctx: HashMap<u64, (u32, u32)> = HashMap::new();
     for (&k, &c) in &tri {
-        *bi_ctx.entry(k >> lm::ID_BITS).or_default() += c;
+        let e = tri_ctx.entry(k >> lm::ID_BITS).or_default();
+        *e = (e.0 + c, e.1 + 1);
     }
-    let mut bigrams: Vec<(u64, u8)> = bi
+    let mut bi_types = vec![0u32; words.len()];
+    for &k in bi.keys() {
+        bi_types[((k >> lm::ID_BITS) & ((1 << lm::ID_BITS) - 1)) as usize] += 1;
+    }
+    let bows: Vec<u8> = uni.iter().zip(&bi_types).map(|(&c, &n)| witten_bell(c, n)).collect();
+    let mut bigrams: Vec<(u64, u8, u8)> = bi
         .iter()
         .filter(|&(_, &c)| c >= cfg.min_bigram)
         .map(|(&k, &c)| {
             let ctx = uni[((k >> lm::ID_BITS) & ((1 << lm::ID_BITS) - 1)) as usize].max(c);
-            (k, quantise((f64::from(c) / f64::from(ctx)).log10()))
+            let (after, types) = tri_ctx.get(&k).copied().unwrap_or_default();
+            (k, quantise((f64::from(c) / f64::from(ctx)).log10()), witten_bell(after, types))
         })
         .collect();
     bigrams.sort_unstable();
     let mut trigrams: Vec<(u64, u8)> = tri
         .iter()
         .filter(|&(_, &c)| c >= cfg.min_trigram)
-        .map(|(&k, &c)| (k, quantise((f64::from(c) / f64::from(bi_ctx[&(k >> lm::ID_BITS)])).log10())))
+        .map(|(&k, &c)| (k, quantise((f64::from(c) / f64::from(tri_ctx[&(k >> lm::ID_BITS)].0)).log10())))
         .collect();
     trigrams.sort_unstable();
     counts[lm::NUM as usize] = uni[lm::NUM as usize];
@@ -196,7 +204,17 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
     counts[lm::UNK as usize] = uni[lm::UNK as usize].max(1);
     let mut code_parts: Vec<(String, u32)> = code_parts.into_iter().filter(|(_, c)| *c >= 3).collect();
     code_parts.sort();
-    Trained { lm: LmData { words, counts, title, bigrams, trigrams }, code_parts, files: files.len(), tokens }
+    Trained { lm: LmData { words, counts, title, bows, bigrams, trigrams }, code_parts, files: files.len(), tokens }
+}
+
+/// Quantised log10 Witten–Bell backoff weight of a context seen `count` times
+/// with `types` distinct followers (see `lm.rs`); a context never seen keeps 1.
+fn witten_bell(count: u32, types: u32) -> u8 {
+    if types == 0 {
+        return quantise(0.0);
+    }
+    let share = f64::from(types) / f64::from(types + count);
+    quantise((lm::BOW_SCALE * share).min(1.0).log10())
 }
 
 /// Writes `repair-lm.bin` and `code-parts.tsv` into `dir`.
