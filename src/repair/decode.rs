@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 
 use super::lm::{self, Lm};
-use super::token::{has_marks, tokenize, Case, Kind, Tok};
+use super::token::{has_marks, is_acronym, tokenize, Case, Kind, Tok};
 use super::{syllable, word_key, Model};
 use crate::text::fold;
 
@@ -175,6 +175,8 @@ pub struct Decoder<'m> {
     doc_marked: f64,
     /// The whole document reads as OCR output: decode every line.
     doc_ocr: bool,
+    /// The document has (almost) no marks at all: every Đ in it became D.
+    doc_stripped: bool,
     memo: Memo,
     /// LM state at the end of the previous line when it runs on into this one
     /// (PDF dumps wrap sentences); `None` starts a fresh sentence.
@@ -207,6 +209,7 @@ impl<'m> Decoder<'m> {
             cache: HashMap::default(),
             doc_marked: 1.0,
             doc_ocr: false,
+            doc_stripped: false,
             memo: Memo::new(),
             carry: None,
             words: HashMap::default(),
@@ -224,6 +227,7 @@ impl<'m> Decoder<'m> {
             }
         }
         d.doc_marked = if words == 0 { 1.0 } else { marked as f64 / words as f64 };
+        d.doc_stripped = words >= 20 && d.doc_marked < 0.02;
         // Clean documents have a few unknown words (names, foreign terms); OCR output
         // of Vietnamese has many, even where its marks look plausible ("céng").
         d.doc_ocr = words >= 50 && odd as f64 / words as f64 > OCR_DOC_ODD;
@@ -410,7 +414,7 @@ impl<'m> Decoder<'m> {
         let mut repl: Vec<Option<String>> = vec![None; toks.len()];
         for (i, t) in toks.iter().enumerate() {
             if t.kind == Kind::Code {
-                repl[i] = self.m.repair_code(&line[t.start..t.end]);
+                repl[i] = self.m.repair_code(&line[t.start..t.end], self.doc_stripped);
             }
         }
         let sure = if damaged {
@@ -427,6 +431,18 @@ impl<'m> Decoder<'m> {
         };
         if let Some(doc) = &mut self.doc {
             doc.add(&sure);
+        }
+        if self.doc_stripped {
+            // Abbreviations no Vietnamese word folds to are codes: "BCD" → "BCĐ".
+            for (t, r) in toks.iter().zip(repl.iter_mut()) {
+                let core = &line[t.start..t.end];
+                if t.kind == Kind::Word && is_acronym(core) {
+                    let info = self.info(core);
+                    if info.id.is_none() && !info.could_be_marked {
+                        *r = self.m.restore_part(core).or(r.take());
+                    }
+                }
+            }
         }
         let mut out = String::with_capacity(line.len() + 16);
         let mut at = 0;

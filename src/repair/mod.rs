@@ -73,6 +73,9 @@ pub struct Model {
     code_parts: HashMap<String, u32>,
     /// Đ-bearing short codes by their form with D: "D/c" → ("Đ/c", count).
     code_forms: HashMap<String, (String, u32)>,
+    /// Known code parts by their form with every Đ read as D, to the form the
+    /// corpus writes most: "BCD" → "BCĐ", "UBND" → "UBND".
+    part_forms: HashMap<String, String>,
 }
 
 /// Vocabulary words rarer than this are not proposed as corrections.
@@ -101,13 +104,20 @@ impl Model {
             .collect();
         let mut code_forms: HashMap<String, (String, u32)> = HashMap::default();
         for (p, &c) in code_parts.iter().filter(|(p, _)| p.contains(['/', '-']) && p.contains(['Đ', 'đ'])) {
-            let plain: String = p.chars().map(|c| match c { 'Đ' => 'D', 'đ' => 'd', c => c }).collect();
-            let e = code_forms.entry(plain).or_insert((p.clone(), 0));
+            let e = code_forms.entry(without_d_stroke(p)).or_insert((p.clone(), 0));
             if c > e.1 {
                 *e = (p.clone(), c);
             }
         }
-        Ok(Model { lm, channel, trie, fold_index, code_parts, code_forms })
+        let mut best: HashMap<String, (String, u32)> = HashMap::default();
+        for (p, &c) in code_parts.iter().filter(|(p, _)| !p.contains(['/', '-'])) {
+            let e = best.entry(without_d_stroke(p)).or_insert((p.clone(), 0));
+            if (c, std::cmp::Reverse(p)) > (e.1, std::cmp::Reverse(&e.0)) {
+                *e = (p.clone(), c);
+            }
+        }
+        let part_forms = best.into_iter().map(|(plain, (form, _))| (plain, form)).collect();
+        Ok(Model { lm, channel, trie, fold_index, code_parts, code_forms, part_forms })
     }
 
     /// True when a vocabulary word with marks folds to `word` ("dieu" ← "điều").
@@ -117,12 +127,24 @@ impl Model {
     }
 
     /// "ND-CP" → "NĐ-CP": a code part is rewritten only into a known part that
-    /// differs by `Đ` read as D/P/B and is far more common. `None` = unchanged.
-    fn repair_code(&self, code: &str) -> Option<String> {
+    /// differs by `Đ` read as D/P/B and is far more common. In a document stripped
+    /// of its marks every Đ became D, so there a part takes the form the corpus
+    /// writes most, compounds are read as known parts ("TWDTNCNDT" → "TWĐTNCNĐT")
+    /// and amounts get their "đ" back ("300.000d"). `None` = unchanged.
+    fn repair_code(&self, code: &str, stripped: bool) -> Option<String> {
+        if stripped {
+            if let Some(amount) = code.strip_suffix('d').filter(|a| a.ends_with(|c: char| c.is_ascii_digit())) {
+                if amount.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+                    return Some(format!("{amount}đ"));
+                }
+            }
+        }
         // Whole short forms the corpus always writes with Đ ("Đ/c" for đồng chí).
-        let plain: String = code.chars().map(|c| match c { 'Đ' => 'D', 'đ' => 'd', c => c }).collect();
+        let plain = without_d_stroke(code);
         if let Some((form, n)) = self.code_forms.get(&plain) {
-            if *form != code && *n >= 10 * self.code_parts.get(code).copied().unwrap_or(0).max(2) {
+            let own = self.code_parts.get(code).copied().unwrap_or(0);
+            let ratio = if stripped { 1 } else { 10 };
+            if *form != code && *n > ratio * own.max(1) {
                 return Some(form.clone());
             }
         }
@@ -130,12 +152,38 @@ impl Model {
         let mut changed = false;
         for piece in code.split_inclusive(['/', '-']) {
             let part = piece.trim_end_matches(['/', '-']);
-            let fixed = self.fix_code_part(part);
+            let fixed = if stripped { self.restore_part(part) } else { self.fix_code_part(part) };
             changed |= fixed.is_some();
             out.push_str(fixed.as_deref().unwrap_or(part));
             out.push_str(&piece[part.len()..]);
         }
         changed.then_some(out)
+    }
+
+    /// An upper-case part of a stripped document read as the known parts it is
+    /// made of, longest first, each in its most common written form.
+    fn restore_part(&self, part: &str) -> Option<String> {
+        let start = part.find(|c: char| !c.is_ascii_digit())?;
+        let (digits, letters) = part.split_at(start);
+        if letters.len() < 2 || !letters.contains('D') || !letters.chars().all(|c| c.is_ascii_uppercase()) {
+            return None;
+        }
+        let mut out = String::from(digits);
+        let mut at = 0;
+        while at < letters.len() {
+            let known = (at + 2..=letters.len()).rev().find_map(|end| self.part_forms.get(&letters[at..end]).map(|f| (end, f)));
+            match known {
+                Some((end, form)) => {
+                    out.push_str(form);
+                    at = end;
+                }
+                None => {
+                    out.push_str(&letters[at..at + 1]);
+                    at += 1;
+                }
+            }
+        }
+        (out != part).then_some(out)
     }
 
     fn fix_code_part(&self, part: &str) -> Option<String> {
@@ -155,6 +203,11 @@ impl Model {
             .max_by_key(|(k, &c)| (c, std::cmp::Reverse((*k).clone())))
             .map(|(k, _)| k.clone())
     }
+}
+
+/// `text` with Đ/đ written as D/d, as a stripped document has it.
+fn without_d_stroke(text: &str) -> String {
+    text.chars().map(|c| match c { 'Đ' => 'D', 'đ' => 'd', c => c }).collect()
 }
 
 /// The lower-case, tone-normalised form a word is looked up by.

@@ -32,7 +32,7 @@ pub struct Tok {
 
 const LEAD: &[char] = &['(', '[', '{', '"', '\'', '“', '‘', '«', '*', '-', '–', '—', '+', '•', '…', '.', ',', ';', ':'];
 const TRAIL: &[char] =
-    &['.', ',', ';', ':', '!', '?', ')', ']', '}', '"', '\'', '”', '’', '»', '*', '…', '-', '–', '—'];
+    &['.', ',', ';', ':', '!', '?', ')', ']', '}', '"', '\'', '”', '’', '»', '*', '…', '-', '–', '—', '/'];
 
 /// Tokens of one line, in order.
 pub fn tokenize(line: &str) -> Vec<Tok> {
@@ -42,6 +42,8 @@ pub fn tokenize(line: &str) -> Vec<Tok> {
         rest = &rest[skip..];
         let start = line.len() - rest.len();
         let len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        // "gian:Ngày", "sau;trước": a colon or semicolon between letters ends a token.
+        let len = glued_at(&rest[..len]).unwrap_or(len);
         let chunk = &rest[..len];
         rest = &rest[len..];
         let core = chunk.trim_start_matches(LEAD);
@@ -66,9 +68,45 @@ pub fn tokenize(line: &str) -> Vec<Tok> {
             && core.chars().all(|c| c.is_ascii_uppercase())
             && out.last().is_some_and(|t: &Tok| t.kind == Kind::Code && t.end + 1 == s);
         let kind = if split_code_letter { Kind::Code } else { kind };
+        if let Some(word_len) = footnoted(core) {
+            // "nguyen21": a word with its footnote number; only the word is read.
+            out.push(Tok { start: s, end: s + word_len, kind: Kind::Word });
+            out.push(Tok { start: s + word_len, end: s + core.len(), kind: Kind::Other });
+            continue;
+        }
         out.push(Tok { start: s, end: s + core.len(), kind });
     }
     out
+}
+
+/// Byte offset of a `:` or `;` with a letter on each side.
+fn glued_at(chunk: &str) -> Option<usize> {
+    let mut prev = None;
+    let mut chars = chunk.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if matches!(c, ':' | ';')
+            && prev.is_some_and(char::is_alphabetic)
+            && chars.peek().is_some_and(|&(_, n)| n.is_alphabetic())
+        {
+            return Some(i + 1);
+        }
+        prev = Some(c);
+    }
+    None
+}
+
+/// Length of the word in a lower-case Vietnamese syllable (or its stripped form)
+/// followed by a footnote number of one to three digits ("nguyen21", "dao2");
+/// `None` otherwise. Shorter words stay whole: "s6", "c6" are OCR damage.
+fn footnoted(core: &str) -> Option<usize> {
+    let word_len = core.find(|c: char| c.is_ascii_digit())?;
+    let (word, digits) = core.split_at(word_len);
+    let footnote = (3..=7).contains(&word.chars().count())
+        && (1..=3).contains(&digits.len())
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && word.chars().all(char::is_lowercase)
+        && (word.is_ascii() || super::syllable::is_syllable(word));
+    footnote.then_some(word_len)
 }
 
 /// Lower-case words joined by `/` ("nhân/tập", "ngày/tháng"), not a code like "V/v".
@@ -95,6 +133,14 @@ pub fn classify(core: &str) -> Kind {
         return Kind::Code;
     }
     Kind::Word
+}
+
+/// An upper-case abbreviation such as "HĐND", "BCĐ", "UBND": two to eight letters
+/// A–Z or Đ that do not read as one Vietnamese syllable.
+pub fn is_acronym(word: &str) -> bool {
+    (2..=8).contains(&word.chars().count())
+        && word.chars().all(|c| c.is_ascii_uppercase() || c == 'Đ')
+        && !super::syllable::is_syllable(word)
 }
 
 /// True when the token has a Vietnamese mark (a char that folds to another).
@@ -159,6 +205,30 @@ mod tests {
                 ("nhan", Kind::Word),
                 ("tap", Kind::Word),
                 ("V/v", Kind::Code),
+            ]
+        );
+    }
+
+    #[test]
+    fn glued_words_and_footnotes() {
+        let line = "Thoi gian:Ngay 12 nguyen21. dao2, ca nhan/ s6 x8y 3x";
+        let got: Vec<(&str, Kind)> = tokenize(line).iter().map(|t| (&line[t.start..t.end], t.kind)).collect();
+        assert_eq!(
+            got,
+            [
+                ("Thoi", Kind::Word),
+                ("gian", Kind::Word),
+                ("Ngay", Kind::Word),
+                ("12", Kind::Number),
+                ("nguyen", Kind::Word),
+                ("21", Kind::Other),
+                ("dao", Kind::Word),
+                ("2", Kind::Other),
+                ("ca", Kind::Word),
+                ("nhan", Kind::Word),
+                ("s6", Kind::Word),
+                ("x8y", Kind::Word),
+                ("3x", Kind::Word),
             ]
         );
     }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use unicode_normalization::UnicodeNormalization;
 
 use super::lm::{self, key, quantise, LmData};
-use super::token::{tokenize, Case, Kind};
+use super::token::{is_acronym, tokenize, Case, Kind};
 use super::word_key;
 
 /// Pruning thresholds.
@@ -102,6 +102,9 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
                         if inside && id != UNK_T {
                             mid[id as usize].0 += 1;
                             mid[id as usize].1 += u32::from(Case::of(core) == Case::Title);
+                        }
+                        if is_acronym(core) {
+                            *code_parts.entry(core.to_string()).or_default() += 1;
                         }
                         id
                     }
