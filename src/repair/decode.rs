@@ -49,15 +49,21 @@ const PIN: f32 = 0.999;
 type History = [u32; 2];
 
 fn push(h: &History, w: u32) -> History {
-    [h[1], w]
+    [h[1], w & !TITLE]
 }
+
+/// Marks a word id as written capitalised ("Tuấn", a name) for the document cache,
+/// which keeps names apart from common words with the same letters ("tuần").
+const TITLE: u32 = 1 << 31;
 
 /// What a document has already said with confidence: its own word and word-pair
 /// counts, mixed into the LM on a second pass (a cache LM, Kuhn & De Mori 1990).
 /// The document is in-domain text the corpus lacks ("Ban Chấp hành cấp", "ngày đêm").
+/// Words count apart by case ([`TITLE`]); pairs and contexts do not.
 #[derive(Default)]
 struct DocCache {
     uni: HashMap<u32, u32>,
+    contexts: HashMap<u32, u32>,
     bi: HashMap<(u32, u32), u32>,
     total: u32,
 }
@@ -69,22 +75,22 @@ impl DocCache {
         for &w in words {
             if let Some(w) = w {
                 *self.uni.entry(w).or_default() += 1;
+                *self.contexts.entry(w & !TITLE).or_default() += 1;
                 self.total += 1;
                 if let Some(p) = prev {
-                    *self.bi.entry((p, w)).or_default() += 1;
+                    *self.bi.entry((p, w & !TITLE)).or_default() += 1;
                 }
             }
-            prev = w;
+            prev = w.map(|w| w & !TITLE);
         }
     }
 
-    /// log10 of the LM probability mixed with the document's own.
+    /// log10 of the LM probability mixed with the document's own; `w` may carry [`TITLE`].
     fn mix(&self, lm_score: f32, prev: u32, w: u32) -> f32 {
-        let count = |w| f64::from(self.uni.get(&w).copied().unwrap_or(0));
-        let p_uni = count(w) / f64::from(self.total.max(1));
-        let p_bi = match count(prev) {
-            0.0 => p_uni,
-            c => f64::from(self.bi.get(&(prev, w)).copied().unwrap_or(0)) / c,
+        let p_uni = f64::from(self.uni.get(&w).copied().unwrap_or(0)) / f64::from(self.total.max(1));
+        let p_bi = match self.contexts.get(&prev).copied().unwrap_or(0) {
+            0 => p_uni,
+            c => f64::from(self.bi.get(&(prev, w & !TITLE)).copied().unwrap_or(0)) / f64::from(c),
         };
         let p_doc = CACHE_BIGRAM * p_bi + (1.0 - CACHE_BIGRAM) * p_uni;
         ((1.0 - CACHE_WEIGHT) * 10f64.powf(f64::from(lm_score)) + CACHE_WEIGHT * p_doc).log10() as f32
@@ -110,11 +116,14 @@ impl Memo {
         self.slots.fill((u64::MAX, 0.0));
     }
 
+    /// The score of `w` (which may carry [`TITLE`]) after `h`.
     fn score(&mut self, lm: &Lm, h: &History, w: u32) -> f32 {
-        let k = lm::key(h[0], h[1], w);
+        let plain = w & !TITLE;
+        let title = self.cache.is_some() && w & TITLE != 0;
+        let k = lm::key(h[0], h[1], plain) | u64::from(title) << 63;
         let slot = &mut self.slots[(k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_BITS)) as usize];
         if slot.0 != k {
-            let s = lm.score(h[0], h[1], w);
+            let s = lm.score(h[0], h[1], plain);
             *slot = (k, self.cache.as_ref().map_or(s, |c| c.mix(s, h[1], w)));
         }
         slot.1
@@ -125,6 +134,8 @@ impl Memo {
 /// candidates and a per-candidate extra cost (case evidence; empty = none).
 struct Slot {
     tok: Option<usize>,
+    /// [`TITLE`] when the token is written capitalised, else 0.
+    title: u32,
     cands: Rc<[Cand]>,
     extra: Vec<f32>,
 }
@@ -422,7 +433,11 @@ impl<'m> Decoder<'m> {
         } else {
             toks.iter()
                 .filter_map(|t| match t.kind {
-                    Kind::Word => Some(self.info(&line[t.start..t.end]).id),
+                    Kind::Word => {
+                        let core = &line[t.start..t.end];
+                        let title = if Case::of(core) == Case::Title { TITLE } else { 0 };
+                        Some(self.info(core).id.map(|id| id | title))
+                    }
                     Kind::Number => Some(Some(lm::NUM)),
                     Kind::Code => Some(Some(lm::CODE)),
                     Kind::Url | Kind::Other => None,
@@ -512,16 +527,17 @@ impl<'m> Decoder<'m> {
                     } else {
                         Vec::new()
                     };
-                    lattice.push(Slot { tok: Some(i), cands, extra });
+                    let title = if case == Case::Title { TITLE } else { 0 };
+                    lattice.push(Slot { tok: Some(i), title, cands, extra });
                 }
                 // In OCR output a lone digit or two between words may be a short word
                 // ("6" for "ở", "14" for "là"); the LM weighs it against a number.
                 Kind::Number if self.doc_ocr && t.end - t.start <= 2 => {
                     let cands = self.number_candidates(&line[t.start..t.end]);
-                    lattice.push(Slot { tok: Some(i), cands, extra: Vec::new() });
+                    lattice.push(Slot { tok: Some(i), title: 0, cands, extra: Vec::new() });
                 }
-                Kind::Number => lattice.push(Slot { tok: None, cands: fixed(lm::NUM), extra: Vec::new() }),
-                Kind::Code => lattice.push(Slot { tok: None, cands: fixed(lm::CODE), extra: Vec::new() }),
+                Kind::Number => lattice.push(Slot { tok: None, title: 0, cands: fixed(lm::NUM), extra: Vec::new() }),
+                Kind::Code => lattice.push(Slot { tok: None, title: 0, cands: fixed(lm::CODE), extra: Vec::new() }),
                 Kind::Url | Kind::Other => {}
             }
         }
@@ -531,7 +547,12 @@ impl<'m> Decoder<'m> {
             slot.extra = slot.extra.get(choice).map(|&e| vec![e]).unwrap_or_default();
         }
         let path = viterbi(&self.m.lm, &mut self.memo, &lattice, self.carry.unwrap_or([lm::BOS; 2]));
-        let flat: Vec<u32> = path.iter().zip(&lattice).flat_map(|(&c, slot)| slot.cands[c].ids.clone()).collect();
+        // The chosen words in order, the first of each token marked [`TITLE`] if capitalised.
+        let flat: Vec<u32> = path
+            .iter()
+            .zip(&lattice)
+            .flat_map(|(&c, slot)| slot.cands[c].ids.iter().enumerate().map(|(n, &id)| if n == 0 { id | slot.title } else { id }))
+            .collect();
         let mut flat_at = 0;
         let mut sure = Vec::with_capacity(flat.len());
         for (&choice, slot) in path.iter().zip(&lattice) {
@@ -550,7 +571,7 @@ impl<'m> Decoder<'m> {
             res.conf_sum += f64::from(conf);
             res.unsure |= conf < PIN;
             res.pins.push((conf >= PIN).then_some((choice as u16, conf)));
-            sure.extend(flat[flat_at..flat_at + n_ids].iter().map(|&id| (conf >= SURE && id != lm::UNK).then_some(id)));
+            sure.extend(flat[flat_at..flat_at + n_ids].iter().map(|&id| (conf >= SURE && id & !TITLE != lm::UNK).then_some(id)));
             flat_at += n_ids;
             let cand = &slot.cands[choice];
             let core = &line[toks[i].start..toks[i].end];
@@ -584,7 +605,7 @@ fn local_confidence(lm: &Lm, memo: &mut Memo, slot: &Slot, choice: usize, flat: 
     if cands.len() < 2 {
         return 1.0;
     }
-    let start = [at.checked_sub(2), at.checked_sub(1)].map(|i| i.map_or(lm::BOS, |i| flat[i]));
+    let start = [at.checked_sub(2), at.checked_sub(1)].map(|i| i.map_or(lm::BOS, |i| flat[i] & !TITLE));
     let after = &flat[(at + cands[choice].ids.len()).min(flat.len())..];
     let after = &after[..after.len().min(2)];
     let scores: Vec<f32> = cands
@@ -593,7 +614,8 @@ fn local_confidence(lm: &Lm, memo: &mut Memo, slot: &Slot, choice: usize, flat: 
         .map(|(ci, c)| {
             let mut h = start;
             let mut lm_sum = 0.0;
-            for &w in c.ids.iter().chain(after) {
+            let first = c.ids[0] | slot.title;
+            for &w in std::iter::once(&first).chain(&c.ids[1..]).chain(after) {
                 lm_sum += memo.score(lm, &h, w);
                 h = push(&h, w);
             }
@@ -622,7 +644,8 @@ fn viterbi(lm: &Lm, memo: &mut Memo, lattice: &[Slot], start: History) -> Vec<us
             for (ci, c) in slot.cands.iter().enumerate() {
                 let extra = slot.extra.get(ci).copied().unwrap_or(0.0);
                 let (mut hist, mut s) = (h.h, h.score - CHANNEL_WEIGHT * c.cost - extra);
-                for &id in &c.ids {
+                for (n, &id) in c.ids.iter().enumerate() {
+                    let id = if n == 0 { id | slot.title } else { id };
                     s += memo.score(lm, &hist, id);
                     hist = push(&hist, id);
                 }
