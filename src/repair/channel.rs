@@ -38,8 +38,8 @@ struct Edit {
 pub struct Channel {
     /// Observed chunk (1–3 chars) → source chars that produce it.
     by_obs: HashMap<String, Vec<Edit>>,
-    /// Source chars the OCR sometimes drops entirely.
-    deletions: Vec<Edit>,
+    /// Source chars the OCR sometimes drops entirely, with the cost.
+    deletions: HashMap<char, f32>,
     /// Every vowel at [`UNSEEN_SYMBOL`] cost: any symbol may stand for any vowel.
     unseen_symbol: Vec<Edit>,
     /// A source space read as nothing: two words glued.
@@ -74,7 +74,7 @@ impl Channel {
             rows.entry(c).or_default().push((obs.to_string(), n));
         }
         let mut by_obs: HashMap<String, Vec<Edit>> = HashMap::default();
-        let mut deletions = Vec::new();
+        let mut deletions = HashMap::default();
         for c in ALPHABET.chars() {
             let row = rows.remove(&c).unwrap_or_default();
             let total: f64 = row.iter().map(|r| r.1).sum::<f64>() + 1.0;
@@ -89,7 +89,7 @@ impl Channel {
                 }
                 has_self |= obs == c.to_string();
                 if obs.is_empty() {
-                    deletions.push(Edit { src: c, cost });
+                    deletions.insert(c, cost);
                 } else {
                     by_obs.entry(obs).or_default().push(Edit { src: c, cost });
                 }
@@ -144,72 +144,89 @@ impl Channel {
     /// `digits_as_symbols`, a digit inside the token may also stand for any vowel
     /// ("x8y" → "xây"), as unseen symbols always may.
     pub fn candidates(&self, trie: &Trie, obs: &str, max_cost: f32, k: usize, digits_as_symbols: bool) -> Vec<(Vec<u32>, f32)> {
-        let input: Vec<char> = obs.chars().collect();
-        // Chunk starts: for each input position, the (len, edits) that match there.
-        let chunks: Vec<Vec<(usize, &[Edit])>> = (0..input.len())
+        let bounds: Vec<usize> = obs.char_indices().map(|(i, _)| i).chain([obs.len()]).collect();
+        let n = bounds.len() - 1;
+        // Per input position: the chunks that start there, as (length, source char → cost).
+        let chunks: Vec<Vec<(usize, HashMap<char, f32>)>> = (0..n)
             .map(|i| {
-                let mut at: Vec<(usize, &[Edit])> = (1..=3)
-                    .filter(|l| i + l <= input.len())
-                    .filter_map(|l| {
-                        let s: String = input[i..i + l].iter().collect();
-                        self.by_obs.get(&s).map(|e| (l, e.as_slice()))
-                    })
+                let mut at: Vec<(usize, HashMap<char, f32>)> = (1..=3)
+                    .filter(|l| i + l <= n)
+                    .filter_map(|l| self.by_obs.get(&obs[bounds[i]..bounds[i + l]]).map(|e| (l, cheapest(e))))
                     .collect();
-                let symbol = !input[i].is_alphanumeric() || digits_as_symbols && input[i].is_ascii_digit();
-                if symbol && input[i] != '-' {
-                    at.push((1, self.unseen_symbol.as_slice()));
+                let c = obs[bounds[i]..].chars().next().unwrap_or(' ');
+                let symbol = !c.is_alphanumeric() || digits_as_symbols && c.is_ascii_digit();
+                if symbol && c != '-' {
+                    at.push((1, cheapest(&self.unseen_symbol)));
                 }
                 at
             })
             .collect();
-        let mut heap = BinaryHeap::new();
-        heap.push(State { cost: 0.0, node: 0, pos: 0, first: 0, dels: 0 });
-        let mut best: HashMap<(u32, usize, u32), f32> = HashMap::default();
-        let mut out: Vec<(Vec<u32>, f32)> = Vec::new();
-        let mut pops = 0;
-        while let Some(s) = heap.pop() {
-            pops += 1;
-            if s.cost > max_cost || out.len() >= k || pops > 4000 {
-                break;
-            }
-            let node = &trie.nodes[s.node as usize];
-            if s.pos == input.len() {
-                if let Some(id) = node.word {
-                    let ids = if s.first == 0 { vec![id] } else { vec![s.first, id] };
-                    if !out.iter().any(|(o, _)| *o == ids) {
-                        out.push((ids, s.cost));
+        SCRATCH.with_borrow_mut(|(heap, best)| {
+            heap.clear();
+            best.clear();
+            heap.push(State { cost: 0.0, node: 0, pos: 0, first: 0, dels: 0 });
+            let mut out: Vec<(Vec<u32>, f32)> = Vec::new();
+            let mut pops = 0;
+            while let Some(s) = heap.pop() {
+                pops += 1;
+                if s.cost > max_cost || out.len() >= k || pops > 4000 {
+                    break;
+                }
+                let node = &trie.nodes[s.node as usize];
+                if s.pos == n {
+                    if let Some(id) = node.word {
+                        let ids = if s.first == 0 { vec![id] } else { vec![s.first, id] };
+                        if !out.iter().any(|(o, _)| *o == ids) {
+                            out.push((ids, s.cost));
+                        }
                     }
                 }
-            }
-            let mut push = |next: State| {
-                let key = (next.node, next.pos, next.first);
-                if best.get(&key).is_none_or(|&c| next.cost < c) {
-                    best.insert(key, next.cost);
-                    heap.push(next);
+                let mut push = |next: State| {
+                    let key = (next.node, next.pos, next.first);
+                    if best.get(&key).is_none_or(|&c| next.cost < c) {
+                        best.insert(key, next.cost);
+                        heap.push(next);
+                    }
+                };
+                if let (Some(id), 0, true) = (node.word, s.first, s.pos > 0 && s.pos < n) {
+                    push(State { cost: s.cost + self.glue, node: 0, pos: s.pos, first: id, dels: 0 });
                 }
-            };
-            if let (Some(id), 0, true) = (node.word, s.first, s.pos > 0 && s.pos < input.len()) {
-                push(State { cost: s.cost + self.glue, node: 0, pos: s.pos, first: id, dels: 0 });
-            }
-            if s.pos < input.len() {
-                for &(len, edits) in &chunks[s.pos] {
-                    for e in edits {
-                        if let Some(child) = node.child(e.src) {
-                            push(State { cost: s.cost + e.cost, node: child, pos: s.pos + len, first: s.first, dels: s.dels });
+                for &(c, child) in &node.children {
+                    if s.pos < n {
+                        for (len, costs) in &chunks[s.pos] {
+                            if let Some(&cost) = costs.get(&c) {
+                                push(State { cost: s.cost + cost, node: child, pos: s.pos + len, first: s.first, dels: s.dels });
+                            }
+                        }
+                    }
+                    if s.dels < 1 {
+                        if let Some(&cost) = self.deletions.get(&c) {
+                            push(State { cost: s.cost + cost, node: child, pos: s.pos, first: s.first, dels: s.dels + 1 });
                         }
                     }
                 }
             }
-            if s.dels < 1 {
-                for e in &self.deletions {
-                    if let Some(child) = node.child(e.src) {
-                        push(State { cost: s.cost + e.cost, node: child, pos: s.pos, first: s.first, dels: s.dels + 1 });
-                    }
-                }
-            }
-        }
-        out
+            out
+        })
     }
+}
+
+
+/// Search buffers reused across calls on one thread.
+type Scratch = (BinaryHeap<State>, HashMap<(u32, usize, u32), f32>);
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+/// The cheapest cost per source char among `edits`.
+fn cheapest(edits: &[Edit]) -> HashMap<char, f32> {
+    let mut m: HashMap<char, f32> = HashMap::default();
+    for e in edits {
+        let c = m.entry(e.src).or_insert(e.cost);
+        *c = c.min(e.cost);
+    }
+    m
 }
 
 #[derive(Debug, Clone, Copy)]
