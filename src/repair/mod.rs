@@ -10,11 +10,12 @@
 //!   acronyms and foreign words, and normalises tone placement ("hoà" → "hòa").
 //! * `token`: splits a line into token cores and classifies them (word, number,
 //!   document code, URL); only words are decoded.
-//! * `lm`: the syllable trigram model with stupid backoff, packed in
+//! * `lm`: the syllable trigram model with per-context backoff weights, packed in
 //!   `corpus/models/repair-lm.bin`.
 //! * `channel`: the OCR channel learned from rendered-and-OCR'd text
 //!   (`corpus/models/ocr-channel.tsv`, `ocr-lexicon.tsv`).
-//! * `decode`: per-line damage detection and beam Viterbi over candidates.
+//! * `decode`: per-line damage detection, beam Viterbi over candidates, and the
+//!   document cache that a second pass mixes into the LM.
 //! * `train`: rebuilds the model from clean text (`vanban-train`).
 //!
 //! **Invariants:** line `n` of the output is line `n` of the input; tabs and all
