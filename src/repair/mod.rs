@@ -144,8 +144,8 @@ impl Model {
         let plain = without_d_stroke(code);
         if let Some((form, n)) = self.code_forms.get(&plain) {
             let own = self.code_parts.get(code).copied().unwrap_or(0);
-            let ratio = if stripped { 1 } else { 10 };
-            if *form != code && *n > ratio * own.max(1) {
+            let enough = if stripped { *n > own } else { *n >= 10 * own.max(2) };
+            if *form != code && enough {
                 return Some(form.clone());
             }
         }
