@@ -63,7 +63,6 @@ const TITLE: u32 = 1 << 31;
 #[derive(Default)]
 struct DocCache {
     uni: HashMap<u32, u32>,
-    contexts: HashMap<u32, u32>,
     bi: HashMap<(u32, u32), u32>,
     total: u32,
 }
@@ -75,7 +74,6 @@ impl DocCache {
         for &w in words {
             if let Some(w) = w {
                 *self.uni.entry(w).or_default() += 1;
-                *self.contexts.entry(w & !TITLE).or_default() += 1;
                 self.total += 1;
                 if let Some(p) = prev {
                     *self.bi.entry((p, w & !TITLE)).or_default() += 1;
@@ -87,8 +85,10 @@ impl DocCache {
 
     /// log10 of the LM probability mixed with the document's own; `w` may carry [`TITLE`].
     fn mix(&self, lm_score: f32, prev: u32, w: u32) -> f32 {
-        let p_uni = f64::from(self.uni.get(&w).copied().unwrap_or(0)) / f64::from(self.total.max(1));
-        let p_bi = match self.contexts.get(&prev).copied().unwrap_or(0) {
+        let count = |w: u32| self.uni.get(&w).copied().unwrap_or(0);
+        let p_uni = f64::from(count(w)) / f64::from(self.total.max(1));
+        // A context is a word in either case.
+        let p_bi = match count(prev) + count(prev | TITLE) {
             0 => p_uni,
             c => f64::from(self.bi.get(&(prev, w & !TITLE)).copied().unwrap_or(0)) / f64::from(c),
         };
