@@ -43,6 +43,9 @@ const SURE: f32 = 0.8;
 /// A second pass keeps the first pass's readings at least this sure and searches
 /// only the rest (most tokens have one reading and are sure).
 const PIN: f32 = 0.999;
+/// Tokens of the next line decoded along with a line whose sentence runs on into
+/// it, so that its last words have right context (they are not output here).
+const LOOKAHEAD: usize = 3;
 
 
 /// LM context: the last two words, oldest first.
@@ -416,8 +419,9 @@ impl<'m> Decoder<'m> {
         self.carry = previous.and_then(|p| self.end_state(p));
     }
 
-    /// Repairs one line (no `\n` inside); `pins` are a first pass's sure readings of it.
-    pub fn line(&mut self, line: &str, pins: &[Option<(u16, f32)>]) -> LineResult {
+    /// Repairs one line (no `\n` inside); `pins` are a first pass's sure readings of it,
+    /// `next` the line after it (right context when the sentence runs on).
+    pub fn line(&mut self, line: &str, next: Option<&str>, pins: &[Option<(u16, f32)>]) -> LineResult {
         let toks = tokenize(line);
         let damaged = self.damaged(line, &toks);
         let mut res = LineResult { damaged, ..LineResult::default() };
@@ -429,7 +433,8 @@ impl<'m> Decoder<'m> {
             }
         }
         let sure = if damaged {
-            self.decode(line, &toks, pins, &mut repl, &mut res)
+            let next = next.filter(|_| runs_on(line));
+            self.decode(line, &toks, next, pins, &mut repl, &mut res)
         } else {
             toks.iter()
                 .filter_map(|t| match t.kind {
@@ -482,8 +487,7 @@ impl<'m> Decoder<'m> {
 
     /// The LM state after `line` if its sentence goes on into the next line.
     fn end_state(&mut self, line: &str) -> Option<History> {
-        let last = line.trim_end();
-        if last.is_empty() || last.ends_with(['.', ';', ':', '!', '?']) {
+        if !runs_on(line) {
             return None;
         }
         let ids: Vec<u32> = tokenize(line)
@@ -503,42 +507,20 @@ impl<'m> Decoder<'m> {
         &mut self,
         line: &str,
         toks: &[Tok],
+        next: Option<&str>,
         pins: &[Option<(u16, f32)>],
         repl: &mut [Option<String>],
         res: &mut LineResult,
     ) -> Vec<Option<u32>> {
-        let stripped = !toks
-            .iter()
-            .filter(|t| t.kind == Kind::Word)
-            .any(|t| line[t.start..t.end].chars().any(|c| is_junk(c) || !c.is_ascii()));
         let mut lattice: Vec<Slot> = Vec::new();
-        let mut prev_end: Option<usize> = None;
-        for (i, t) in toks.iter().enumerate() {
-            let fixed = |id| -> Rc<[Cand]> { Rc::from(vec![Cand { ids: vec![id], text: String::new(), cost: 0.0 }]) };
-            let inside = prev_end.is_some_and(|e| matches!(line[e..t.start].trim(), "" | ","));
-            prev_end = Some(t.end);
-            match t.kind {
-                Kind::Word => {
-                    let core = &line[t.start..t.end];
-                    let cands = self.candidates(core, stripped);
-                    let case = Case::of(core);
-                    let extra = if inside && case != Case::Upper {
-                        cands.iter().map(|c| self.case_cost(c, case)).collect()
-                    } else {
-                        Vec::new()
-                    };
-                    let title = if case == Case::Title { TITLE } else { 0 };
-                    lattice.push(Slot { tok: Some(i), title, cands, extra });
-                }
-                // In OCR output a lone digit or two between words may be a short word
-                // ("6" for "ở", "14" for "là"); the LM weighs it against a number.
-                Kind::Number if self.doc_ocr && t.end - t.start <= 2 => {
-                    let cands = self.number_candidates(&line[t.start..t.end]);
-                    lattice.push(Slot { tok: Some(i), title: 0, cands, extra: Vec::new() });
-                }
-                Kind::Number => lattice.push(Slot { tok: None, title: 0, cands: fixed(lm::NUM), extra: Vec::new() }),
-                Kind::Code => lattice.push(Slot { tok: None, title: 0, cands: fixed(lm::CODE), extra: Vec::new() }),
-                Kind::Url | Kind::Other => {}
+        self.slots(line, toks, usize::MAX, &mut lattice);
+        let own = lattice.len();
+        if let Some(next) = next {
+            let next_toks = tokenize(next);
+            if self.damaged(next, &next_toks) {
+                self.slots(next, &next_toks, LOOKAHEAD, &mut lattice);
+            } else {
+                lattice.extend(next_toks.iter().filter_map(|t| self.fixed_slot(next, t)).take(LOOKAHEAD));
             }
         }
         for (slot, &(choice, _)) in lattice.iter_mut().zip(pins).filter_map(|(s, p)| Some((s, p.as_ref()?))) {
@@ -555,7 +537,7 @@ impl<'m> Decoder<'m> {
             .collect();
         let mut flat_at = 0;
         let mut sure = Vec::with_capacity(flat.len());
-        for (&choice, slot) in path.iter().zip(&lattice) {
+        for (&choice, slot) in path.iter().zip(&lattice).take(own) {
             let n_ids = slot.cands[choice].ids.len();
             let Some(i) = slot.tok else {
                 res.pins.push(None);
@@ -589,6 +571,62 @@ impl<'m> Decoder<'m> {
         sure
     }
 
+    /// Appends up to `limit` lattice slots for the tokens of a damaged line.
+    fn slots(&mut self, line: &str, toks: &[Tok], limit: usize, lattice: &mut Vec<Slot>) {
+        let stripped = !toks
+            .iter()
+            .filter(|t| t.kind == Kind::Word)
+            .any(|t| line[t.start..t.end].chars().any(|c| is_junk(c) || !c.is_ascii()));
+        let mut prev_end: Option<usize> = None;
+        let end = lattice.len().saturating_add(limit);
+        for (i, t) in toks.iter().enumerate() {
+            if lattice.len() >= end {
+                break;
+            }
+            let inside = prev_end.is_some_and(|e| matches!(line[e..t.start].trim(), "" | ","));
+            prev_end = Some(t.end);
+            match t.kind {
+                Kind::Word => {
+                    let core = &line[t.start..t.end];
+                    let cands = self.candidates(core, stripped);
+                    let case = Case::of(core);
+                    let extra = if inside && case != Case::Upper {
+                        cands.iter().map(|c| self.case_cost(c, case)).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let title = if case == Case::Title { TITLE } else { 0 };
+                    lattice.push(Slot { tok: Some(i), title, cands, extra });
+                }
+                // In OCR output a lone digit or two between words may be a short word
+                // ("6" for "ở", "14" for "là"); the LM weighs it against a number.
+                Kind::Number if self.doc_ocr && t.end - t.start <= 2 => {
+                    let cands = self.number_candidates(&line[t.start..t.end]);
+                    lattice.push(Slot { tok: Some(i), title: 0, cands, extra: Vec::new() });
+                }
+                Kind::Number | Kind::Code => lattice.extend(self.fixed_slot(line, t)),
+                Kind::Url | Kind::Other => {}
+            }
+        }
+    }
+
+    /// A slot with the one reading a token has as written (numbers, codes, words
+    /// of an undamaged line); `None` for what the LM does not see.
+    fn fixed_slot(&mut self, line: &str, t: &Tok) -> Option<Slot> {
+        let (id, title) = match t.kind {
+            Kind::Word => {
+                let core = &line[t.start..t.end];
+                let title = if Case::of(core) == Case::Title { TITLE } else { 0 };
+                (self.info(core).id.unwrap_or(lm::UNK), title)
+            }
+            Kind::Number => (lm::NUM, 0),
+            Kind::Code => (lm::CODE, 0),
+            Kind::Url | Kind::Other => return None,
+        };
+        let cands = Rc::from(vec![Cand { ids: vec![id], text: String::new(), cost: 0.0 }]);
+        Some(Slot { tok: None, title, cands, extra: Vec::new() })
+    }
+
     /// −log10 P(written case | candidate) for a word inside a sentence.
     fn case_cost(&self, c: &Cand, case: Case) -> f32 {
         let Some(&id) = c.ids.first().filter(|&&id| id >= lm::FIRST_WORD) else { return 0.0 };
@@ -596,6 +634,12 @@ impl<'m> Decoder<'m> {
         let p = if case == Case::Title { p_title } else { 1.0 - p_title };
         -CASE_WEIGHT * p.log10()
     }
+}
+
+/// Whether a line's sentence runs on into the next line (PDF dumps wrap sentences).
+fn runs_on(line: &str) -> bool {
+    let last = line.trim_end();
+    !last.is_empty() && !last.ends_with(['.', ';', ':', '!', '?'])
 }
 
 /// Probability of the chosen candidate against the others at one position,
