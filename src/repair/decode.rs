@@ -48,6 +48,9 @@ const PIN: f32 = 0.999;
 const LOOKAHEAD: usize = 3;
 
 
+/// Weight of the wider context's evidence ([`add_context`]; tuned on the dev split).
+const CONTEXT_WEIGHT: f32 = 0.2;
+
 /// LM context: the last two words, oldest first.
 type History = [u32; 2];
 
@@ -137,6 +140,8 @@ impl Memo {
 /// candidates and a per-candidate extra cost (case evidence; empty = none).
 struct Slot {
     tok: Option<usize>,
+    /// Fold class of the word as written, context for its neighbours ([`Lm::context`]).
+    class: Option<u32>,
     /// [`TITLE`] when the token is written capitalised, else 0.
     title: u32,
     cands: Rc<[Cand]>,
@@ -523,6 +528,7 @@ impl<'m> Decoder<'m> {
                 lattice.extend(next_toks.iter().filter_map(|t| self.fixed_slot(next, t)).take(LOOKAHEAD));
             }
         }
+        add_context(self.m, &mut lattice);
         for (slot, &(choice, _)) in lattice.iter_mut().zip(pins).filter_map(|(s, p)| Some((s, p.as_ref()?))) {
             let choice = usize::from(choice);
             slot.cands = Rc::from(&slot.cands[choice..=choice]);
@@ -596,13 +602,14 @@ impl<'m> Decoder<'m> {
                         Vec::new()
                     };
                     let title = if case == Case::Title { TITLE } else { 0 };
-                    lattice.push(Slot { tok: Some(i), title, cands, extra });
+                    let class = self.fold_class(core);
+                    lattice.push(Slot { tok: Some(i), class, title, cands, extra });
                 }
                 // In OCR output a lone digit or two between words may be a short word
                 // ("6" for "ở", "14" for "là"); the LM weighs it against a number.
                 Kind::Number if self.doc_ocr && t.end - t.start <= 2 => {
                     let cands = self.number_candidates(&line[t.start..t.end]);
-                    lattice.push(Slot { tok: Some(i), title: 0, cands, extra: Vec::new() });
+                    lattice.push(Slot { tok: Some(i), class: None, title: 0, cands, extra: Vec::new() });
                 }
                 Kind::Number | Kind::Code => lattice.extend(self.fixed_slot(line, t)),
                 Kind::Url | Kind::Other => {}
@@ -613,18 +620,23 @@ impl<'m> Decoder<'m> {
     /// A slot with the one reading a token has as written (numbers, codes, words
     /// of an undamaged line); `None` for what the LM does not see.
     fn fixed_slot(&mut self, line: &str, t: &Tok) -> Option<Slot> {
-        let (id, title) = match t.kind {
+        let (id, title, class) = match t.kind {
             Kind::Word => {
                 let core = &line[t.start..t.end];
                 let title = if Case::of(core) == Case::Title { TITLE } else { 0 };
-                (self.info(core).id.unwrap_or(lm::UNK), title)
+                (self.info(core).id.unwrap_or(lm::UNK), title, self.fold_class(core))
             }
-            Kind::Number => (lm::NUM, 0),
-            Kind::Code => (lm::CODE, 0),
+            Kind::Number => (lm::NUM, 0, None),
+            Kind::Code => (lm::CODE, 0, None),
             Kind::Url | Kind::Other => return None,
         };
         let cands = Rc::from(vec![Cand { ids: vec![id], text: String::new(), cost: 0.0 }]);
-        Some(Slot { tok: None, title, cands, extra: Vec::new() })
+        Some(Slot { tok: None, class, title, cands, extra: Vec::new() })
+    }
+
+    /// The fold class of a written word: its most frequent vocabulary reading.
+    fn fold_class(&self, core: &str) -> Option<u32> {
+        self.m.fold_index.get(&fold(&core.to_lowercase())).map(|ids| self.m.word_class[ids[0] as usize])
     }
 
     /// −log10 P(written case | candidate) for a word inside a sentence.
@@ -640,6 +652,40 @@ impl<'m> Decoder<'m> {
 fn runs_on(line: &str) -> bool {
     let last = line.trim_end();
     !last.is_empty() && !last.ends_with(['.', ';', ':', '!', '?'])
+}
+
+/// Adds to each reading's cost the evidence of the fold classes 2 to
+/// [`lm::CONTEXT_WINDOW`] slots away ("trồng … cây", "sinh hoạt hè cho thiếu nhi").
+/// It only ranks readings of the same letters against each other: the best of
+/// them costs nothing more, so an OCR reading is not pushed toward other letters.
+fn add_context(m: &Model, lattice: &mut [Slot]) {
+    for i in 0..lattice.len() {
+        if lattice[i].cands.len() < 2 {
+            continue;
+        }
+        let window = i.saturating_sub(lm::CONTEXT_WINDOW)..(i + lm::CONTEXT_WINDOW + 1).min(lattice.len());
+        let near: Vec<u32> = window.filter(|&j| j.abs_diff(i) >= 2).filter_map(|j| lattice[j].class).collect();
+        if near.is_empty() {
+            continue;
+        }
+        let slot = &mut lattice[i];
+        // (fold class, evidence) per candidate of one word.
+        let evidence: Vec<Option<(u32, f32)>> = slot
+            .cands
+            .iter()
+            .map(|c| match c.ids[..] {
+                [id] => Some((m.word_class[id as usize], near.iter().map(|&k| m.lm.context(id, k)).sum())),
+                _ => None,
+            })
+            .collect();
+        slot.extra.resize(slot.cands.len(), 0.0);
+        for (e, extra) in evidence.iter().zip(&mut slot.extra) {
+            if let Some((class, ev)) = *e {
+                let best = evidence.iter().flatten().filter(|o| o.0 == class).map(|o| o.1).fold(ev, f32::max);
+                *extra += CONTEXT_WEIGHT * (best - ev);
+            }
+        }
+    }
 }
 
 /// Probability of the chosen candidate against the others at one position,

@@ -13,10 +13,11 @@
 //! worse (held-out stripped SER 2.68 % against 2.28 % for stupid backoff).
 //!
 //! File format (little-endian), written by [`Lm::write`]:
-//! `b"VBLM0003"`, vocab (`u32` n, then per word `u32` count, `u8` title share,
+//! `b"VBLM0004"`, vocab (`u32` n, then per word `u32` count, `u8` title share,
 //! `u8` backoff as a bigram context, `u8` len, UTF-8), bigrams (`u32` n, n LEB128
 //! key deltas, n `u8` scores, n `u8` backoffs as a trigram context), trigrams
-//! (`u32` n, n LEB128 key deltas, n `u8` scores).
+//! (`u32` n, n LEB128 key deltas, n `u8` scores), context pairs (`u32` n, n LEB128
+//! key deltas `reading << 18 | class`, n `u8` log10 ratios + 128, see [`Lm::context`]).
 //! Keys pack word ids in 18-bit fields: `w1 << 36 | w2 << 18 | w3` (w1 = 0 for bigrams).
 //! In memory each slot is one `u64` with the value above the key bits, so a probe
 //! is one cache miss.
@@ -36,7 +37,11 @@ const BACKOFF: f32 = -0.398;
 /// Witten–Bell backoff weights are multiplied by this (tuned on the dev split).
 pub const BOW_SCALE: f64 = 16.0;
 const QUANT: f32 = 20.0;
-const MAGIC: &[u8; 8] = b"VBLM0003";
+const MAGIC: &[u8; 8] = b"VBLM0004";
+
+/// Words 2 to this many positions away are a reading's wider context
+/// ([`Lm::context`]); the trigram sees the nearest.
+pub const CONTEXT_WINDOW: usize = 5;
 
 /// Bits per word id in a key.
 pub const ID_BITS: u32 = 18;
@@ -48,6 +53,11 @@ pub fn key(w1: u32, w2: u32, w3: u32) -> u64 {
 
 pub fn quantise(log10p: f64) -> u8 {
     (-log10p * f64::from(QUANT)).round().clamp(0.0, 255.0) as u8
+}
+
+/// A signed log10 ratio in one byte: 1/20 decade, 128 = 0.
+pub fn quantise_ratio(log10r: f64) -> u8 {
+    (log10r * f64::from(QUANT) + 128.0).round().clamp(0.0, 255.0) as u8
 }
 
 fn dequantise(q: u16) -> f32 {
@@ -109,6 +119,9 @@ pub struct Lm {
     /// Bigram score in the low byte, its backoff weight as a trigram context in the high byte.
     bigrams: Table,
     trigrams: Table,
+    /// How much likelier a reading is with a word of a fold class a few words
+    /// away than its fold class is on average (see [`Lm::context`]).
+    context: Table,
 }
 
 /// Everything [`Lm::write`] stores, as built by training.
@@ -121,6 +134,8 @@ pub struct LmData {
     /// (key, score, backoff weight as a trigram context).
     pub bigrams: Vec<(u64, u8, u8)>,
     pub trigrams: Vec<(u64, u8)>,
+    /// (key(0, reading, class), [`quantise_ratio`]ed log10 ratio).
+    pub context: Vec<(u64, u8)>,
 }
 
 impl Lm {
@@ -146,6 +161,13 @@ impl Lm {
         bow + at(&self.bows, w2, BACKOFF) + at(&self.unigram, w3, -9.0)
     }
 
+    /// log10 P(a word of fold class `class` nearby | `reading`) / P(… | its fold class):
+    /// "cây" nearby favours "trồng" over "trong". A fold class is named by its most
+    /// frequent word; 0 when not stored.
+    pub fn context(&self, reading: u32, class: u32) -> f32 {
+        self.context.get(key(0, reading, class)).map_or(0.0, |q| (f32::from(q) - 128.0) / QUANT)
+    }
+
     pub fn from_data(d: LmData) -> Lm {
         let total: f64 = d.counts.iter().map(|&c| f64::from(c)).sum::<f64>().max(1.0);
         let unigram = d
@@ -160,6 +182,7 @@ impl Lm {
             bows: d.bows.iter().map(|&q| dequantise(q.into())).collect(),
             bigrams: Table::new(d.bigrams.iter().map(|&(k, s, b)| (k, u16::from(s) | u16::from(b) << 8)), 48),
             trigrams: Table::new(d.trigrams.iter().map(|&(k, s)| (k, u16::from(s))), 56),
+            context: Table::new(d.context.iter().map(|&(k, r)| (k, u16::from(r))), 56),
             words: d.words,
             counts: d.counts,
             title: d.title,
@@ -187,7 +210,9 @@ impl Lm {
         let bigrams = keys.into_iter().zip(scores).zip(bigram_bows).map(|((k, s), &b)| (k, s, b)).collect();
         let (keys, scores) = r.ngrams()?;
         let trigrams = keys.into_iter().zip(scores).collect();
-        Ok(Lm::from_data(LmData { words, counts, title, bows, bigrams, trigrams }))
+        let (keys, ratios) = r.ngrams()?;
+        let context = keys.into_iter().zip(ratios).collect();
+        Ok(Lm::from_data(LmData { words, counts, title, bows, bigrams, trigrams, context }))
     }
 
     pub fn write(d: &LmData, out: &mut Vec<u8>) {
@@ -205,6 +230,8 @@ impl Lm {
         out.extend(d.bigrams.iter().map(|b| b.2));
         write_keys(out, d.trigrams.iter().map(|t| t.0));
         out.extend(d.trigrams.iter().map(|t| t.1));
+        write_keys(out, d.context.iter().map(|t| t.0));
+        out.extend(d.context.iter().map(|t| t.1));
     }
 }
 
@@ -285,6 +312,7 @@ mod tests {
             words,
             bigrams: vec![(key(0, 1, 5), quantise(-0.3), quantise(-1.0)), (key(0, 5, 6), quantise(-0.1), quantise(-2.0))],
             trigrams: vec![(key(1, 5, 6), quantise(-0.05))],
+            context: vec![(key(0, 5, 6), quantise_ratio(0.5))],
         };
         let mut buf = Vec::new();
         Lm::write(&d, &mut buf);
@@ -296,6 +324,8 @@ mod tests {
         // Unseen trigram after "<s> cải": that context's weight, then "cải cải"
         // unseen too: the weight of "cải" plus the unigram.
         assert!((lm.score(1, 5, 5) - (-1.0 - 0.5 + lm.unigram(5))).abs() < 0.01);
+        assert!((lm.context(5, 6) - 0.5).abs() < 0.01);
+        assert_eq!(lm.context(6, 5), 0.0);
         assert!(Lm::read(&buf[..buf.len() - 1]).is_err());
     }
 }

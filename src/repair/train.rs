@@ -205,9 +205,88 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
     counts[lm::NUM as usize] = uni[lm::NUM as usize];
     counts[lm::CODE as usize] = uni[lm::CODE as usize];
     counts[lm::UNK as usize] = uni[lm::UNK as usize].max(1);
+    let weighted: Vec<(u32, u32)> = seq
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| match t {
+            u32::MAX => (u32::MAX, 0),
+            NUM_T | CODE_T | UNK_T => (lm::UNK, 0),
+            t if remap[t as usize] == lm::UNK => (lm::UNK, 0),
+            t => (remap[t as usize], weight_at(i)),
+        })
+        .collect();
+    let context = context_pairs(&weighted, &words);
     let mut code_parts: Vec<(String, u32)> = code_parts.into_iter().filter(|(_, c)| *c >= 3).collect();
     code_parts.sort();
-    Trained { lm: LmData { words, counts, title, bows, bigrams, trigrams }, code_parts, files: files.len(), tokens }
+    Trained { lm: LmData { words, counts, title, bows, bigrams, trigrams, context }, code_parts, files: files.len(), tokens }
+}
+
+/// Context pairs seen fewer times (unweighted) are dropped, and so are those whose
+/// ratio is within this many decades of 1.
+const CTX_MIN: u32 = 3;
+const CTX_MIN_RATIO: f64 = 0.15;
+/// Pseudo-events pulling P(context | reading) toward its fold class's.
+const CTX_PRIOR: f64 = 20.0;
+
+/// For words that share their letters with another word ("trong", "trồng"): how
+/// much likelier each is than its fold class to have a word of a given fold class
+/// 2 to [`lm::CONTEXT_WINDOW`] positions away (see [`lm::Lm::context`]).
+/// `seq`: (final id, file weight) per token, weight 0 for what is no vocabulary
+/// word; `u32::MAX` ends a line.
+fn context_pairs(seq: &[(u32, u32)], words: &[String]) -> Vec<(u64, u8)> {
+    // A fold class is named by its first (most frequent) word.
+    let mut first: HashMap<String, u32> = HashMap::new();
+    let mut class_size: HashMap<u32, u32> = HashMap::new();
+    let class: Vec<u32> = (0..words.len() as u32)
+        .map(|id| {
+            if id < lm::FIRST_WORD {
+                return u32::MAX;
+            }
+            let c = *first.entry(crate::text::fold(&words[id as usize])).or_insert(id);
+            *class_size.entry(c).or_default() += 1;
+            c
+        })
+        .collect();
+    let ambiguous: Vec<bool> = class.iter().map(|c| class_size.get(c).is_some_and(|&n| n >= 2)).collect();
+    // (reading, class nearby) → (weighted, raw) count; (class, class nearby) → weighted count.
+    let mut pairs: HashMap<u64, (u64, u32)> = HashMap::new();
+    let mut class_pairs: HashMap<u64, u64> = HashMap::new();
+    let mut events = vec![0u64; words.len()];
+    for line in seq.split(|&(t, _)| t == u32::MAX) {
+        for (i, &(r, wt)) in line.iter().enumerate() {
+            if wt == 0 || !ambiguous[r as usize] {
+                continue;
+            }
+            let before = &line[i.saturating_sub(lm::CONTEXT_WINDOW)..i.saturating_sub(1)];
+            let after = line.get(i + 2..(i + lm::CONTEXT_WINDOW + 1).min(line.len())).unwrap_or(&[]);
+            for &(c, _) in before.iter().chain(after).filter(|&&(_, cwt)| cwt > 0) {
+                let (near, own) = (class[c as usize], class[r as usize]);
+                let e = pairs.entry(key(0, r, near)).or_default();
+                *e = (e.0 + u64::from(wt), e.1 + 1);
+                *class_pairs.entry(key(0, own, near)).or_default() += u64::from(wt);
+                events[r as usize] += u64::from(wt);
+            }
+        }
+    }
+    let mut class_events: HashMap<u32, u64> = HashMap::new();
+    for (r, &n) in events.iter().enumerate().filter(|&(_, &n)| n > 0) {
+        *class_events.entry(class[r]).or_default() += n;
+    }
+    let mask = (1u64 << lm::ID_BITS) - 1;
+    let mut out: Vec<(u64, u8)> = pairs
+        .iter()
+        .filter(|(_, &(_, raw))| raw >= CTX_MIN)
+        .filter_map(|(&k, &(n, _))| {
+            let (r, near) = (((k >> lm::ID_BITS) & mask) as usize, (k & mask) as u32);
+            let own = class[r];
+            let p_class = class_pairs[&key(0, own, near)] as f64 / class_events[&own] as f64;
+            let p = (n as f64 + CTX_PRIOR * p_class) / (events[r] as f64 + CTX_PRIOR);
+            let ratio = (p / p_class).log10();
+            (ratio.abs() >= CTX_MIN_RATIO).then(|| (k, lm::quantise_ratio(ratio)))
+        })
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 /// Quantised log10 Witten–Bell backoff weight of a context seen `count` times
