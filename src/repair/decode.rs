@@ -215,6 +215,8 @@ struct WordInfo {
     bad_marks: bool,
     /// The word in this project's tone placement, case kept.
     normalized: String,
+    /// Its fold class, context for its neighbours ([`Lm::context`]).
+    class: Option<u32>,
 }
 
 fn is_junk(c: char) -> bool {
@@ -265,6 +267,7 @@ impl<'m> Decoder<'m> {
             could_be_marked: !marks && self.m.could_be_marked(core),
             bad_marks: marks && !syllable::is_syllable(core),
             normalized,
+            class: self.m.fold_index.get(&fold(&core.to_lowercase())).map(|ids| self.m.word_class[ids[0] as usize]),
         });
         self.words.insert(core.to_string(), Rc::clone(&info));
         info
@@ -602,7 +605,7 @@ impl<'m> Decoder<'m> {
                         Vec::new()
                     };
                     let title = if case == Case::Title { TITLE } else { 0 };
-                    let class = self.fold_class(core);
+                    let class = self.info(core).class;
                     lattice.push(Slot { tok: Some(i), class, title, cands, extra });
                 }
                 // In OCR output a lone digit or two between words may be a short word
@@ -624,7 +627,7 @@ impl<'m> Decoder<'m> {
             Kind::Word => {
                 let core = &line[t.start..t.end];
                 let title = if Case::of(core) == Case::Title { TITLE } else { 0 };
-                (self.info(core).id.unwrap_or(lm::UNK), title, self.fold_class(core))
+                (self.info(core).id.unwrap_or(lm::UNK), title, self.info(core).class)
             }
             Kind::Number => (lm::NUM, 0, None),
             Kind::Code => (lm::CODE, 0, None),
@@ -632,11 +635,6 @@ impl<'m> Decoder<'m> {
         };
         let cands = Rc::from(vec![Cand { ids: vec![id], text: String::new(), cost: 0.0 }]);
         Some(Slot { tok: None, class, title, cands, extra: Vec::new() })
-    }
-
-    /// The fold class of a written word: its most frequent vocabulary reading.
-    fn fold_class(&self, core: &str) -> Option<u32> {
-        self.m.fold_index.get(&fold(&core.to_lowercase())).map(|ids| self.m.word_class[ids[0] as usize])
     }
 
     /// −log10 P(written case | candidate) for a word inside a sentence.
@@ -659,29 +657,35 @@ fn runs_on(line: &str) -> bool {
 /// It only ranks readings of the same letters against each other: the best of
 /// them costs nothing more, so an OCR reading is not pushed toward other letters.
 fn add_context(m: &Model, lattice: &mut [Slot]) {
+    let mut near: Vec<u32> = Vec::new();
+    let mut evidence: Vec<(u32, f32)> = Vec::new();
     for i in 0..lattice.len() {
-        if lattice[i].cands.len() < 2 {
+        // (fold class, evidence) per one-word candidate; classes with one reading here need none.
+        evidence.clear();
+        evidence.extend(lattice[i].cands.iter().map(|c| match c.ids[..] {
+            [id] => (m.word_class[id as usize], 0.0),
+            _ => (u32::MAX, 0.0),
+        }));
+        let shared = |class: u32, ev: &[(u32, f32)]| class != u32::MAX && ev.iter().filter(|e| e.0 == class).count() > 1;
+        if !(0..evidence.len()).any(|k| shared(evidence[k].0, &evidence)) {
             continue;
         }
         let window = i.saturating_sub(lm::CONTEXT_WINDOW)..(i + lm::CONTEXT_WINDOW + 1).min(lattice.len());
-        let near: Vec<u32> = window.filter(|&j| j.abs_diff(i) >= 2).filter_map(|j| lattice[j].class).collect();
+        near.clear();
+        near.extend(window.filter(|&j| j.abs_diff(i) >= 2).filter_map(|j| lattice[j].class));
         if near.is_empty() {
             continue;
         }
         let slot = &mut lattice[i];
-        // (fold class, evidence) per candidate of one word.
-        let evidence: Vec<Option<(u32, f32)>> = slot
-            .cands
-            .iter()
-            .map(|c| match c.ids[..] {
-                [id] => Some((m.word_class[id as usize], near.iter().map(|&k| m.lm.context(id, k)).sum())),
-                _ => None,
-            })
-            .collect();
+        for (k, c) in slot.cands.iter().enumerate() {
+            if shared(evidence[k].0, &evidence) {
+                evidence[k].1 = near.iter().map(|&n| m.lm.context(c.ids[0], n)).sum();
+            }
+        }
         slot.extra.resize(slot.cands.len(), 0.0);
-        for (e, extra) in evidence.iter().zip(&mut slot.extra) {
-            if let Some((class, ev)) = *e {
-                let best = evidence.iter().flatten().filter(|o| o.0 == class).map(|o| o.1).fold(ev, f32::max);
+        for (&(class, ev), extra) in evidence.iter().zip(&mut slot.extra) {
+            if shared(class, &evidence) {
+                let best = evidence.iter().filter(|e| e.0 == class).map(|e| e.1).fold(ev, f32::max);
                 *extra += CONTEXT_WEIGHT * (best - ev);
             }
         }

@@ -120,8 +120,10 @@ pub struct Lm {
     bigrams: Table,
     trigrams: Table,
     /// How much likelier a reading is with a word of a fold class a few words
-    /// away than its fold class is on average (see [`Lm::context`]).
-    context: Table,
+    /// away than its fold class is on average (see [`Lm::context`]): per reading,
+    /// `context[context_at[r]..context_at[r + 1]]` sorted by class.
+    context_at: Vec<u32>,
+    context: Vec<(u32, f32)>,
 }
 
 /// Everything [`Lm::write`] stores, as built by training.
@@ -165,7 +167,12 @@ impl Lm {
     /// "cây" nearby favours "trồng" over "trong". A fold class is named by its most
     /// frequent word; 0 when not stored.
     pub fn context(&self, reading: u32, class: u32) -> f32 {
-        self.context.get(key(0, reading, class)).map_or(0.0, |q| (f32::from(q) - 128.0) / QUANT)
+        let (Some(&from), Some(&to)) = (self.context_at.get(reading as usize), self.context_at.get(reading as usize + 1))
+        else {
+            return 0.0;
+        };
+        let pairs = &self.context[from as usize..to as usize];
+        pairs.binary_search_by_key(&class, |p| p.0).map_or(0.0, |i| pairs[i].1)
     }
 
     pub fn from_data(d: LmData) -> Lm {
@@ -182,7 +189,10 @@ impl Lm {
             bows: d.bows.iter().map(|&q| dequantise(q.into())).collect(),
             bigrams: Table::new(d.bigrams.iter().map(|&(k, s, b)| (k, u16::from(s) | u16::from(b) << 8)), 48),
             trigrams: Table::new(d.trigrams.iter().map(|&(k, s)| (k, u16::from(s))), 56),
-            context: Table::new(d.context.iter().map(|&(k, r)| (k, u16::from(r))), 56),
+            context_at: (0..=d.words.len() as u64)
+                .map(|r| d.context.partition_point(|&(k, _)| k >> ID_BITS < r) as u32)
+                .collect(),
+            context: d.context.iter().map(|&(k, q)| ((k & ((1 << ID_BITS) - 1)) as u32, (f32::from(q) - 128.0) / QUANT)).collect(),
             words: d.words,
             counts: d.counts,
             title: d.title,
