@@ -27,21 +27,18 @@ const UNSEEN_FOLD: f32 = 1.3;
 /// prior for damage the training pages did not show, well above learned edits.
 const UNSEEN_SYMBOL: f32 = 2.0;
 
-/// One way a source char shows up in OCR output.
-#[derive(Debug, Clone)]
-struct Edit {
-    src: char,
-    cost: f32,
-}
+/// Per source letter (index in [`ALPHABET`]), the cost of one way it shows up
+/// in OCR output; infinite where it never does.
+type Costs = [f32; LETTERS];
 
 /// The char-level table, indexed by what the OCR produced.
 pub struct Channel {
-    /// Observed chunk (1–3 chars) → source chars that produce it.
-    by_obs: HashMap<String, Vec<Edit>>,
-    /// Source chars the OCR sometimes drops entirely, with the cost.
-    deletions: HashMap<char, f32>,
+    /// Observed chunk (1–3 chars) → the cheapest cost of each source letter producing it.
+    by_obs: HashMap<String, Box<Costs>>,
+    /// Source letters the OCR sometimes drops entirely, with the cost.
+    deletions: Costs,
     /// Every vowel at [`UNSEEN_SYMBOL`] cost: any symbol may stand for any vowel.
-    unseen_symbol: Vec<Edit>,
+    unseen_symbol: Costs,
     /// A source space read as nothing: two words glued.
     pub glue: f32,
     /// Observed token → (source word id, cost), from the damage lexicon.
@@ -50,6 +47,24 @@ pub struct Channel {
 
 /// Vietnamese letters the channel always knows, seen in the tables or not.
 const ALPHABET: &str = "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵfjwz";
+
+/// Number of chars in [`ALPHABET`] (UTF-8 lead bytes).
+const LETTERS: usize = {
+    let (bytes, mut i, mut n) = (ALPHABET.as_bytes(), 0, 0);
+    while i < bytes.len() {
+        n += (bytes[i] & 0xC0 != 0x80) as usize;
+        i += 1;
+    }
+    n
+};
+
+/// Index of `c` in [`ALPHABET`].
+fn letter(c: char) -> Option<u8> {
+    ALPHABET.chars().position(|a| a == c).map(|i| i as u8)
+}
+
+/// Longest observed chunk one source char may produce.
+const MAX_CHUNK: usize = 3;
 
 impl Channel {
     /// Builds the channel from `ocr-channel.tsv` and `ocr-lexicon.tsv` text.
@@ -73,14 +88,17 @@ impl Channel {
             }
             rows.entry(c).or_default().push((obs.to_string(), n));
         }
-        let mut by_obs: HashMap<String, Vec<Edit>> = HashMap::default();
-        let mut deletions = HashMap::default();
-        for c in ALPHABET.chars() {
+        let mut by_obs: HashMap<String, Box<Costs>> = HashMap::default();
+        let mut deletions = [f32::INFINITY; LETTERS];
+        fn reads(by_obs: &mut HashMap<String, Box<Costs>>, obs: String) -> &mut Costs {
+            by_obs.entry(obs).or_insert_with(|| Box::new([f32::INFINITY; LETTERS]))
+        }
+        for (i, c) in ALPHABET.chars().enumerate() {
             let row = rows.remove(&c).unwrap_or_default();
             let total: f64 = row.iter().map(|r| r.1).sum::<f64>() + 1.0;
             let mut has_self = false;
             for (obs, n) in row {
-                if n < 2.0 || obs.chars().count() > 3 {
+                if n < 2.0 || obs.chars().count() > MAX_CHUNK {
                     continue;
                 }
                 let cost = -(n / total).log10() as f32;
@@ -89,19 +107,20 @@ impl Channel {
                 }
                 has_self |= obs == c.to_string();
                 if obs.is_empty() {
-                    deletions.insert(c, cost);
+                    deletions[i] = cost;
                 } else {
-                    by_obs.entry(obs).or_default().push(Edit { src: c, cost });
+                    let costs = reads(&mut by_obs, obs);
+                    costs[i] = costs[i].min(cost);
                 }
             }
             if !has_self {
-                by_obs.entry(c.to_string()).or_default().push(Edit { src: c, cost: UNSEEN_SELF });
+                reads(&mut by_obs, c.to_string())[i] = UNSEEN_SELF;
             }
             let folded = crate::text::fold_char(c);
             if folded != c {
-                let e = by_obs.entry(folded.to_string()).or_default();
-                if !e.iter().any(|x| x.src == c) {
-                    e.push(Edit { src: c, cost: UNSEEN_FOLD });
+                let costs = reads(&mut by_obs, folded.to_string());
+                if costs[i].is_infinite() {
+                    costs[i] = UNSEEN_FOLD;
                 }
             }
         }
@@ -127,11 +146,12 @@ impl Channel {
             // P(obs | src) = times src was read as obs / times src was read at all.
             lexicon.entry(obs).or_default().push((id, -(n / totals[&src]).log10() as f32));
         }
-        let unseen_symbol = ALPHABET
-            .chars()
-            .filter(|c| "aeiouy".contains(crate::text::fold_char(*c)))
-            .map(|src| Edit { src, cost: UNSEEN_SYMBOL })
-            .collect();
+        let mut unseen_symbol = [f32::INFINITY; LETTERS];
+        for (i, c) in ALPHABET.chars().enumerate() {
+            if "aeiouy".contains(crate::text::fold_char(c)) {
+                unseen_symbol[i] = UNSEEN_SYMBOL;
+            }
+        }
         Channel { by_obs, deletions, unseen_symbol, glue, lexicon }
     }
 
@@ -146,30 +166,45 @@ impl Channel {
     pub fn candidates(&self, trie: &Trie, obs: &str, max_cost: f32, k: usize, digits_as_symbols: bool) -> Vec<(Vec<u32>, f32)> {
         let bounds: Vec<usize> = obs.char_indices().map(|(i, _)| i).chain([obs.len()]).collect();
         let n = bounds.len() - 1;
-        // Per input position: the chunks that start there, as (length, source char → cost).
-        let chunks: Vec<Vec<(usize, HashMap<char, f32>)>> = (0..n)
+        // No pair of vocabulary words reads as anything longer.
+        if n > 2 * MAX_CHUNK * trie.longest {
+            return Vec::new();
+        }
+        // Per input position: the chunks that start there, as (length, source letter → cost).
+        let chunks: Vec<Vec<(usize, &Costs)>> = (0..n)
             .map(|i| {
-                let mut at: Vec<(usize, HashMap<char, f32>)> = (1..=3)
+                let mut at: Vec<(usize, &Costs)> = (1..=MAX_CHUNK)
                     .filter(|l| i + l <= n)
-                    .filter_map(|l| self.by_obs.get(&obs[bounds[i]..bounds[i + l]]).map(|e| (l, cheapest(e))))
+                    .filter_map(|l| self.by_obs.get(&obs[bounds[i]..bounds[i + l]]).map(|c| (l, &**c)))
                     .collect();
                 let c = obs[bounds[i]..].chars().next().unwrap_or(' ');
                 let symbol = !c.is_alphanumeric() || digits_as_symbols && c.is_ascii_digit();
                 if symbol && c != '-' {
-                    at.push((1, cheapest(&self.unseen_symbol)));
+                    at.push((1, &self.unseen_symbol));
                 }
                 at
             })
             .collect();
+        // A* bound: the cheapest reading of the input from each position on, whatever the words.
+        let mut rest = vec![0.0f32; n + 1];
+        for i in (0..n).rev() {
+            rest[i] = chunks[i]
+                .iter()
+                .map(|&(len, costs)| costs.iter().fold(f32::INFINITY, |a, &b| a.min(b)) + rest[i + len])
+                .fold(f32::INFINITY, f32::min);
+        }
+        if rest[0] > max_cost {
+            return Vec::new();
+        }
         SCRATCH.with_borrow_mut(|(heap, best)| {
             heap.clear();
             best.clear();
-            heap.push(State { cost: 0.0, node: 0, pos: 0, first: 0, dels: 0 });
+            heap.push(State { bound: rest[0], cost: 0.0, node: 0, pos: 0, first: 0, dels: 0 });
             let mut out: Vec<(Vec<u32>, f32)> = Vec::new();
             let mut pops = 0;
             while let Some(s) = heap.pop() {
                 pops += 1;
-                if s.cost > max_cost || out.len() >= k || pops > 4000 {
+                if s.bound > max_cost || out.len() >= k || pops > 4000 {
                     break;
                 }
                 let node = &trie.nodes[s.node as usize];
@@ -181,28 +216,28 @@ impl Channel {
                         }
                     }
                 }
-                let mut push = |next: State| {
-                    let key = (next.node, next.pos, next.first);
-                    if best.get(&key).is_none_or(|&c| next.cost < c) {
-                        best.insert(key, next.cost);
-                        heap.push(next);
+                let mut push = |cost: f32, node: u32, pos: usize, first: u32, dels: u8| {
+                    let bound = cost + rest[pos];
+                    let key = u64::from(node) | u64::from(first) << 32 | (pos as u64) << (32 + super::lm::ID_BITS);
+                    if bound <= max_cost && best.get(&key).is_none_or(|&c| cost < c) {
+                        best.insert(key, cost);
+                        heap.push(State { bound, cost, node, pos, first, dels });
                     }
                 };
                 if let (Some(id), 0, true) = (node.word, s.first, s.pos > 0 && s.pos < n) {
-                    push(State { cost: s.cost + self.glue, node: 0, pos: s.pos, first: id, dels: 0 });
+                    push(s.cost + self.glue, 0, s.pos, id, 0);
                 }
                 for &(c, child) in &node.children {
+                    let c = usize::from(c);
                     if s.pos < n {
-                        for (len, costs) in &chunks[s.pos] {
-                            if let Some(&cost) = costs.get(&c) {
-                                push(State { cost: s.cost + cost, node: child, pos: s.pos + len, first: s.first, dels: s.dels });
+                        for &(len, costs) in &chunks[s.pos] {
+                            if costs[c].is_finite() {
+                                push(s.cost + costs[c], child, s.pos + len, s.first, s.dels);
                             }
                         }
                     }
-                    if s.dels < 1 {
-                        if let Some(&cost) = self.deletions.get(&c) {
-                            push(State { cost: s.cost + cost, node: child, pos: s.pos, first: s.first, dels: s.dels + 1 });
-                        }
+                    if s.dels < 1 && self.deletions[c].is_finite() {
+                        push(s.cost + self.deletions[c], child, s.pos, s.first, s.dels + 1);
                     }
                 }
             }
@@ -213,24 +248,17 @@ impl Channel {
 
 
 /// Search buffers reused across calls on one thread.
-type Scratch = (BinaryHeap<State>, HashMap<(u32, usize, u32), f32>);
+/// The map is keyed by trie node, first word of a glued pair and input position.
+type Scratch = (BinaryHeap<State>, HashMap<u64, f32>);
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
-/// The cheapest cost per source char among `edits`.
-fn cheapest(edits: &[Edit]) -> HashMap<char, f32> {
-    let mut m: HashMap<char, f32> = HashMap::default();
-    for e in edits {
-        let c = m.entry(e.src).or_insert(e.cost);
-        *c = c.min(e.cost);
-    }
-    m
-}
-
 #[derive(Debug, Clone, Copy)]
 struct State {
+    /// `cost` plus the cheapest reading of the rest of the input: the heap's order.
+    bound: f32,
     cost: f32,
     node: u32,
     pos: usize,
@@ -240,7 +268,7 @@ struct State {
 
 impl PartialEq for State {
     fn eq(&self, o: &Self) -> bool {
-        self.cost == o.cost
+        self.bound == o.bound
     }
 }
 impl Eq for State {}
@@ -250,51 +278,57 @@ impl PartialOrd for State {
     }
 }
 impl Ord for State {
-    // Min-heap on cost.
+    // Min-heap on the bound.
     fn cmp(&self, o: &Self) -> Ordering {
-        o.cost.total_cmp(&self.cost)
+        o.bound.total_cmp(&self.bound)
     }
 }
 
-/// A char trie over the vocabulary (lower-case word strings).
+/// A trie over the vocabulary (lower-case word strings) by [`ALPHABET`] index.
 pub struct Trie {
     nodes: Vec<Node>,
+    /// Chars in the longest word.
+    longest: usize,
 }
 
 #[derive(Default)]
 struct Node {
-    children: Vec<(char, u32)>,
+    /// (letter index, node).
+    children: Vec<(u8, u32)>,
     word: Option<u32>,
 }
 
 impl Node {
-    fn child(&self, c: char) -> Option<u32> {
+    fn child(&self, c: u8) -> Option<u32> {
         self.children.iter().find(|(x, _)| *x == c).map(|(_, n)| *n)
     }
 }
 
 impl Trie {
-    /// A trie of every vocabulary word with at least `min_count` occurrences.
+    /// A trie of every vocabulary word with at least `min_count` occurrences;
+    /// words with a char outside [`ALPHABET`] are left out, as the channel never produces them.
     pub fn build(lm: &Lm, min_count: u32) -> Trie {
-        let mut nodes = vec![Node::default()];
+        let mut trie = Trie { nodes: vec![Node::default()], longest: 0 };
         for (id, (w, &c)) in lm.words.iter().zip(&lm.counts).enumerate().skip(super::lm::FIRST_WORD as usize) {
-            if c < min_count {
+            let Some(letters) = w.chars().map(letter).collect::<Option<Vec<u8>>>().filter(|_| c >= min_count) else {
                 continue;
-            }
+            };
+            let nodes = &mut trie.nodes;
             let mut at = 0usize;
-            for ch in w.chars() {
-                at = match nodes[at].child(ch) {
+            for &l in &letters {
+                at = match nodes[at].child(l) {
                     Some(n) => n as usize,
                     None => {
                         nodes.push(Node::default());
                         let n = nodes.len() - 1;
-                        nodes[at].children.push((ch, n as u32));
+                        nodes[at].children.push((l, n as u32));
                         n
                     }
                 };
             }
             nodes[at].word = Some(id as u32);
+            trie.longest = trie.longest.max(letters.len());
         }
-        Trie { nodes }
+        trie
     }
 }
