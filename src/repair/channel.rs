@@ -162,8 +162,17 @@ impl Channel {
     /// Up to `k` source word sequences (1 or 2 ids) that could read as `obs`
     /// (lower case), cheapest first, none costing more than `max_cost`. With
     /// `digits_as_symbols`, a digit inside the token may also stand for any vowel
-    /// ("x8y" → "xây"), as unseen symbols always may.
-    pub fn candidates(&self, trie: &Trie, obs: &str, max_cost: f32, k: usize, digits_as_symbols: bool) -> Vec<(Vec<u32>, f32)> {
+    /// ("x8y" → "xây"), as unseen symbols always may. With `prune`, readings
+    /// too implausible to keep are neither returned nor searched for.
+    pub fn candidates(
+        &self,
+        trie: &Trie,
+        obs: &str,
+        max_cost: f32,
+        k: usize,
+        digits_as_symbols: bool,
+        prune: Option<Prune>,
+    ) -> Vec<(Vec<u32>, f32)> {
         let bounds: Vec<usize> = obs.char_indices().map(|(i, _)| i).chain([obs.len()]).collect();
         let n = bounds.len() - 1;
         // No pair of vocabulary words reads as anything longer.
@@ -199,45 +208,51 @@ impl Channel {
         SCRATCH.with_borrow_mut(|(heap, best)| {
             heap.clear();
             best.clear();
-            heap.push(State { bound: rest[0], cost: 0.0, node: 0, pos: 0, first: 0, dels: 0 });
+            heap.push(State { bound: rest[0], cost: 0.0, node: 0, pos: 0, first: 0, first_prior: 0.0, dels: 0 });
             let mut out: Vec<(Vec<u32>, f32)> = Vec::new();
+            let (mut floor, decades) = prune.map_or((f32::NEG_INFINITY, f32::INFINITY), |p| (p.best - p.decades, p.decades));
+            // The best prior any reading through this state can have.
+            let hope = |s: &State| s.first_prior + trie.nodes[s.node as usize].best - s.bound;
             let mut pops = 0;
             while let Some(s) = heap.pop() {
                 pops += 1;
                 if s.bound > max_cost || out.len() >= k || pops > 4000 {
                     break;
                 }
+                if hope(&s) < floor {
+                    continue;
+                }
                 let node = &trie.nodes[s.node as usize];
-                if s.pos == n {
-                    if let Some(id) = node.word {
-                        let ids = if s.first == 0 { vec![id] } else { vec![s.first, id] };
-                        if !out.iter().any(|(o, _)| *o == ids) {
-                            out.push((ids, s.cost));
-                        }
+                if let (true, Some(id)) = (s.pos == n, node.word) {
+                    let ids = if s.first == 0 { vec![id] } else { vec![s.first, id] };
+                    let prior = s.first_prior + node.unigram - s.cost;
+                    if prior >= floor && !out.iter().any(|(o, _)| *o == ids) {
+                        out.push((ids, s.cost));
+                        floor = floor.max(prior - decades);
                     }
                 }
-                let mut push = |cost: f32, node: u32, pos: usize, first: u32, dels: u8| {
-                    let bound = cost + rest[pos];
-                    let key = u64::from(node) | u64::from(first) << 32 | (pos as u64) << (32 + super::lm::ID_BITS);
-                    if bound <= max_cost && best.get(&key).is_none_or(|&c| cost < c) {
-                        best.insert(key, cost);
-                        heap.push(State { bound, cost, node, pos, first, dels });
+                let mut push = |next: State| {
+                    let key = u64::from(next.node) | u64::from(next.first) << 32 | (next.pos as u64) << (32 + super::lm::ID_BITS);
+                    if next.bound <= max_cost && hope(&next) >= floor && best.get(&key).is_none_or(|&c| next.cost < c) {
+                        best.insert(key, next.cost);
+                        heap.push(next);
                     }
                 };
+                let state = |cost: f32, node: u32, pos: usize, dels: u8| State { bound: cost + rest[pos], cost, node, pos, dels, ..s };
                 if let (Some(id), 0, true) = (node.word, s.first, s.pos > 0 && s.pos < n) {
-                    push(s.cost + self.glue, 0, s.pos, id, 0);
+                    push(State { first: id, first_prior: node.unigram, ..state(s.cost + self.glue, 0, s.pos, 0) });
                 }
                 for &(c, child) in &node.children {
                     let c = usize::from(c);
                     if s.pos < n {
                         for &(len, costs) in &chunks[s.pos] {
                             if costs[c].is_finite() {
-                                push(s.cost + costs[c], child, s.pos + len, s.first, s.dels);
+                                push(state(s.cost + costs[c], child, s.pos + len, s.dels));
                             }
                         }
                     }
                     if s.dels < 1 && self.deletions[c].is_finite() {
-                        push(s.cost + self.deletions[c], child, s.pos, s.first, s.dels + 1);
+                        push(state(s.cost + self.deletions[c], child, s.pos, s.dels + 1));
                     }
                 }
             }
@@ -246,6 +261,14 @@ impl Channel {
     }
 }
 
+
+/// Readings whose prior (unigram − channel cost) falls more than `decades` below
+/// `best`, or below the best reading found, are not wanted.
+#[derive(Clone, Copy)]
+pub struct Prune {
+    pub best: f32,
+    pub decades: f32,
+}
 
 /// Search buffers reused across calls on one thread.
 /// The map is keyed by trie node, first word of a glued pair and input position.
@@ -262,7 +285,9 @@ struct State {
     cost: f32,
     node: u32,
     pos: usize,
+    /// First word of a glued pair (0 = none) and its unigram.
     first: u32,
+    first_prior: f32,
     dels: u8,
 }
 
@@ -291,14 +316,20 @@ pub struct Trie {
     longest: usize,
 }
 
-#[derive(Default)]
 struct Node {
     /// (letter index, node).
     children: Vec<(u8, u32)>,
     word: Option<u32>,
+    /// Unigram of `word`, and the highest unigram of a word at or below this node.
+    unigram: f32,
+    best: f32,
 }
 
 impl Node {
+    fn new() -> Node {
+        Node { children: Vec::new(), word: None, unigram: f32::NEG_INFINITY, best: f32::NEG_INFINITY }
+    }
+
     fn child(&self, c: u8) -> Option<u32> {
         self.children.iter().find(|(x, _)| *x == c).map(|(_, n)| *n)
     }
@@ -308,7 +339,7 @@ impl Trie {
     /// A trie of every vocabulary word with at least `min_count` occurrences;
     /// words with a char outside [`ALPHABET`] are left out, as the channel never produces them.
     pub fn build(lm: &Lm, min_count: u32) -> Trie {
-        let mut trie = Trie { nodes: vec![Node::default()], longest: 0 };
+        let mut trie = Trie { nodes: vec![Node::new()], longest: 0 };
         for (id, (w, &c)) in lm.words.iter().zip(&lm.counts).enumerate().skip(super::lm::FIRST_WORD as usize) {
             let Some(letters) = w.chars().map(letter).collect::<Option<Vec<u8>>>().filter(|_| c >= min_count) else {
                 continue;
@@ -319,7 +350,7 @@ impl Trie {
                 at = match nodes[at].child(l) {
                     Some(n) => n as usize,
                     None => {
-                        nodes.push(Node::default());
+                        nodes.push(Node::new());
                         let n = nodes.len() - 1;
                         nodes[at].children.push((l, n as u32));
                         n
@@ -327,7 +358,14 @@ impl Trie {
                 };
             }
             nodes[at].word = Some(id as u32);
+            nodes[at].unigram = lm.unigram(id as u32);
             trie.longest = trie.longest.max(letters.len());
+        }
+        // Children come after their parent.
+        for i in (0..trie.nodes.len()).rev() {
+            let node = &trie.nodes[i];
+            let best = node.children.iter().map(|&(_, c)| trie.nodes[c as usize].best).fold(node.unigram, f32::max);
+            trie.nodes[i].best = best;
         }
         trie
     }

@@ -8,6 +8,7 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 
+use super::channel::Prune;
 use super::lm::{self, Lm};
 use super::token::{has_marks, is_acronym, tokenize, Case, Kind, Tok};
 use super::{syllable, word_key, Model};
@@ -316,6 +317,8 @@ impl<'m> Decoder<'m> {
             }
         };
         let known = self.info(core).id;
+        // Context-free plausibility of a reading: unigram × channel.
+        let prior_of = |ids: &[u32], cost: f32| ids.iter().map(|&i| m.lm.unigram(i)).sum::<f32>() - CHANNEL_WEIGHT * cost;
         let plain = lower.chars().all(|c| c.is_ascii_alphabetic());
         if plain {
             // Stripped marks: every word with these letters is equally likely.
@@ -324,7 +327,16 @@ impl<'m> Decoder<'m> {
             }
         }
         if !stripped {
-            for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, SEARCH_CANDS, true) {
+            // The search skips readings the pruning below would drop (its prior is
+            // unigram − cost, the one here while CHANNEL_WEIGHT is 1).
+            let best_prior = cands
+                .iter()
+                .map(|c| prior_of(&c.ids, c.cost))
+                .chain(known.map(|id| prior_of(&[id], 0.0)))
+                .chain(m.channel.lexicon(lower).iter().map(|&(id, cost)| prior_of(&[id], cost)))
+                .fold(f32::NEG_INFINITY, f32::max);
+            let prune = Prune { best: best_prior, decades: PRUNE };
+            for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, SEARCH_CANDS, true, Some(prune)) {
                 add(ids, cost, &mut cands);
             }
             for &(id, cost) in m.channel.lexicon(lower) {
@@ -341,7 +353,7 @@ impl<'m> Decoder<'m> {
         }
         // Rank by context-free plausibility and drop readings that context would
         // have to lift by more than PRUNE decades: they almost never win.
-        let prior = |c: &Cand| c.ids.iter().map(|&i| m.lm.unigram(i)).sum::<f32>() - CHANNEL_WEIGHT * c.cost;
+        let prior = |c: &Cand| prior_of(&c.ids, c.cost);
         cands.sort_by(|a, b| prior(b).total_cmp(&prior(a)));
         if let Some(best) = cands.first().map(prior) {
             cands.retain(|c| prior(c) >= best - PRUNE || Some(c.ids[0]) == known);
@@ -363,7 +375,7 @@ impl<'m> Decoder<'m> {
         }
         let lm = &self.m.lm;
         let mut cands = vec![Cand { ids: vec![lm::NUM], text: String::new(), cost: 0.0 }];
-        for (ids, cost) in self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false) {
+        for (ids, cost) in self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false, None) {
             let text = ids.iter().map(|&i| lm.words[i as usize].as_str()).collect::<Vec<_>>().join(" ");
             cands.push(Cand { ids, text, cost });
         }
