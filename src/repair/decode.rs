@@ -696,15 +696,21 @@ fn viterbi(lm: &Lm, memo: &mut Memo, lattice: &[Slot], start: History) -> Vec<us
     let mut beam = vec![Hyp { h: start, score: 0.0, back: u32::MAX }];
     for slot in lattice {
         let mut next: Vec<Hyp> = Vec::with_capacity(beam.len() * slot.cands.len());
+        let mut best = f32::MIN;
         for h in &beam {
             for (ci, c) in slot.cands.iter().enumerate() {
                 let extra = slot.extra.get(ci).copied().unwrap_or(0.0);
                 let (mut hist, mut s) = (h.h, h.score - CHANNEL_WEIGHT * c.cost - extra);
+                // LM scores are at most 0: the floor below would drop this one.
+                if s < best - BEAM_DECADES {
+                    continue;
+                }
                 for (n, &id) in c.ids.iter().enumerate() {
                     let id = if n == 0 { id | slot.title } else { id };
                     s += memo.score(lm, &hist, id);
                     hist = push(&hist, id);
                 }
+                best = best.max(s);
                 arena.push((h.back, ci as u16));
                 next.push(Hyp { h: hist, score: s, back: arena.len() as u32 - 1 });
             }
