@@ -102,10 +102,12 @@ impl DocCache {
 }
 
 /// A direct-mapped memo of LM scores (documents repeat their n-grams), mixed with
-/// the document cache once it is switched on. Key and score share a slot, so a
+/// the document cache once it is switched on. Key and scores share a slot, so a
 /// probe is one cache miss.
 struct Memo {
-    slots: Vec<(u64, f32)>,
+    /// (key, LM score, score mixed with the cache or NaN until asked for); the
+    /// LM scores of the first pass serve the second.
+    slots: Vec<(u64, f32, f32)>,
     cache: Option<DocCache>,
 }
 
@@ -113,24 +115,40 @@ const MEMO_BITS: u32 = 18;
 
 impl Memo {
     fn new() -> Memo {
-        Memo { slots: vec![(u64::MAX, 0.0); 1 << MEMO_BITS], cache: None }
+        Memo { slots: vec![(u64::MAX, 0.0, f32::NAN); 1 << MEMO_BITS], cache: None }
     }
 
-    fn clear(&mut self) {
-        self.slots.fill((u64::MAX, 0.0));
+    /// Switches the document cache on; mixed scores are computed afresh.
+    fn mix_with(&mut self, cache: Option<DocCache>) {
+        self.cache = cache;
+        self.slots.iter_mut().for_each(|s| s.2 = f32::NAN);
+    }
+
+    fn index(k: u64) -> usize {
+        (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_BITS)) as usize
     }
 
     /// The score of `w` (which may carry [`TITLE`]) after `h`.
     fn score(&mut self, lm: &Lm, h: &History, w: u32) -> f32 {
-        let plain = w & !TITLE;
-        let title = self.cache.is_some() && w & TITLE != 0;
-        let k = lm::key(h[0], h[1], plain) | u64::from(title) << 63;
-        let slot = &mut self.slots[(k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_BITS)) as usize];
-        if slot.0 != k {
-            let s = lm.score(h[0], h[1], plain);
-            *slot = (k, self.cache.as_ref().map_or(s, |c| c.mix(s, h[1], w)));
+        let plain = lm::key(h[0], h[1], w & !TITLE);
+        // The cache tells names from common words, the LM does not.
+        let k = plain | u64::from(self.cache.is_some() && w & TITLE != 0) << 63;
+        let i = Memo::index(k);
+        if self.slots[i].0 != k {
+            let at_plain = self.slots[Memo::index(plain)];
+            let s = if at_plain.0 == plain { at_plain.1 } else { lm.score(h[0], h[1], w & !TITLE) };
+            self.slots[i] = (k, s, f32::NAN);
         }
-        slot.1
+        let slot = &mut self.slots[i];
+        match &self.cache {
+            None => slot.1,
+            Some(c) => {
+                if slot.2.is_nan() {
+                    slot.2 = c.mix(slot.1, h[1], w);
+                }
+                slot.2
+            }
+        }
     }
 }
 
@@ -422,8 +440,7 @@ impl<'m> Decoder<'m> {
     /// Ends the first pass: from now on the LM is mixed with what the document
     /// said confidently, and `carry` is set by the caller for each line it redoes.
     pub fn second_pass(&mut self) {
-        self.memo.cache = self.doc.take();
-        self.memo.clear();
+        self.memo.mix_with(self.doc.take());
     }
 
     /// Sets the LM context for the next line from the line before it, as output.
