@@ -162,12 +162,11 @@ struct Slot {
     extra: Vec<f32>,
 }
 
-/// One reading of a token.
+/// One reading of a token: vocabulary words, or a reserved id ([`lm::UNK`],
+/// [`lm::NUM`]) to keep the token as written.
 #[derive(Debug, Clone)]
 struct Cand {
     ids: Vec<u32>,
-    /// Lower-case output text; empty means "keep the token as written".
-    text: String,
     cost: f32,
 }
 
@@ -330,8 +329,7 @@ impl<'m> Decoder<'m> {
             if let Some(c) = cands.iter_mut().find(|c| c.ids == ids) {
                 c.cost = c.cost.min(cost);
             } else {
-                let text = ids.iter().map(|&i| m.lm.words[i as usize].as_str()).collect::<Vec<_>>().join(" ");
-                cands.push(Cand { ids, text, cost });
+                cands.push(Cand { ids, cost });
             }
         };
         let known = self.info(core).id;
@@ -378,7 +376,7 @@ impl<'m> Decoder<'m> {
         }
         cands.truncate(MAX_CANDS);
         if known.is_none() {
-            cands.push(Cand { ids: vec![lm::UNK], text: String::new(), cost: KEEP_UNKNOWN });
+            cands.push(Cand { ids: vec![lm::UNK], cost: KEEP_UNKNOWN });
         }
         let cands: Rc<[Cand]> = cands.into();
         self.cache.insert(cache_key, Rc::clone(&cands));
@@ -391,12 +389,9 @@ impl<'m> Decoder<'m> {
         if let Some(c) = self.cache.get(&cache_key) {
             return Rc::clone(c);
         }
-        let lm = &self.m.lm;
-        let mut cands = vec![Cand { ids: vec![lm::NUM], text: String::new(), cost: 0.0 }];
-        for (ids, cost) in self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false, None) {
-            let text = ids.iter().map(|&i| lm.words[i as usize].as_str()).collect::<Vec<_>>().join(" ");
-            cands.push(Cand { ids, text, cost });
-        }
+        let mut cands = vec![Cand { ids: vec![lm::NUM], cost: 0.0 }];
+        let readings = self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false, None);
+        cands.extend(readings.into_iter().map(|(ids, cost)| Cand { ids, cost }));
         let cands: Rc<[Cand]> = cands.into();
         self.cache.insert(cache_key, Rc::clone(&cands));
         cands
@@ -519,16 +514,19 @@ impl<'m> Decoder<'m> {
         if !runs_on(line) {
             return None;
         }
-        let ids: Vec<u32> = tokenize(line)
+        // The state is the last two words the LM sees, last first here.
+        let last: Vec<u32> = tokenize(line)
             .iter()
+            .rev()
             .filter_map(|t| match t.kind {
                 Kind::Word => Some(self.info(&line[t.start..t.end]).id.unwrap_or(lm::UNK)),
                 Kind::Number => Some(lm::NUM),
                 Kind::Code => Some(lm::CODE),
                 Kind::Url | Kind::Other => None,
             })
+            .take(2)
             .collect();
-        (!ids.is_empty()).then(|| ids.iter().fold([lm::BOS; 2], |h, &w| push(&h, w)))
+        (!last.is_empty()).then(|| last.iter().rev().fold([lm::BOS; 2], |h, &w| push(&h, w)))
     }
 
     /// Decodes a damaged line into `repl`; returns its words as read, `None` where unsure.
@@ -586,16 +584,17 @@ impl<'m> Decoder<'m> {
             flat_at += n_ids;
             let cand = &slot.cands[choice];
             let core = &line[toks[i].start..toks[i].end];
-            if cand.text.is_empty() {
+            if cand.ids[0] < lm::FIRST_WORD {
                 res.unknown += u64::from(cand.ids[0] == lm::UNK);
                 continue;
             }
-            if cand.text == word_key(core) {
+            let text = cand.ids.iter().map(|&id| self.m.lm.words[id as usize].as_str()).collect::<Vec<_>>().join(" ");
+            if text == word_key(core) {
                 continue;
             }
             let case = Case::of(core);
-            let roman = cand.text.chars().all(|c| "ivxlc".contains(c)) && core.starts_with(char::is_uppercase);
-            repl[i] = Some(if roman { cand.text.to_uppercase() } else { case.apply(&cand.text) });
+            let roman = text.chars().all(|c| "ivxlc".contains(c)) && core.starts_with(char::is_uppercase);
+            repl[i] = Some(if roman { text.to_uppercase() } else { case.apply(&text) });
         }
         sure
     }
@@ -652,7 +651,7 @@ impl<'m> Decoder<'m> {
             Kind::Code => (lm::CODE, 0),
             Kind::Url | Kind::Other => return None,
         };
-        let cands = Rc::from(vec![Cand { ids: vec![id], text: String::new(), cost: 0.0 }]);
+        let cands = Rc::from(vec![Cand { ids: vec![id], cost: 0.0 }]);
         Some(Slot { tok: None, title, cands, extra: Vec::new() })
     }
 
