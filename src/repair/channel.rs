@@ -11,6 +11,7 @@
 //! Costs are −log10 probabilities.
 
 use std::cmp::Ordering;
+use std::collections::hash_map::Entry;
 use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -233,9 +234,15 @@ impl Channel {
                 }
                 let mut push = |next: State| {
                     let key = u64::from(next.node) | u64::from(next.first) << 32 | (next.pos as u64) << (32 + super::lm::ID_BITS);
-                    if next.bound <= max_cost && hope(&next) >= floor && best.get(&key).is_none_or(|&c| next.cost < c) {
-                        best.insert(key, next.cost);
-                        heap.push(next);
+                    if next.bound > max_cost || hope(&next) < floor {
+                        return;
+                    }
+                    match best.entry(key) {
+                        Entry::Occupied(e) if *e.get() <= next.cost => {}
+                        e => {
+                            e.insert_entry(next.cost);
+                            heap.push(next);
+                        }
                     }
                 };
                 let state = |cost: f32, node: u32, pos: usize, dels: u8| State { bound: cost + rest[pos], cost, node, pos, dels, ..s };
@@ -243,6 +250,10 @@ impl Channel {
                     push(State { first: id, first_prior: node.unigram, ..state(s.cost + self.glue, 0, s.pos, 0) });
                 }
                 for &(c, child) in &node.children {
+                    // Every reading through the child costs at least `s.bound`.
+                    if s.first_prior + trie.nodes[child as usize].best - s.bound < floor {
+                        continue;
+                    }
                     let c = usize::from(c);
                     if s.pos < n {
                         for &(len, costs) in &chunks[s.pos] {
