@@ -11,6 +11,7 @@
 //! Costs are −log10 probabilities.
 
 use std::cmp::Ordering;
+use std::collections::hash_map::Entry;
 use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -27,21 +28,18 @@ const UNSEEN_FOLD: f32 = 1.3;
 /// prior for damage the training pages did not show, well above learned edits.
 const UNSEEN_SYMBOL: f32 = 2.0;
 
-/// One way a source char shows up in OCR output.
-#[derive(Debug, Clone)]
-struct Edit {
-    src: char,
-    cost: f32,
-}
+/// Per source letter (index in [`ALPHABET`]), the cost of one way it shows up
+/// in OCR output; infinite where it never does.
+type Costs = [f32; LETTERS];
 
 /// The char-level table, indexed by what the OCR produced.
 pub struct Channel {
-    /// Observed chunk (1–3 chars) → source chars that produce it.
-    by_obs: HashMap<String, Vec<Edit>>,
-    /// Source chars the OCR sometimes drops entirely, with the cost.
-    deletions: HashMap<char, f32>,
+    /// Observed chunk (1–3 chars) → the cheapest cost of each source letter producing it.
+    by_obs: HashMap<String, Box<Costs>>,
+    /// Source letters the OCR sometimes drops entirely, with the cost.
+    deletions: Costs,
     /// Every vowel at [`UNSEEN_SYMBOL`] cost: any symbol may stand for any vowel.
-    unseen_symbol: Vec<Edit>,
+    unseen_symbol: Costs,
     /// A source space read as nothing: two words glued.
     pub glue: f32,
     /// Observed token → (source word id, cost), from the damage lexicon.
@@ -50,6 +48,24 @@ pub struct Channel {
 
 /// Vietnamese letters the channel always knows, seen in the tables or not.
 const ALPHABET: &str = "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵfjwz";
+
+/// Number of chars in [`ALPHABET`] (UTF-8 lead bytes).
+const LETTERS: usize = {
+    let (bytes, mut i, mut n) = (ALPHABET.as_bytes(), 0, 0);
+    while i < bytes.len() {
+        n += (bytes[i] & 0xC0 != 0x80) as usize;
+        i += 1;
+    }
+    n
+};
+
+/// Index of `c` in [`ALPHABET`].
+fn letter(c: char) -> Option<u8> {
+    ALPHABET.chars().position(|a| a == c).map(|i| i as u8)
+}
+
+/// Longest observed chunk one source char may produce.
+const MAX_CHUNK: usize = 3;
 
 impl Channel {
     /// Builds the channel from `ocr-channel.tsv` and `ocr-lexicon.tsv` text.
@@ -73,14 +89,17 @@ impl Channel {
             }
             rows.entry(c).or_default().push((obs.to_string(), n));
         }
-        let mut by_obs: HashMap<String, Vec<Edit>> = HashMap::default();
-        let mut deletions = HashMap::default();
-        for c in ALPHABET.chars() {
+        let mut by_obs: HashMap<String, Box<Costs>> = HashMap::default();
+        let mut deletions = [f32::INFINITY; LETTERS];
+        fn reads(by_obs: &mut HashMap<String, Box<Costs>>, obs: String) -> &mut Costs {
+            by_obs.entry(obs).or_insert_with(|| Box::new([f32::INFINITY; LETTERS]))
+        }
+        for (i, c) in ALPHABET.chars().enumerate() {
             let row = rows.remove(&c).unwrap_or_default();
             let total: f64 = row.iter().map(|r| r.1).sum::<f64>() + 1.0;
             let mut has_self = false;
             for (obs, n) in row {
-                if n < 2.0 || obs.chars().count() > 3 {
+                if n < 2.0 || obs.chars().count() > MAX_CHUNK {
                     continue;
                 }
                 let cost = -(n / total).log10() as f32;
@@ -89,19 +108,20 @@ impl Channel {
                 }
                 has_self |= obs == c.to_string();
                 if obs.is_empty() {
-                    deletions.insert(c, cost);
+                    deletions[i] = cost;
                 } else {
-                    by_obs.entry(obs).or_default().push(Edit { src: c, cost });
+                    let costs = reads(&mut by_obs, obs);
+                    costs[i] = costs[i].min(cost);
                 }
             }
             if !has_self {
-                by_obs.entry(c.to_string()).or_default().push(Edit { src: c, cost: UNSEEN_SELF });
+                reads(&mut by_obs, c.to_string())[i] = UNSEEN_SELF;
             }
             let folded = crate::text::fold_char(c);
             if folded != c {
-                let e = by_obs.entry(folded.to_string()).or_default();
-                if !e.iter().any(|x| x.src == c) {
-                    e.push(Edit { src: c, cost: UNSEEN_FOLD });
+                let costs = reads(&mut by_obs, folded.to_string());
+                if costs[i].is_infinite() {
+                    costs[i] = UNSEEN_FOLD;
                 }
             }
         }
@@ -127,11 +147,12 @@ impl Channel {
             // P(obs | src) = times src was read as obs / times src was read at all.
             lexicon.entry(obs).or_default().push((id, -(n / totals[&src]).log10() as f32));
         }
-        let unseen_symbol = ALPHABET
-            .chars()
-            .filter(|c| "aeiouy".contains(crate::text::fold_char(*c)))
-            .map(|src| Edit { src, cost: UNSEEN_SYMBOL })
-            .collect();
+        let mut unseen_symbol = [f32::INFINITY; LETTERS];
+        for (i, c) in ALPHABET.chars().enumerate() {
+            if "aeiouy".contains(crate::text::fold_char(c)) {
+                unseen_symbol[i] = UNSEEN_SYMBOL;
+            }
+        }
         Channel { by_obs, deletions, unseen_symbol, glue, lexicon }
     }
 
@@ -142,67 +163,107 @@ impl Channel {
     /// Up to `k` source word sequences (1 or 2 ids) that could read as `obs`
     /// (lower case), cheapest first, none costing more than `max_cost`. With
     /// `digits_as_symbols`, a digit inside the token may also stand for any vowel
-    /// ("x8y" → "xây"), as unseen symbols always may.
-    pub fn candidates(&self, trie: &Trie, obs: &str, max_cost: f32, k: usize, digits_as_symbols: bool) -> Vec<(Vec<u32>, f32)> {
+    /// ("x8y" → "xây"), as unseen symbols always may. With `prune`, readings
+    /// too implausible to keep are neither returned nor searched for.
+    pub fn candidates(
+        &self,
+        trie: &Trie,
+        obs: &str,
+        max_cost: f32,
+        k: usize,
+        digits_as_symbols: bool,
+        prune: Option<Prune>,
+    ) -> Vec<(Vec<u32>, f32)> {
         let bounds: Vec<usize> = obs.char_indices().map(|(i, _)| i).chain([obs.len()]).collect();
         let n = bounds.len() - 1;
-        // Per input position: the chunks that start there, as (length, source char → cost).
-        let chunks: Vec<Vec<(usize, HashMap<char, f32>)>> = (0..n)
+        // No pair of vocabulary words reads as anything longer.
+        if n > 2 * MAX_CHUNK * trie.longest {
+            return Vec::new();
+        }
+        // Per input position: the chunks that start there, as (length, source letter → cost).
+        let chunks: Vec<Vec<(usize, &Costs)>> = (0..n)
             .map(|i| {
-                let mut at: Vec<(usize, HashMap<char, f32>)> = (1..=3)
+                let mut at: Vec<(usize, &Costs)> = (1..=MAX_CHUNK)
                     .filter(|l| i + l <= n)
-                    .filter_map(|l| self.by_obs.get(&obs[bounds[i]..bounds[i + l]]).map(|e| (l, cheapest(e))))
+                    .filter_map(|l| self.by_obs.get(&obs[bounds[i]..bounds[i + l]]).map(|c| (l, &**c)))
                     .collect();
                 let c = obs[bounds[i]..].chars().next().unwrap_or(' ');
                 let symbol = !c.is_alphanumeric() || digits_as_symbols && c.is_ascii_digit();
                 if symbol && c != '-' {
-                    at.push((1, cheapest(&self.unseen_symbol)));
+                    at.push((1, &self.unseen_symbol));
                 }
                 at
             })
             .collect();
+        // A* bound: the cheapest reading of the input from each position on, whatever the words.
+        let mut rest = vec![0.0f32; n + 1];
+        for i in (0..n).rev() {
+            rest[i] = chunks[i]
+                .iter()
+                .map(|&(len, costs)| costs.iter().fold(f32::INFINITY, |a, &b| a.min(b)) + rest[i + len])
+                .fold(f32::INFINITY, f32::min);
+        }
+        if rest[0] > max_cost {
+            return Vec::new();
+        }
         SCRATCH.with_borrow_mut(|(heap, best)| {
             heap.clear();
             best.clear();
-            heap.push(State { cost: 0.0, node: 0, pos: 0, first: 0, dels: 0 });
+            heap.push(State { bound: rest[0], cost: 0.0, node: 0, pos: 0, first: 0, first_prior: 0.0, dels: 0 });
             let mut out: Vec<(Vec<u32>, f32)> = Vec::new();
+            let (mut floor, decades) = prune.map_or((f32::NEG_INFINITY, f32::INFINITY), |p| (p.best - p.decades, p.decades));
+            // The best prior any reading through this state can have.
+            let hope = |s: &State| s.first_prior + trie.nodes[s.node as usize].best - s.bound;
             let mut pops = 0;
             while let Some(s) = heap.pop() {
                 pops += 1;
-                if s.cost > max_cost || out.len() >= k || pops > 4000 {
+                if s.bound > max_cost || out.len() >= k || pops > 4000 {
                     break;
                 }
+                if hope(&s) < floor {
+                    continue;
+                }
                 let node = &trie.nodes[s.node as usize];
-                if s.pos == n {
-                    if let Some(id) = node.word {
-                        let ids = if s.first == 0 { vec![id] } else { vec![s.first, id] };
-                        if !out.iter().any(|(o, _)| *o == ids) {
-                            out.push((ids, s.cost));
-                        }
+                if let (true, Some(id)) = (s.pos == n, node.word) {
+                    let ids = if s.first == 0 { vec![id] } else { vec![s.first, id] };
+                    let prior = s.first_prior + node.unigram - s.cost;
+                    if prior >= floor && !out.iter().any(|(o, _)| *o == ids) {
+                        out.push((ids, s.cost));
+                        floor = floor.max(prior - decades);
                     }
                 }
                 let mut push = |next: State| {
-                    let key = (next.node, next.pos, next.first);
-                    if best.get(&key).is_none_or(|&c| next.cost < c) {
-                        best.insert(key, next.cost);
-                        heap.push(next);
+                    let key = u64::from(next.node) | u64::from(next.first) << 32 | (next.pos as u64) << (32 + super::lm::ID_BITS);
+                    if next.bound > max_cost || hope(&next) < floor {
+                        return;
+                    }
+                    match best.entry(key) {
+                        Entry::Occupied(e) if *e.get() <= next.cost => {}
+                        e => {
+                            e.insert_entry(next.cost);
+                            heap.push(next);
+                        }
                     }
                 };
+                let state = |cost: f32, node: u32, pos: usize, dels: u8| State { bound: cost + rest[pos], cost, node, pos, dels, ..s };
                 if let (Some(id), 0, true) = (node.word, s.first, s.pos > 0 && s.pos < n) {
-                    push(State { cost: s.cost + self.glue, node: 0, pos: s.pos, first: id, dels: 0 });
+                    push(State { first: id, first_prior: node.unigram, ..state(s.cost + self.glue, 0, s.pos, 0) });
                 }
                 for &(c, child) in &node.children {
+                    // Every reading through the child costs at least `s.bound`.
+                    if s.first_prior + trie.nodes[child as usize].best - s.bound < floor {
+                        continue;
+                    }
+                    let c = usize::from(c);
                     if s.pos < n {
-                        for (len, costs) in &chunks[s.pos] {
-                            if let Some(&cost) = costs.get(&c) {
-                                push(State { cost: s.cost + cost, node: child, pos: s.pos + len, first: s.first, dels: s.dels });
+                        for &(len, costs) in &chunks[s.pos] {
+                            if costs[c].is_finite() {
+                                push(state(s.cost + costs[c], child, s.pos + len, s.dels));
                             }
                         }
                     }
-                    if s.dels < 1 {
-                        if let Some(&cost) = self.deletions.get(&c) {
-                            push(State { cost: s.cost + cost, node: child, pos: s.pos, first: s.first, dels: s.dels + 1 });
-                        }
+                    if s.dels < 1 && self.deletions[c].is_finite() {
+                        push(state(s.cost + self.deletions[c], child, s.pos, s.dels + 1));
                     }
                 }
             }
@@ -212,35 +273,38 @@ impl Channel {
 }
 
 
+/// Readings whose prior (unigram − channel cost) falls more than `decades` below
+/// `best`, or below the best reading found, are not wanted.
+#[derive(Clone, Copy)]
+pub struct Prune {
+    pub best: f32,
+    pub decades: f32,
+}
+
 /// Search buffers reused across calls on one thread.
-type Scratch = (BinaryHeap<State>, HashMap<(u32, usize, u32), f32>);
+/// The map is keyed by trie node, first word of a glued pair and input position.
+type Scratch = (BinaryHeap<State>, HashMap<u64, f32>);
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
-/// The cheapest cost per source char among `edits`.
-fn cheapest(edits: &[Edit]) -> HashMap<char, f32> {
-    let mut m: HashMap<char, f32> = HashMap::default();
-    for e in edits {
-        let c = m.entry(e.src).or_insert(e.cost);
-        *c = c.min(e.cost);
-    }
-    m
-}
-
 #[derive(Debug, Clone, Copy)]
 struct State {
+    /// `cost` plus the cheapest reading of the rest of the input: the heap's order.
+    bound: f32,
     cost: f32,
     node: u32,
     pos: usize,
+    /// First word of a glued pair (0 = none) and its unigram.
     first: u32,
+    first_prior: f32,
     dels: u8,
 }
 
 impl PartialEq for State {
     fn eq(&self, o: &Self) -> bool {
-        self.cost == o.cost
+        self.bound == o.bound
     }
 }
 impl Eq for State {}
@@ -250,51 +314,70 @@ impl PartialOrd for State {
     }
 }
 impl Ord for State {
-    // Min-heap on cost.
+    // Min-heap on the bound.
     fn cmp(&self, o: &Self) -> Ordering {
-        o.cost.total_cmp(&self.cost)
+        o.bound.total_cmp(&self.bound)
     }
 }
 
-/// A char trie over the vocabulary (lower-case word strings).
+/// A trie over the vocabulary (lower-case word strings) by [`ALPHABET`] index.
 pub struct Trie {
     nodes: Vec<Node>,
+    /// Chars in the longest word.
+    longest: usize,
 }
 
-#[derive(Default)]
 struct Node {
-    children: Vec<(char, u32)>,
+    /// (letter index, node).
+    children: Vec<(u8, u32)>,
     word: Option<u32>,
+    /// Unigram of `word`, and the highest unigram of a word at or below this node.
+    unigram: f32,
+    best: f32,
 }
 
 impl Node {
-    fn child(&self, c: char) -> Option<u32> {
+    fn new() -> Node {
+        Node { children: Vec::new(), word: None, unigram: f32::NEG_INFINITY, best: f32::NEG_INFINITY }
+    }
+
+    fn child(&self, c: u8) -> Option<u32> {
         self.children.iter().find(|(x, _)| *x == c).map(|(_, n)| *n)
     }
 }
 
 impl Trie {
-    /// A trie of every vocabulary word with at least `min_count` occurrences.
+    /// A trie of every vocabulary word with at least `min_count` occurrences;
+    /// words with a char outside [`ALPHABET`] are left out, as the channel never produces them.
     pub fn build(lm: &Lm, min_count: u32) -> Trie {
-        let mut nodes = vec![Node::default()];
+        let mut trie = Trie { nodes: vec![Node::new()], longest: 0 };
         for (id, (w, &c)) in lm.words.iter().zip(&lm.counts).enumerate().skip(super::lm::FIRST_WORD as usize) {
-            if c < min_count {
+            let Some(letters) = w.chars().map(letter).collect::<Option<Vec<u8>>>().filter(|_| c >= min_count) else {
                 continue;
-            }
+            };
+            let nodes = &mut trie.nodes;
             let mut at = 0usize;
-            for ch in w.chars() {
-                at = match nodes[at].child(ch) {
+            for &l in &letters {
+                at = match nodes[at].child(l) {
                     Some(n) => n as usize,
                     None => {
-                        nodes.push(Node::default());
+                        nodes.push(Node::new());
                         let n = nodes.len() - 1;
-                        nodes[at].children.push((ch, n as u32));
+                        nodes[at].children.push((l, n as u32));
                         n
                     }
                 };
             }
             nodes[at].word = Some(id as u32);
+            nodes[at].unigram = lm.unigram(id as u32);
+            trie.longest = trie.longest.max(letters.len());
         }
-        Trie { nodes }
+        // Children come after their parent.
+        for i in (0..trie.nodes.len()).rev() {
+            let node = &trie.nodes[i];
+            let best = node.children.iter().map(|&(_, c)| trie.nodes[c as usize].best).fold(node.unigram, f32::max);
+            trie.nodes[i].best = best;
+        }
+        trie
     }
 }

@@ -8,6 +8,7 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 
+use super::channel::Prune;
 use super::lm::{self, Lm};
 use super::token::{has_marks, is_acronym, tokenize, Case, Kind, Tok};
 use super::{syllable, word_key, Model};
@@ -104,10 +105,12 @@ impl DocCache {
 }
 
 /// A direct-mapped memo of LM scores (documents repeat their n-grams), mixed with
-/// the document cache once it is switched on. Key and score share a slot, so a
+/// the document cache once it is switched on. Key and scores share a slot, so a
 /// probe is one cache miss.
 struct Memo {
-    slots: Vec<(u64, f32)>,
+    /// (key, LM score, score mixed with the cache or NaN until asked for); the
+    /// LM scores of the first pass serve the second.
+    slots: Vec<(u64, f32, f32)>,
     cache: Option<DocCache>,
 }
 
@@ -115,24 +118,40 @@ const MEMO_BITS: u32 = 18;
 
 impl Memo {
     fn new() -> Memo {
-        Memo { slots: vec![(u64::MAX, 0.0); 1 << MEMO_BITS], cache: None }
+        Memo { slots: vec![(u64::MAX, 0.0, f32::NAN); 1 << MEMO_BITS], cache: None }
     }
 
-    fn clear(&mut self) {
-        self.slots.fill((u64::MAX, 0.0));
+    /// Switches the document cache on; mixed scores are computed afresh.
+    fn mix_with(&mut self, cache: Option<DocCache>) {
+        self.cache = cache;
+        self.slots.iter_mut().for_each(|s| s.2 = f32::NAN);
+    }
+
+    fn index(k: u64) -> usize {
+        (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_BITS)) as usize
     }
 
     /// The score of `w` (which may carry [`TITLE`]) after `h`.
     fn score(&mut self, lm: &Lm, h: &History, w: u32) -> f32 {
-        let plain = w & !TITLE;
-        let title = self.cache.is_some() && w & TITLE != 0;
-        let k = lm::key(h[0], h[1], plain) | u64::from(title) << 63;
-        let slot = &mut self.slots[(k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_BITS)) as usize];
-        if slot.0 != k {
-            let s = lm.score(h[0], h[1], plain);
-            *slot = (k, self.cache.as_ref().map_or(s, |c| c.mix(s, h[1], w)));
+        let plain = lm::key(h[0], h[1], w & !TITLE);
+        // The cache tells names from common words, the LM does not.
+        let k = plain | u64::from(self.cache.is_some() && w & TITLE != 0) << 63;
+        let i = Memo::index(k);
+        if self.slots[i].0 != k {
+            let at_plain = self.slots[Memo::index(plain)];
+            let s = if at_plain.0 == plain { at_plain.1 } else { lm.score(h[0], h[1], w & !TITLE) };
+            self.slots[i] = (k, s, f32::NAN);
         }
-        slot.1
+        let slot = &mut self.slots[i];
+        match &self.cache {
+            None => slot.1,
+            Some(c) => {
+                if slot.2.is_nan() {
+                    slot.2 = c.mix(slot.1, h[1], w);
+                }
+                slot.2
+            }
+        }
     }
 }
 
@@ -148,12 +167,11 @@ struct Slot {
     extra: Vec<f32>,
 }
 
-/// One reading of a token.
+/// One reading of a token: vocabulary words, or a reserved id ([`lm::UNK`],
+/// [`lm::NUM`]) to keep the token as written.
 #[derive(Debug, Clone)]
 struct Cand {
     ids: Vec<u32>,
-    /// Lower-case output text; empty means "keep the token as written".
-    text: String,
     cost: f32,
 }
 
@@ -319,11 +337,12 @@ impl<'m> Decoder<'m> {
             if let Some(c) = cands.iter_mut().find(|c| c.ids == ids) {
                 c.cost = c.cost.min(cost);
             } else {
-                let text = ids.iter().map(|&i| m.lm.words[i as usize].as_str()).collect::<Vec<_>>().join(" ");
-                cands.push(Cand { ids, text, cost });
+                cands.push(Cand { ids, cost });
             }
         };
         let known = self.info(core).id;
+        // Context-free plausibility of a reading: unigram × channel.
+        let prior_of = |ids: &[u32], cost: f32| ids.iter().map(|&i| m.lm.unigram(i)).sum::<f32>() - CHANNEL_WEIGHT * cost;
         let plain = lower.chars().all(|c| c.is_ascii_alphabetic());
         if plain {
             // Stripped marks: every word with these letters is equally likely.
@@ -332,7 +351,16 @@ impl<'m> Decoder<'m> {
             }
         }
         if !stripped {
-            for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, SEARCH_CANDS, true) {
+            // The search skips readings the pruning below would drop (its prior is
+            // unigram − cost, the one here while CHANNEL_WEIGHT is 1).
+            let best_prior = cands
+                .iter()
+                .map(|c| prior_of(&c.ids, c.cost))
+                .chain(known.map(|id| prior_of(&[id], 0.0)))
+                .chain(m.channel.lexicon(lower).iter().map(|&(id, cost)| prior_of(&[id], cost)))
+                .fold(f32::NEG_INFINITY, f32::max);
+            let prune = Prune { best: best_prior, decades: PRUNE };
+            for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, SEARCH_CANDS, true, Some(prune)) {
                 add(ids, cost, &mut cands);
             }
             for &(id, cost) in m.channel.lexicon(lower) {
@@ -349,14 +377,14 @@ impl<'m> Decoder<'m> {
         }
         // Rank by context-free plausibility and drop readings that context would
         // have to lift by more than PRUNE decades: they almost never win.
-        let prior = |c: &Cand| c.ids.iter().map(|&i| m.lm.unigram(i)).sum::<f32>() - CHANNEL_WEIGHT * c.cost;
+        let prior = |c: &Cand| prior_of(&c.ids, c.cost);
         cands.sort_by(|a, b| prior(b).total_cmp(&prior(a)));
         if let Some(best) = cands.first().map(prior) {
             cands.retain(|c| prior(c) >= best - PRUNE || Some(c.ids[0]) == known);
         }
         cands.truncate(MAX_CANDS);
         if known.is_none() {
-            cands.push(Cand { ids: vec![lm::UNK], text: String::new(), cost: KEEP_UNKNOWN });
+            cands.push(Cand { ids: vec![lm::UNK], cost: KEEP_UNKNOWN });
         }
         let cands: Rc<[Cand]> = cands.into();
         self.cache.insert(cache_key, Rc::clone(&cands));
@@ -369,12 +397,9 @@ impl<'m> Decoder<'m> {
         if let Some(c) = self.cache.get(&cache_key) {
             return Rc::clone(c);
         }
-        let lm = &self.m.lm;
-        let mut cands = vec![Cand { ids: vec![lm::NUM], text: String::new(), cost: 0.0 }];
-        for (ids, cost) in self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false) {
-            let text = ids.iter().map(|&i| lm.words[i as usize].as_str()).collect::<Vec<_>>().join(" ");
-            cands.push(Cand { ids, text, cost });
-        }
+        let mut cands = vec![Cand { ids: vec![lm::NUM], cost: 0.0 }];
+        let readings = self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false, None);
+        cands.extend(readings.into_iter().map(|(ids, cost)| Cand { ids, cost }));
         let cands: Rc<[Cand]> = cands.into();
         self.cache.insert(cache_key, Rc::clone(&cands));
         cands
@@ -418,8 +443,7 @@ impl<'m> Decoder<'m> {
     /// Ends the first pass: from now on the LM is mixed with what the document
     /// said confidently, and `carry` is set by the caller for each line it redoes.
     pub fn second_pass(&mut self) {
-        self.memo.cache = self.doc.take();
-        self.memo.clear();
+        self.memo.mix_with(self.doc.take());
     }
 
     /// Sets the LM context for the next line from the line before it, as output.
@@ -498,16 +522,19 @@ impl<'m> Decoder<'m> {
         if !runs_on(line) {
             return None;
         }
-        let ids: Vec<u32> = tokenize(line)
+        // The state is the last two words the LM sees, last first here.
+        let last: Vec<u32> = tokenize(line)
             .iter()
+            .rev()
             .filter_map(|t| match t.kind {
                 Kind::Word => Some(self.info(&line[t.start..t.end]).id.unwrap_or(lm::UNK)),
                 Kind::Number => Some(lm::NUM),
                 Kind::Code => Some(lm::CODE),
                 Kind::Url | Kind::Other => None,
             })
+            .take(2)
             .collect();
-        (!ids.is_empty()).then(|| ids.iter().fold([lm::BOS; 2], |h, &w| push(&h, w)))
+        (!last.is_empty()).then(|| last.iter().rev().fold([lm::BOS; 2], |h, &w| push(&h, w)))
     }
 
     /// Decodes a damaged line into `repl`; returns its words as read, `None` where unsure.
@@ -566,16 +593,17 @@ impl<'m> Decoder<'m> {
             flat_at += n_ids;
             let cand = &slot.cands[choice];
             let core = &line[toks[i].start..toks[i].end];
-            if cand.text.is_empty() {
+            if cand.ids[0] < lm::FIRST_WORD {
                 res.unknown += u64::from(cand.ids[0] == lm::UNK);
                 continue;
             }
-            if cand.text == word_key(core) {
+            let text = cand.ids.iter().map(|&id| self.m.lm.words[id as usize].as_str()).collect::<Vec<_>>().join(" ");
+            if text == word_key(core) {
                 continue;
             }
             let case = Case::of(core);
-            let roman = cand.text.chars().all(|c| "ivxlc".contains(c)) && core.starts_with(char::is_uppercase);
-            repl[i] = Some(if roman { cand.text.to_uppercase() } else { case.apply(&cand.text) });
+            let roman = text.chars().all(|c| "ivxlc".contains(c)) && core.starts_with(char::is_uppercase);
+            repl[i] = Some(if roman { text.to_uppercase() } else { case.apply(&text) });
         }
         sure
     }
@@ -633,7 +661,7 @@ impl<'m> Decoder<'m> {
             Kind::Code => (lm::CODE, 0, None),
             Kind::Url | Kind::Other => return None,
         };
-        let cands = Rc::from(vec![Cand { ids: vec![id], text: String::new(), cost: 0.0 }]);
+        let cands = Rc::from(vec![Cand { ids: vec![id], cost: 0.0 }]);
         Some(Slot { tok: None, class, title, cands, extra: Vec::new() })
     }
 
@@ -734,15 +762,21 @@ fn viterbi(lm: &Lm, memo: &mut Memo, lattice: &[Slot], start: History) -> Vec<us
     let mut beam = vec![Hyp { h: start, score: 0.0, back: u32::MAX }];
     for slot in lattice {
         let mut next: Vec<Hyp> = Vec::with_capacity(beam.len() * slot.cands.len());
+        let mut best = f32::MIN;
         for h in &beam {
             for (ci, c) in slot.cands.iter().enumerate() {
                 let extra = slot.extra.get(ci).copied().unwrap_or(0.0);
                 let (mut hist, mut s) = (h.h, h.score - CHANNEL_WEIGHT * c.cost - extra);
+                // LM scores are at most 0: the floor below would drop this one.
+                if s < best - BEAM_DECADES {
+                    continue;
+                }
                 for (n, &id) in c.ids.iter().enumerate() {
                     let id = if n == 0 { id | slot.title } else { id };
                     s += memo.score(lm, &hist, id);
                     hist = push(&hist, id);
                 }
+                best = best.max(s);
                 arena.push((h.back, ci as u16));
                 next.push(Hyp { h: hist, score: s, back: arena.len() as u32 - 1 });
             }

@@ -60,9 +60,12 @@ pub fn quantise_ratio(log10r: f64) -> u8 {
     (log10r * f64::from(QUANT) + 128.0).round().clamp(0.0, 255.0) as u8
 }
 
-fn dequantise(q: u16) -> f32 {
+fn dequantise(q: u8) -> f32 {
     -f32::from(q) / QUANT
 }
+
+/// Bit of a bigram's value set when some trigram has that bigram as its context.
+const HAS_TRIGRAMS: u32 = 1 << 16;
 
 /// Open-addressing map from packed key to quantised value; slot 0 marks empty,
 /// else `value << key_bits | key`. Load factor ≤ 1/2 keeps misses short.
@@ -73,8 +76,9 @@ struct Table {
 }
 
 impl Table {
-    /// `key_bits`: 56 for trigram keys (one-byte values), 48 for bigram keys (two bytes).
-    fn new(pairs: impl ExactSizeIterator<Item = (u64, u16)>, key_bits: u32) -> Table {
+    /// `key_bits`: 56 for trigram keys (one-byte values), 40 for bigram keys
+    /// (score, backoff weight and [`HAS_TRIGRAMS`]).
+    fn new(pairs: impl ExactSizeIterator<Item = (u64, u32)>, key_bits: u32) -> Table {
         let cap = (pairs.len() * 2 + 2).next_power_of_two().max(4);
         let mut t = Table { slots: vec![0; cap], shift: 64 - cap.trailing_zeros(), key_bits };
         for (k, v) in pairs {
@@ -91,17 +95,29 @@ impl Table {
         (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
-    fn get(&self, k: u64) -> Option<u16> {
+    /// Index of the slot holding `k`.
+    fn find(&self, k: u64) -> Option<usize> {
         let mask = self.slots.len() - 1;
         let key_mask = (1u64 << self.key_bits) - 1;
         let mut i = self.slot(k);
         loop {
             match self.slots[i] {
                 0 => return None,
-                x if x & key_mask == k => return Some((x >> self.key_bits) as u16),
+                x if x & key_mask == k => return Some(i),
                 _ => i = (i + 1) & mask,
             }
         }
+    }
+
+    fn get(&self, k: u64) -> Option<u32> {
+        self.find(k).map(|i| (self.slots[i] >> self.key_bits) as u32)
+    }
+
+    /// Sets `bits` in the value of `k`; false if `k` is not stored.
+    fn mark(&mut self, k: u64, bits: u32) -> bool {
+        let Some(i) = self.find(k) else { return false };
+        self.slots[i] |= u64::from(bits) << self.key_bits;
+        true
     }
 }
 
@@ -116,9 +132,13 @@ pub struct Lm {
     unigram: Vec<f32>,
     /// log10 backoff weight of each word as a bigram context.
     bows: Vec<f32>,
-    /// Bigram score in the low byte, its backoff weight as a trigram context in the high byte.
+    /// Bigram score in the low byte, its backoff weight as a trigram context in the
+    /// next, and [`HAS_TRIGRAMS`].
     bigrams: Table,
     trigrams: Table,
+    /// Trigram contexts that are no stored bigram ("<s> <s>"); any other context
+    /// not stored has no trigram to look up.
+    bare_contexts: Vec<u64>,
     /// How much likelier a reading is with a word of a fold class a few words
     /// away than its fold class is on average (see [`Lm::context`]): per reading,
     /// `context[context_at[r]..context_at[r + 1]]` sorted by class.
@@ -152,12 +172,18 @@ impl Lm {
 
     /// Backoff log10 score of `w3` after `w1 w2`.
     pub fn score(&self, w1: u32, w2: u32, w3: u32) -> f32 {
-        if let Some(q) = self.trigrams.get(key(w1, w2, w3)) {
-            return -f32::from(q) / QUANT;
+        // Most trigrams asked for are unseen: the context (a probe that stays in
+        // cache for a whole beam) says whether the trigram table can have it.
+        let context_key = key(0, w1, w2);
+        let context = self.bigrams.get(context_key);
+        if context.map_or_else(|| self.bare_contexts.contains(&context_key), |v| v & HAS_TRIGRAMS != 0) {
+            if let Some(q) = self.trigrams.get(key(w1, w2, w3)) {
+                return dequantise(q as u8);
+            }
         }
-        let bow = self.bigrams.get(key(0, w1, w2)).map_or(BACKOFF, |v| dequantise(v >> 8));
+        let bow = context.map_or(BACKOFF, |v| dequantise((v >> 8) as u8));
         if let Some(v) = self.bigrams.get(key(0, w2, w3)) {
-            return bow + dequantise(v & 0xff);
+            return bow + dequantise(v as u8);
         }
         let at = |v: &[f32], w: u32, default| v.get(w as usize).copied().unwrap_or(default);
         bow + at(&self.bows, w2, BACKOFF) + at(&self.unigram, w3, -9.0)
@@ -183,12 +209,18 @@ impl Lm {
             .map(|&c| if c == 0 { -9.0 } else { (f64::from(c) / total).log10() as f32 })
             .collect();
         let ids = d.words.iter().enumerate().map(|(i, w)| (w.clone(), i as u32)).collect();
+        let mut bigrams = Table::new(d.bigrams.iter().map(|&(k, s, b)| (k, u32::from(s) | u32::from(b) << 8)), 40);
+        let mut bare_contexts: Vec<u64> =
+            d.trigrams.iter().map(|&(k, _)| k >> ID_BITS).filter(|&c| !bigrams.mark(c, HAS_TRIGRAMS)).collect();
+        bare_contexts.sort_unstable();
+        bare_contexts.dedup();
         Lm {
             ids,
             unigram,
-            bows: d.bows.iter().map(|&q| dequantise(q.into())).collect(),
-            bigrams: Table::new(d.bigrams.iter().map(|&(k, s, b)| (k, u16::from(s) | u16::from(b) << 8)), 48),
-            trigrams: Table::new(d.trigrams.iter().map(|&(k, s)| (k, u16::from(s))), 56),
+            bows: d.bows.iter().map(|&q| dequantise(q)).collect(),
+            bigrams,
+            trigrams: Table::new(d.trigrams.iter().map(|&(k, s)| (k, u32::from(s))), 56),
+            bare_contexts,
             context_at: (0..=d.words.len() as u64)
                 .map(|r| d.context.partition_point(|&(k, _)| k >> ID_BITS < r) as u32)
                 .collect(),
@@ -321,7 +353,7 @@ mod tests {
             bows: vec![quantise(-0.5); 7],
             words,
             bigrams: vec![(key(0, 1, 5), quantise(-0.3), quantise(-1.0)), (key(0, 5, 6), quantise(-0.1), quantise(-2.0))],
-            trigrams: vec![(key(1, 5, 6), quantise(-0.05))],
+            trigrams: vec![(key(1, 1, 5), quantise(-0.2)), (key(1, 5, 6), quantise(-0.05))],
             context: vec![(key(0, 5, 6), quantise_ratio(0.5))],
         };
         let mut buf = Vec::new();
@@ -329,6 +361,8 @@ mod tests {
         let lm = Lm::read(&buf).unwrap();
         assert_eq!(lm.id("cách"), Some(6));
         assert!((lm.score(1, 5, 6) + 0.05).abs() < 0.01);
+        // A trigram whose context "<s> <s>" is no stored bigram.
+        assert!((lm.score(1, 1, 5) + 0.2).abs() < 0.01);
         // Unseen trigram in an unstored context: default backoff, then the bigram.
         assert!((lm.score(2, 5, 6) - (BACKOFF - 0.1)).abs() < 0.01);
         // Unseen trigram after "<s> cải": that context's weight, then "cải cải"
