@@ -558,12 +558,12 @@ impl<'m> Decoder<'m> {
                 lattice.extend(next_toks.iter().filter_map(|t| self.fixed_slot(next, t)).take(LOOKAHEAD));
             }
         }
-        add_context(self.m, &mut lattice);
         for (slot, &(choice, _)) in lattice.iter_mut().zip(pins).filter_map(|(s, p)| Some((s, p.as_ref()?))) {
             let choice = usize::from(choice);
             slot.cands = Rc::from(&slot.cands[choice..=choice]);
             slot.extra = slot.extra.get(choice).map(|&e| vec![e]).unwrap_or_default();
         }
+        add_context(self.m, &mut lattice, own);
         let path = viterbi(&self.m.lm, &mut self.memo, &lattice, self.carry.unwrap_or([lm::BOS; 2]));
         // The chosen words in order, the first of each token marked [`TITLE`] if capitalised.
         let flat: Vec<u32> = path
@@ -681,13 +681,14 @@ fn runs_on(line: &str) -> bool {
 }
 
 /// Adds to each reading's cost the evidence of the fold classes 2 to
-/// [`lm::CONTEXT_WINDOW`] slots away ("trồng … cây", "sinh hoạt hè cho thiếu nhi").
+/// [`lm::CONTEXT_WINDOW`] slots away ("trồng … cây", "sinh hoạt hè cho thiếu nhi"),
+/// for the line's `own` slots (the lookahead is read but not output).
 /// It only ranks readings of the same letters against each other: the best of
 /// them costs nothing more, so an OCR reading is not pushed toward other letters.
-fn add_context(m: &Model, lattice: &mut [Slot]) {
+fn add_context(m: &Model, lattice: &mut [Slot], own: usize) {
     let mut near: Vec<u32> = Vec::new();
     let mut evidence: Vec<(u32, f32)> = Vec::new();
-    for i in 0..lattice.len() {
+    for i in 0..own {
         // (fold class, evidence) per one-word candidate; classes with one reading here need none.
         evidence.clear();
         evidence.extend(lattice[i].cands.iter().map(|c| match c.ids[..] {
