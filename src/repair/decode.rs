@@ -205,7 +205,7 @@ enum Reading {
 }
 
 /// Per-document state: the token candidate cache.
-pub struct Decoder<'m> {
+pub struct Decoder<'m, 't> {
     m: &'m Model,
     cache: HashMap<(String, Reading), Rc<[Cand]>>,
     /// Share of marked words in the whole document, for lines too short to judge.
@@ -221,6 +221,10 @@ pub struct Decoder<'m> {
     words: HashMap<String, Rc<WordInfo>>,
     /// The document cache being filled by the first pass.
     doc: Option<DocCache>,
+    /// The document's lines, each tokenized once, and whether each needs decoding.
+    lines: Vec<&'t str>,
+    toks: Rc<[Vec<Tok>]>,
+    damaged: Vec<bool>,
 }
 
 /// What the decoder needs to know about one written word, computed once per document.
@@ -241,8 +245,10 @@ fn is_junk(c: char) -> bool {
     !c.is_alphabetic()
 }
 
-impl<'m> Decoder<'m> {
-    pub fn new(m: &'m Model, text: &str) -> Self {
+impl<'m, 't> Decoder<'m, 't> {
+    /// A decoder for the document made of `lines` (no `\n` inside).
+    pub fn new(m: &'m Model, lines: Vec<&'t str>) -> Self {
+        let toks: Rc<[Vec<Tok>]> = lines.iter().map(|l| tokenize(l)).collect();
         let mut d = Decoder {
             m,
             cache: HashMap::default(),
@@ -253,10 +259,14 @@ impl<'m> Decoder<'m> {
             carry: None,
             words: HashMap::default(),
             doc: Some(DocCache::default()),
+            lines,
+            toks: Rc::clone(&toks),
+            damaged: Vec::new(),
         };
+        let lines = d.lines.clone();
         let (mut words, mut marked, mut odd) = (0usize, 0usize, 0usize);
-        for line in text.lines() {
-            for t in tokenize(line) {
+        for (line, line_toks) in lines.iter().zip(toks.iter()) {
+            for t in line_toks {
                 if t.kind == Kind::Word {
                     let w = &line[t.start..t.end];
                     words += 1;
@@ -270,6 +280,7 @@ impl<'m> Decoder<'m> {
         // Clean documents have a few unknown words (names, foreign terms); OCR output
         // of Vietnamese has many, even where its marks look plausible ("céng").
         d.doc_ocr = words >= 50 && odd as f64 / words as f64 > OCR_DOC_ODD;
+        d.damaged = lines.iter().zip(toks.iter()).map(|(line, t)| d.is_damaged(line, t)).collect();
         d
     }
 
@@ -292,7 +303,7 @@ impl<'m> Decoder<'m> {
     }
 
     /// Whether a line needs decoding.
-    fn damaged(&mut self, line: &str, toks: &[Tok]) -> bool {
+    fn is_damaged(&mut self, line: &str, toks: &[Tok]) -> bool {
         let words: Vec<&str> = toks.iter().filter(|t| t.kind == Kind::Word).map(|t| &line[t.start..t.end]).collect();
         if words.is_empty() {
             return false;
@@ -451,11 +462,12 @@ impl<'m> Decoder<'m> {
         self.carry = previous.and_then(|p| self.end_state(p));
     }
 
-    /// Repairs one line (no `\n` inside); `pins` are a first pass's sure readings of it,
-    /// `next` the line after it (right context when the sentence runs on).
-    pub fn line(&mut self, line: &str, next: Option<&str>, pins: &[Option<(u16, f32)>]) -> LineResult {
-        let toks = tokenize(line);
-        let damaged = self.damaged(line, &toks);
+    /// Repairs line `n`; `pins` are a first pass's sure readings of it. The line
+    /// after it is right context when the sentence runs on.
+    pub fn line(&mut self, n: usize, pins: &[Option<(u16, f32)>]) -> LineResult {
+        let (line, all_toks) = (self.lines[n], Rc::clone(&self.toks));
+        let toks = &all_toks[n];
+        let damaged = self.damaged[n];
         let mut res = LineResult { damaged, ..LineResult::default() };
         // Replacement text per token index (None = normalise only).
         let mut repl: Vec<Option<String>> = vec![None; toks.len()];
@@ -465,8 +477,8 @@ impl<'m> Decoder<'m> {
             }
         }
         let sure = if damaged {
-            let next = next.filter(|_| runs_on(line));
-            self.decode(line, &toks, next, pins, &mut repl, &mut res)
+            let next = (n + 1 < self.lines.len() && runs_on(line)).then_some(n + 1);
+            self.decode(line, toks, next, pins, &mut repl, &mut res)
         } else {
             toks.iter()
                 .filter_map(|t| match t.kind {
@@ -542,7 +554,7 @@ impl<'m> Decoder<'m> {
         &mut self,
         line: &str,
         toks: &[Tok],
-        next: Option<&str>,
+        next: Option<usize>,
         pins: &[Option<(u16, f32)>],
         repl: &mut [Option<String>],
         res: &mut LineResult,
@@ -550,12 +562,12 @@ impl<'m> Decoder<'m> {
         let mut lattice: Vec<Slot> = Vec::new();
         self.slots(line, toks, usize::MAX, &mut lattice);
         let own = lattice.len();
-        if let Some(next) = next {
-            let next_toks = tokenize(next);
-            if self.damaged(next, &next_toks) {
-                self.slots(next, &next_toks, LOOKAHEAD, &mut lattice);
+        if let Some(n) = next {
+            let (next, all_toks) = (self.lines[n], Rc::clone(&self.toks));
+            if self.damaged[n] {
+                self.slots(next, &all_toks[n], LOOKAHEAD, &mut lattice);
             } else {
-                lattice.extend(next_toks.iter().filter_map(|t| self.fixed_slot(next, t)).take(LOOKAHEAD));
+                lattice.extend(all_toks[n].iter().filter_map(|t| self.fixed_slot(next, t)).take(LOOKAHEAD));
             }
         }
         for (slot, &(choice, _)) in lattice.iter_mut().zip(pins).filter_map(|(s, p)| Some((s, p.as_ref()?))) {

@@ -256,16 +256,17 @@ pub fn repair(text: &str) -> Repaired {
 
 /// Repairs with an explicit model.
 pub fn repair_with(m: &Model, text: &str) -> Repaired {
-    let mut dec = decode::Decoder::new(m, text);
     let lines: Vec<&str> = text.split('\n').collect();
-    let mut results: Vec<decode::LineResult> = lines.iter().enumerate().map(|(i, l)| dec.line(l, lines.get(i + 1).copied(), &[])).collect();
+    let n = lines.len();
+    let mut dec = decode::Decoder::new(m, lines);
+    let mut results: Vec<decode::LineResult> = (0..n).map(|i| dec.line(i, &[])).collect();
     // Second pass over unsure lines with the document's own confident words mixed in.
     if results.iter().any(|r| r.unsure) {
         dec.second_pass();
-        for i in 0..lines.len() {
+        for i in 0..n {
             if results[i].unsure {
                 dec.continue_after(i.checked_sub(1).map(|p| results[p].text.as_str()));
-                results[i] = dec.line(lines[i], lines.get(i + 1).copied(), &std::mem::take(&mut results[i].pins));
+                results[i] = dec.line(i, &std::mem::take(&mut results[i].pins));
             }
         }
     }
