@@ -296,6 +296,20 @@ fn write_keys(out: &mut Vec<u8>, keys: impl ExactSizeIterator<Item = u64>) {
     }
 }
 
+/// Per word id, its fold class as [`Lm::context`] names it: the first (most
+/// frequent) word with the same letters; `u32::MAX` for reserved ids.
+pub fn fold_classes(words: &[String]) -> Vec<u32> {
+    let mut first: HashMap<String, u32> = HashMap::default();
+    (0..words.len() as u32)
+        .map(|id| {
+            if id < FIRST_WORD {
+                return u32::MAX;
+            }
+            *first.entry(crate::text::fold(&words[id as usize])).or_insert(id)
+        })
+        .collect()
+}
+
 /// The reserved word strings, in id order.
 pub fn reserved() -> impl Iterator<Item = &'static str> {
     RESERVED.iter().copied()

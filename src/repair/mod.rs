@@ -70,8 +70,7 @@ pub struct Model {
     trie: channel::Trie,
     /// Folded word ("dieu") → vocabulary ids with those letters ("điều", "diều", …).
     fold_index: HashMap<String, Vec<u32>>,
-    /// Per word id, its fold class as [`lm::Lm::context`] names it: the first
-    /// (most frequent) word with its letters.
+    /// Per word id, its fold class ([`lm::fold_classes`]).
     word_class: Vec<u32>,
     /// Known upper-case code parts and Đ-bearing short codes with counts ("NĐ", "UBND", "Đ/c").
     code_parts: HashMap<String, u32>,
@@ -94,15 +93,12 @@ impl Model {
         let channel = channel::Channel::parse(&text(CHANNEL_FILE)?, &text(LEXICON_FILE)?, &lm);
         let trie = channel::Trie::build(&lm, MIN_PROPOSE);
         let mut fold_index: HashMap<String, Vec<u32>> = HashMap::default();
-        let mut first: HashMap<String, u32> = HashMap::default();
-        let mut word_class = vec![u32::MAX; lm.words.len()];
         for (id, (w, &c)) in lm.words.iter().zip(&lm.counts).enumerate().skip(lm::FIRST_WORD as usize) {
-            let f = fold(w);
-            word_class[id] = *first.entry(f.clone()).or_insert(id as u32);
             if c >= MIN_PROPOSE {
-                fold_index.entry(f).or_default().push(id as u32);
+                fold_index.entry(fold(w)).or_default().push(id as u32);
             }
         }
+        let word_class = lm::fold_classes(&lm.words);
         let code_parts: HashMap<String, u32> = text(CODES_FILE)?
             .lines()
             .filter_map(|l| {

@@ -234,19 +234,11 @@ const CTX_PRIOR: f64 = 20.0;
 /// `seq`: (final id, file weight) per token, weight 0 for what is no vocabulary
 /// word; `u32::MAX` ends a line.
 fn context_pairs(seq: &[(u32, u32)], words: &[String]) -> Vec<(u64, u8)> {
-    // A fold class is named by its first (most frequent) word.
-    let mut first: HashMap<String, u32> = HashMap::new();
+    let class = lm::fold_classes(words);
     let mut class_size: HashMap<u32, u32> = HashMap::new();
-    let class: Vec<u32> = (0..words.len() as u32)
-        .map(|id| {
-            if id < lm::FIRST_WORD {
-                return u32::MAX;
-            }
-            let c = *first.entry(crate::text::fold(&words[id as usize])).or_insert(id);
-            *class_size.entry(c).or_default() += 1;
-            c
-        })
-        .collect();
+    for &c in class.iter().filter(|&&c| c != u32::MAX) {
+        *class_size.entry(c).or_default() += 1;
+    }
     let ambiguous: Vec<bool> = class.iter().map(|c| class_size.get(c).is_some_and(|&n| n >= 2)).collect();
     // (reading, class nearby) → (weighted, raw) count; (class, class nearby) → weighted count.
     let mut pairs: HashMap<u64, (u64, u32)> = HashMap::new();
