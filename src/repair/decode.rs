@@ -284,6 +284,11 @@ impl<'m, 't> Decoder<'m, 't> {
         d
     }
 
+    /// The document has (almost) no marks at all.
+    pub fn stripped(&self) -> bool {
+        self.doc_stripped
+    }
+
     fn info(&mut self, core: &str) -> Rc<WordInfo> {
         if let Some(i) = self.words.get(core) {
             return Rc::clone(i);

@@ -29,6 +29,7 @@
 //! assert_eq!(r.diacritics, "restored");
 //! ```
 
+mod acronym;
 mod channel;
 mod decode;
 mod lm;
@@ -266,8 +267,14 @@ pub fn repair_with(m: &Model, text: &str) -> Repaired {
             }
         }
     }
+    let mut changed = 0;
+    if dec.stripped() {
+        let mut lines: Vec<String> = results.iter_mut().map(|r| std::mem::take(&mut r.text)).collect();
+        changed += acronym::restore(&mut lines);
+        results.iter_mut().zip(lines).for_each(|(r, l)| r.text = l);
+    }
     let mut out = String::with_capacity(text.len() + text.len() / 8);
-    let (mut changed, mut damaged_lines, mut decoded, mut unknown) = (0u64, 0u64, 0u64, 0u64);
+    let (mut damaged_lines, mut decoded, mut unknown) = (0u64, 0u64, 0u64);
     let mut conf_sum = 0.0;
     for (i, r) in results.iter().enumerate() {
         if i > 0 {
