@@ -5,7 +5,7 @@
 //! ```
 //! Reads every `.txt`/`.md` under each DIR (sorted, so output is reproducible),
 //! skips files whose path ends with a line of the exclude list, and writes
-//! `repair-lm.bin` and `code-parts.tsv` into `--out`. The OCR channel tables
+//! `repair-lm.bin`, `code-parts.tsv` and `name-words.tsv` into `--out`. The OCR channel tables
 //! come from `tools/ocr-channel/` instead.
 
 use std::path::PathBuf;

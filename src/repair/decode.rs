@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use super::channel::Prune;
 use super::lm::{self, Lm};
-use super::token::{has_marks, is_acronym, tokenize, Case, Kind, Tok};
+use super::token::{has_marks, is_acronym, name_positions, tokenize, Case, Kind, Tok};
 use super::{syllable, word_key, Model};
 use crate::text::fold;
 
@@ -51,6 +51,10 @@ const LOOKAHEAD: usize = 3;
 
 /// Weight of the wider context's evidence ([`add_context`]; tuned on the dev split).
 const CONTEXT_WEIGHT: f32 = 0.2;
+
+/// Share of the LM against [`Model::name_prob`] for a word in a person's name
+/// (tuned on the dev split).
+const NAME_LM_SHARE: f32 = 0.5;
 
 /// LM context: the last two words, oldest first.
 type History = [u32; 2];
@@ -163,8 +167,23 @@ struct Slot {
     class: Option<u32>,
     /// [`TITLE`] when the token is written capitalised, else 0.
     title: u32,
+    /// The token is a word of a person's name after the surname ([`name_positions`]).
+    name: bool,
     cands: Rc<[Cand]>,
     extra: Vec<f32>,
+}
+
+impl Slot {
+    /// Score of a reading's first word `w` after `h`; in a name, the LM mixed
+    /// with the word's share of names.
+    fn first_score(&self, m: &Model, memo: &mut Memo, h: &History, w: u32) -> f32 {
+        let lm_score = memo.score(&m.lm, h, w);
+        if !self.name {
+            return lm_score;
+        }
+        let p_name = m.name_prob[(w & !TITLE) as usize];
+        (NAME_LM_SHARE * 10f32.powf(lm_score) + (1.0 - NAME_LM_SHARE) * p_name).log10()
+    }
 }
 
 /// One reading of a token: vocabulary words, or a reserved id ([`lm::UNK`],
@@ -225,6 +244,8 @@ pub struct Decoder<'m, 't> {
     lines: Vec<&'t str>,
     toks: Rc<[Vec<Tok>]>,
     damaged: Vec<bool>,
+    /// Per line, per token: a word of a person's name after the surname.
+    names: Rc<[Vec<bool>]>,
 }
 
 /// What the decoder needs to know about one written word, computed once per document.
@@ -249,6 +270,8 @@ impl<'m, 't> Decoder<'m, 't> {
     /// A decoder for the document made of `lines` (no `\n` inside).
     pub fn new(m: &'m Model, lines: Vec<&'t str>) -> Self {
         let toks: Rc<[Vec<Tok>]> = lines.iter().map(|l| tokenize(l)).collect();
+        let mut name_open = 0;
+        let names = lines.iter().zip(toks.iter()).map(|(l, t)| name_positions(l, t, &mut name_open)).collect();
         let mut d = Decoder {
             m,
             cache: HashMap::default(),
@@ -262,6 +285,7 @@ impl<'m, 't> Decoder<'m, 't> {
             lines,
             toks: Rc::clone(&toks),
             damaged: Vec::new(),
+            names,
         };
         let lines = d.lines.clone();
         let (mut words, mut marked, mut odd) = (0usize, 0usize, 0usize);
@@ -483,7 +507,7 @@ impl<'m, 't> Decoder<'m, 't> {
         }
         let sure = if damaged {
             let next = (n + 1 < self.lines.len() && runs_on(line)).then_some(n + 1);
-            self.decode(line, toks, next, pins, &mut repl, &mut res)
+            self.decode(n, next, pins, &mut repl, &mut res)
         } else {
             toks.iter()
                 .filter_map(|t| match t.kind {
@@ -557,20 +581,21 @@ impl<'m, 't> Decoder<'m, 't> {
     /// Decodes a damaged line into `repl`; returns its words as read, `None` where unsure.
     fn decode(
         &mut self,
-        line: &str,
-        toks: &[Tok],
+        n: usize,
         next: Option<usize>,
         pins: &[Option<(u16, f32)>],
         repl: &mut [Option<String>],
         res: &mut LineResult,
     ) -> Vec<Option<u32>> {
+        let (line, all_toks) = (self.lines[n], Rc::clone(&self.toks));
+        let toks = &all_toks[n];
         let mut lattice: Vec<Slot> = Vec::new();
-        self.slots(line, toks, usize::MAX, &mut lattice);
+        self.slots(n, usize::MAX, &mut lattice);
         let own = lattice.len();
         if let Some(n) = next {
             let (next, all_toks) = (self.lines[n], Rc::clone(&self.toks));
             if self.damaged[n] {
-                self.slots(next, &all_toks[n], LOOKAHEAD, &mut lattice);
+                self.slots(n, LOOKAHEAD, &mut lattice);
             } else {
                 lattice.extend(all_toks[n].iter().filter_map(|t| self.fixed_slot(next, t)).take(LOOKAHEAD));
             }
@@ -581,7 +606,7 @@ impl<'m, 't> Decoder<'m, 't> {
             slot.extra = slot.extra.get(choice).map(|&e| vec![e]).unwrap_or_default();
         }
         add_context(self.m, &mut lattice, own);
-        let path = viterbi(&self.m.lm, &mut self.memo, &lattice, self.carry.unwrap_or([lm::BOS; 2]));
+        let path = viterbi(self.m, &mut self.memo, &lattice, self.carry.unwrap_or([lm::BOS; 2]));
         // The chosen words in order, the first of each token marked [`TITLE`] if capitalised.
         let flat: Vec<u32> = path
             .iter()
@@ -601,7 +626,7 @@ impl<'m, 't> Decoder<'m, 't> {
             res.decoded += 1;
             let conf = match pins.get(res.pins.len()) {
                 Some(&Some((_, conf))) => conf,
-                _ => local_confidence(&self.m.lm, &mut self.memo, slot, choice, &flat, flat_at),
+                _ => local_confidence(self.m, &mut self.memo, slot, choice, &flat, flat_at),
             };
             res.conf_sum += f64::from(conf);
             res.unsure |= conf < PIN;
@@ -625,8 +650,10 @@ impl<'m, 't> Decoder<'m, 't> {
         sure
     }
 
-    /// Appends up to `limit` lattice slots for the tokens of a damaged line.
-    fn slots(&mut self, line: &str, toks: &[Tok], limit: usize, lattice: &mut Vec<Slot>) {
+    /// Appends up to `limit` lattice slots for the tokens of damaged line `n`.
+    fn slots(&mut self, n: usize, limit: usize, lattice: &mut Vec<Slot>) {
+        let (line, all_toks, names) = (self.lines[n], Rc::clone(&self.toks), Rc::clone(&self.names));
+        let (toks, names) = (&all_toks[n], &names[n]);
         let stripped = !toks
             .iter()
             .filter(|t| t.kind == Kind::Word)
@@ -651,13 +678,13 @@ impl<'m, 't> Decoder<'m, 't> {
                     };
                     let title = if case == Case::Title { TITLE } else { 0 };
                     let class = self.info(core).class;
-                    lattice.push(Slot { tok: Some(i), class, title, cands, extra });
+                    lattice.push(Slot { tok: Some(i), class, title, name: names[i], cands, extra });
                 }
                 // In OCR output a lone digit or two between words may be a short word
                 // ("6" for "ở", "14" for "là"); the LM weighs it against a number.
                 Kind::Number if self.doc_ocr && t.end - t.start <= 2 => {
                     let cands = self.number_candidates(&line[t.start..t.end]);
-                    lattice.push(Slot { tok: Some(i), class: None, title: 0, cands, extra: Vec::new() });
+                    lattice.push(Slot { tok: Some(i), class: None, title: 0, name: false, cands, extra: Vec::new() });
                 }
                 Kind::Number | Kind::Code => lattice.extend(self.fixed_slot(line, t)),
                 Kind::Url | Kind::Other => {}
@@ -679,7 +706,7 @@ impl<'m, 't> Decoder<'m, 't> {
             Kind::Url | Kind::Other => return None,
         };
         let cands = Rc::from(vec![Cand { ids: vec![id], cost: 0.0 }]);
-        Some(Slot { tok: None, class, title, cands, extra: Vec::new() })
+        Some(Slot { tok: None, class, title, name: false, cands, extra: Vec::new() })
     }
 
     /// −log10 P(written case | candidate) for a word inside a sentence.
@@ -700,47 +727,43 @@ fn runs_on(line: &str) -> bool {
 /// Adds to each reading's cost the evidence of the fold classes 2 to
 /// [`lm::CONTEXT_WINDOW`] slots away ("trồng … cây", "sinh hoạt hè cho thiếu nhi"),
 /// for the line's `own` slots (the lookahead is read but not output).
-/// It only ranks readings of the same letters against each other: the best of
-/// them costs nothing more, so an OCR reading is not pushed toward other letters.
 fn add_context(m: &Model, lattice: &mut [Slot], own: usize) {
     let mut near: Vec<u32> = Vec::new();
-    let mut evidence: Vec<(u32, f32)> = Vec::new();
     for i in 0..own {
-        // (fold class, evidence) per one-word candidate; classes with one reading here need none.
-        evidence.clear();
-        evidence.extend(lattice[i].cands.iter().map(|c| match c.ids[..] {
-            [id] => (m.word_class[id as usize], 0.0),
-            _ => (u32::MAX, 0.0),
-        }));
-        let shared = |class: u32, ev: &[(u32, f32)]| class != u32::MAX && ev.iter().filter(|e| e.0 == class).count() > 1;
-        if !(0..evidence.len()).any(|k| shared(evidence[k].0, &evidence)) {
-            continue;
-        }
         let window = i.saturating_sub(lm::CONTEXT_WINDOW)..(i + lm::CONTEXT_WINDOW + 1).min(lattice.len());
         near.clear();
         near.extend(window.filter(|&j| j.abs_diff(i) >= 2).filter_map(|j| lattice[j].class));
-        if near.is_empty() {
-            continue;
+        if !near.is_empty() {
+            rank_within_class(m, &mut lattice[i], CONTEXT_WEIGHT, |id| near.iter().map(|&n| m.lm.context(id, n)).sum());
         }
-        let slot = &mut lattice[i];
-        for (k, c) in slot.cands.iter().enumerate() {
-            if shared(evidence[k].0, &evidence) {
-                evidence[k].1 = near.iter().map(|&n| m.lm.context(c.ids[0], n)).sum();
-            }
-        }
-        slot.extra.resize(slot.cands.len(), 0.0);
-        for (&(class, ev), extra) in evidence.iter().zip(&mut slot.extra) {
-            if shared(class, &evidence) {
-                let best = evidence.iter().filter(|e| e.0 == class).map(|e| e.1).fold(ev, f32::max);
-                *extra += CONTEXT_WEIGHT * (best - ev);
-            }
-        }
+    }
+}
+
+/// Adds to the cost of each one-word reading `weight` × (the best `evidence` among
+/// the slot's readings with the same letters − its own). Evidence only ranks
+/// readings of the same letters against each other, so an OCR reading is not
+/// pushed toward other letters.
+fn rank_within_class(m: &Model, slot: &mut Slot, weight: f32, evidence: impl Fn(u32) -> f32) {
+    let class_of = |c: &Cand| match c.ids[..] {
+        [id] => m.word_class[id as usize],
+        _ => u32::MAX,
+    };
+    let classes: Vec<u32> = slot.cands.iter().map(class_of).collect();
+    let shared = |k: usize| classes[k] != u32::MAX && classes.iter().filter(|&&c| c == classes[k]).count() > 1;
+    if !(0..classes.len()).any(shared) {
+        return;
+    }
+    let ev: Vec<f32> = (0..classes.len()).map(|k| if shared(k) { evidence(slot.cands[k].ids[0]) } else { 0.0 }).collect();
+    slot.extra.resize(slot.cands.len(), 0.0);
+    for k in (0..classes.len()).filter(|&k| shared(k)) {
+        let best = (0..classes.len()).filter(|&j| classes[j] == classes[k]).map(|j| ev[j]).fold(ev[k], f32::max);
+        slot.extra[k] += weight * (best - ev[k]);
     }
 }
 
 /// Probability of the chosen candidate against the others at one position,
 /// with the chosen neighbours fixed (a local posterior).
-fn local_confidence(lm: &Lm, memo: &mut Memo, slot: &Slot, choice: usize, flat: &[u32], at: usize) -> f32 {
+fn local_confidence(m: &Model, memo: &mut Memo, slot: &Slot, choice: usize, flat: &[u32], at: usize) -> f32 {
     let cands = &slot.cands;
     if cands.len() < 2 {
         return 1.0;
@@ -755,8 +778,10 @@ fn local_confidence(lm: &Lm, memo: &mut Memo, slot: &Slot, choice: usize, flat: 
             let mut h = start;
             let mut lm_sum = 0.0;
             let first = c.ids[0] | slot.title;
-            for &w in std::iter::once(&first).chain(&c.ids[1..]).chain(after) {
-                lm_sum += memo.score(lm, &h, w);
+            lm_sum += slot.first_score(m, memo, &h, first);
+            h = push(&h, first);
+            for &w in c.ids[1..].iter().chain(after) {
+                lm_sum += memo.score(&m.lm, &h, w);
                 h = push(&h, w);
             }
             lm_sum - CHANNEL_WEIGHT * c.cost - slot.extra.get(ci).copied().unwrap_or(0.0)
@@ -768,7 +793,7 @@ fn local_confidence(lm: &Lm, memo: &mut Memo, slot: &Slot, choice: usize, flat: 
 }
 
 /// Best candidate index per lattice position under channel × trigram LM.
-fn viterbi(lm: &Lm, memo: &mut Memo, lattice: &[Slot], start: History) -> Vec<usize> {
+fn viterbi(m: &Model, memo: &mut Memo, lattice: &[Slot], start: History) -> Vec<usize> {
     #[derive(Clone, Copy)]
     struct Hyp {
         h: History,
@@ -791,7 +816,7 @@ fn viterbi(lm: &Lm, memo: &mut Memo, lattice: &[Slot], start: History) -> Vec<us
                 }
                 for (n, &id) in c.ids.iter().enumerate() {
                     let id = if n == 0 { id | slot.title } else { id };
-                    s += memo.score(lm, &hist, id);
+                    s += if n == 0 { slot.first_score(m, memo, &hist, id) } else { memo.score(&m.lm, &hist, id) };
                     hist = push(&hist, id);
                 }
                 best = best.max(s);

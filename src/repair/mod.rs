@@ -47,6 +47,7 @@ use crate::text::fold;
 
 pub const LM_FILE: &str = "repair-lm.bin";
 pub const CODES_FILE: &str = "code-parts.tsv";
+pub const NAMES_FILE: &str = "name-words.tsv";
 pub const CHANNEL_FILE: &str = "ocr-channel.tsv";
 pub const LEXICON_FILE: &str = "ocr-lexicon.tsv";
 
@@ -80,6 +81,9 @@ pub struct Model {
     /// Known code parts by their form with every Đ read as D, to the form the
     /// corpus writes most: "BCD" → "BCĐ", "UBND" → "UBND".
     part_forms: HashMap<String, String>,
+    /// Per word id: its share of the words in persons' names after the surname
+    /// ("Minh", "Tuấn"; unknown words count as [`lm::UNK`]).
+    name_prob: Vec<f32>,
 }
 
 /// Vocabulary words rarer than this are not proposed as corrections.
@@ -122,7 +126,18 @@ impl Model {
             }
         }
         let part_forms = best.into_iter().map(|(plain, (form, _))| (plain, form)).collect();
-        Ok(Model { lm, channel, trie, fold_index, word_class, code_parts, code_forms, part_forms })
+        let names = text(NAMES_FILE)?;
+        let named = names.lines().filter_map(|l| {
+            let (w, c) = l.split_once('\t')?;
+            Some((lm.id(w)?, c.parse::<f32>().ok()?))
+        });
+        let mut name_prob = vec![0.0; lm.words.len()];
+        for (id, c) in named {
+            name_prob[id as usize] = c;
+        }
+        let total = name_prob.iter().sum::<f32>().max(1.0);
+        name_prob.iter_mut().for_each(|p| *p /= total);
+        Ok(Model { lm, channel, trie, fold_index, word_class, code_parts, code_forms, part_forms, name_prob })
     }
 
     /// True when a vocabulary word with marks folds to `word` ("dieu" ← "điều").

@@ -79,6 +79,48 @@ pub fn tokenize(line: &str) -> Vec<Tok> {
     out
 }
 
+/// Common surnames by their letters: a capitalised one starts a person's name.
+/// Left out are those whose letters mostly spell other capitalised words:
+/// "Đoàn" (the Youth Union), "Đảng", "Trường", "Vụ", "Chủ", "Tổ", "Do".
+const SURNAMES: &[&str] = &[
+    "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vo", "bui", "ho", "ngo", "duong", "ly", "trinh",
+    "dinh", "luong", "lam", "phung", "ta", "vuong", "dao", "mai", "cao", "kieu", "thai", "luu", "quach", "nong", "ha",
+];
+
+/// Words of a person's name: a capitalised surname and the up to three
+/// capitalised words (not all capitals, no surname) following it with only
+/// spaces between ("Bùi Minh Tuấn", "Bui Minh Tuan"); a surname alone is not
+/// a name. Names are read with their own statistics. `open` carries a name left open at the end of a
+/// line without punctuation into the next line with words (table cells wrap
+/// "Đ/c Nguyễn Anh | Tuấn, Bí thư").
+pub fn name_positions(line: &str, toks: &[Tok], open: &mut u8) -> Vec<bool> {
+    let mut out = vec![false; toks.len()];
+    let mut surname = vec![false; toks.len()];
+    for (i, t) in toks.iter().enumerate() {
+        let core = &line[t.start..t.end];
+        let capital = t.kind == Kind::Word && Case::of(core) == Case::Title && core.chars().count() >= 2;
+        let joined = i == 0 || line[toks[i - 1].end..t.start].chars().all(char::is_whitespace);
+        // A surname starts a name even right after another one: signature blocks
+        // run names together ("Nguyễn Tấn Dũng Nguyễn Sinh Hùng").
+        if capital && SURNAMES.contains(&crate::text::fold(core).as_str()) {
+            surname[i] = true;
+            *open = 3;
+        } else if capital && joined && *open > 0 {
+            out[i] = true;
+            *open -= 1;
+        } else {
+            *open = 0;
+        }
+    }
+    if toks.last().is_some_and(|t| !line[t.end..].trim().is_empty()) {
+        *open = 0;
+    }
+    for i in 1..toks.len() {
+        out[i - 1] |= surname[i - 1] && out[i];
+    }
+    out
+}
+
 /// Byte offset of a `:` or `;` with a letter on each side.
 fn glued_at(chunk: &str) -> Option<usize> {
     let mut prev = None;
@@ -247,5 +289,24 @@ mod tests {
         assert_eq!(Case::of("hoach"), Case::Lower);
         assert_eq!(Case::of("Ké"), Case::Title);
         assert_eq!(Case::Upper.apply("điều"), "ĐIỀU");
+    }
+
+    #[test]
+    fn names_follow_a_surname() {
+        let line = "Đ/c Bui Minh Tuan, Uy vien; Tổ Công tác, ông Lê Văn Nam Bình Định, tỉnh Thái Nguyên";
+        let toks = tokenize(line);
+        let named = name_positions(line, &toks, &mut 0);
+        let named: Vec<&str> = toks.iter().zip(named).filter(|(_, n)| *n).map(|(t, _)| &line[t.start..t.end]).collect();
+        assert_eq!(named, ["Bui", "Minh", "Tuan", "Lê", "Văn", "Nam", "Bình"]);
+    }
+
+    #[test]
+    fn a_name_goes_on_into_the_next_line_unless_punctuation_ends_it() {
+        let mut open = 0;
+        for (line, named) in [("Đ/c Nguyễn Anh", vec![false, true, true]), ("", vec![]), ("Tuấn, Bí thư", vec![true, false, false])] {
+            assert_eq!(name_positions(line, &tokenize(line), &mut open), named);
+        }
+        assert_eq!(name_positions("Lê Văn.", &tokenize("Lê Văn."), &mut open), [true, true]);
+        assert_eq!(open, 0);
     }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use unicode_normalization::UnicodeNormalization;
 
 use super::lm::{self, key, quantise, LmData};
-use super::token::{is_acronym, tokenize, Case, Kind};
+use super::token::{is_acronym, name_positions, tokenize, Case, Kind};
 use super::word_key;
 
 /// Pruning thresholds.
@@ -35,6 +35,9 @@ pub struct Trained {
     pub lm: LmData,
     /// Upper-case code parts ("NĐ", "QĐ", "UBND") with counts.
     pub code_parts: Vec<(String, u32)>,
+    /// Vocabulary words used in persons' names after the surname, with weighted
+    /// counts; the unknown ones are counted as `<unk>`.
+    pub name_words: Vec<(String, u32)>,
     pub files: usize,
     pub tokens: u64,
 }
@@ -68,6 +71,8 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
     let mut code_parts: HashMap<String, u32> = HashMap::new();
     // Per temp id: (seen inside a sentence, of which capitalised).
     let mut mid: Vec<(u32, u32)> = Vec::new();
+    // Per temp id: weighted count of uses in a person's name after the surname.
+    let mut named: Vec<u32> = Vec::new();
     const NUM_T: u32 = u32::MAX - 1;
     const CODE_T: u32 = u32::MAX - 2;
     const UNK_T: u32 = u32::MAX - 3;
@@ -79,9 +84,11 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
         let w = cfg.boost.iter().filter(|(s, _)| path.contains(s.as_str())).map(|(_, w)| *w).max().unwrap_or(1);
         weights.push((seq.len(), w));
         let text: String = String::from_utf8_lossy(&bytes).nfc().collect();
+        let mut name_open = 0;
         for line in text.lines() {
             let mut prev_end = None;
-            for t in tokenize(line) {
+            let toks = tokenize(line);
+            for (t, in_name) in toks.iter().zip(name_positions(line, &toks, &mut name_open)) {
                 let inside = prev_end.is_some_and(|e: usize| line[e..t.start].trim().is_empty() || line[e..t.start].trim() == ",");
                 prev_end = Some(t.end);
                 let core = &line[t.start..t.end];
@@ -97,8 +104,12 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
                             interned.insert(k.clone(), id);
                             names.push(k);
                             mid.push((0, 0));
+                            named.push(0);
                             id
                         };
+                        if in_name && id != UNK_T {
+                            named[id as usize] += w;
+                        }
                         if inside && id != UNK_T {
                             mid[id as usize].0 += 1;
                             mid[id as usize].1 += u32::from(Case::of(core) == Case::Title);
@@ -218,7 +229,13 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
     let context = context_pairs(&weighted, &words);
     let mut code_parts: Vec<(String, u32)> = code_parts.into_iter().filter(|(_, c)| *c >= 3).collect();
     code_parts.sort();
-    Trained { lm: LmData { words, counts, title, bows, bigrams, trigrams, context }, code_parts, files: files.len(), tokens }
+    let mut name_words: Vec<(String, u32)> =
+        kept.iter().filter(|&&i| named[i] > 0).map(|&i| (names[i].clone(), named[i])).collect();
+    let unknown_named = (0..names.len()).filter(|&i| remap[i] == lm::UNK).map(|i| named[i]).sum::<u32>();
+    name_words.push((words[lm::UNK as usize].clone(), unknown_named));
+    name_words.sort();
+    let lm = LmData { words, counts, title, bows, bigrams, trigrams, context };
+    Trained { lm, code_parts, name_words, files: files.len(), tokens }
 }
 
 /// Context pairs seen fewer times (unweighted) are dropped, and so are those whose
@@ -291,12 +308,13 @@ fn witten_bell(count: u32, types: u32) -> u8 {
     quantise((lm::BOW_SCALE * share).min(1.0).log10())
 }
 
-/// Writes `repair-lm.bin` and `code-parts.tsv` into `dir`.
+/// Writes `repair-lm.bin`, `code-parts.tsv` and `name-words.tsv` into `dir`.
 pub fn write(t: &Trained, dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut buf = Vec::new();
     lm::Lm::write(&t.lm, &mut buf);
     std::fs::write(dir.join(super::LM_FILE), buf)?;
-    let parts: String = t.code_parts.iter().map(|(p, c)| format!("{p}\t{c}\n")).collect();
-    std::fs::write(dir.join(super::CODES_FILE), parts)
+    let tsv = |rows: &[(String, u32)]| rows.iter().map(|(p, c)| format!("{p}\t{c}\n")).collect::<String>();
+    std::fs::write(dir.join(super::CODES_FILE), tsv(&t.code_parts))?;
+    std::fs::write(dir.join(super::NAMES_FILE), tsv(&t.name_words))
 }
