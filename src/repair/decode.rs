@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use super::channel::Prune;
 use super::lm::{self, Lm};
-use super::token::{has_marks, is_acronym, name_positions, tokenize, Case, Kind, Tok};
+use super::token::{ends_in_punct, has_marks, is_acronym, name_positions, punct_before, tokenize, Case, Kind, Tok};
 use super::{syllable, word_key, Model};
 use crate::text::fold;
 
@@ -174,6 +174,12 @@ struct Slot {
 }
 
 impl Slot {
+    /// A slot with one reading that is no token of the line being output.
+    fn fixed(id: u32, title: u32, class: Option<u32>) -> Slot {
+        let cands = Rc::from(vec![Cand { ids: vec![id], cost: 0.0 }]);
+        Slot { tok: None, class, title, name: false, cands, extra: Vec::new() }
+    }
+
     /// Score of a reading's first word `w` after `h`; in a name, the LM mixed
     /// with the word's share of names.
     fn first_score(&self, m: &Model, memo: &mut Memo, h: &History, w: u32) -> f32 {
@@ -509,18 +515,7 @@ impl<'m, 't> Decoder<'m, 't> {
             let next = (n + 1 < self.lines.len() && runs_on(line)).then_some(n + 1);
             self.decode(n, next, pins, &mut repl, &mut res)
         } else {
-            toks.iter()
-                .filter_map(|t| match t.kind {
-                    Kind::Word => {
-                        let core = &line[t.start..t.end];
-                        let title = if Case::of(core) == Case::Title { TITLE } else { 0 };
-                        Some(self.info(core).id.map(|id| id | title))
-                    }
-                    Kind::Number => Some(Some(lm::NUM)),
-                    Kind::Code => Some(Some(lm::CODE)),
-                    Kind::Url | Kind::Other => None,
-                })
-                .collect()
+            self.read_ids(line, toks)
         };
         if let Some(doc) = &mut self.doc {
             doc.add(&sure);
@@ -563,19 +558,38 @@ impl<'m, 't> Decoder<'m, 't> {
         if !runs_on(line) {
             return None;
         }
-        // The state is the last two words the LM sees, last first here.
-        let last: Vec<u32> = tokenize(line)
-            .iter()
-            .rev()
-            .filter_map(|t| match t.kind {
-                Kind::Word => Some(self.info(&line[t.start..t.end]).id.unwrap_or(lm::UNK)),
-                Kind::Number => Some(lm::NUM),
-                Kind::Code => Some(lm::CODE),
-                Kind::Url | Kind::Other => None,
-            })
-            .take(2)
-            .collect();
-        (!last.is_empty()).then(|| last.iter().rev().fold([lm::BOS; 2], |h, &w| push(&h, w)))
+        let toks = tokenize(line);
+        let mut read = self.read_ids(line, &toks);
+        if read.is_empty() {
+            return None;
+        }
+        if ends_in_punct(line, &toks) {
+            read.push(Some(lm::PUNCT));
+        }
+        let last_two = &read[read.len().saturating_sub(2)..];
+        Some(last_two.iter().fold([lm::BOS; 2], |h, w| push(&h, w.unwrap_or(lm::UNK))))
+    }
+
+    /// What the LM reads of a line as written: word ids (`None` when unknown,
+    /// marked [`TITLE`] when capitalised), numbers, codes, and punctuation between.
+    fn read_ids(&mut self, line: &str, toks: &[Tok]) -> Vec<Option<u32>> {
+        let mut out = Vec::with_capacity(toks.len());
+        for (t, punct) in toks.iter().zip(punct_before(line, toks)) {
+            if punct {
+                out.push(Some(lm::PUNCT));
+            }
+            match t.kind {
+                Kind::Word => {
+                    let core = &line[t.start..t.end];
+                    let title = if Case::of(core) == Case::Title { TITLE } else { 0 };
+                    out.push(self.info(core).id.map(|id| id | title));
+                }
+                Kind::Number => out.push(Some(lm::NUM)),
+                Kind::Code => out.push(Some(lm::CODE)),
+                Kind::Url | Kind::Other => {}
+            }
+        }
+        out
     }
 
     /// Decodes a damaged line into `repl`; returns its words as read, `None` where unsure.
@@ -592,13 +606,11 @@ impl<'m, 't> Decoder<'m, 't> {
         let mut lattice: Vec<Slot> = Vec::new();
         self.slots(n, usize::MAX, &mut lattice);
         let own = lattice.len();
-        if let Some(n) = next {
-            let (next, all_toks) = (self.lines[n], Rc::clone(&self.toks));
-            if self.damaged[n] {
-                self.slots(n, LOOKAHEAD, &mut lattice);
-            } else {
-                lattice.extend(all_toks[n].iter().filter_map(|t| self.fixed_slot(next, t)).take(LOOKAHEAD));
+        if let Some(next) = next {
+            if ends_in_punct(line, toks) {
+                lattice.push(Slot::fixed(lm::PUNCT, 0, None));
             }
+            self.slots(next, LOOKAHEAD, &mut lattice);
         }
         for (slot, &(choice, _)) in lattice.iter_mut().zip(pins).filter_map(|(s, p)| Some((s, p.as_ref()?))) {
             let choice = usize::from(choice);
@@ -650,10 +662,12 @@ impl<'m, 't> Decoder<'m, 't> {
         sure
     }
 
-    /// Appends up to `limit` lattice slots for the tokens of damaged line `n`.
+    /// Appends up to `limit` lattice slots for the tokens of line `n`; those of an
+    /// undamaged line have one reading each.
     fn slots(&mut self, n: usize, limit: usize, lattice: &mut Vec<Slot>) {
         let (line, all_toks, names) = (self.lines[n], Rc::clone(&self.toks), Rc::clone(&self.names));
         let (toks, names) = (&all_toks[n], &names[n]);
+        let punct = punct_before(line, toks);
         let stripped = !toks
             .iter()
             .filter(|t| t.kind == Kind::Word)
@@ -666,7 +680,11 @@ impl<'m, 't> Decoder<'m, 't> {
             }
             let inside = prev_end.is_some_and(|e| matches!(line[e..t.start].trim(), "" | ","));
             prev_end = Some(t.end);
+            if punct[i] {
+                lattice.push(Slot::fixed(lm::PUNCT, 0, None));
+            }
             match t.kind {
+                Kind::Word if !self.damaged[n] => lattice.extend(self.fixed_slot(line, t)),
                 Kind::Word => {
                     let core = &line[t.start..t.end];
                     let cands = self.candidates(core, stripped);
@@ -705,8 +723,7 @@ impl<'m, 't> Decoder<'m, 't> {
             Kind::Code => (lm::CODE, 0, None),
             Kind::Url | Kind::Other => return None,
         };
-        let cands = Rc::from(vec![Cand { ids: vec![id], cost: 0.0 }]);
-        Some(Slot { tok: None, class, title, name: false, cands, extra: Vec::new() })
+        Some(Slot::fixed(id, title, class))
     }
 
     /// −log10 P(written case | candidate) for a word inside a sentence.

@@ -12,8 +12,11 @@
 //! Interpolated Kneser–Ney was tried on the same counts and ranked readings
 //! worse (held-out stripped SER 2.68 % against 2.28 % for stupid backoff).
 //!
+//! Besides words the vocabulary holds reserved tokens: sentence start, unknown
+//! word, number, code, and punctuation between two words ([`PUNCT`]).
+//!
 //! File format (little-endian), written by [`Lm::write`]:
-//! `b"VBLM0004"`, vocab (`u32` n, then per word `u32` count, `u8` title share,
+//! `b"VBLM0005"`, vocab (`u32` n, then per word `u32` count, `u8` title share,
 //! `u8` backoff as a bigram context, `u8` len, UTF-8), bigrams (`u32` n, n LEB128
 //! key deltas, n `u8` scores, n `u8` backoffs as a trigram context), trigrams
 //! (`u32` n, n LEB128 key deltas, n `u8` scores), context pairs (`u32` n, n LEB128
@@ -29,15 +32,17 @@ pub const BOS: u32 = 1;
 pub const UNK: u32 = 2;
 pub const NUM: u32 = 3;
 pub const CODE: u32 = 4;
-pub const FIRST_WORD: u32 = 5;
-const RESERVED: [&str; 5] = ["", "<s>", "<unk>", "<num>", "<code>"];
+/// Punctuation between two words ("Hà, Tỉnh" is not "Hà Tĩnh").
+pub const PUNCT: u32 = 5;
+pub const FIRST_WORD: u32 = 6;
+const RESERVED: [&str; 6] = ["", "<s>", "<unk>", "<num>", "<code>", "<p>"];
 
 /// log10 of the backoff factor 0.4, for contexts without a stored weight.
 const BACKOFF: f32 = -0.398;
 /// Witten–Bell backoff weights are multiplied by this (tuned on the dev split).
 pub const BOW_SCALE: f64 = 16.0;
 const QUANT: f32 = 20.0;
-const MAGIC: &[u8; 8] = b"VBLM0004";
+const MAGIC: &[u8; 8] = b"VBLM0005";
 
 /// Words 2 to this many positions away are a reading's wider context
 /// ([`Lm::context`]); the trigram sees the nearest.
@@ -361,29 +366,32 @@ mod tests {
     fn write_read_round_trip() {
         let mut words: Vec<String> = reserved().map(String::from).collect();
         words.extend(["cải".to_string(), "cách".to_string()]);
+        let (cai, cach) = (FIRST_WORD, FIRST_WORD + 1);
+        let mut counts = vec![1; words.len()];
+        (counts[0], counts[1], counts[cai as usize], counts[cach as usize]) = (0, 10, 5, 5);
         let d = LmData {
-            counts: vec![0, 10, 1, 1, 1, 5, 5],
-            title: vec![128; 7],
-            bows: vec![quantise(-0.5); 7],
+            counts,
+            title: vec![128; words.len()],
+            bows: vec![quantise(-0.5); words.len()],
             words,
-            bigrams: vec![(key(0, 1, 5), quantise(-0.3), quantise(-1.0)), (key(0, 5, 6), quantise(-0.1), quantise(-2.0))],
-            trigrams: vec![(key(1, 1, 5), quantise(-0.2)), (key(1, 5, 6), quantise(-0.05))],
-            context: vec![(key(0, 5, 6), quantise_ratio(0.5))],
+            bigrams: vec![(key(0, 1, cai), quantise(-0.3), quantise(-1.0)), (key(0, cai, cach), quantise(-0.1), quantise(-2.0))],
+            trigrams: vec![(key(1, 1, cai), quantise(-0.2)), (key(1, cai, cach), quantise(-0.05))],
+            context: vec![(key(0, cai, cach), quantise_ratio(0.5))],
         };
         let mut buf = Vec::new();
         Lm::write(&d, &mut buf);
         let lm = Lm::read(&buf).unwrap();
-        assert_eq!(lm.id("cách"), Some(6));
-        assert!((lm.score(1, 5, 6) + 0.05).abs() < 0.01);
+        assert_eq!(lm.id("cách"), Some(cach));
+        assert!((lm.score(1, cai, cach) + 0.05).abs() < 0.01);
         // A trigram whose context "<s> <s>" is no stored bigram.
-        assert!((lm.score(1, 1, 5) + 0.2).abs() < 0.01);
+        assert!((lm.score(1, 1, cai) + 0.2).abs() < 0.01);
         // Unseen trigram in an unstored context: default backoff, then the bigram.
-        assert!((lm.score(2, 5, 6) - (BACKOFF - 0.1)).abs() < 0.01);
+        assert!((lm.score(2, cai, cach) - (BACKOFF - 0.1)).abs() < 0.01);
         // Unseen trigram after "<s> cải": that context's weight, then "cải cải"
         // unseen too: the weight of "cải" plus the unigram.
-        assert!((lm.score(1, 5, 5) - (-1.0 - 0.5 + lm.unigram(5))).abs() < 0.01);
-        assert!((lm.context(5, 6) - 0.5).abs() < 0.01);
-        assert_eq!(lm.context(6, 5), 0.0);
+        assert!((lm.score(1, cai, cai) - (-1.0 - 0.5 + lm.unigram(cai))).abs() < 0.01);
+        assert!((lm.context(cai, cach) - 0.5).abs() < 0.01);
+        assert_eq!(lm.context(cach, cai), 0.0);
         assert!(Lm::read(&buf[..buf.len() - 1]).is_err());
     }
 }

@@ -22,6 +22,13 @@ pub enum Kind {
     Other,
 }
 
+impl Kind {
+    /// The LM reads words, numbers and codes; URLs and the rest it skips.
+    pub fn is_read(self) -> bool {
+        matches!(self, Kind::Word | Kind::Number | Kind::Code)
+    }
+}
+
 /// One token core as a byte range of its line.
 #[derive(Debug, Clone, Copy)]
 pub struct Tok {
@@ -77,6 +84,27 @@ pub fn tokenize(line: &str) -> Vec<Tok> {
         out.push(Tok { start: s, end: s + core.len(), kind });
     }
     out
+}
+
+/// Per token: punctuation or an unread token (a URL, a dash) stands between it
+/// and the previous token the LM reads on this line ("Hà, Tỉnh").
+pub fn punct_before(line: &str, toks: &[Tok]) -> Vec<bool> {
+    let mut prev_end: Option<usize> = None;
+    toks.iter()
+        .map(|t| {
+            if !t.kind.is_read() {
+                return false;
+            }
+            let before = prev_end.is_some_and(|e| !line[e..t.start].trim().is_empty());
+            prev_end = Some(t.end);
+            before
+        })
+        .collect()
+}
+
+/// Punctuation follows the last token the LM reads on this line ("tỉnh,").
+pub fn ends_in_punct(line: &str, toks: &[Tok]) -> bool {
+    toks.iter().rev().find(|t| t.kind.is_read()).is_some_and(|t| !line[t.end..].trim().is_empty())
 }
 
 /// Common surnames by their letters: a capitalised one starts a person's name.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use unicode_normalization::UnicodeNormalization;
 
 use super::lm::{self, key, quantise, LmData};
-use super::token::{is_acronym, name_positions, tokenize, Case, Kind};
+use super::token::{is_acronym, name_positions, punct_before, tokenize, Case, Kind};
 use super::word_key;
 
 /// Pruning thresholds.
@@ -76,6 +76,7 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
     const NUM_T: u32 = u32::MAX - 1;
     const CODE_T: u32 = u32::MAX - 2;
     const UNK_T: u32 = u32::MAX - 3;
+    const PUNCT_T: u32 = u32::MAX - 4;
     // (start in seq, weight) per file.
     let mut weights: Vec<(usize, u32)> = Vec::new();
     for f in files {
@@ -88,7 +89,8 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
         for line in text.lines() {
             let mut prev_end = None;
             let toks = tokenize(line);
-            for (t, in_name) in toks.iter().zip(name_positions(line, &toks, &mut name_open)) {
+            let punct = punct_before(line, &toks);
+            for ((t, in_name), punct) in toks.iter().zip(name_positions(line, &toks, &mut name_open)).zip(punct) {
                 let inside = prev_end.is_some_and(|e: usize| line[e..t.start].trim().is_empty() || line[e..t.start].trim() == ",");
                 prev_end = Some(t.end);
                 let core = &line[t.start..t.end];
@@ -133,6 +135,9 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
                     }
                     Kind::Url | Kind::Other => continue,
                 };
+                if punct {
+                    seq.push(PUNCT_T);
+                }
                 seq.push(id);
             }
             seq.push(u32::MAX);
@@ -174,6 +179,7 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
                 continue;
             }
             NUM_T => lm::NUM,
+            PUNCT_T => lm::PUNCT,
             CODE_T => lm::CODE,
             UNK_T => lm::UNK,
             t => remap[t as usize],
@@ -215,13 +221,14 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
     trigrams.sort_unstable();
     counts[lm::NUM as usize] = uni[lm::NUM as usize];
     counts[lm::CODE as usize] = uni[lm::CODE as usize];
+    counts[lm::PUNCT as usize] = uni[lm::PUNCT as usize];
     counts[lm::UNK as usize] = uni[lm::UNK as usize].max(1);
     let weighted: Vec<(u32, u32)> = seq
         .iter()
         .enumerate()
         .map(|(i, &t)| match t {
             u32::MAX => (u32::MAX, 0),
-            NUM_T | CODE_T | UNK_T => (lm::UNK, 0),
+            NUM_T | CODE_T | UNK_T | PUNCT_T => (lm::UNK, 0),
             t if remap[t as usize] == lm::UNK => (lm::UNK, 0),
             t => (remap[t as usize], weight_at(i)),
         })
