@@ -1,6 +1,7 @@
 //! Acronyms of a document stripped of its marks lost their Đ ("BCD"). The
 //! document usually spells them out, and its repaired words tell which D was a
-//! Đ: "Ban Chỉ đạo" → "BCĐ", "Quy chế dân chủ" → "QCDC", "BCDQCDC" → "BCĐQCDC".
+//! Đ: "Ban Chỉ đạo" → "BCĐ", "Quy chế dân chủ" → "QCDC", and so "BCDQCDC" →
+//! "BCĐQCDC" even where the compound itself is never spelled out.
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -19,7 +20,13 @@ pub fn restore(lines: &mut [String]) -> u64 {
     for (line, line_toks) in lines.iter().zip(&toks) {
         for t in line_toks {
             for part in parts(&line[t.start..t.end], t.kind) {
-                wanted.entry(without_d_stroke(part)).or_default();
+                let plain = without_d_stroke(part);
+                // Compounds ("BCDQCDC") may be spelled out only in their halves.
+                for (left, right) in halves(&plain) {
+                    wanted.entry(left.to_string()).or_default();
+                    wanted.entry(right.to_string()).or_default();
+                }
+                wanted.entry(plain).or_default();
             }
         }
     }
@@ -42,10 +49,22 @@ pub fn restore(lines: &mut [String]) -> u64 {
             prev_end = Some(t.end);
         }
     }
-    let forms: HashMap<String, String> = wanted
+    let mut forms: HashMap<String, String> = wanted
         .into_iter()
         .filter_map(|(plain, seen)| Some((plain, seen.into_iter().max_by_key(|(f, c)| (*c, f.clone()))?.0)))
         .collect();
+    let compounds: Vec<(String, String)> = toks
+        .iter()
+        .zip(lines.iter())
+        .flat_map(|(line_toks, line)| line_toks.iter().flat_map(|t| parts(&line[t.start..t.end], t.kind)))
+        .map(without_d_stroke)
+        .filter(|plain| !forms.contains_key(plain))
+        .filter_map(|plain| {
+            let form = halves(&plain).into_iter().find_map(|(l, r)| Some(format!("{}{}", forms.get(l)?, forms.get(r)?)))?;
+            Some((plain, form))
+        })
+        .collect();
+    forms.extend(compounds);
     let mut changed = 0;
     for (line, line_toks) in lines.iter_mut().zip(&toks) {
         let mut out = String::with_capacity(line.len() + 4);
@@ -71,6 +90,14 @@ pub fn restore(lines: &mut [String]) -> u64 {
         }
     }
     changed
+}
+
+/// The ways to cut an acronym into two of at least [`MIN_LETTERS`] letters each.
+fn halves(plain: &str) -> Vec<(&str, &str)> {
+    let n = plain.chars().count();
+    (MIN_LETTERS..=n.saturating_sub(MIN_LETTERS))
+        .filter_map(|k| plain.char_indices().nth(k).map(|(at, _)| plain.split_at(at)))
+        .collect()
 }
 
 /// The acronyms with a D or Đ in a token: the word itself, or the parts of a code.
