@@ -668,7 +668,7 @@ impl<'m, 't> Decoder<'m, 't> {
         let (line, all_toks, names) = (self.lines[n], Rc::clone(&self.toks), Rc::clone(&self.names));
         let (toks, names) = (&all_toks[n], &names[n]);
         let punct = punct_before(line, toks);
-        let stripped = !toks
+        let stripped = (self.doc_stripped || !self.doc_ocr) && !toks
             .iter()
             .filter(|t| t.kind == Kind::Word)
             .any(|t| line[t.start..t.end].chars().any(|c| is_junk(c) || !c.is_ascii()));
