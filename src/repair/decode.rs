@@ -684,7 +684,9 @@ impl<'m, 't> Decoder<'m, 't> {
                 lattice.push(Slot::fixed(lm::PUNCT, 0, None));
             }
             match t.kind {
-                Kind::Word if !self.damaged[n] => lattice.extend(self.fixed_slot(line, t)),
+                Kind::Word if !self.damaged[n] || self.is_known_acronym(&line[t.start..t.end]) => {
+                    lattice.extend(self.fixed_slot(line, t))
+                }
                 Kind::Word => {
                     let core = &line[t.start..t.end];
                     let cands = self.candidates(core, stripped);
@@ -708,6 +710,14 @@ impl<'m, 't> Decoder<'m, 't> {
                 Kind::Url | Kind::Other => {}
             }
         }
+    }
+
+    /// An abbreviation the corpus writes ("CN", "UBND") that is no word stripped
+    /// of its marks ("CAC"): kept as it is, also where OCR split it off its
+    /// compound and left junk on it ("KH& CN").
+    fn is_known_acronym(&mut self, core: &str) -> bool {
+        let letters = core.trim_end_matches(is_junk);
+        is_acronym(letters) && self.m.code_parts.contains_key(letters) && !self.info(letters).could_be_marked
     }
 
     /// A slot with the one reading a token has as written (numbers, codes, words
