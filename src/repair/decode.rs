@@ -167,7 +167,7 @@ struct Slot {
     class: Option<u32>,
     /// [`TITLE`] when the token is written capitalised, else 0.
     title: u32,
-    /// The token is a word of a person's name after the surname ([`name_positions`]).
+    /// The token is a word of a person's name ([`name_positions`]).
     name: bool,
     cands: Rc<[Cand]>,
     extra: Vec<f32>,
@@ -250,7 +250,7 @@ pub struct Decoder<'m, 't> {
     lines: Vec<&'t str>,
     toks: Rc<[Vec<Tok>]>,
     damaged: Vec<bool>,
-    /// Per line, per token: a word of a person's name after the surname.
+    /// Per line, per token: a word of a person's name.
     names: Rc<[Vec<bool>]>,
 }
 
