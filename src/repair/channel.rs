@@ -223,8 +223,8 @@ impl Channel {
                 if hope(&s) < floor {
                     continue;
                 }
-                let node = &trie.nodes[s.node as usize];
-                if let (true, Some(id)) = (s.pos == n, node.word) {
+                let (node, pos) = (&trie.nodes[s.node as usize], usize::from(s.pos));
+                if let (true, Some(id)) = (pos == n, node.word) {
                     let ids = if s.first == 0 { vec![id] } else { vec![s.first, id] };
                     let prior = s.first_prior + node.unigram - s.cost;
                     if prior >= floor && !out.iter().any(|(o, _)| *o == ids) {
@@ -232,9 +232,10 @@ impl Channel {
                         floor = floor.max(prior - decades);
                     }
                 }
-                let mut push = |next: State| {
-                    let key = u64::from(next.node) | u64::from(next.first) << 32 | (next.pos as u64) << (32 + super::lm::ID_BITS);
-                    if next.bound > max_cost || hope(&next) < floor {
+                // `node_best`: the `best` of the next state's node.
+                let mut push = |next: State, node_best: f32| {
+                    let key = u64::from(next.node) | u64::from(next.first) << 32 | u64::from(next.pos) << (32 + super::lm::ID_BITS);
+                    if next.bound > max_cost || next.first_prior + node_best - next.bound < floor {
                         return;
                     }
                     match best.entry(key) {
@@ -245,25 +246,25 @@ impl Channel {
                         }
                     }
                 };
-                let state = |cost: f32, node: u32, pos: usize, dels: u8| State { bound: cost + rest[pos], cost, node, pos, dels, ..s };
-                if let (Some(id), 0, true) = (node.word, s.first, s.pos > 0 && s.pos < n) {
-                    push(State { first: id, first_prior: node.unigram, ..state(s.cost + self.glue, 0, s.pos, 0) });
+                let state = |cost: f32, node: u32, pos: usize, dels: u8| State { bound: cost + rest[pos], cost, node, pos: pos as u16, dels, ..s };
+                if let (Some(id), 0, true) = (node.word, s.first, pos > 0 && pos < n) {
+                    push(State { first: id, first_prior: node.unigram, ..state(s.cost + self.glue, 0, pos, 0) }, trie.nodes[0].best);
                 }
-                for &(c, child) in &node.children {
+                for &Edge { letter, node: child, best } in &trie.edges[node.edges.start as usize..node.edges.end as usize] {
                     // Every reading through the child costs at least `s.bound`.
-                    if s.first_prior + trie.nodes[child as usize].best - s.bound < floor {
+                    if s.first_prior + best - s.bound < floor {
                         continue;
                     }
-                    let c = usize::from(c);
-                    if s.pos < n {
-                        for &(len, costs) in &chunks[s.pos] {
+                    let c = usize::from(letter);
+                    if pos < n {
+                        for &(len, costs) in &chunks[pos] {
                             if costs[c].is_finite() {
-                                push(state(s.cost + costs[c], child, s.pos + len, s.dels));
+                                push(state(s.cost + costs[c], child, pos + len, s.dels), best);
                             }
                         }
                     }
                     if s.dels < 1 && self.deletions[c].is_finite() {
-                        push(state(s.cost + self.deletions[c], child, s.pos, s.dels + 1));
+                        push(state(s.cost + self.deletions[c], child, pos, s.dels + 1), best);
                     }
                 }
             }
@@ -295,7 +296,8 @@ struct State {
     bound: f32,
     cost: f32,
     node: u32,
-    pos: usize,
+    /// Input position in chars (a token is far shorter than `u16::MAX`).
+    pos: u16,
     /// First word of a glued pair (0 = none) and its unigram.
     first: u32,
     first_prior: f32,
@@ -323,61 +325,71 @@ impl Ord for State {
 /// A trie over the vocabulary (lower-case word strings) by [`ALPHABET`] index.
 pub struct Trie {
     nodes: Vec<Node>,
+    edges: Vec<Edge>,
     /// Chars in the longest word.
     longest: usize,
 }
 
 struct Node {
-    /// (letter index, node).
-    children: Vec<(u8, u32)>,
+    /// Its children: `edges[edges.start..edges.end]`.
+    edges: std::ops::Range<u32>,
     word: Option<u32>,
     /// Unigram of `word`, and the highest unigram of a word at or below this node.
     unigram: f32,
     best: f32,
 }
 
-impl Node {
-    fn new() -> Node {
-        Node { children: Vec::new(), word: None, unigram: f32::NEG_INFINITY, best: f32::NEG_INFINITY }
-    }
-
-    fn child(&self, c: u8) -> Option<u32> {
-        self.children.iter().find(|(x, _)| *x == c).map(|(_, n)| *n)
-    }
+/// A link to a child node, with that node's `best` so the search can skip it unvisited.
+struct Edge {
+    letter: u8,
+    node: u32,
+    best: f32,
 }
 
 impl Trie {
     /// A trie of every vocabulary word with at least `min_count` occurrences;
     /// words with a char outside [`ALPHABET`] are left out, as the channel never produces them.
     pub fn build(lm: &Lm, min_count: u32) -> Trie {
-        let mut trie = Trie { nodes: vec![Node::new()], longest: 0 };
+        // Per node: (letter index, node) of its children, word and unigram.
+        let mut children: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
+        let mut words: Vec<(Option<u32>, f32)> = vec![(None, f32::NEG_INFINITY)];
+        let mut longest = 0;
         for (id, (w, &c)) in lm.words.iter().zip(&lm.counts).enumerate().skip(super::lm::FIRST_WORD as usize) {
             let Some(letters) = w.chars().map(letter).collect::<Option<Vec<u8>>>().filter(|_| c >= min_count) else {
                 continue;
             };
-            let nodes = &mut trie.nodes;
             let mut at = 0usize;
             for &l in &letters {
-                at = match nodes[at].child(l) {
-                    Some(n) => n as usize,
+                at = match children[at].iter().find(|(x, _)| *x == l) {
+                    Some(&(_, n)) => n as usize,
                     None => {
-                        nodes.push(Node::new());
-                        let n = nodes.len() - 1;
-                        nodes[at].children.push((l, n as u32));
+                        children.push(Vec::new());
+                        words.push((None, f32::NEG_INFINITY));
+                        let n = children.len() - 1;
+                        children[at].push((l, n as u32));
                         n
                     }
                 };
             }
-            nodes[at].word = Some(id as u32);
-            nodes[at].unigram = lm.unigram(id as u32);
-            trie.longest = trie.longest.max(letters.len());
+            words[at] = (Some(id as u32), lm.unigram(id as u32));
+            longest = longest.max(letters.len());
         }
         // Children come after their parent.
-        for i in (0..trie.nodes.len()).rev() {
-            let node = &trie.nodes[i];
-            let best = node.children.iter().map(|&(_, c)| trie.nodes[c as usize].best).fold(node.unigram, f32::max);
-            trie.nodes[i].best = best;
+        let mut best: Vec<f32> = words.iter().map(|w| w.1).collect();
+        for i in (0..best.len()).rev() {
+            best[i] = children[i].iter().map(|&(_, c)| best[c as usize]).fold(best[i], f32::max);
         }
-        trie
+        let mut edges = Vec::new();
+        let nodes = children
+            .iter()
+            .zip(words)
+            .zip(&best)
+            .map(|((kids, (word, unigram)), &best_here)| {
+                let start = edges.len() as u32;
+                edges.extend(kids.iter().map(|&(letter, node)| Edge { letter, node, best: best[node as usize] }));
+                Node { edges: start..edges.len() as u32, word, unigram, best: best_here }
+            })
+            .collect();
+        Trie { nodes, edges, longest }
     }
 }
