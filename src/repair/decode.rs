@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use super::channel::Prune;
 use super::lm::{self, Lm};
-use super::token::{has_marks, is_acronym, tokenize, Case, Kind, Tok};
+use super::token::{has_marks, is_acronym, tokenize, tokenize_tail, Case, Kind, Tok};
 use super::{syllable, word_key, Model};
 use crate::text::fold;
 
@@ -194,7 +194,7 @@ pub struct LineResult {
 }
 
 /// How a token is read, which decides its candidates.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy)]
 enum Reading {
     /// A word in a line whose only damage is lost marks.
     Stripped,
@@ -207,7 +207,8 @@ enum Reading {
 /// Per-document state: the token candidate cache.
 pub struct Decoder<'m, 't> {
     m: &'m Model,
-    cache: HashMap<(String, Reading), Rc<[Cand]>>,
+    /// Token candidates by lower-cased core, per [`Reading`] (its index).
+    cache: [HashMap<String, Rc<[Cand]>>; 3],
     /// Share of marked words in the whole document, for lines too short to judge.
     doc_marked: f64,
     /// The whole document reads as OCR output: decode every line.
@@ -237,8 +238,19 @@ struct WordInfo {
     bad_marks: bool,
     /// The word in this project's tone placement, case kept.
     normalized: String,
+    /// Lower case and tone placement: the form a reading of it equal to it has ([`word_key`]).
+    key: String,
     /// Its fold class, context for its neighbours ([`Lm::context`]).
     class: Option<u32>,
+}
+
+/// `word` in lower case, borrowed when it is already.
+fn lower_case(word: &str) -> std::borrow::Cow<'_, str> {
+    if word.chars().flat_map(char::to_lowercase).eq(word.chars()) {
+        std::borrow::Cow::Borrowed(word)
+    } else {
+        std::borrow::Cow::Owned(word.to_lowercase())
+    }
 }
 
 fn is_junk(c: char) -> bool {
@@ -251,7 +263,7 @@ impl<'m, 't> Decoder<'m, 't> {
         let toks: Rc<[Vec<Tok>]> = lines.iter().map(|l| tokenize(l)).collect();
         let mut d = Decoder {
             m,
-            cache: HashMap::default(),
+            cache: Default::default(),
             doc_marked: 1.0,
             doc_ocr: false,
             doc_stripped: false,
@@ -296,6 +308,7 @@ impl<'m, 't> Decoder<'m, 't> {
             could_be_marked: !marks && self.m.could_be_marked(core),
             bad_marks: marks && !syllable::is_syllable(core),
             normalized,
+            key: word_key(core),
             class: self.m.fold_index.get(&fold(&core.to_lowercase())).map(|ids| self.m.word_class[ids[0] as usize]),
         });
         self.words.insert(core.to_string(), Rc::clone(&info));
@@ -336,12 +349,12 @@ impl<'m, 't> Decoder<'m, 't> {
 
     /// Candidates for one word token (lower-cased core), cached per document.
     fn candidates(&mut self, core: &str, stripped: bool) -> Rc<[Cand]> {
-        let lower = core.to_lowercase();
-        let cache_key = (lower, if stripped { Reading::Stripped } else { Reading::Damaged });
-        if let Some(c) = self.cache.get(&cache_key) {
+        let reading = if stripped { Reading::Stripped } else { Reading::Damaged };
+        let lower_case = lower_case(core);
+        if let Some(c) = self.cache[reading as usize].get(&*lower_case) {
             return Rc::clone(c);
         }
-        let lower = &cache_key.0;
+        let lower = &*lower_case;
         let m = self.m;
         let mut cands: Vec<Cand> = Vec::new();
         let add = |ids: Vec<u32>, cost: f32, cands: &mut Vec<Cand>| {
@@ -398,21 +411,20 @@ impl<'m, 't> Decoder<'m, 't> {
             cands.push(Cand { ids: vec![lm::UNK], cost: KEEP_UNKNOWN });
         }
         let cands: Rc<[Cand]> = cands.into();
-        self.cache.insert(cache_key, Rc::clone(&cands));
+        self.cache[reading as usize].insert(lower_case.into_owned(), Rc::clone(&cands));
         cands
     }
 
     /// A lone short number in OCR output: itself, or words the channel reads it as.
     fn number_candidates(&mut self, core: &str) -> Rc<[Cand]> {
-        let cache_key = (core.to_string(), Reading::Number);
-        if let Some(c) = self.cache.get(&cache_key) {
+        if let Some(c) = self.cache[Reading::Number as usize].get(core) {
             return Rc::clone(c);
         }
         let mut cands = vec![Cand { ids: vec![lm::NUM], cost: 0.0 }];
         let readings = self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false, None);
         cands.extend(readings.into_iter().map(|(ids, cost)| Cand { ids, cost }));
         let cands: Rc<[Cand]> = cands.into();
-        self.cache.insert(cache_key, Rc::clone(&cands));
+        self.cache[Reading::Number as usize].insert(core.to_string(), Rc::clone(&cands));
         cands
     }
 
@@ -534,15 +546,21 @@ impl<'m, 't> Decoder<'m, 't> {
         if !runs_on(line) {
             return None;
         }
-        // The state is the last two words the LM sees, last first here.
-        let last: Vec<u32> = tokenize(line)
+        // The state is the last two words the LM sees, last first here; most lines
+        // end in words, so their last chunks are enough.
+        let seen = |t: &&Tok| matches!(t.kind, Kind::Word | Kind::Number | Kind::Code);
+        let mut toks = tokenize_tail(line, 4);
+        if toks.iter().filter(seen).count() < 2 {
+            toks = tokenize(line);
+        }
+        let last: Vec<u32> = toks
             .iter()
             .rev()
-            .filter_map(|t| match t.kind {
-                Kind::Word => Some(self.info(&line[t.start..t.end]).id.unwrap_or(lm::UNK)),
-                Kind::Number => Some(lm::NUM),
-                Kind::Code => Some(lm::CODE),
-                Kind::Url | Kind::Other => None,
+            .filter(seen)
+            .map(|t| match t.kind {
+                Kind::Word => self.info(&line[t.start..t.end]).id.unwrap_or(lm::UNK),
+                Kind::Number => lm::NUM,
+                _ => lm::CODE,
             })
             .take(2)
             .collect();
@@ -609,10 +627,13 @@ impl<'m, 't> Decoder<'m, 't> {
                 res.unknown += u64::from(cand.ids[0] == lm::UNK);
                 continue;
             }
-            let text = cand.ids.iter().map(|&id| self.m.lm.words[id as usize].as_str()).collect::<Vec<_>>().join(" ");
-            if text == word_key(core) {
-                continue;
+            // A token reads as one word at most, so a reading of two is a change.
+            if let [id] = cand.ids[..] {
+                if self.m.lm.words[id as usize] == self.info(core).key {
+                    continue;
+                }
             }
+            let text = cand.ids.iter().map(|&id| self.m.lm.words[id as usize].as_str()).collect::<Vec<_>>().join(" ");
             let case = Case::of(core);
             let roman = text.chars().all(|c| "ivxlc".contains(c)) && core.starts_with(char::is_uppercase);
             repl[i] = Some(if roman { text.to_uppercase() } else { case.apply(&text) });
