@@ -59,6 +59,12 @@ const LETTERS: usize = {
     n
 };
 
+/// The letters whose cost in `costs` is finite, as bits by [`ALPHABET`] index.
+fn letter_set(costs: &Costs) -> u128 {
+    const _: () = assert!(LETTERS <= 128);
+    costs.iter().enumerate().filter(|(_, c)| c.is_finite()).fold(0, |set, (i, _)| set | 1 << i)
+}
+
 /// Index of `c` in [`ALPHABET`].
 fn letter(c: char) -> Option<u8> {
     ALPHABET.chars().position(|a| a == c).map(|i| i as u8)
@@ -195,6 +201,9 @@ impl Channel {
                 at
             })
             .collect();
+        // Per input position, the source letters some chunk there may be read from.
+        let shown: Vec<u128> = chunks.iter().map(|at| at.iter().fold(0, |set, &(_, costs)| set | letter_set(costs))).collect();
+        let dropped = letter_set(&self.deletions);
         // A* bound: the cheapest reading of the input from each position on, whatever the words.
         let mut rest = vec![0.0f32; n + 1];
         for i in (0..n).rev() {
@@ -250,9 +259,11 @@ impl Channel {
                 if let (Some(id), 0, true) = (node.word, s.first, pos > 0 && pos < n) {
                     push(State { first: id, first_prior: node.unigram, ..state(s.cost + self.glue, 0, pos, 0) }, trie.nodes[0].best);
                 }
+                // Children whose letter no chunk here shows and that may not be dropped lead nowhere.
+                let wanted = shown.get(pos).copied().unwrap_or(0) | if s.dels < 1 { dropped } else { 0 };
                 for &Edge { letter, node: child, best } in &trie.edges[node.edges.start as usize..node.edges.end as usize] {
                     // Every reading through the child costs at least `s.bound`.
-                    if s.first_prior + best - s.bound < floor {
+                    if wanted >> letter & 1 == 0 || s.first_prior + best - s.bound < floor {
                         continue;
                     }
                     let c = usize::from(letter);
