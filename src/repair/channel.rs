@@ -35,11 +35,11 @@ type Costs = [f32; LETTERS];
 /// The char-level table, indexed by what the OCR produced.
 pub struct Channel {
     /// Observed chunk (1–3 chars) → the cheapest cost of each source letter producing it.
-    by_obs: HashMap<String, Box<Costs>>,
+    by_obs: HashMap<String, Box<Reads>>,
     /// Source letters the OCR sometimes drops entirely, with the cost.
     deletions: Costs,
     /// Every vowel at [`UNSEEN_SYMBOL`] cost: any symbol may stand for any vowel.
-    unseen_symbol: Costs,
+    unseen_symbol: Reads,
     /// A source space read as nothing: two words glued.
     pub glue: f32,
     /// Observed token → (source word id, cost), from the damage lexicon.
@@ -63,6 +63,19 @@ const LETTERS: usize = {
 fn letter_set(costs: &Costs) -> u128 {
     const _: () = assert!(LETTERS <= 128);
     costs.iter().enumerate().filter(|(_, c)| c.is_finite()).fold(0, |set, (i, _)| set | 1 << i)
+}
+
+/// The costs of the source letters one observed chunk may be read from.
+struct Reads {
+    costs: Costs,
+    /// [`letter_set`] of `costs`.
+    letters: u128,
+}
+
+impl Reads {
+    fn new(costs: Costs) -> Reads {
+        Reads { letters: letter_set(&costs), costs }
+    }
 }
 
 /// Index of `c` in [`ALPHABET`].
@@ -159,7 +172,8 @@ impl Channel {
                 unseen_symbol[i] = UNSEEN_SYMBOL;
             }
         }
-        Channel { by_obs, deletions, unseen_symbol, glue, lexicon }
+        let by_obs = by_obs.into_iter().map(|(obs, costs)| (obs, Box::new(Reads::new(*costs)))).collect();
+        Channel { by_obs, deletions, unseen_symbol: Reads::new(unseen_symbol), glue, lexicon }
     }
 
     pub fn lexicon(&self, obs: &str) -> &[(u32, f32)] {
@@ -187,11 +201,11 @@ impl Channel {
             return Vec::new();
         }
         // Per input position: the chunks that start there, as (length, source letter → cost).
-        let chunks: Vec<Vec<(usize, &Costs)>> = (0..n)
+        let chunks: Vec<Vec<(usize, &Reads)>> = (0..n)
             .map(|i| {
-                let mut at: Vec<(usize, &Costs)> = (1..=MAX_CHUNK)
+                let mut at: Vec<(usize, &Reads)> = (1..=MAX_CHUNK)
                     .filter(|l| i + l <= n)
-                    .filter_map(|l| self.by_obs.get(&obs[bounds[i]..bounds[i + l]]).map(|c| (l, &**c)))
+                    .filter_map(|l| self.by_obs.get(&obs[bounds[i]..bounds[i + l]]).map(|r| (l, &**r)))
                     .collect();
                 let c = obs[bounds[i]..].chars().next().unwrap_or(' ');
                 let symbol = !c.is_alphanumeric() || digits_as_symbols && c.is_ascii_digit();
@@ -202,14 +216,14 @@ impl Channel {
             })
             .collect();
         // Per input position, the source letters some chunk there may be read from.
-        let shown: Vec<u128> = chunks.iter().map(|at| at.iter().fold(0, |set, &(_, costs)| set | letter_set(costs))).collect();
+        let shown: Vec<u128> = chunks.iter().map(|at| at.iter().fold(0, |set, &(_, reads)| set | reads.letters)).collect();
         let dropped = letter_set(&self.deletions);
         // A* bound: the cheapest reading of the input from each position on, whatever the words.
         let mut rest = vec![0.0f32; n + 1];
         for i in (0..n).rev() {
             rest[i] = chunks[i]
                 .iter()
-                .map(|&(len, costs)| costs.iter().fold(f32::INFINITY, |a, &b| a.min(b)) + rest[i + len])
+                .map(|&(len, reads)| reads.costs.iter().fold(f32::INFINITY, |a, &b| a.min(b)) + rest[i + len])
                 .fold(f32::INFINITY, f32::min);
         }
         if rest[0] > max_cost {
@@ -268,9 +282,9 @@ impl Channel {
                     }
                     let c = usize::from(letter);
                     if pos < n {
-                        for &(len, costs) in &chunks[pos] {
-                            if costs[c].is_finite() {
-                                push(state(s.cost + costs[c], child, pos + len, s.dels), best);
+                        for &(len, reads) in &chunks[pos] {
+                            if reads.costs[c].is_finite() {
+                                push(state(s.cost + reads.costs[c], child, pos + len, s.dels), best);
                             }
                         }
                     }
