@@ -121,10 +121,10 @@ impl Memo {
         Memo { slots: vec![(u64::MAX, 0.0, f32::NAN); 1 << MEMO_BITS], cache: None }
     }
 
-    /// Switches the document cache on; mixed scores are computed afresh.
+    /// Switches the document cache on, once: no slot has a mixed score before.
     fn mix_with(&mut self, cache: Option<DocCache>) {
+        debug_assert!(self.cache.is_none());
         self.cache = cache;
-        self.slots.iter_mut().for_each(|s| s.2 = f32::NAN);
     }
 
     fn index(k: u64) -> usize {
