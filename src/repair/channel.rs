@@ -229,16 +229,19 @@ impl Channel {
         if rest[0] > max_cost {
             return Vec::new();
         }
-        SCRATCH.with_borrow_mut(|(heap, best)| {
+        SCRATCH.with_borrow_mut(|(heap, states, best)| {
             heap.clear();
+            states.clear();
             best.clear();
-            heap.push(State { bound: rest[0], cost: 0.0, node: 0, pos: 0, first: 0, first_prior: 0.0, dels: 0 });
+            states.push(State { bound: rest[0], cost: 0.0, node: 0, pos: 0, first: 0, first_prior: 0.0, dels: 0 });
+            heap.push(Queued { bound: rest[0], state: 0 });
             let mut out: Vec<(Vec<u32>, f32)> = Vec::new();
             let (mut floor, decades) = prune.map_or((f32::NEG_INFINITY, f32::INFINITY), |p| (p.best - p.decades, p.decades));
             // The best prior any reading through this state can have.
             let hope = |s: &State| s.first_prior + trie.nodes[s.node as usize].best - s.bound;
             let mut pops = 0;
-            while let Some(s) = heap.pop() {
+            while let Some(Queued { state, .. }) = heap.pop() {
+                let s = states[state as usize];
                 pops += 1;
                 if s.bound > max_cost || out.len() >= k || pops > 4000 {
                     break;
@@ -265,7 +268,8 @@ impl Channel {
                         Entry::Occupied(e) if *e.get() <= next.cost => {}
                         e => {
                             e.insert_entry(next.cost);
-                            heap.push(next);
+                            heap.push(Queued { bound: next.bound, state: states.len() as u32 });
+                            states.push(next);
                         }
                     }
                 };
@@ -307,9 +311,10 @@ pub struct Prune {
     pub decades: f32,
 }
 
-/// Search buffers reused across calls on one thread.
-/// The map is keyed by trie node, first word of a glued pair and input position.
-type Scratch = (BinaryHeap<State>, HashMap<u64, f32>);
+/// Search buffers reused across calls on one thread: the queue, the states it
+/// points into, and the cheapest cost found per trie node, first word of a glued
+/// pair and input position.
+type Scratch = (BinaryHeap<Queued>, Vec<State>, HashMap<u64, f32>);
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
@@ -317,7 +322,7 @@ thread_local! {
 
 #[derive(Debug, Clone, Copy)]
 struct State {
-    /// `cost` plus the cheapest reading of the rest of the input: the heap's order.
+    /// `cost` plus the cheapest reading of the rest of the input: the queue's order.
     bound: f32,
     cost: f32,
     node: u32,
@@ -329,18 +334,25 @@ struct State {
     dels: u8,
 }
 
-impl PartialEq for State {
+/// A queued state (its index in the states) with its bound, small for the heap to move.
+#[derive(Debug, Clone, Copy)]
+struct Queued {
+    bound: f32,
+    state: u32,
+}
+
+impl PartialEq for Queued {
     fn eq(&self, o: &Self) -> bool {
         self.bound == o.bound
     }
 }
-impl Eq for State {}
-impl PartialOrd for State {
+impl Eq for Queued {}
+impl PartialOrd for Queued {
     fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
         Some(self.cmp(o))
     }
 }
-impl Ord for State {
+impl Ord for Queued {
     // Min-heap on the bound.
     fn cmp(&self, o: &Self) -> Ordering {
         o.bound.total_cmp(&self.bound)
