@@ -548,19 +548,18 @@ impl<'m, 't> Decoder<'m, 't> {
         }
         // The state is the last two words the LM sees, last first here; most lines
         // end in words, so their last chunks are enough.
-        let seen = |t: &&Tok| matches!(t.kind, Kind::Word | Kind::Number | Kind::Code);
         let mut toks = tokenize_tail(line, 4);
-        if toks.iter().filter(seen).count() < 2 {
+        if toks.iter().filter(|t| matches!(t.kind, Kind::Word | Kind::Number | Kind::Code)).count() < 2 {
             toks = tokenize(line);
         }
         let last: Vec<u32> = toks
             .iter()
             .rev()
-            .filter(seen)
-            .map(|t| match t.kind {
-                Kind::Word => self.info(&line[t.start..t.end]).id.unwrap_or(lm::UNK),
-                Kind::Number => lm::NUM,
-                _ => lm::CODE,
+            .filter_map(|t| match t.kind {
+                Kind::Word => Some(self.info(&line[t.start..t.end]).id.unwrap_or(lm::UNK)),
+                Kind::Number => Some(lm::NUM),
+                Kind::Code => Some(lm::CODE),
+                Kind::Url | Kind::Other => None,
             })
             .take(2)
             .collect();

@@ -256,7 +256,7 @@ mod tests {
     }
 
     #[test]
-    fn tail_tokens_are_the_whole_line_s() {
+    fn tail_tokens_match_the_whole_line() {
         for line in ["Thoi gian:Ngay 12 nguyen21. dao2", "s 157/SKHCN-V P ngay ", "  mot", "", "a  b\tc P Q"] {
             let (whole, tail) = (tokenize(line), tokenize_tail(line, 2));
             let key = |t: &Tok| (t.start, t.end, t.kind);
