@@ -141,9 +141,11 @@ pub struct Lm {
     bare_contexts: Vec<u64>,
     /// How much likelier a reading is with a word of a fold class a few words
     /// away than its fold class is on average (see [`Lm::context`]): per reading,
-    /// `context[context_at[r]..context_at[r + 1]]` sorted by class.
+    /// `context_ratios[context_at[r]..context_at[r + 1]]`, by the classes at the same
+    /// place in `context_classes`, sorted (apart, so that a search reads less).
     context_at: Vec<u32>,
-    context: Vec<(u32, f32)>,
+    context_classes: Vec<u32>,
+    context_ratios: Vec<f32>,
 }
 
 /// Everything [`Lm::write`] stores, as built by training.
@@ -197,8 +199,8 @@ impl Lm {
         else {
             return 0.0;
         };
-        let pairs = &self.context[from as usize..to as usize];
-        pairs.binary_search_by_key(&class, |p| p.0).map_or(0.0, |i| pairs[i].1)
+        let (from, to) = (from as usize, to as usize);
+        self.context_classes[from..to].binary_search(&class).map_or(0.0, |i| self.context_ratios[from + i])
     }
 
     pub fn from_data(d: LmData) -> Lm {
@@ -224,7 +226,8 @@ impl Lm {
             context_at: (0..=d.words.len() as u64)
                 .map(|r| d.context.partition_point(|&(k, _)| k >> ID_BITS < r) as u32)
                 .collect(),
-            context: d.context.iter().map(|&(k, q)| ((k & ((1 << ID_BITS) - 1)) as u32, (f32::from(q) - 128.0) / QUANT)).collect(),
+            context_classes: d.context.iter().map(|&(k, _)| (k & ((1 << ID_BITS) - 1)) as u32).collect(),
+            context_ratios: d.context.iter().map(|&(_, q)| (f32::from(q) - 128.0) / QUANT).collect(),
             words: d.words,
             counts: d.counts,
             title: d.title,
