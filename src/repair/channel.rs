@@ -281,7 +281,7 @@ impl Channel {
                 let wanted = shown.get(pos).copied().unwrap_or(0) | if s.dels < 1 { dropped } else { 0 };
                 for &Edge { letter, node: child, best } in &trie.edges[node.edges.start as usize..node.edges.end as usize] {
                     // Every reading through the child costs at least `s.bound`.
-                    if wanted >> letter & 1 == 0 || s.first_prior + best - s.bound < floor {
+                    if s.first_prior + best - s.bound < floor || (wanted >> letter) as u64 & 1 == 0 {
                         continue;
                     }
                     let c = usize::from(letter);
