@@ -35,11 +35,11 @@ type Costs = [f32; LETTERS];
 /// The char-level table, indexed by what the OCR produced.
 pub struct Channel {
     /// Observed chunk (1–3 chars) → the cheapest cost of each source letter producing it.
-    by_obs: HashMap<String, Box<Costs>>,
+    by_obs: HashMap<String, Box<Reads>>,
     /// Source letters the OCR sometimes drops entirely, with the cost.
     deletions: Costs,
     /// Every vowel at [`UNSEEN_SYMBOL`] cost: any symbol may stand for any vowel.
-    unseen_symbol: Costs,
+    unseen_symbol: Reads,
     /// A source space read as nothing: two words glued.
     pub glue: f32,
     /// Observed token → (source word id, cost), from the damage lexicon.
@@ -58,6 +58,25 @@ const LETTERS: usize = {
     }
     n
 };
+
+/// The letters whose cost in `costs` is finite, as bits by [`ALPHABET`] index.
+fn letter_set(costs: &Costs) -> u128 {
+    const _: () = assert!(LETTERS <= 128);
+    costs.iter().enumerate().filter(|(_, c)| c.is_finite()).fold(0, |set, (i, _)| set | 1 << i)
+}
+
+/// The costs of the source letters one observed chunk may be read from.
+struct Reads {
+    costs: Costs,
+    /// [`letter_set`] of `costs`.
+    letters: u128,
+}
+
+impl Reads {
+    fn new(costs: Costs) -> Reads {
+        Reads { letters: letter_set(&costs), costs }
+    }
+}
 
 /// Index of `c` in [`ALPHABET`].
 fn letter(c: char) -> Option<u8> {
@@ -153,7 +172,8 @@ impl Channel {
                 unseen_symbol[i] = UNSEEN_SYMBOL;
             }
         }
-        Channel { by_obs, deletions, unseen_symbol, glue, lexicon }
+        let by_obs = by_obs.into_iter().map(|(obs, costs)| (obs, Box::new(Reads::new(*costs)))).collect();
+        Channel { by_obs, deletions, unseen_symbol: Reads::new(unseen_symbol), glue, lexicon }
     }
 
     pub fn lexicon(&self, obs: &str) -> &[(u32, f32)] {
@@ -181,11 +201,11 @@ impl Channel {
             return Vec::new();
         }
         // Per input position: the chunks that start there, as (length, source letter → cost).
-        let chunks: Vec<Vec<(usize, &Costs)>> = (0..n)
+        let chunks: Vec<Vec<(usize, &Reads)>> = (0..n)
             .map(|i| {
-                let mut at: Vec<(usize, &Costs)> = (1..=MAX_CHUNK)
+                let mut at: Vec<(usize, &Reads)> = (1..=MAX_CHUNK)
                     .filter(|l| i + l <= n)
-                    .filter_map(|l| self.by_obs.get(&obs[bounds[i]..bounds[i + l]]).map(|c| (l, &**c)))
+                    .filter_map(|l| self.by_obs.get(&obs[bounds[i]..bounds[i + l]]).map(|r| (l, &**r)))
                     .collect();
                 let c = obs[bounds[i]..].chars().next().unwrap_or(' ');
                 let symbol = !c.is_alphanumeric() || digits_as_symbols && c.is_ascii_digit();
@@ -195,27 +215,33 @@ impl Channel {
                 at
             })
             .collect();
+        // Per input position, the source letters some chunk there may be read from.
+        let shown: Vec<u128> = chunks.iter().map(|at| at.iter().fold(0, |set, &(_, reads)| set | reads.letters)).collect();
+        let dropped = letter_set(&self.deletions);
         // A* bound: the cheapest reading of the input from each position on, whatever the words.
         let mut rest = vec![0.0f32; n + 1];
         for i in (0..n).rev() {
             rest[i] = chunks[i]
                 .iter()
-                .map(|&(len, costs)| costs.iter().fold(f32::INFINITY, |a, &b| a.min(b)) + rest[i + len])
+                .map(|&(len, reads)| reads.costs.iter().fold(f32::INFINITY, |a, &b| a.min(b)) + rest[i + len])
                 .fold(f32::INFINITY, f32::min);
         }
         if rest[0] > max_cost {
             return Vec::new();
         }
-        SCRATCH.with_borrow_mut(|(heap, best)| {
+        SCRATCH.with_borrow_mut(|(heap, states, best)| {
             heap.clear();
+            states.clear();
             best.clear();
-            heap.push(State { bound: rest[0], cost: 0.0, node: 0, pos: 0, first: 0, first_prior: 0.0, dels: 0 });
+            states.push(State { bound: rest[0], cost: 0.0, node: 0, pos: 0, first: 0, first_prior: 0.0, dels: 0 });
+            heap.push(Queued { bound: rest[0], state: 0 });
             let mut out: Vec<(Vec<u32>, f32)> = Vec::new();
             let (mut floor, decades) = prune.map_or((f32::NEG_INFINITY, f32::INFINITY), |p| (p.best - p.decades, p.decades));
             // The best prior any reading through this state can have.
             let hope = |s: &State| s.first_prior + trie.nodes[s.node as usize].best - s.bound;
             let mut pops = 0;
-            while let Some(s) = heap.pop() {
+            while let Some(Queued { state, .. }) = heap.pop() {
+                let s = states[state as usize];
                 pops += 1;
                 if s.bound > max_cost || out.len() >= k || pops > 4000 {
                     break;
@@ -223,8 +249,8 @@ impl Channel {
                 if hope(&s) < floor {
                     continue;
                 }
-                let node = &trie.nodes[s.node as usize];
-                if let (true, Some(id)) = (s.pos == n, node.word) {
+                let (node, pos) = (&trie.nodes[s.node as usize], usize::from(s.pos));
+                if let (true, Some(id)) = (pos == n, node.word) {
                     let ids = if s.first == 0 { vec![id] } else { vec![s.first, id] };
                     let prior = s.first_prior + node.unigram - s.cost;
                     if prior >= floor && !out.iter().any(|(o, _)| *o == ids) {
@@ -232,38 +258,42 @@ impl Channel {
                         floor = floor.max(prior - decades);
                     }
                 }
-                let mut push = |next: State| {
-                    let key = u64::from(next.node) | u64::from(next.first) << 32 | (next.pos as u64) << (32 + super::lm::ID_BITS);
-                    if next.bound > max_cost || hope(&next) < floor {
+                // `node_best`: the `best` of the next state's node.
+                let mut push = |next: State, node_best: f32| {
+                    let key = u64::from(next.node) | u64::from(next.first) << 32 | u64::from(next.pos) << (32 + super::lm::ID_BITS);
+                    if next.bound > max_cost || next.first_prior + node_best - next.bound < floor {
                         return;
                     }
                     match best.entry(key) {
                         Entry::Occupied(e) if *e.get() <= next.cost => {}
                         e => {
                             e.insert_entry(next.cost);
-                            heap.push(next);
+                            heap.push(Queued { bound: next.bound, state: states.len() as u32 });
+                            states.push(next);
                         }
                     }
                 };
-                let state = |cost: f32, node: u32, pos: usize, dels: u8| State { bound: cost + rest[pos], cost, node, pos, dels, ..s };
-                if let (Some(id), 0, true) = (node.word, s.first, s.pos > 0 && s.pos < n) {
-                    push(State { first: id, first_prior: node.unigram, ..state(s.cost + self.glue, 0, s.pos, 0) });
+                let state = |cost: f32, node: u32, pos: usize, dels: u8| State { bound: cost + rest[pos], cost, node, pos: pos as u16, dels, ..s };
+                if let (Some(id), 0, true) = (node.word, s.first, pos > 0 && pos < n) {
+                    push(State { first: id, first_prior: node.unigram, ..state(s.cost + self.glue, 0, pos, 0) }, trie.nodes[0].best);
                 }
-                for &(c, child) in &node.children {
+                // Children whose letter no chunk here shows and that may not be dropped lead nowhere.
+                let wanted = shown.get(pos).copied().unwrap_or(0) | if s.dels < 1 { dropped } else { 0 };
+                for &Edge { letter, node: child, best } in &trie.edges[node.edges.start as usize..node.edges.end as usize] {
                     // Every reading through the child costs at least `s.bound`.
-                    if s.first_prior + trie.nodes[child as usize].best - s.bound < floor {
+                    if s.first_prior + best - s.bound < floor || (wanted >> letter) as u64 & 1 == 0 {
                         continue;
                     }
-                    let c = usize::from(c);
-                    if s.pos < n {
-                        for &(len, costs) in &chunks[s.pos] {
-                            if costs[c].is_finite() {
-                                push(state(s.cost + costs[c], child, s.pos + len, s.dels));
+                    let c = usize::from(letter);
+                    if pos < n {
+                        for &(len, reads) in &chunks[pos] {
+                            if reads.costs[c].is_finite() {
+                                push(state(s.cost + reads.costs[c], child, pos + len, s.dels), best);
                             }
                         }
                     }
                     if s.dels < 1 && self.deletions[c].is_finite() {
-                        push(state(s.cost + self.deletions[c], child, s.pos, s.dels + 1));
+                        push(state(s.cost + self.deletions[c], child, pos, s.dels + 1), best);
                     }
                 }
             }
@@ -281,9 +311,10 @@ pub struct Prune {
     pub decades: f32,
 }
 
-/// Search buffers reused across calls on one thread.
-/// The map is keyed by trie node, first word of a glued pair and input position.
-type Scratch = (BinaryHeap<State>, HashMap<u64, f32>);
+/// Search buffers reused across calls on one thread: the queue, the states it
+/// points into, and the cheapest cost found per trie node, first word of a glued
+/// pair and input position.
+type Scratch = (BinaryHeap<Queued>, Vec<State>, HashMap<u64, f32>);
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
@@ -291,29 +322,37 @@ thread_local! {
 
 #[derive(Debug, Clone, Copy)]
 struct State {
-    /// `cost` plus the cheapest reading of the rest of the input: the heap's order.
+    /// `cost` plus the cheapest reading of the rest of the input: the queue's order.
     bound: f32,
     cost: f32,
     node: u32,
-    pos: usize,
+    /// Input position in chars (a token is far shorter than `u16::MAX`).
+    pos: u16,
     /// First word of a glued pair (0 = none) and its unigram.
     first: u32,
     first_prior: f32,
     dels: u8,
 }
 
-impl PartialEq for State {
+/// A queued state (its index in the states) with its bound, small for the heap to move.
+#[derive(Debug, Clone, Copy)]
+struct Queued {
+    bound: f32,
+    state: u32,
+}
+
+impl PartialEq for Queued {
     fn eq(&self, o: &Self) -> bool {
         self.bound == o.bound
     }
 }
-impl Eq for State {}
-impl PartialOrd for State {
+impl Eq for Queued {}
+impl PartialOrd for Queued {
     fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
         Some(self.cmp(o))
     }
 }
-impl Ord for State {
+impl Ord for Queued {
     // Min-heap on the bound.
     fn cmp(&self, o: &Self) -> Ordering {
         o.bound.total_cmp(&self.bound)
@@ -323,61 +362,71 @@ impl Ord for State {
 /// A trie over the vocabulary (lower-case word strings) by [`ALPHABET`] index.
 pub struct Trie {
     nodes: Vec<Node>,
+    edges: Vec<Edge>,
     /// Chars in the longest word.
     longest: usize,
 }
 
 struct Node {
-    /// (letter index, node).
-    children: Vec<(u8, u32)>,
+    /// Its children: `edges[edges.start..edges.end]`.
+    edges: std::ops::Range<u32>,
     word: Option<u32>,
     /// Unigram of `word`, and the highest unigram of a word at or below this node.
     unigram: f32,
     best: f32,
 }
 
-impl Node {
-    fn new() -> Node {
-        Node { children: Vec::new(), word: None, unigram: f32::NEG_INFINITY, best: f32::NEG_INFINITY }
-    }
-
-    fn child(&self, c: u8) -> Option<u32> {
-        self.children.iter().find(|(x, _)| *x == c).map(|(_, n)| *n)
-    }
+/// A link to a child node, with that node's `best` so the search can skip it unvisited.
+struct Edge {
+    letter: u8,
+    node: u32,
+    best: f32,
 }
 
 impl Trie {
     /// A trie of every vocabulary word with at least `min_count` occurrences;
     /// words with a char outside [`ALPHABET`] are left out, as the channel never produces them.
     pub fn build(lm: &Lm, min_count: u32) -> Trie {
-        let mut trie = Trie { nodes: vec![Node::new()], longest: 0 };
+        // Per node: (letter index, node) of its children, word and unigram.
+        let mut children: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
+        let mut words: Vec<(Option<u32>, f32)> = vec![(None, f32::NEG_INFINITY)];
+        let mut longest = 0;
         for (id, (w, &c)) in lm.words.iter().zip(&lm.counts).enumerate().skip(super::lm::FIRST_WORD as usize) {
             let Some(letters) = w.chars().map(letter).collect::<Option<Vec<u8>>>().filter(|_| c >= min_count) else {
                 continue;
             };
-            let nodes = &mut trie.nodes;
             let mut at = 0usize;
             for &l in &letters {
-                at = match nodes[at].child(l) {
-                    Some(n) => n as usize,
+                at = match children[at].iter().find(|(x, _)| *x == l) {
+                    Some(&(_, n)) => n as usize,
                     None => {
-                        nodes.push(Node::new());
-                        let n = nodes.len() - 1;
-                        nodes[at].children.push((l, n as u32));
+                        children.push(Vec::new());
+                        words.push((None, f32::NEG_INFINITY));
+                        let n = children.len() - 1;
+                        children[at].push((l, n as u32));
                         n
                     }
                 };
             }
-            nodes[at].word = Some(id as u32);
-            nodes[at].unigram = lm.unigram(id as u32);
-            trie.longest = trie.longest.max(letters.len());
+            words[at] = (Some(id as u32), lm.unigram(id as u32));
+            longest = longest.max(letters.len());
         }
         // Children come after their parent.
-        for i in (0..trie.nodes.len()).rev() {
-            let node = &trie.nodes[i];
-            let best = node.children.iter().map(|&(_, c)| trie.nodes[c as usize].best).fold(node.unigram, f32::max);
-            trie.nodes[i].best = best;
+        let mut best: Vec<f32> = words.iter().map(|w| w.1).collect();
+        for i in (0..best.len()).rev() {
+            best[i] = children[i].iter().map(|&(_, c)| best[c as usize]).fold(best[i], f32::max);
         }
-        trie
+        let mut edges = Vec::new();
+        let nodes = children
+            .iter()
+            .zip(words)
+            .zip(&best)
+            .map(|((kids, (word, unigram)), &best_here)| {
+                let start = edges.len() as u32;
+                edges.extend(kids.iter().map(|&(letter, node)| Edge { letter, node, best: best[node as usize] }));
+                Node { edges: start..edges.len() as u32, word, unigram, best: best_here }
+            })
+            .collect();
+        Trie { nodes, edges, longest }
     }
 }

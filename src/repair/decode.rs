@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use super::channel::Prune;
 use super::lm::{self, Lm};
-use super::token::{ends_in_punct, has_marks, is_acronym, name_positions, punct_before, tokenize, Case, Kind, Tok};
+use super::token::{ends_in_punct, has_marks, is_acronym, name_positions, punct_before, tokenize, tokenize_tail, Case, Kind, Tok};
 use super::{syllable, word_key, Model};
 use crate::text::fold;
 
@@ -125,10 +125,10 @@ impl Memo {
         Memo { slots: vec![(u64::MAX, 0.0, f32::NAN); 1 << MEMO_BITS], cache: None }
     }
 
-    /// Switches the document cache on; mixed scores are computed afresh.
+    /// Switches the document cache on, once: no slot has a mixed score before.
     fn mix_with(&mut self, cache: Option<DocCache>) {
+        debug_assert!(self.cache.is_none());
         self.cache = cache;
-        self.slots.iter_mut().for_each(|s| s.2 = f32::NAN);
     }
 
     fn index(k: u64) -> usize {
@@ -219,7 +219,7 @@ pub struct LineResult {
 }
 
 /// How a token is read, which decides its candidates.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy)]
 enum Reading {
     /// A word in a line whose only damage is lost marks.
     Stripped,
@@ -232,7 +232,8 @@ enum Reading {
 /// Per-document state: the token candidate cache.
 pub struct Decoder<'m, 't> {
     m: &'m Model,
-    cache: HashMap<(String, Reading), Rc<[Cand]>>,
+    /// Token candidates by lower-cased core, per [`Reading`] (its index).
+    cache: [HashMap<String, Rc<[Cand]>>; 3],
     /// Share of marked words in the whole document, for lines too short to judge.
     doc_marked: f64,
     /// The whole document reads as OCR output: decode every line.
@@ -264,8 +265,19 @@ struct WordInfo {
     bad_marks: bool,
     /// The word in this project's tone placement, case kept.
     normalized: String,
+    /// Lower case and tone placement: the form a reading of it equal to it has ([`word_key`]).
+    key: String,
     /// Its fold class, context for its neighbours ([`Lm::context`]).
     class: Option<u32>,
+}
+
+/// `word` in lower case, borrowed when it is already.
+fn lower_case(word: &str) -> std::borrow::Cow<'_, str> {
+    if word.chars().flat_map(char::to_lowercase).eq(word.chars()) {
+        std::borrow::Cow::Borrowed(word)
+    } else {
+        std::borrow::Cow::Owned(word.to_lowercase())
+    }
 }
 
 fn is_junk(c: char) -> bool {
@@ -280,7 +292,7 @@ impl<'m, 't> Decoder<'m, 't> {
         let names = lines.iter().zip(toks.iter()).map(|(l, t)| name_positions(l, t, &mut name_open)).collect();
         let mut d = Decoder {
             m,
-            cache: HashMap::default(),
+            cache: Default::default(),
             doc_marked: 1.0,
             doc_ocr: false,
             doc_stripped: false,
@@ -331,6 +343,7 @@ impl<'m, 't> Decoder<'m, 't> {
             could_be_marked: !marks && self.m.could_be_marked(core),
             bad_marks: marks && !syllable::is_syllable(core),
             normalized,
+            key: word_key(core),
             class: self.m.fold_index.get(&fold(&core.to_lowercase())).map(|ids| self.m.word_class[ids[0] as usize]),
         });
         self.words.insert(core.to_string(), Rc::clone(&info));
@@ -371,12 +384,12 @@ impl<'m, 't> Decoder<'m, 't> {
 
     /// Candidates for one word token (lower-cased core), cached per document.
     fn candidates(&mut self, core: &str, stripped: bool) -> Rc<[Cand]> {
-        let lower = core.to_lowercase();
-        let cache_key = (lower, if stripped { Reading::Stripped } else { Reading::Damaged });
-        if let Some(c) = self.cache.get(&cache_key) {
+        let reading = if stripped { Reading::Stripped } else { Reading::Damaged };
+        let lower_case = lower_case(core);
+        if let Some(c) = self.cache[reading as usize].get(&*lower_case) {
             return Rc::clone(c);
         }
-        let lower = &cache_key.0;
+        let lower = &*lower_case;
         let m = self.m;
         let mut cands: Vec<Cand> = Vec::new();
         let add = |ids: Vec<u32>, cost: f32, cands: &mut Vec<Cand>| {
@@ -433,21 +446,20 @@ impl<'m, 't> Decoder<'m, 't> {
             cands.push(Cand { ids: vec![lm::UNK], cost: KEEP_UNKNOWN });
         }
         let cands: Rc<[Cand]> = cands.into();
-        self.cache.insert(cache_key, Rc::clone(&cands));
+        self.cache[reading as usize].insert(lower_case.into_owned(), Rc::clone(&cands));
         cands
     }
 
     /// A lone short number in OCR output: itself, or words the channel reads it as.
     fn number_candidates(&mut self, core: &str) -> Rc<[Cand]> {
-        let cache_key = (core.to_string(), Reading::Number);
-        if let Some(c) = self.cache.get(&cache_key) {
+        if let Some(c) = self.cache[Reading::Number as usize].get(core) {
             return Rc::clone(c);
         }
         let mut cands = vec![Cand { ids: vec![lm::NUM], cost: 0.0 }];
         let readings = self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false, None);
         cands.extend(readings.into_iter().map(|(ids, cost)| Cand { ids, cost }));
         let cands: Rc<[Cand]> = cands.into();
-        self.cache.insert(cache_key, Rc::clone(&cands));
+        self.cache[Reading::Number as usize].insert(core.to_string(), Rc::clone(&cands));
         cands
     }
 
@@ -558,7 +570,12 @@ impl<'m, 't> Decoder<'m, 't> {
         if !runs_on(line) {
             return None;
         }
-        let toks = tokenize(line);
+        // The state is the last two tokens the LM reads; most lines end in words,
+        // so their last chunks are enough.
+        let mut toks = tokenize_tail(line, 4);
+        if toks.iter().filter(|t| t.kind.is_read()).count() < 2 {
+            toks = tokenize(line);
+        }
         let mut read = self.read_ids(line, &toks);
         if read.is_empty() {
             return None;
@@ -651,10 +668,13 @@ impl<'m, 't> Decoder<'m, 't> {
                 res.unknown += u64::from(cand.ids[0] == lm::UNK);
                 continue;
             }
-            let text = cand.ids.iter().map(|&id| self.m.lm.words[id as usize].as_str()).collect::<Vec<_>>().join(" ");
-            if text == word_key(core) {
-                continue;
+            // A token reads as one word at most, so a reading of two is a change.
+            if let [id] = cand.ids[..] {
+                if self.m.lm.words[id as usize] == self.info(core).key {
+                    continue;
+                }
             }
+            let text = cand.ids.iter().map(|&id| self.m.lm.words[id as usize].as_str()).collect::<Vec<_>>().join(" ");
             let case = Case::of(core);
             let roman = text.chars().all(|c| "ivxlc".contains(c)) && core.starts_with(char::is_uppercase);
             repl[i] = Some(if roman { text.to_uppercase() } else { case.apply(&text) });

@@ -22,8 +22,9 @@
 //! (`u32` n, n LEB128 key deltas, n `u8` scores), context pairs (`u32` n, n LEB128
 //! key deltas `reading << 18 | class`, n `u8` log10 ratios + 128, see [`Lm::context`]).
 //! Keys pack word ids in 18-bit fields: `w1 << 36 | w2 << 18 | w3` (w1 = 0 for bigrams).
-//! In memory each slot is one `u64` with the value above the key bits, so a probe
-//! is one cache miss.
+//! In memory each bigram slot is one `u64` with the value above the key bits, so a
+//! probe is one cache miss; the trigrams of a context are a sorted run found from
+//! its bigram slot, so the candidates scored after one context share cache lines.
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -69,9 +70,6 @@ fn dequantise(q: u8) -> f32 {
     -f32::from(q) / QUANT
 }
 
-/// Bit of a bigram's value set when some trigram has that bigram as its context.
-const HAS_TRIGRAMS: u32 = 1 << 16;
-
 /// Open-addressing map from packed key to quantised value; slot 0 marks empty,
 /// else `value << key_bits | key`. Load factor ≤ 1/2 keeps misses short.
 struct Table {
@@ -81,8 +79,7 @@ struct Table {
 }
 
 impl Table {
-    /// `key_bits`: 56 for trigram keys (one-byte values), 40 for bigram keys
-    /// (score, backoff weight and [`HAS_TRIGRAMS`]).
+    /// `key_bits`: the bits of a key, 40 for bigrams (whose value is score and backoff weight).
     fn new(pairs: impl ExactSizeIterator<Item = (u64, u32)>, key_bits: u32) -> Table {
         let cap = (pairs.len() * 2 + 2).next_power_of_two().max(4);
         let mut t = Table { slots: vec![0; cap], shift: 64 - cap.trailing_zeros(), key_bits };
@@ -114,15 +111,12 @@ impl Table {
         }
     }
 
-    fn get(&self, k: u64) -> Option<u32> {
-        self.find(k).map(|i| (self.slots[i] >> self.key_bits) as u32)
+    fn value(&self, i: usize) -> u32 {
+        (self.slots[i] >> self.key_bits) as u32
     }
 
-    /// Sets `bits` in the value of `k`; false if `k` is not stored.
-    fn mark(&mut self, k: u64, bits: u32) -> bool {
-        let Some(i) = self.find(k) else { return false };
-        self.slots[i] |= u64::from(bits) << self.key_bits;
-        true
+    fn get(&self, k: u64) -> Option<u32> {
+        self.find(k).map(|i| self.value(i))
     }
 }
 
@@ -137,18 +131,23 @@ pub struct Lm {
     unigram: Vec<f32>,
     /// log10 backoff weight of each word as a bigram context.
     bows: Vec<f32>,
-    /// Bigram score in the low byte, its backoff weight as a trigram context in the
-    /// next, and [`HAS_TRIGRAMS`].
+    /// Bigram score in the low byte, its backoff weight as a trigram context in the next.
     bigrams: Table,
-    trigrams: Table,
-    /// Trigram contexts that are no stored bigram ("<s> <s>"); any other context
-    /// not stored has no trigram to look up.
-    bare_contexts: Vec<u64>,
+    /// Every trigram as `w3 << 8 | score`, in key order: a context's trigrams are a
+    /// run sorted by `w3`.
+    trigrams: Vec<u32>,
+    /// Per bigram slot, the run of `trigrams` with that bigram as context (empty if none).
+    trigram_runs: Vec<[u32; 2]>,
+    /// The runs of trigram contexts that are no stored bigram ("<s> <s>"); any other
+    /// context not stored has no trigram to look up.
+    bare_contexts: Vec<(u64, [u32; 2])>,
     /// How much likelier a reading is with a word of a fold class a few words
     /// away than its fold class is on average (see [`Lm::context`]): per reading,
-    /// `context[context_at[r]..context_at[r + 1]]` sorted by class.
+    /// `context_ratios[context_at[r]..context_at[r + 1]]`, by the classes at the same
+    /// place in `context_classes`, sorted (apart, so that a search reads less).
     context_at: Vec<u32>,
-    context: Vec<(u32, f32)>,
+    context_classes: Vec<u32>,
+    context_ratios: Vec<f32>,
 }
 
 /// Everything [`Lm::write`] stores, as built by training.
@@ -177,16 +176,19 @@ impl Lm {
 
     /// Backoff log10 score of `w3` after `w1 w2`.
     pub fn score(&self, w1: u32, w2: u32, w3: u32) -> f32 {
-        // Most trigrams asked for are unseen: the context (a probe that stays in
-        // cache for a whole beam) says whether the trigram table can have it.
+        // The context (a probe that stays in cache for a whole beam) leads to its
+        // trigrams, if any.
         let context_key = key(0, w1, w2);
-        let context = self.bigrams.get(context_key);
-        if context.map_or_else(|| self.bare_contexts.contains(&context_key), |v| v & HAS_TRIGRAMS != 0) {
-            if let Some(q) = self.trigrams.get(key(w1, w2, w3)) {
-                return dequantise(q as u8);
-            }
+        let context = self.bigrams.find(context_key);
+        let [from, to] = match context {
+            Some(i) => self.trigram_runs[i],
+            None => self.bare_contexts.iter().find(|c| c.0 == context_key).map_or([0, 0], |c| c.1),
+        };
+        let run = &self.trigrams[from as usize..to as usize];
+        if let Ok(i) = run.binary_search_by_key(&w3, |t| t >> 8) {
+            return dequantise(run[i] as u8);
         }
-        let bow = context.map_or(BACKOFF, |v| dequantise((v >> 8) as u8));
+        let bow = context.map_or(BACKOFF, |i| dequantise((self.bigrams.value(i) >> 8) as u8));
         if let Some(v) = self.bigrams.get(key(0, w2, w3)) {
             return bow + dequantise(v as u8);
         }
@@ -202,8 +204,8 @@ impl Lm {
         else {
             return 0.0;
         };
-        let pairs = &self.context[from as usize..to as usize];
-        pairs.binary_search_by_key(&class, |p| p.0).map_or(0.0, |i| pairs[i].1)
+        let (from, to) = (from as usize, to as usize);
+        self.context_classes[from..to].binary_search(&class).map_or(0.0, |i| self.context_ratios[from + i])
     }
 
     pub fn from_data(d: LmData) -> Lm {
@@ -214,22 +216,31 @@ impl Lm {
             .map(|&c| if c == 0 { -9.0 } else { (f64::from(c) / total).log10() as f32 })
             .collect();
         let ids = d.words.iter().enumerate().map(|(i, w)| (w.clone(), i as u32)).collect();
-        let mut bigrams = Table::new(d.bigrams.iter().map(|&(k, s, b)| (k, u32::from(s) | u32::from(b) << 8)), 40);
-        let mut bare_contexts: Vec<u64> =
-            d.trigrams.iter().map(|&(k, _)| k >> ID_BITS).filter(|&c| !bigrams.mark(c, HAS_TRIGRAMS)).collect();
-        bare_contexts.sort_unstable();
-        bare_contexts.dedup();
+        let bigrams = Table::new(d.bigrams.iter().map(|&(k, s, b)| (k, u32::from(s) | u32::from(b) << 8)), 40);
+        // Trigrams come sorted by key, so each context's are one run.
+        let (mut trigram_runs, mut bare_contexts) = (vec![[0u32; 2]; bigrams.slots.len()], Vec::new());
+        let mut from = 0;
+        for run in d.trigrams.chunk_by(|a, b| a.0 >> ID_BITS == b.0 >> ID_BITS) {
+            let (context, span) = (run[0].0 >> ID_BITS, [from, from + run.len() as u32]);
+            match bigrams.find(context) {
+                Some(i) => trigram_runs[i] = span,
+                None => bare_contexts.push((context, span)),
+            }
+            from = span[1];
+        }
         Lm {
             ids,
             unigram,
             bows: d.bows.iter().map(|&q| dequantise(q)).collect(),
             bigrams,
-            trigrams: Table::new(d.trigrams.iter().map(|&(k, s)| (k, u32::from(s))), 56),
+            trigrams: d.trigrams.iter().map(|&(k, s)| ((k & ((1 << ID_BITS) - 1)) as u32) << 8 | u32::from(s)).collect(),
+            trigram_runs,
             bare_contexts,
             context_at: (0..=d.words.len() as u64)
                 .map(|r| d.context.partition_point(|&(k, _)| k >> ID_BITS < r) as u32)
                 .collect(),
-            context: d.context.iter().map(|&(k, q)| ((k & ((1 << ID_BITS) - 1)) as u32, (f32::from(q) - 128.0) / QUANT)).collect(),
+            context_classes: d.context.iter().map(|&(k, _)| (k & ((1 << ID_BITS) - 1)) as u32).collect(),
+            context_ratios: d.context.iter().map(|&(_, q)| (f32::from(q) - 128.0) / QUANT).collect(),
             words: d.words,
             counts: d.counts,
             title: d.title,

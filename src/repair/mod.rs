@@ -215,9 +215,9 @@ impl Model {
         self.code_parts
             .iter()
             .filter(|(k, &c)| {
-                k.contains('Đ')
-                    && c >= 10 * own.max(1)
+                c >= 10 * own.max(1)
                     && k.chars().count() == part.len()
+                    && k.contains('Đ')
                     && k.chars().zip(part.chars()).all(|(k, p)| read_as_d(k, p))
             })
             .max_by_key(|(k, &c)| (c, std::cmp::Reverse((*k).clone())))
