@@ -253,6 +253,9 @@ pub struct Decoder<'m, 't> {
     damaged: Vec<bool>,
     /// Per line, per token: a word of a person's name.
     names: Rc<[Vec<bool>]>,
+    /// Per line the first pass left unsure: its lattice (with its own slots'
+    /// count), which the second pass reuses.
+    first_pass_lattices: Vec<Option<(Vec<Slot>, usize)>>,
 }
 
 /// What the decoder needs to know about one written word, computed once per document.
@@ -288,6 +291,7 @@ impl<'m, 't> Decoder<'m, 't> {
     /// A decoder for the document made of `lines` (no `\n` inside).
     pub fn new(m: &'m Model, lines: Vec<&'t str>) -> Self {
         let toks: Rc<[Vec<Tok>]> = lines.iter().map(|l| tokenize(l)).collect();
+        let n_lines = lines.len();
         let mut name_open = 0;
         let names = lines.iter().zip(toks.iter()).map(|(l, t)| name_positions(l, t, &mut name_open)).collect();
         let mut d = Decoder {
@@ -304,6 +308,7 @@ impl<'m, 't> Decoder<'m, 't> {
             toks: Rc::clone(&toks),
             damaged: Vec::new(),
             names,
+            first_pass_lattices: std::iter::repeat_with(|| None).take(n_lines).collect(),
         };
         let lines = d.lines.clone();
         let (mut words, mut marked, mut odd) = (0usize, 0usize, 0usize);
@@ -620,21 +625,28 @@ impl<'m, 't> Decoder<'m, 't> {
     ) -> Vec<Option<u32>> {
         let (line, all_toks) = (self.lines[n], Rc::clone(&self.toks));
         let toks = &all_toks[n];
-        let mut lattice: Vec<Slot> = Vec::new();
-        self.slots(n, usize::MAX, &mut lattice);
-        let own = lattice.len();
-        if let Some(next) = next {
-            if ends_in_punct(line, toks) {
-                lattice.push(Slot::fixed(lm::PUNCT, 0, None));
+        let (mut lattice, own) = match self.first_pass_lattices[n].take() {
+            Some(saved) => saved,
+            None => {
+                let mut lattice: Vec<Slot> = Vec::new();
+                self.slots(n, usize::MAX, &mut lattice);
+                let own = lattice.len();
+                if let Some(next) = next {
+                    if ends_in_punct(line, toks) {
+                        lattice.push(Slot::fixed(lm::PUNCT, 0, None));
+                    }
+                    self.slots(next, LOOKAHEAD, &mut lattice);
+                }
+                add_context(self.m, &mut lattice, own);
+                (lattice, own)
             }
-            self.slots(next, LOOKAHEAD, &mut lattice);
-        }
+        };
+        // A pinned slot keeps its extra cost: with one reading, it is the same on every path.
         for (slot, &(choice, _)) in lattice.iter_mut().zip(pins).filter_map(|(s, p)| Some((s, p.as_ref()?))) {
             let choice = usize::from(choice);
             slot.cands = Rc::from(&slot.cands[choice..=choice]);
             slot.extra = slot.extra.get(choice).map(|&e| vec![e]).unwrap_or_default();
         }
-        add_context(self.m, &mut lattice, own);
         let path = viterbi(self.m, &mut self.memo, &lattice, self.carry.unwrap_or([lm::BOS; 2]));
         // The chosen words in order, the first of each token marked [`TITLE`] if capitalised.
         let flat: Vec<u32> = path
@@ -678,6 +690,10 @@ impl<'m, 't> Decoder<'m, 't> {
             let case = Case::of(core);
             let roman = text.chars().all(|c| "ivxlc".contains(c)) && core.starts_with(char::is_uppercase);
             repl[i] = Some(if roman { text.to_uppercase() } else { case.apply(&text) });
+        }
+        if res.unsure && pins.is_empty() {
+            // A second pass will decode this line again with the same lattice.
+            self.first_pass_lattices[n] = Some((lattice, own));
         }
         sure
     }
