@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use super::channel::Prune;
 use super::lm::{self, Lm};
-use super::token::{ends_in_punct, has_marks, is_acronym, name_positions, punct_before, tokenize, tokenize_tail, Case, Kind, Tok};
+use super::token::{ends_in_punct, has_marks, is_acronym, name_positions, punct_before, tokenize, Case, Kind, Tok};
 use super::{syllable, word_key, Model};
 use crate::text::fold;
 
@@ -216,6 +216,8 @@ pub struct LineResult {
     /// Per lattice slot of a decoded line: the chosen reading and its confidence
     /// when at least [`PIN`]; a second pass keeps those and searches only the rest.
     pub pins: Vec<Option<(u16, f32)>>,
+    /// The LM state the next line starts from when this one runs on into it.
+    end: Option<History>,
 }
 
 /// How a token is read, which decides its candidates.
@@ -509,9 +511,9 @@ impl<'m, 't> Decoder<'m, 't> {
         self.memo.mix_with(self.doc.take());
     }
 
-    /// Sets the LM context for the next line from the line before it, as output.
-    pub fn continue_after(&mut self, previous: Option<&str>) {
-        self.carry = previous.and_then(|p| self.end_state(p));
+    /// Sets the LM context for the next line from the line before it, as read.
+    pub fn continue_after(&mut self, previous: Option<&LineResult>) {
+        self.carry = previous.and_then(|p| p.end);
     }
 
     /// Repairs line `n`; `pins` are a first pass's sure readings of it. The line
@@ -532,7 +534,9 @@ impl<'m, 't> Decoder<'m, 't> {
             let next = (n + 1 < self.lines.len() && runs_on(line)).then_some(n + 1);
             self.decode(n, next, pins, &mut repl, &mut res)
         } else {
-            self.read_ids(line, toks)
+            let read = self.read_ids(line, toks);
+            res.end = end_state(line, toks, read.iter().map(|w| w.unwrap_or(lm::UNK)));
+            read
         };
         if let Some(doc) = &mut self.doc {
             doc.add(&sure);
@@ -565,31 +569,9 @@ impl<'m, 't> Decoder<'m, 't> {
             at = t.end;
         }
         out.push_str(&line[at..]);
-        self.carry = self.end_state(&out);
+        self.carry = res.end;
         res.text = out;
         res
-    }
-
-    /// The LM state after `line` if its sentence goes on into the next line.
-    fn end_state(&mut self, line: &str) -> Option<History> {
-        if !runs_on(line) {
-            return None;
-        }
-        // The state is the last two tokens the LM reads; most lines end in words,
-        // so their last chunks are enough.
-        let mut toks = tokenize_tail(line, 4);
-        if toks.iter().filter(|t| t.kind.is_read()).count() < 2 {
-            toks = tokenize(line);
-        }
-        let mut read = self.read_ids(line, &toks);
-        if read.is_empty() {
-            return None;
-        }
-        if ends_in_punct(line, &toks) {
-            read.push(Some(lm::PUNCT));
-        }
-        let last_two = &read[read.len().saturating_sub(2)..];
-        Some(last_two.iter().fold([lm::BOS; 2], |h, w| push(&h, w.unwrap_or(lm::UNK))))
     }
 
     /// What the LM reads of a line as written: word ids (`None` when unknown,
@@ -691,6 +673,7 @@ impl<'m, 't> Decoder<'m, 't> {
             let roman = text.chars().all(|c| "ivxlc".contains(c)) && core.starts_with(char::is_uppercase);
             repl[i] = Some(if roman { text.to_uppercase() } else { case.apply(&text) });
         }
+        res.end = end_state(line, toks, flat[..flat_at].iter().copied());
         if res.unsure && pins.is_empty() {
             // A second pass will decode this line again with the same lattice.
             self.first_pass_lattices[n] = Some((lattice, own));
@@ -779,6 +762,22 @@ impl<'m, 't> Decoder<'m, 't> {
         let p = if case == Case::Title { p_title } else { 1.0 - p_title };
         -CASE_WEIGHT * p.log10()
     }
+}
+
+/// The LM state after `line`, whose tokens read as `read`, if its sentence runs
+/// on into the next line.
+fn end_state(line: &str, toks: &[Tok], read: impl DoubleEndedIterator<Item = u32>) -> Option<History> {
+    if !runs_on(line) {
+        return None;
+    }
+    let mut last: Vec<u32> = read.rev().take(2).collect();
+    if last.is_empty() {
+        return None;
+    }
+    if ends_in_punct(line, toks) {
+        last.insert(0, lm::PUNCT);
+    }
+    Some(last.iter().take(2).rev().fold([lm::BOS; 2], |h, &w| push(&h, w)))
 }
 
 /// Whether a line's sentence runs on into the next line (PDF dumps wrap sentences).

@@ -277,7 +277,7 @@ pub fn repair_with(m: &Model, text: &str) -> Repaired {
         dec.second_pass();
         for i in 0..n {
             if results[i].unsure {
-                dec.continue_after(i.checked_sub(1).map(|p| results[p].text.as_str()));
+                dec.continue_after(i.checked_sub(1).map(|p| &results[p]));
                 results[i] = dec.line(i, &std::mem::take(&mut results[i].pins));
             }
         }

@@ -149,26 +149,6 @@ pub fn name_positions(line: &str, toks: &[Tok], open: &mut u8) -> Vec<bool> {
     out
 }
 
-/// The tokens of `line`'s last `chunks` whitespace-separated chunks, as [`tokenize`]
-/// gives them for the whole line (cheaper on a long line).
-pub fn tokenize_tail(line: &str, chunks: usize) -> Vec<Tok> {
-    let mut from = line.len();
-    for _ in 0..chunks {
-        let before = line[..from].trim_end();
-        from = before.char_indices().rev().find(|(_, c)| c.is_whitespace()).map_or(0, |(i, c)| i + c.len_utf8());
-    }
-    let mut toks = tokenize(&line[from..]);
-    // A lone capital's kind depends on the token before it ("59/SKHCN-V P").
-    if from > 0 && toks.first().is_some_and(|t| t.end - t.start == 1 && line.as_bytes()[from + t.start].is_ascii_uppercase()) {
-        return tokenize(line);
-    }
-    for t in &mut toks {
-        t.start += from;
-        t.end += from;
-    }
-    toks
-}
-
 /// Byte offset of a `:` or `;` with a letter on each side.
 fn glued_at(chunk: &str) -> Option<usize> {
     let mut prev = None;
@@ -323,16 +303,6 @@ mod tests {
                 ("3x", Kind::Word),
             ]
         );
-    }
-
-    #[test]
-    fn tail_tokens_match_the_whole_line() {
-        for line in ["Thoi gian:Ngay 12 nguyen21. dao2", "s 157/SKHCN-V P ngay ", "  mot", "", "a  b\tc P Q"] {
-            let (whole, tail) = (tokenize(line), tokenize_tail(line, 2));
-            let key = |t: &Tok| (t.start, t.end, t.kind);
-            assert!(whole.iter().map(key).collect::<Vec<_>>().ends_with(&tail.iter().map(key).collect::<Vec<_>>()), "{line}");
-            assert!(whole.len() <= 2 || tail.len() >= 2, "{line}");
-        }
     }
 
     #[test]
