@@ -131,6 +131,11 @@ impl Memo {
         self.cache = cache;
     }
 
+    /// Scores are mixed with the document cache.
+    fn mixed(&self) -> bool {
+        self.cache.is_some()
+    }
+
     fn index(k: u64) -> usize {
         (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_BITS)) as usize
     }
@@ -865,6 +870,8 @@ fn viterbi(m: &Model, memo: &mut Memo, lattice: &[Slot], start: History) -> Vec<
     // Arena of (parent, candidate) for backtracking.
     let mut arena: Vec<(u32, u16)> = Vec::new();
     let mut beam = vec![Hyp { h: start, score: 0.0, back: u32::MAX }];
+    // Without the document cache or names the LM scores no word above its best.
+    let bounded = !memo.mixed();
     for slot in lattice {
         let mut next: Vec<Hyp> = Vec::with_capacity(beam.len() * slot.cands.len());
         let mut best = f32::MIN;
@@ -872,8 +879,10 @@ fn viterbi(m: &Model, memo: &mut Memo, lattice: &[Slot], start: History) -> Vec<
             for (ci, c) in slot.cands.iter().enumerate() {
                 let extra = slot.extra.get(ci).copied().unwrap_or(0.0);
                 let (mut hist, mut s) = (h.h, h.score - CHANNEL_WEIGHT * c.cost - extra);
-                // LM scores are at most 0: the floor below would drop this one.
-                if s < best - BEAM_DECADES {
+                // The floor below would drop this one: LM scores are at most 0, and
+                // without mixing at most the words' best.
+                let best_lm = if bounded && !slot.name { c.ids.iter().map(|&id| m.lm.best_score(id)).sum() } else { 0.0 };
+                if s + best_lm < best - BEAM_DECADES {
                     continue;
                 }
                 for (n, &id) in c.ids.iter().enumerate() {

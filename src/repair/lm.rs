@@ -129,6 +129,8 @@ pub struct Lm {
     pub title: Vec<u8>,
     pub ids: HashMap<String, u32>,
     unigram: Vec<f32>,
+    /// Per word, the upper bound [`Lm::best_score`].
+    best_score: Vec<f32>,
     /// log10 backoff weight of each word as a bigram context.
     bows: Vec<f32>,
     /// Bigram score in the low byte, its backoff weight as a trigram context in the next.
@@ -174,6 +176,11 @@ impl Lm {
         self.unigram.get(w as usize).copied().unwrap_or(-9.0)
     }
 
+    /// The highest [`Lm::score`] `w` gets after any context.
+    pub fn best_score(&self, w: u32) -> f32 {
+        self.best_score.get(w as usize).copied().unwrap_or(-9.0)
+    }
+
     /// Backoff log10 score of `w3` after `w1 w2`.
     pub fn score(&self, w1: u32, w2: u32, w3: u32) -> f32 {
         // The context (a probe that stays in cache for a whole beam) leads to its
@@ -210,7 +217,7 @@ impl Lm {
 
     pub fn from_data(d: LmData) -> Lm {
         let total: f64 = d.counts.iter().map(|&c| f64::from(c)).sum::<f64>().max(1.0);
-        let unigram = d
+        let unigram: Vec<f32> = d
             .counts
             .iter()
             .map(|&c| if c == 0 { -9.0 } else { (f64::from(c) / total).log10() as f32 })
@@ -228,8 +235,18 @@ impl Lm {
             }
             from = span[1];
         }
+        // Backoff weights are at most 1, so no context scores a word above its best
+        // stored n-gram or its unigram.
+        let mut best_score: Vec<f32> = unigram.clone();
+        let low = |k: u64| (k & ((1 << ID_BITS) - 1)) as usize;
+        for (w, q) in d.bigrams.iter().map(|&(k, s, _)| (low(k), s)).chain(d.trigrams.iter().map(|&(k, s)| (low(k), s))) {
+            if let Some(b) = best_score.get_mut(w) {
+                *b = b.max(dequantise(q));
+            }
+        }
         Lm {
             ids,
+            best_score,
             unigram,
             bows: d.bows.iter().map(|&q| dequantise(q)).collect(),
             bigrams,
