@@ -890,6 +890,10 @@ fn viterbi(m: &Model, memo: &mut Memo, lattice: &[Slot], start: History) -> Vec<
                     s += if n == 0 { slot.first_score(m, memo, &hist, id) } else { memo.score(&m.lm, &hist, id) };
                     hist = push(&hist, id);
                 }
+                // Under the floor already: dropped below in any case.
+                if s < best - BEAM_DECADES {
+                    continue;
+                }
                 best = best.max(s);
                 arena.push((h.back, ci as u16));
                 next.push(Hyp { h: hist, score: s, back: arena.len() as u32 - 1 });
