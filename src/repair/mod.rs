@@ -81,8 +81,8 @@ pub struct Model {
     /// Known code parts by their form with every Đ read as D, to the form the
     /// corpus writes most: "BCD" → "BCĐ", "UBND" → "UBND".
     part_forms: HashMap<String, String>,
-    /// Per word id: its share of the words in persons' names after the surname
-    /// ("Minh", "Tuấn"; unknown words count as [`lm::UNK`]).
+    /// Per word id: its share of the words in persons' names ("Lê", "Minh",
+    /// "Tuấn"; unknown words count as [`lm::UNK`]).
     name_prob: Vec<f32>,
 }
 

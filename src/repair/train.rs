@@ -35,7 +35,7 @@ pub struct Trained {
     pub lm: LmData,
     /// Upper-case code parts ("NĐ", "QĐ", "UBND") with counts.
     pub code_parts: Vec<(String, u32)>,
-    /// Vocabulary words used in persons' names after the surname, with weighted
+    /// Vocabulary words used in persons' names ([`name_positions`]), with weighted
     /// counts; the unknown ones are counted as `<unk>`.
     pub name_words: Vec<(String, u32)>,
     pub files: usize,
@@ -71,7 +71,7 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
     let mut code_parts: HashMap<String, u32> = HashMap::new();
     // Per temp id: (seen inside a sentence, of which capitalised).
     let mut mid: Vec<(u32, u32)> = Vec::new();
-    // Per temp id: weighted count of uses in a person's name after the surname.
+    // Per temp id: weighted count of uses in a person's name.
     let mut named: Vec<u32> = Vec::new();
     const NUM_T: u32 = u32::MAX - 1;
     const CODE_T: u32 = u32::MAX - 2;
