@@ -299,8 +299,6 @@ impl<'m, 't> Decoder<'m, 't> {
     pub fn new(m: &'m Model, lines: Vec<&'t str>) -> Self {
         let toks: Rc<[Vec<Tok>]> = lines.iter().map(|l| tokenize(l)).collect();
         let n_lines = lines.len();
-        let mut name_open = 0;
-        let names = lines.iter().zip(toks.iter()).map(|(l, t)| name_positions(l, t, &mut name_open)).collect();
         let mut d = Decoder {
             m,
             cache: Default::default(),
@@ -314,7 +312,7 @@ impl<'m, 't> Decoder<'m, 't> {
             lines,
             toks: Rc::clone(&toks),
             damaged: Vec::new(),
-            names,
+            names: Rc::from([]),
             first_pass_lattices: std::iter::repeat_with(|| None).take(n_lines).collect(),
         };
         let lines = d.lines.clone();
@@ -335,6 +333,11 @@ impl<'m, 't> Decoder<'m, 't> {
         // of Vietnamese has many, even where its marks look plausible ("céng").
         d.doc_ocr = words >= 50 && odd as f64 / words as f64 > OCR_DOC_ODD;
         d.damaged = lines.iter().zip(toks.iter()).map(|(line, t)| d.is_damaged(line, t)).collect();
+        // Only decoded lines read names.
+        if d.damaged.contains(&true) {
+            let mut name_open = 0;
+            d.names = lines.iter().zip(toks.iter()).map(|(l, t)| name_positions(l, t, &mut name_open)).collect();
+        }
         d
     }
 

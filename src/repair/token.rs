@@ -115,6 +115,12 @@ const SURNAMES: &[&str] = &[
     "dinh", "luong", "lam", "phung", "ta", "vuong", "dao", "mai", "cao", "kieu", "thai", "luu", "quach", "nong", "ha",
 ];
 
+/// The word's letters spell a surname of [`SURNAMES`] ("Bùi", "Bui").
+fn is_surname(word: &str) -> bool {
+    let folded = word.chars().map(|c| fold_char(c).to_lowercase().next().unwrap_or(c));
+    SURNAMES.iter().any(|s| s.chars().eq(folded.clone()))
+}
+
 /// Words of a person's name: a capitalised surname and the up to three
 /// capitalised words (not all capitals, no surname) following it with only
 /// spaces between ("Bùi Minh Tuấn", "Bui Minh Tuan"); a surname alone is not
@@ -130,7 +136,7 @@ pub fn name_positions(line: &str, toks: &[Tok], open: &mut u8) -> Vec<bool> {
         let joined = i == 0 || line[toks[i - 1].end..t.start].chars().all(char::is_whitespace);
         // A surname starts a name even right after another one: signature blocks
         // run names together ("Nguyễn Tấn Dũng Nguyễn Sinh Hùng").
-        if capital && SURNAMES.contains(&crate::text::fold(core).as_str()) {
+        if capital && is_surname(core) {
             surname[i] = true;
             *open = 3;
         } else if capital && joined && *open > 0 {
