@@ -797,37 +797,39 @@ fn runs_on(line: &str) -> bool {
 /// Adds to each reading's cost the evidence of the fold classes 2 to
 /// [`lm::CONTEXT_WINDOW`] slots away ("trồng … cây", "sinh hoạt hè cho thiếu nhi"),
 /// for the line's `own` slots (the lookahead is read but not output).
+/// It only ranks readings of the same letters against each other: the best of
+/// them costs nothing more, so an OCR reading is not pushed toward other letters.
 fn add_context(m: &Model, lattice: &mut [Slot], own: usize) {
     let mut near: Vec<u32> = Vec::new();
     for i in 0..own {
+        // Fold class per one-word reading; a class with one reading here needs no evidence.
+        let classes: Vec<u32> = lattice[i]
+            .cands
+            .iter()
+            .map(|c| match c.ids[..] {
+                [id] => m.word_class[id as usize],
+                _ => u32::MAX,
+            })
+            .collect();
+        let shared = |k: usize| classes[k] != u32::MAX && classes.iter().filter(|&&c| c == classes[k]).count() > 1;
+        if !(0..classes.len()).any(shared) {
+            continue;
+        }
         let window = i.saturating_sub(lm::CONTEXT_WINDOW)..(i + lm::CONTEXT_WINDOW + 1).min(lattice.len());
         near.clear();
         near.extend(window.filter(|&j| j.abs_diff(i) >= 2).filter_map(|j| lattice[j].class));
-        if !near.is_empty() {
-            rank_within_class(m, &mut lattice[i], CONTEXT_WEIGHT, |id| near.iter().map(|&n| m.lm.context(id, n)).sum());
+        if near.is_empty() {
+            continue;
         }
-    }
-}
-
-/// Adds to the cost of each one-word reading `weight` × (the best `evidence` among
-/// the slot's readings with the same letters − its own). Evidence only ranks
-/// readings of the same letters against each other, so an OCR reading is not
-/// pushed toward other letters.
-fn rank_within_class(m: &Model, slot: &mut Slot, weight: f32, evidence: impl Fn(u32) -> f32) {
-    let class_of = |c: &Cand| match c.ids[..] {
-        [id] => m.word_class[id as usize],
-        _ => u32::MAX,
-    };
-    let classes: Vec<u32> = slot.cands.iter().map(class_of).collect();
-    let shared = |k: usize| classes[k] != u32::MAX && classes.iter().filter(|&&c| c == classes[k]).count() > 1;
-    if !(0..classes.len()).any(shared) {
-        return;
-    }
-    let ev: Vec<f32> = (0..classes.len()).map(|k| if shared(k) { evidence(slot.cands[k].ids[0]) } else { 0.0 }).collect();
-    slot.extra.resize(slot.cands.len(), 0.0);
-    for k in (0..classes.len()).filter(|&k| shared(k)) {
-        let best = (0..classes.len()).filter(|&j| classes[j] == classes[k]).map(|j| ev[j]).fold(ev[k], f32::max);
-        slot.extra[k] += weight * (best - ev[k]);
+        let slot = &mut lattice[i];
+        let evidence: Vec<f32> = (0..classes.len())
+            .map(|k| if shared(k) { near.iter().map(|&n| m.lm.context(slot.cands[k].ids[0], n)).sum() } else { 0.0 })
+            .collect();
+        slot.extra.resize(slot.cands.len(), 0.0);
+        for k in (0..classes.len()).filter(|&k| shared(k)) {
+            let best = (0..classes.len()).filter(|&j| classes[j] == classes[k]).map(|j| evidence[j]).fold(evidence[k], f32::max);
+            slot.extra[k] += CONTEXT_WEIGHT * (best - evidence[k]);
+        }
     }
 }
 
