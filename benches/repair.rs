@@ -27,6 +27,11 @@ fn seeds(prefixes: &[&str]) -> String {
 /// Repairs copies of `unit`, each as its own document (so per-document caches
 /// start empty every time), until about 1 MB has gone through.
 fn measure(name: &str, unit: &str) {
+    // `cargo bench --bench repair -- ocr` runs only the measures whose name has "ocr".
+    let wanted: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    if !wanted.is_empty() && !wanted.iter().any(|w| name.contains(w.as_str())) {
+        return;
+    }
     let copies = 1_000_000usize.div_ceil(unit.len().max(1));
     let (t0, c0) = (Instant::now(), cpu_secs());
     let repaired: u64 = (0..copies).map(|_| repair(unit).repaired_tokens).sum();

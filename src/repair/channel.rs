@@ -4,7 +4,7 @@
 //! P(observed chunk | source char) with chunks of 0–3 chars, and a token damage
 //! lexicon for frequent forms. [`Channel::candidates`] searches a trie of the
 //! vocabulary for the source words whose chars could have produced the observed
-//! token, cheapest first, allowing one dropped space (a glued pair, "vatién").
+//! token, the most plausible first, allowing one dropped space (a glued pair, "vatién").
 //! Unseen damage is reached through the char table, so the lexicon is only a
 //! shortcut for forms seen often.
 //!
@@ -181,7 +181,8 @@ impl Channel {
     }
 
     /// Up to `k` source word sequences (1 or 2 ids) that could read as `obs`
-    /// (lower case), cheapest first, none costing more than `max_cost`. With
+    /// (lower case), the most plausible first (by unigram − channel cost, an A*
+    /// search on that prior), none costing more than `max_cost`. With
     /// `digits_as_symbols`, a digit inside the token may also stand for any vowel
     /// ("x8y" → "xây"), as unseen symbols always may. With `prune`, readings
     /// too implausible to keep are neither returned nor searched for.
@@ -233,30 +234,31 @@ impl Channel {
             heap.clear();
             states.clear();
             best.clear();
-            states.push(State { bound: rest[0], cost: 0.0, node: 0, pos: 0, first: 0, first_prior: 0.0, dels: 0 });
-            heap.push(Queued { bound: rest[0], state: 0 });
+            states.push(State { bound: rest[0], cost: 0.0, node: 0, pos: 0, first: 0, first_prior: 0.0, dels: 0, done: false });
+            heap.push(Queued { hope: trie.nodes[0].best - rest[0], state: 0 });
             let mut out: Vec<(Vec<u32>, f32)> = Vec::new();
             let (mut floor, decades) = prune.map_or((f32::NEG_INFINITY, f32::INFINITY), |p| (p.best - p.decades, p.decades));
-            // The best prior any reading through this state can have.
-            let hope = |s: &State| s.first_prior + trie.nodes[s.node as usize].best - s.bound;
             let mut pops = 0;
-            while let Some(Queued { state, .. }) = heap.pop() {
+            // States come out most hopeful first, so readings come out by prior.
+            while let Some(Queued { hope, state }) = heap.pop() {
                 let s = states[state as usize];
                 pops += 1;
-                if s.bound > max_cost || out.len() >= k || pops > 4000 {
+                if hope < floor || out.len() >= k || pops > 4000 {
                     break;
                 }
-                if hope(&s) < floor {
+                let (node, pos) = (&trie.nodes[s.node as usize], usize::from(s.pos));
+                if s.done {
+                    let ids = if s.first == 0 { vec![node.word.unwrap_or(0)] } else { vec![s.first, node.word.unwrap_or(0)] };
+                    if !out.iter().any(|(o, _)| *o == ids) {
+                        out.push((ids, s.cost));
+                        floor = floor.max(hope - decades);
+                    }
                     continue;
                 }
-                let (node, pos) = (&trie.nodes[s.node as usize], usize::from(s.pos));
-                if let (true, Some(id)) = (pos == n, node.word) {
-                    let ids = if s.first == 0 { vec![id] } else { vec![s.first, id] };
-                    let prior = s.first_prior + node.unigram - s.cost;
-                    if prior >= floor && !out.iter().any(|(o, _)| *o == ids) {
-                        out.push((ids, s.cost));
-                        floor = floor.max(prior - decades);
-                    }
+                if let (true, Some(_)) = (pos == n, node.word) {
+                    // A complete reading, queued again with its exact prior.
+                    heap.push(Queued { hope: s.first_prior + node.unigram - s.cost, state: states.len() as u32 });
+                    states.push(State { done: true, ..s });
                 }
                 // `node_best`: the `best` of the next state's node.
                 let mut push = |next: State, node_best: f32| {
@@ -268,7 +270,7 @@ impl Channel {
                         Entry::Occupied(e) if *e.get() <= next.cost => {}
                         e => {
                             e.insert_entry(next.cost);
-                            heap.push(Queued { bound: next.bound, state: states.len() as u32 });
+                            heap.push(Queued { hope: next.first_prior + node_best - next.bound, state: states.len() as u32 });
                             states.push(next);
                         }
                     }
@@ -332,18 +334,21 @@ struct State {
     first: u32,
     first_prior: f32,
     dels: u8,
+    /// A complete reading, queued by its prior.
+    done: bool,
 }
 
-/// A queued state (its index in the states) with its bound, small for the heap to move.
+/// A queued state (its index in the states) with the best prior (unigram −
+/// cost) a reading through it can have, small for the heap to move.
 #[derive(Debug, Clone, Copy)]
 struct Queued {
-    bound: f32,
+    hope: f32,
     state: u32,
 }
 
 impl PartialEq for Queued {
     fn eq(&self, o: &Self) -> bool {
-        self.bound == o.bound
+        self.hope == o.hope
     }
 }
 impl Eq for Queued {}
@@ -353,9 +358,9 @@ impl PartialOrd for Queued {
     }
 }
 impl Ord for Queued {
-    // Min-heap on the bound.
+    // Max-heap on the hope.
     fn cmp(&self, o: &Self) -> Ordering {
-        o.bound.total_cmp(&self.bound)
+        self.hope.total_cmp(&o.hope)
     }
 }
 

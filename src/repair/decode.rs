@@ -20,11 +20,8 @@ const CHANNEL_WEIGHT: f32 = 1.0;
 /// a state may score and still be kept (decades).
 const BEAM: usize = 10;
 const BEAM_DECADES: f32 = 4.0;
-/// Channel readings fetched per token before ranking by unigram × channel
-/// (ties in channel cost are common: "&" may be any vowel).
-const SEARCH_CANDS: usize = 32;
-/// Candidates kept per token.
-const MAX_CANDS: usize = 12;
+/// Candidates kept per token (the channel search returns them by unigram × channel).
+const MAX_CANDS: usize = 10;
 /// Candidates whose unigram × channel score is this many decades below the best are dropped.
 const PRUNE: f32 = 3.0;
 /// Channel cost ceiling for char-level candidates.
@@ -434,7 +431,7 @@ impl<'m, 't> Decoder<'m, 't> {
                 .chain(m.channel.lexicon(lower).iter().map(|&(id, cost)| prior_of(&[id], cost)))
                 .fold(f32::NEG_INFINITY, f32::max);
             let prune = Prune { best: best_prior, decades: PRUNE };
-            for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, SEARCH_CANDS, true, Some(prune)) {
+            for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, MAX_CANDS, true, Some(prune)) {
                 add(ids, cost, &mut cands);
             }
             for &(id, cost) in m.channel.lexicon(lower) {

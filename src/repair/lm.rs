@@ -70,25 +70,33 @@ fn dequantise(q: u8) -> f32 {
     -f32::from(q) / QUANT
 }
 
-/// Open-addressing map from packed key to quantised value; slot 0 marks empty,
-/// else `value << key_bits | key`. Load factor ≤ 1/2 keeps misses short.
+/// Open-addressing map from packed key to quantised value; a slot's `kv` is 0
+/// when empty, else `value << key_bits | key`. Load factor ≤ 1/2 keeps misses short.
 struct Table {
-    slots: Vec<u64>,
+    slots: Vec<Slot>,
     shift: u32,
     key_bits: u32,
+}
+
+/// One slot of a [`Table`], with the run of `trigrams` that has its bigram as
+/// context (empty if none), so that one probe reads both.
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    kv: u64,
+    run: [u32; 2],
 }
 
 impl Table {
     /// `key_bits`: the bits of a key, 40 for bigrams (whose value is score and backoff weight).
     fn new(pairs: impl ExactSizeIterator<Item = (u64, u32)>, key_bits: u32) -> Table {
         let cap = (pairs.len() * 2 + 2).next_power_of_two().max(4);
-        let mut t = Table { slots: vec![0; cap], shift: 64 - cap.trailing_zeros(), key_bits };
+        let mut t = Table { slots: vec![Slot::default(); cap], shift: 64 - cap.trailing_zeros(), key_bits };
         for (k, v) in pairs {
             let mut i = t.slot(k);
-            while t.slots[i] != 0 {
+            while t.slots[i].kv != 0 {
                 i = (i + 1) & (cap - 1);
             }
-            t.slots[i] = (u64::from(v) << key_bits) | k;
+            t.slots[i].kv = (u64::from(v) << key_bits) | k;
         }
         t
     }
@@ -103,7 +111,7 @@ impl Table {
         let key_mask = (1u64 << self.key_bits) - 1;
         let mut i = self.slot(k);
         loop {
-            match self.slots[i] {
+            match self.slots[i].kv {
                 0 => return None,
                 x if x & key_mask == k => return Some(i),
                 _ => i = (i + 1) & mask,
@@ -112,7 +120,7 @@ impl Table {
     }
 
     fn value(&self, i: usize) -> u32 {
-        (self.slots[i] >> self.key_bits) as u32
+        (self.slots[i].kv >> self.key_bits) as u32
     }
 
     fn get(&self, k: u64) -> Option<u32> {
@@ -133,13 +141,12 @@ pub struct Lm {
     best_score: Vec<f32>,
     /// log10 backoff weight of each word as a bigram context.
     bows: Vec<f32>,
-    /// Bigram score in the low byte, its backoff weight as a trigram context in the next.
+    /// Bigram score in the low byte, its backoff weight as a trigram context in
+    /// the next; and its run of `trigrams`.
     bigrams: Table,
     /// Every trigram as `w3 << 8 | score`, in key order: a context's trigrams are a
     /// run sorted by `w3`.
     trigrams: Vec<u32>,
-    /// Per bigram slot, the run of `trigrams` with that bigram as context (empty if none).
-    trigram_runs: Vec<[u32; 2]>,
     /// The runs of trigram contexts that are no stored bigram ("<s> <s>"); any other
     /// context not stored has no trigram to look up.
     bare_contexts: Vec<(u64, [u32; 2])>,
@@ -188,7 +195,7 @@ impl Lm {
         let context_key = key(0, w1, w2);
         let context = self.bigrams.find(context_key);
         let [from, to] = match context {
-            Some(i) => self.trigram_runs[i],
+            Some(i) => self.bigrams.slots[i].run,
             None => self.bare_contexts.iter().find(|c| c.0 == context_key).map_or([0, 0], |c| c.1),
         };
         let run = &self.trigrams[from as usize..to as usize];
@@ -223,14 +230,14 @@ impl Lm {
             .map(|&c| if c == 0 { -9.0 } else { (f64::from(c) / total).log10() as f32 })
             .collect();
         let ids = d.words.iter().enumerate().map(|(i, w)| (w.clone(), i as u32)).collect();
-        let bigrams = Table::new(d.bigrams.iter().map(|&(k, s, b)| (k, u32::from(s) | u32::from(b) << 8)), 40);
+        let mut bigrams = Table::new(d.bigrams.iter().map(|&(k, s, b)| (k, u32::from(s) | u32::from(b) << 8)), 40);
         // Trigrams come sorted by key, so each context's are one run.
-        let (mut trigram_runs, mut bare_contexts) = (vec![[0u32; 2]; bigrams.slots.len()], Vec::new());
+        let mut bare_contexts = Vec::new();
         let mut from = 0;
         for run in d.trigrams.chunk_by(|a, b| a.0 >> ID_BITS == b.0 >> ID_BITS) {
             let (context, span) = (run[0].0 >> ID_BITS, [from, from + run.len() as u32]);
             match bigrams.find(context) {
-                Some(i) => trigram_runs[i] = span,
+                Some(i) => bigrams.slots[i].run = span,
                 None => bare_contexts.push((context, span)),
             }
             from = span[1];
@@ -251,7 +258,6 @@ impl Lm {
             bows: d.bows.iter().map(|&q| dequantise(q)).collect(),
             bigrams,
             trigrams: d.trigrams.iter().map(|&(k, s)| ((k & ((1 << ID_BITS) - 1)) as u32) << 8 | u32::from(s)).collect(),
-            trigram_runs,
             bare_contexts,
             context_at: (0..=d.words.len() as u64)
                 .map(|r| d.context.partition_point(|&(k, _)| k >> ID_BITS < r) as u32)

@@ -41,7 +41,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::text::fold;
 
@@ -259,7 +259,10 @@ pub fn model() -> &'static Result<Model, String> {
 
 /// Repairs a whole text; see the module docs.
 pub fn repair(text: &str) -> Repaired {
-    let nfc: String = text.nfc().collect();
+    let nfc: std::borrow::Cow<str> = match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => text.into(),
+        _ => text.nfc().collect::<String>().into(),
+    };
     match model() {
         Ok(m) => repair_with(m, &nfc),
         Err(e) => fallback(&nfc, e),
