@@ -10,7 +10,6 @@
 //!
 //! Costs are −log10 probabilities.
 
-use std::cmp::Ordering;
 use std::collections::hash_map::Entry;
 use std::collections::BinaryHeap;
 
@@ -235,13 +234,13 @@ impl Channel {
             states.clear();
             best.clear();
             states.push(State { bound: rest[0], cost: 0.0, node: 0, pos: 0, first: 0, first_prior: 0.0, dels: 0, done: false });
-            heap.push(Queued { hope: trie.nodes[0].best - rest[0], state: 0 });
+            heap.push(Queued::new(trie.nodes[0].best - rest[0], 0));
             let mut out: Vec<(Vec<u32>, f32)> = Vec::new();
             let (mut floor, decades) = prune.map_or((f32::NEG_INFINITY, f32::INFINITY), |p| (p.best - p.decades, p.decades));
             let mut pops = 0;
             // States come out most hopeful first, so readings come out by prior.
-            while let Some(Queued { hope, state }) = heap.pop() {
-                let s = states[state as usize];
+            while let Some(queued) = heap.pop() {
+                let (hope, s) = (queued.hope(), states[queued.state()]);
                 pops += 1;
                 if hope < floor || out.len() >= k || pops > 4000 {
                     break;
@@ -257,7 +256,7 @@ impl Channel {
                 }
                 if let (true, Some(_)) = (pos == n, node.word) {
                     // A complete reading, queued again with its exact prior.
-                    heap.push(Queued { hope: s.first_prior + node.unigram - s.cost, state: states.len() as u32 });
+                    heap.push(Queued::new(s.first_prior + node.unigram - s.cost, states.len()));
                     states.push(State { done: true, ..s });
                 }
                 // `node_best`: the `best` of the next state's node.
@@ -270,7 +269,7 @@ impl Channel {
                         Entry::Occupied(e) if *e.get() <= next.cost => {}
                         e => {
                             e.insert_entry(next.cost);
-                            heap.push(Queued { hope: next.first_prior + node_best - next.bound, state: states.len() as u32 });
+                            heap.push(Queued::new(next.first_prior + node_best - next.bound, states.len()));
                             states.push(next);
                         }
                     }
@@ -324,7 +323,7 @@ thread_local! {
 
 #[derive(Debug, Clone, Copy)]
 struct State {
-    /// `cost` plus the cheapest reading of the rest of the input: the queue's order.
+    /// `cost` plus the cheapest reading of the rest of the input.
     bound: f32,
     cost: f32,
     node: u32,
@@ -338,29 +337,26 @@ struct State {
     done: bool,
 }
 
-/// A queued state (its index in the states) with the best prior (unigram −
-/// cost) a reading through it can have, small for the heap to move.
-#[derive(Debug, Clone, Copy)]
-struct Queued {
-    hope: f32,
-    state: u32,
-}
+/// A queued state: the best prior (unigram − cost) a reading through it can have,
+/// as order-keeping bits, above its index in the states; one integer for the
+/// heap to compare and move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Queued(u64);
 
-impl PartialEq for Queued {
-    fn eq(&self, o: &Self) -> bool {
-        self.hope == o.hope
+impl Queued {
+    fn new(hope: f32, state: usize) -> Queued {
+        let bits = hope.to_bits();
+        let key = if bits >> 31 == 1 { !bits } else { bits | 1 << 31 };
+        Queued(u64::from(key) << 32 | state as u64)
     }
-}
-impl Eq for Queued {}
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
+
+    fn hope(self) -> f32 {
+        let key = (self.0 >> 32) as u32;
+        f32::from_bits(if key >> 31 == 1 { key & !(1 << 31) } else { !key })
     }
-}
-impl Ord for Queued {
-    // Max-heap on the hope.
-    fn cmp(&self, o: &Self) -> Ordering {
-        self.hope.total_cmp(&o.hope)
+
+    fn state(self) -> usize {
+        self.0 as u32 as usize
     }
 }
 
