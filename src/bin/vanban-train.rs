@@ -6,13 +6,15 @@
 //! Reads every `.txt`/`.md` under each DIR (sorted, so output is reproducible),
 //! skips files whose path ends with a line of the exclude list, and writes
 //! `repair-lm.bin`, `code-parts.tsv` and `name-words.tsv` into `--out`. The OCR channel tables
-//! come from `tools/ocr-channel/` instead.
+//! come from `tools/ocr-channel/` instead; when they are in `--out`, it then writes
+//! `ocr-readings.bin`, the candidates of frequent tokens computed with them.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
-use vanban::repair::train::{collect_files, train, write, TrainConfig};
+use vanban::repair::train::{collect_files, train, write, write_readings, TrainConfig};
+use vanban::repair::{CHANNEL_FILE, LEXICON_FILE, READINGS_FILE};
 
 #[derive(Parser)]
 #[command(about = "Train the vanban repair language model")]
@@ -76,4 +78,11 @@ fn main() {
         t.code_parts.len(),
         t0.elapsed().as_secs_f64()
     );
+    if [CHANNEL_FILE, LEXICON_FILE].iter().all(|f| a.out.join(f).exists()) {
+        let t1 = Instant::now();
+        let n = write_readings(&a.out).expect("write readings");
+        eprintln!("{READINGS_FILE}: candidates of {n} tokens in {:.1}s", t1.elapsed().as_secs_f64());
+    } else {
+        eprintln!("no {CHANNEL_FILE} and {LEXICON_FILE} in {}: {READINGS_FILE} not written", a.out.display());
+    }
 }

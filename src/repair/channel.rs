@@ -175,6 +175,11 @@ impl Channel {
         Channel { by_obs, deletions, unseen_symbol: Reads::new(unseen_symbol), glue, lexicon }
     }
 
+    /// The observed forms the damage lexicon knows.
+    pub fn lexicon_forms(&self) -> impl Iterator<Item = &str> {
+        self.lexicon.keys().map(String::as_str)
+    }
+
     pub fn lexicon(&self, obs: &str) -> &[(u32, f32)] {
         self.lexicon.get(obs).map_or(&[], |v| v.as_slice())
     }

@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use super::channel::Prune;
 use super::lm::{self, Lm};
+use super::readings::Cand;
 use super::token::{ends_in_punct, has_marks, is_acronym, name_positions, punct_before, tokenize, Case, Kind, Tok};
 use super::{syllable, word_key, Model};
 use crate::text::fold;
@@ -192,14 +193,6 @@ impl Slot {
         let p_name = m.name_prob[(w & !TITLE) as usize];
         (NAME_LM_SHARE * 10f32.powf(lm_score) + (1.0 - NAME_LM_SHARE) * p_name).log10()
     }
-}
-
-/// One reading of a token: vocabulary words, or a reserved id ([`lm::UNK`],
-/// [`lm::NUM`]) to keep the token as written.
-#[derive(Debug, Clone)]
-struct Cand {
-    ids: Vec<u32>,
-    cost: f32,
 }
 
 /// How one line came out.
@@ -394,70 +387,18 @@ impl<'m, 't> Decoder<'m, 't> {
         }
     }
 
-    /// Candidates for one word token (lower-cased core), cached per document.
+    /// Candidates for one word token (lower-cased core), cached per document;
+    /// those of a damaged token come from the model's [`Readings`] when it has them.
     fn candidates(&mut self, core: &str, stripped: bool) -> Rc<[Cand]> {
         let reading = if stripped { Reading::Stripped } else { Reading::Damaged };
         let lower_case = lower_case(core);
         if let Some(c) = self.cache[reading as usize].get(&*lower_case) {
             return Rc::clone(c);
         }
-        let lower = &*lower_case;
-        let m = self.m;
-        let mut cands: Vec<Cand> = Vec::new();
-        let add = |ids: Vec<u32>, cost: f32, cands: &mut Vec<Cand>| {
-            if let Some(c) = cands.iter_mut().find(|c| c.ids == ids) {
-                c.cost = c.cost.min(cost);
-            } else {
-                cands.push(Cand { ids, cost });
-            }
+        let cands: Rc<[Cand]> = match self.m.readings.get(&lower_case).filter(|_| !stripped) {
+            Some(pre) => pre.into(),
+            None => token_candidates(self.m, &lower_case, stripped).into(),
         };
-        let known = self.info(core).id;
-        // Context-free plausibility of a reading: unigram × channel.
-        let prior_of = |ids: &[u32], cost: f32| ids.iter().map(|&i| m.lm.unigram(i)).sum::<f32>() - CHANNEL_WEIGHT * cost;
-        let plain = lower.chars().all(|c| c.is_ascii_alphabetic());
-        if plain {
-            // Stripped marks: every word with these letters is equally likely.
-            for &id in m.fold_index.get(&fold(lower)).map_or(&[][..], |v| v.as_slice()) {
-                add(vec![id], 0.0, &mut cands);
-            }
-        }
-        if !stripped {
-            // The search skips readings the pruning below would drop (its prior is
-            // unigram − cost, the one here while CHANNEL_WEIGHT is 1).
-            let best_prior = cands
-                .iter()
-                .map(|c| prior_of(&c.ids, c.cost))
-                .chain(known.map(|id| prior_of(&[id], 0.0)))
-                .chain(m.channel.lexicon(lower).iter().map(|&(id, cost)| prior_of(&[id], cost)))
-                .fold(f32::NEG_INFINITY, f32::max);
-            let prune = Prune { best: best_prior, decades: PRUNE };
-            for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, MAX_CANDS, true, Some(prune)) {
-                add(ids, cost, &mut cands);
-            }
-            for &(id, cost) in m.channel.lexicon(lower) {
-                add(vec![id], cost, &mut cands);
-            }
-            if known.is_none() {
-                for (ids, cost) in self.glued_readings(lower) {
-                    add(ids, cost, &mut cands);
-                }
-            }
-        }
-        if let Some(id) = known {
-            add(vec![id], 0.0, &mut cands);
-        }
-        // Rank by context-free plausibility and drop readings that context would
-        // have to lift by more than PRUNE decades: they almost never win.
-        let prior = |c: &Cand| prior_of(&c.ids, c.cost);
-        cands.sort_by(|a, b| prior(b).total_cmp(&prior(a)));
-        if let Some(best) = cands.first().map(prior) {
-            cands.retain(|c| prior(c) >= best - PRUNE || Some(c.ids[0]) == known);
-        }
-        cands.truncate(MAX_CANDS);
-        if known.is_none() {
-            cands.push(Cand { ids: vec![lm::UNK], cost: KEEP_UNKNOWN });
-        }
-        let cands: Rc<[Cand]> = cands.into();
         self.cache[reading as usize].insert(lower_case.into_owned(), Rc::clone(&cands));
         cands
     }
@@ -473,41 +414,6 @@ impl<'m, 't> Decoder<'m, 't> {
         let cands: Rc<[Cand]> = cands.into();
         self.cache[Reading::Number as usize].insert(core.to_string(), Rc::clone(&cands));
         cands
-    }
-
-    /// Two-word readings of an unknown token whose halves are each a known word,
-    /// a stripped word or a lexicon form ("ciadon" = "cia" + "don" → "của đơn"):
-    /// the char-level search cannot use the lexicon inside a glued pair.
-    fn glued_readings(&self, lower: &str) -> Vec<(Vec<u32>, f32)> {
-        let m = self.m;
-        let half = |part: &str| -> Vec<(u32, f32)> {
-            let mut v: Vec<(u32, f32)> = m.channel.lexicon(part).to_vec();
-            if part.chars().all(|c| c.is_ascii_alphabetic()) {
-                v.extend(m.fold_index.get(&fold(part)).into_iter().flatten().map(|&id| (id, 0.0)));
-            }
-            if let Some(id) = m.lm.id(part) {
-                v.push((id, 0.0));
-            }
-            // The three most plausible readings of this half.
-            v.sort_by(|a, b| (m.lm.unigram(b.0) - b.1).total_cmp(&(m.lm.unigram(a.0) - a.1)));
-            v.truncate(3);
-            v
-        };
-        let mut out = Vec::new();
-        let bounds: Vec<usize> = lower.char_indices().map(|(i, _)| i).skip(1).collect();
-        for &k in &bounds {
-            let (l, r) = lower.split_at(k);
-            let right = half(r);
-            if right.is_empty() {
-                continue;
-            }
-            for (lid, lc) in half(l) {
-                for &(rid, rc) in &right {
-                    out.push((vec![lid, rid], lc + rc + m.channel.glue));
-                }
-            }
-        }
-        out
     }
 
     /// Ends the first pass: from now on the LM is mixed with what the document
@@ -767,6 +673,100 @@ impl<'m, 't> Decoder<'m, 't> {
         let p = if case == Case::Title { p_title } else { 1.0 - p_title };
         -CASE_WEIGHT * p.log10()
     }
+}
+
+/// The candidates of a word token (its lower-cased core), in a line whose only
+/// damage is lost marks (`stripped`) or with OCR damage.
+pub(super) fn token_candidates(m: &Model, lower: &str, stripped: bool) -> Vec<Cand> {
+    let mut cands: Vec<Cand> = Vec::new();
+    let add = |ids: Vec<u32>, cost: f32, cands: &mut Vec<Cand>| {
+        if let Some(c) = cands.iter_mut().find(|c| c.ids == ids) {
+            c.cost = c.cost.min(cost);
+        } else {
+            cands.push(Cand { ids, cost });
+        }
+    };
+    let known = m.lm.id(&syllable::normalize(lower).to_lowercase());
+    // Context-free plausibility of a reading: unigram × channel.
+    let prior_of = |ids: &[u32], cost: f32| ids.iter().map(|&i| m.lm.unigram(i)).sum::<f32>() - CHANNEL_WEIGHT * cost;
+    let plain = lower.chars().all(|c| c.is_ascii_alphabetic());
+    if plain {
+        // Stripped marks: every word with these letters is equally likely.
+        for &id in m.fold_index.get(&fold(lower)).map_or(&[][..], |v| v.as_slice()) {
+            add(vec![id], 0.0, &mut cands);
+        }
+    }
+    if !stripped {
+        // The search skips readings the pruning below would drop (its prior is
+        // unigram − cost, the one here while CHANNEL_WEIGHT is 1).
+        let best_prior = cands
+            .iter()
+            .map(|c| prior_of(&c.ids, c.cost))
+            .chain(known.map(|id| prior_of(&[id], 0.0)))
+            .chain(m.channel.lexicon(lower).iter().map(|&(id, cost)| prior_of(&[id], cost)))
+            .fold(f32::NEG_INFINITY, f32::max);
+        let prune = Prune { best: best_prior, decades: PRUNE };
+        for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, MAX_CANDS, true, Some(prune)) {
+            add(ids, cost, &mut cands);
+        }
+        for &(id, cost) in m.channel.lexicon(lower) {
+            add(vec![id], cost, &mut cands);
+        }
+        if known.is_none() {
+            for (ids, cost) in glued_readings(m, lower) {
+                add(ids, cost, &mut cands);
+            }
+        }
+    }
+    if let Some(id) = known {
+        add(vec![id], 0.0, &mut cands);
+    }
+    // Rank by context-free plausibility and drop readings that context would
+    // have to lift by more than PRUNE decades: they almost never win.
+    let prior = |c: &Cand| prior_of(&c.ids, c.cost);
+    cands.sort_by(|a, b| prior(b).total_cmp(&prior(a)));
+    if let Some(best) = cands.first().map(prior) {
+        cands.retain(|c| prior(c) >= best - PRUNE || Some(c.ids[0]) == known);
+    }
+    cands.truncate(MAX_CANDS);
+    if known.is_none() {
+        cands.push(Cand { ids: vec![lm::UNK], cost: KEEP_UNKNOWN });
+    }
+    cands
+}
+
+/// Two-word readings of an unknown token whose halves are each a known word,
+/// a stripped word or a lexicon form ("ciadon" = "cia" + "don" → "của đơn"):
+/// the char-level search cannot use the lexicon inside a glued pair.
+fn glued_readings(m: &Model, lower: &str) -> Vec<(Vec<u32>, f32)> {
+    let half = |part: &str| -> Vec<(u32, f32)> {
+        let mut v: Vec<(u32, f32)> = m.channel.lexicon(part).to_vec();
+        if part.chars().all(|c| c.is_ascii_alphabetic()) {
+            v.extend(m.fold_index.get(&fold(part)).into_iter().flatten().map(|&id| (id, 0.0)));
+        }
+        if let Some(id) = m.lm.id(part) {
+            v.push((id, 0.0));
+        }
+        // The three most plausible readings of this half.
+        v.sort_by(|a, b| (m.lm.unigram(b.0) - b.1).total_cmp(&(m.lm.unigram(a.0) - a.1)));
+        v.truncate(3);
+        v
+    };
+    let mut out = Vec::new();
+    let bounds: Vec<usize> = lower.char_indices().map(|(i, _)| i).skip(1).collect();
+    for &k in &bounds {
+        let (l, r) = lower.split_at(k);
+        let right = half(r);
+        if right.is_empty() {
+            continue;
+        }
+        for (lid, lc) in half(l) {
+            for &(rid, rc) in &right {
+                out.push((vec![lid, rid], lc + rc + m.channel.glue));
+            }
+        }
+    }
+    out
 }
 
 /// The LM state after `line`, whose tokens read as `read`, if its sentence runs

@@ -14,6 +14,8 @@
 //!   `corpus/models/repair-lm.bin`.
 //! * `channel`: the OCR channel learned from rendered-and-OCR'd text
 //!   (`corpus/models/ocr-channel.tsv`, `ocr-lexicon.tsv`).
+//! * `readings`: the candidates of frequent tokens in damaged lines, computed
+//!   ahead of time by training (`corpus/models/ocr-readings.bin`).
 //! * `decode`: per-line damage detection, beam Viterbi over candidates, and the
 //!   document cache that a second pass mixes into the LM.
 //! * `train`: rebuilds the model from clean text (`vanban-train`).
@@ -33,6 +35,7 @@ mod acronym;
 mod channel;
 mod decode;
 mod lm;
+mod readings;
 pub mod syllable;
 mod token;
 pub mod train;
@@ -50,6 +53,7 @@ pub const CODES_FILE: &str = "code-parts.tsv";
 pub const NAMES_FILE: &str = "name-words.tsv";
 pub const CHANNEL_FILE: &str = "ocr-channel.tsv";
 pub const LEXICON_FILE: &str = "ocr-lexicon.tsv";
+pub const READINGS_FILE: &str = "ocr-readings.bin";
 
 /// Repaired text plus what repair did.
 #[derive(Debug, Clone)]
@@ -84,6 +88,10 @@ pub struct Model {
     /// Per word id: its share of the words in persons' names ("Lê", "Minh",
     /// "Tuấn"; unknown words count as [`lm::UNK`]).
     name_prob: Vec<f32>,
+    /// Candidates of frequent tokens in damaged lines, computed ahead of time.
+    readings: readings::Readings,
+    /// [`readings::fingerprint`] of the model files the readings depend on.
+    fingerprint: u64,
 }
 
 /// Vocabulary words rarer than this are not proposed as corrections.
@@ -93,9 +101,14 @@ impl Model {
     /// Loads the models from a directory holding the files named by the consts above.
     pub fn load(dir: &std::path::Path) -> Result<Model, String> {
         let read = |f: &str| std::fs::read(dir.join(f)).map_err(|e| format!("{}: {e}", dir.join(f).display()));
-        let lm = lm::Lm::read(&read(LM_FILE)?)?;
+        let (lm_bytes, chan_bytes, lex_bytes) = (read(LM_FILE)?, read(CHANNEL_FILE)?, read(LEXICON_FILE)?);
+        let lm = lm::Lm::read(&lm_bytes)?;
         let text = |f: &str| read(f).map(|b| String::from_utf8_lossy(&b).into_owned());
-        let channel = channel::Channel::parse(&text(CHANNEL_FILE)?, &text(LEXICON_FILE)?, &lm);
+        let channel = channel::Channel::parse(&String::from_utf8_lossy(&chan_bytes), &String::from_utf8_lossy(&lex_bytes), &lm);
+        // Without the file (a model being trained) every token is searched.
+        let fingerprint = readings::fingerprint(&[&lm_bytes, &chan_bytes, &lex_bytes]);
+        let readings = std::fs::read(dir.join(READINGS_FILE))
+            .map_or_else(|_| readings::Readings::default(), |b| readings::Readings::parse(&b, fingerprint));
         let trie = channel::Trie::build(&lm, MIN_PROPOSE);
         let mut fold_index: HashMap<String, Vec<u32>> = HashMap::default();
         for (id, (w, &c)) in lm.words.iter().zip(&lm.counts).enumerate().skip(lm::FIRST_WORD as usize) {
@@ -137,7 +150,7 @@ impl Model {
         }
         let total = name_prob.iter().sum::<f32>().max(1.0);
         name_prob.iter_mut().for_each(|p| *p /= total);
-        Ok(Model { lm, channel, trie, fold_index, word_class, code_parts, code_forms, part_forms, name_prob })
+        Ok(Model { lm, channel, trie, fold_index, word_class, code_parts, code_forms, part_forms, name_prob, readings, fingerprint })
     }
 
     /// True when a vocabulary word with marks folds to `word` ("dieu" ← "điều").
@@ -365,5 +378,18 @@ mod tests {
         let r = fallback("Hoà bình\n\tthuỷ lợi", "test");
         assert_eq!(r.text, "Hòa bình\n\tthủy lợi");
         assert_eq!(r.warnings.len(), 1);
+    }
+
+    /// The shipped table gives what the search gives now: a change to the
+    /// candidates' code needs `vanban-train` to write the table again.
+    #[test]
+    fn shipped_readings_are_what_the_search_finds() {
+        let m = model().as_ref().expect("model");
+        assert!(m.readings.iter().count() > 10_000, "corpus/models/{READINGS_FILE} is missing or stale");
+        for (token, cands) in m.readings.iter() {
+            assert_eq!(cands, &decode::token_candidates(m, token, false)[..], "{token}");
+        }
+        let dugc = m.readings.get("dugc").expect("a lexicon form");
+        assert_eq!(m.lm.words[dugc[0].ids[0] as usize], "được");
     }
 }

@@ -7,9 +7,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
+use super::decode::token_candidates;
 use super::lm::{self, key, quantise, LmData};
+use super::readings::{Cand, Readings};
 use super::token::{is_acronym, name_positions, punct_before, tokenize, Case, Kind};
 use super::word_key;
 
@@ -324,4 +327,26 @@ pub fn write(t: &Trained, dir: &Path) -> std::io::Result<()> {
     let tsv = |rows: &[(String, u32)]| rows.iter().map(|(p, c)| format!("{p}\t{c}\n")).collect::<String>();
     std::fs::write(dir.join(super::CODES_FILE), tsv(&t.code_parts))?;
     std::fs::write(dir.join(super::NAMES_FILE), tsv(&t.name_words))
+}
+
+/// Computes the candidates of the tokens OCR output is mostly made of (the
+/// vocabulary's words, their forms without marks, the damage lexicon's forms) with the model
+/// in `dir`, and writes them there as `ocr-readings.bin` (see `readings`).
+/// Needs the OCR channel tables in `dir`; returns how many tokens it holds.
+pub fn write_readings(dir: &Path) -> Result<usize, String> {
+    let m = super::Model::load(dir)?;
+    let mut tokens: Vec<String> = m.channel.lexicon_forms().filter(|t| t.to_lowercase() == *t).map(String::from).collect();
+    for w in m.lm.words.iter().skip(lm::FIRST_WORD as usize) {
+        tokens.extend([w.clone(), crate::text::fold(w)]);
+    }
+    tokens.sort_unstable();
+    tokens.dedup();
+    let entries: Vec<(String, Vec<Cand>)> =
+        tokens.into_par_iter().map(|t| {
+            let c = token_candidates(&m, &t, false);
+            (t, c)
+        }).collect();
+    let path = dir.join(super::READINGS_FILE);
+    std::fs::write(&path, Readings::write(&entries, m.fingerprint)).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(entries.len())
 }
