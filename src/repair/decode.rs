@@ -12,7 +12,7 @@ use super::channel::Prune;
 use super::lm::{self, Lm};
 use super::readings::Cand;
 use super::token::{ends_in_punct, has_marks, is_acronym, name_positions, punct_before, tokenize, Case, Kind, Tok};
-use super::{syllable, word_key, Model};
+use super::{syllable, Model};
 use crate::text::fold;
 
 /// Weight of the channel against the language model (both log10).
@@ -265,7 +265,7 @@ struct WordInfo {
     bad_marks: bool,
     /// The word in this project's tone placement, case kept.
     normalized: String,
-    /// Lower case and tone placement: the form a reading of it equal to it has ([`word_key`]).
+    /// Lower case and tone placement: the form a reading of it equal to it has ([`super::word_key`]).
     key: String,
     /// Its fold class, context for its neighbours ([`Lm::context`]).
     class: Option<u32>,
@@ -341,15 +341,17 @@ impl<'m, 't> Decoder<'m, 't> {
             return Rc::clone(i);
         }
         let normalized = syllable::normalize(core);
-        let id = self.m.lm.id(&normalized.to_lowercase());
+        // Tone placement does not depend on case: this is `word_key(core)`.
+        let key = normalized.to_lowercase();
+        let id = self.m.lm.id(&key);
         let marks = has_marks(core);
         let info = Rc::new(WordInfo {
             id,
             could_be_marked: !marks && self.m.could_be_marked(core),
             bad_marks: marks && !syllable::is_syllable(core),
             normalized,
-            key: word_key(core),
-            class: self.m.fold_index.get(&fold(&core.to_lowercase())).map(|ids| self.m.word_class[ids[0] as usize]),
+            class: self.m.fold_index.get(&fold(&key)).map(|ids| self.m.word_class[ids[0] as usize]),
+            key,
         });
         self.words.insert(core.to_string(), Rc::clone(&info));
         info
