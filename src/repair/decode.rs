@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use super::channel::Prune;
 use super::lm::{self, Lm};
-use super::readings::Cand;
+use super::readings::{Cand, Ids};
 use super::token::{ends_in_punct, has_marks, is_acronym, name_positions, punct_before, tokenize, Case, Kind, Tok};
 use super::{syllable, Model};
 use crate::text::fold;
@@ -179,7 +179,7 @@ struct Slot {
 impl Slot {
     /// A slot with one reading that is no token of the line being output.
     fn fixed(id: u32, title: u32, class: Option<u32>) -> Slot {
-        let cands = Rc::from(vec![Cand { ids: vec![id], cost: 0.0 }]);
+        let cands = Rc::from([Cand { ids: Ids::one(id), cost: 0.0 }]);
         Slot { tok: None, class, title, name: false, cands, extra: Vec::new() }
     }
 
@@ -410,9 +410,9 @@ impl<'m, 't> Decoder<'m, 't> {
         if let Some(c) = self.cache[Reading::Number as usize].get(core) {
             return Rc::clone(c);
         }
-        let mut cands = vec![Cand { ids: vec![lm::NUM], cost: 0.0 }];
+        let mut cands = vec![Cand { ids: Ids::one(lm::NUM), cost: 0.0 }];
         let readings = self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false, None);
-        cands.extend(readings.into_iter().map(|(ids, cost)| Cand { ids, cost }));
+        cands.extend(readings.iter().filter_map(|(ids, cost)| Some(Cand { ids: Ids::new(ids)?, cost: *cost })));
         let cands: Rc<[Cand]> = cands.into();
         self.cache[Reading::Number as usize].insert(core.to_string(), Rc::clone(&cands));
         cands
@@ -681,7 +681,7 @@ impl<'m, 't> Decoder<'m, 't> {
 /// damage is lost marks (`stripped`) or with OCR damage.
 pub(super) fn token_candidates(m: &Model, lower: &str, stripped: bool) -> Vec<Cand> {
     let mut cands: Vec<Cand> = Vec::new();
-    let add = |ids: Vec<u32>, cost: f32, cands: &mut Vec<Cand>| {
+    let add = |ids: Ids, cost: f32, cands: &mut Vec<Cand>| {
         if let Some(c) = cands.iter_mut().find(|c| c.ids == ids) {
             c.cost = c.cost.min(cost);
         } else {
@@ -695,7 +695,7 @@ pub(super) fn token_candidates(m: &Model, lower: &str, stripped: bool) -> Vec<Ca
     if plain {
         // Stripped marks: every word with these letters is equally likely.
         for &id in m.fold_index.get(&fold(lower)).map_or(&[][..], |v| v.as_slice()) {
-            add(vec![id], 0.0, &mut cands);
+            add(Ids::one(id), 0.0, &mut cands);
         }
     }
     if !stripped {
@@ -709,10 +709,12 @@ pub(super) fn token_candidates(m: &Model, lower: &str, stripped: bool) -> Vec<Ca
             .fold(f32::NEG_INFINITY, f32::max);
         let prune = Prune { best: best_prior, decades: PRUNE };
         for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, MAX_CANDS, true, Some(prune)) {
-            add(ids, cost, &mut cands);
+            if let Some(ids) = Ids::new(&ids) {
+                add(ids, cost, &mut cands);
+            }
         }
         for &(id, cost) in m.channel.lexicon(lower) {
-            add(vec![id], cost, &mut cands);
+            add(Ids::one(id), cost, &mut cands);
         }
         if known.is_none() {
             for (ids, cost) in glued_readings(m, lower) {
@@ -721,7 +723,7 @@ pub(super) fn token_candidates(m: &Model, lower: &str, stripped: bool) -> Vec<Ca
         }
     }
     if let Some(id) = known {
-        add(vec![id], 0.0, &mut cands);
+        add(Ids::one(id), 0.0, &mut cands);
     }
     // Rank by context-free plausibility and drop readings that context would
     // have to lift by more than PRUNE decades: they almost never win.
@@ -732,7 +734,7 @@ pub(super) fn token_candidates(m: &Model, lower: &str, stripped: bool) -> Vec<Ca
     }
     cands.truncate(MAX_CANDS);
     if known.is_none() {
-        cands.push(Cand { ids: vec![lm::UNK], cost: KEEP_UNKNOWN });
+        cands.push(Cand { ids: Ids::one(lm::UNK), cost: KEEP_UNKNOWN });
     }
     cands
 }
@@ -740,7 +742,7 @@ pub(super) fn token_candidates(m: &Model, lower: &str, stripped: bool) -> Vec<Ca
 /// Two-word readings of an unknown token whose halves are each a known word,
 /// a stripped word or a lexicon form ("ciadon" = "cia" + "don" → "của đơn"):
 /// the char-level search cannot use the lexicon inside a glued pair.
-fn glued_readings(m: &Model, lower: &str) -> Vec<(Vec<u32>, f32)> {
+fn glued_readings(m: &Model, lower: &str) -> Vec<(Ids, f32)> {
     let half = |part: &str| -> Vec<(u32, f32)> {
         let mut v: Vec<(u32, f32)> = m.channel.lexicon(part).to_vec();
         if part.chars().all(|c| c.is_ascii_alphabetic()) {
@@ -764,7 +766,7 @@ fn glued_readings(m: &Model, lower: &str) -> Vec<(Vec<u32>, f32)> {
         }
         for (lid, lc) in half(l) {
             for &(rid, rc) in &right {
-                out.push((vec![lid, rid], lc + rc + m.channel.glue));
+                out.push((Ids::pair(lid, rid), lc + rc + m.channel.glue));
             }
         }
     }

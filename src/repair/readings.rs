@@ -19,10 +19,45 @@ const MAGIC: &[u8; 8] = b"VBRD0001";
 
 /// One reading of a token: vocabulary words, or a reserved id
 /// ([`super::lm::UNK`], [`super::lm::NUM`]) to keep the token as written.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Cand {
-    pub ids: Vec<u32>,
+    pub ids: Ids,
     pub cost: f32,
+}
+
+/// The one or two words of a reading (two for a glued pair), kept inline so
+/// that copying a candidate allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Ids {
+    words: [u32; 2],
+    len: u8,
+}
+
+impl Ids {
+    pub fn one(id: u32) -> Ids {
+        Ids { words: [id, 0], len: 1 }
+    }
+
+    pub fn pair(a: u32, b: u32) -> Ids {
+        Ids { words: [a, b], len: 2 }
+    }
+
+    /// `None` unless there are one or two words.
+    pub fn new(ids: &[u32]) -> Option<Ids> {
+        match *ids {
+            [a] => Some(Ids::one(a)),
+            [a, b] => Some(Ids::pair(a, b)),
+            _ => None,
+        }
+    }
+}
+
+impl std::ops::Deref for Ids {
+    type Target = [u32];
+
+    fn deref(&self) -> &[u32] {
+        &self.words[..usize::from(self.len)]
+    }
 }
 
 /// Lower-cased token → its candidates in a damaged line.
@@ -63,7 +98,7 @@ impl Readings {
                 let cands = (0..r.u8()?)
                     .map(|_| {
                         let ids = (0..r.u8()?).map(|_| r.u32()).collect::<Option<Vec<u32>>>()?;
-                        Some(Cand { ids, cost: f32::from_bits(r.u32()?) })
+                        Some(Cand { ids: Ids::new(&ids)?, cost: f32::from_bits(r.u32()?) })
                     })
                     .collect::<Option<Box<[Cand]>>>()?;
                 index.insert(token.into(), cands);
@@ -76,10 +111,10 @@ impl Readings {
         }
     }
 
-    /// The file for `entries` (tokens of at most 255 bytes, at most 255
-    /// candidates of at most 255 words; others are left out).
+    /// The file for `entries` (tokens of at most 255 bytes with at most 255
+    /// candidates; others are left out).
     pub fn write(entries: &[(String, Vec<Cand>)], fingerprint: u64) -> Vec<u8> {
-        let fits = |(t, c): &&(String, Vec<Cand>)| t.len() <= 255 && c.len() <= 255 && c.iter().all(|c| c.ids.len() <= 255);
+        let fits = |(t, c): &&(String, Vec<Cand>)| t.len() <= 255 && c.len() <= 255;
         let kept: Vec<&(String, Vec<Cand>)> = entries.iter().filter(fits).collect();
         let mut out = MAGIC.to_vec();
         out.extend(fingerprint.to_le_bytes());
@@ -127,8 +162,8 @@ mod tests {
 
     fn entries() -> Vec<(String, Vec<Cand>)> {
         vec![
-            ("dugc".into(), vec![Cand { ids: vec![70], cost: 0.4 }, Cand { ids: vec![1], cost: 2.5 }]),
-            ("vatién".into(), vec![Cand { ids: vec![9, 12], cost: 1.25 }]),
+            ("dugc".into(), vec![Cand { ids: Ids::one(70), cost: 0.4 }, Cand { ids: Ids::one(1), cost: 2.5 }]),
+            ("vatién".into(), vec![Cand { ids: Ids::pair(9, 12), cost: 1.25 }]),
         ]
     }
 
