@@ -801,17 +801,14 @@ fn runs_on(line: &str) -> bool {
 /// It only ranks readings of the same letters against each other: the best of
 /// them costs nothing more, so an OCR reading is not pushed toward other letters.
 fn add_context(m: &Model, lattice: &mut [Slot], own: usize) {
-    let mut near: Vec<u32> = Vec::new();
+    let (mut near, mut classes, mut evidence): (Vec<u32>, Vec<u32>, Vec<f32>) = Default::default();
     for i in 0..own {
         // Fold class per one-word reading; a class with one reading here needs no evidence.
-        let classes: Vec<u32> = lattice[i]
-            .cands
-            .iter()
-            .map(|c| match c.ids[..] {
-                [id] => m.word_class[id as usize],
-                _ => u32::MAX,
-            })
-            .collect();
+        classes.clear();
+        classes.extend(lattice[i].cands.iter().map(|c| match c.ids[..] {
+            [id] => m.word_class[id as usize],
+            _ => u32::MAX,
+        }));
         let shared = |k: usize| classes[k] != u32::MAX && classes.iter().filter(|&&c| c == classes[k]).count() > 1;
         if !(0..classes.len()).any(shared) {
             continue;
@@ -823,9 +820,11 @@ fn add_context(m: &Model, lattice: &mut [Slot], own: usize) {
             continue;
         }
         let slot = &mut lattice[i];
-        let evidence: Vec<f32> = (0..classes.len())
-            .map(|k| if shared(k) { near.iter().map(|&n| m.lm.context(slot.cands[k].ids[0], n)).sum() } else { 0.0 })
-            .collect();
+        evidence.clear();
+        evidence.extend(
+            (0..classes.len())
+                .map(|k| if shared(k) { near.iter().map(|&n| m.lm.context(slot.cands[k].ids[0], n)).sum() } else { 0.0 }),
+        );
         slot.extra.resize(slot.cands.len(), 0.0);
         for k in (0..classes.len()).filter(|&k| shared(k)) {
             let best = (0..classes.len()).filter(|&j| classes[j] == classes[k]).map(|j| evidence[j]).fold(evidence[k], f32::max);
