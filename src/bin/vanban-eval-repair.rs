@@ -6,7 +6,9 @@
 //! Reports syllable error rate (token edit distance / reference tokens) and CER for
 //! 1. held-out admin docs with every mark stripped (đ→d too),
 //! 2. the same docs rendered in a font the channel never saw, blurred and OCR'd by
-//!    `tesseract -l eng` (committed under `tools/ocr-channel/eval/`),
+//!    `tesseract -l eng` (committed under `tools/ocr-channel/eval/`), and by the
+//!    French and German models, whose damage the channel never saw (`eval-fra/`,
+//!    `eval-deu/`),
 //! 3. clean held-out text (admin + extracted phapdien): share of tokens changed,
 //! 4. seeds: tokens changed in 000–003, and seed 004 written to `docs/repair-seed004.txt`.
 //!
@@ -94,10 +96,52 @@ fn split(list: &Path) -> Vec<String> {
     std::fs::read_to_string(list).expect("split list").lines().map(String::from).collect()
 }
 
+/// OCR eval page sets: the same pages (TeX Gyre Pagella, a face the channel never
+/// saw) read by `tesseract -l eng`, whose damage the channel learned, and by
+/// tesseract's French and German models, whose damage it never saw.
+const OCR_EVALS: [(&str, &str); 3] = [
+    ("eval", "unseen font"),
+    ("eval-fra", "unseen font and engine, tesseract -l fra"),
+    ("eval-deu", "unseen font and engine, tesseract -l deu"),
+];
+
+/// The OCR eval pages under `tools/ocr-channel/<dir>/` (their manifest names the
+/// source lines of each page): SER and CER before and after repair.
+fn ocr_eval(a: &Args, dir: &str, label: &str) {
+    let eval_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/ocr-channel").join(dir);
+    let (mut s, mut raw) = (Score::default(), Score::default());
+    if let Ok(manifest) = std::fs::read_to_string(eval_dir.join("manifest.tsv")) {
+        for row in manifest.lines() {
+            let f: Vec<&str> = row.split('\t').collect();
+            let [page, rel, start, end] = f[..] else { continue };
+            let (start, end): (usize, usize) = (start.parse().unwrap(), end.parse().unwrap());
+            let src = read(&a.corpora.join(rel));
+            let reference: String =
+                src.lines().skip(start).take(end - start).collect::<Vec<_>>().join(" ").replace('|', " ");
+            let ocr = String::from_utf8_lossy(&std::fs::read(eval_dir.join(format!("{page}.ocr"))).unwrap_or_default())
+                .into_owned();
+            let out = repair(&ocr).text;
+            s.add(&out.split_whitespace().collect::<Vec<_>>().join(" "), &reference);
+            raw.add(&ocr.split_whitespace().collect::<Vec<_>>().join(" "), &reference);
+            if a.verbose {
+                println!("OCR {page}\n  in: {}\n out: {}\n ref: {reference}", ocr.replace('\n', " / "), out.replace('\n', " / "));
+            }
+        }
+        println!(
+            "ocr ({label}): {} ref tokens: SER {:.2}% CER {:.2}% (raw OCR SER {:.1}% CER {:.1}%)",
+            s.toks, s.ser(), s.cer(), raw.ser(), raw.cer()
+        );
+    }
+}
+
+/// A file's text, normalised as references are; empty when unreadable.
+fn read(p: &Path) -> String {
+    normalise(&String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()))
+}
+
 fn main() {
     let a = Args::parse();
     let held = split(&a.split);
-    let read = |p: &Path| normalise(&String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()));
     let admin: Vec<(String, String)> = held
         .iter()
         .filter_map(|h| h.strip_prefix("admin/").map(|n| (h.clone(), read(&a.corpora.join("admin").join(n)))))
@@ -125,30 +169,9 @@ fn main() {
         admin.len(), s.toks, s.ser(), s.cer(), raw.ser(), bytes as f64 / secs / 1e6
     );
 
-    // 2. OCR'd in an unseen font.
-    let eval_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/ocr-channel/eval");
-    let (mut s, mut raw) = (Score::default(), Score::default());
-    if let Ok(manifest) = std::fs::read_to_string(eval_dir.join("manifest.tsv")) {
-        for row in manifest.lines() {
-            let f: Vec<&str> = row.split('\t').collect();
-            let [page, rel, start, end] = f[..] else { continue };
-            let (start, end): (usize, usize) = (start.parse().unwrap(), end.parse().unwrap());
-            let src = read(&a.corpora.join(rel));
-            let reference: String =
-                src.lines().skip(start).take(end - start).collect::<Vec<_>>().join(" ").replace('|', " ");
-            let ocr = String::from_utf8_lossy(&std::fs::read(eval_dir.join(format!("{page}.ocr"))).unwrap_or_default())
-                .into_owned();
-            let out = repair(&ocr).text;
-            s.add(&out.split_whitespace().collect::<Vec<_>>().join(" "), &reference);
-            raw.add(&ocr.split_whitespace().collect::<Vec<_>>().join(" "), &reference);
-            if a.verbose {
-                println!("OCR {page}\n  in: {}\n out: {}\n ref: {reference}", ocr.replace('\n', " / "), out.replace('\n', " / "));
-            }
-        }
-        println!(
-            "ocr (unseen font): {} ref tokens: SER {:.2}% CER {:.2}% (raw OCR SER {:.1}% CER {:.1}%)",
-            s.toks, s.ser(), s.cer(), raw.ser(), raw.cer()
-        );
+    // 2. OCR'd in an unseen font, by the engine the channel learned from and by others.
+    for (dir, label) in OCR_EVALS {
+        ocr_eval(&a, dir, label);
     }
 
     // 3. Clean held-out text.

@@ -26,6 +26,12 @@ const UNSEEN_FOLD: f32 = 1.3;
 /// Cost of reading a symbol the tables never saw ("&", "¢") as any vowel: a flat
 /// prior for damage the training pages did not show, well above learned edits.
 const UNSEEN_SYMBOL: f32 = 2.0;
+/// Cost of reading a marked vowel as another mark on the same letter ("â" as
+/// "á", "ä" as "ă"), unless the tables learned it cheaper: engines for other
+/// languages write their own marks where Vietnamese ones were.
+const UNSEEN_MARK: f32 = 1.3;
+/// The vowel letters [`Channel::unseen_marks`] holds readings for.
+const VOWELS: [char; 6] = ['a', 'e', 'i', 'o', 'u', 'y'];
 
 /// Per source letter (index in [`ALPHABET`]), the cost of one way it shows up
 /// in OCR output; infinite where it never does.
@@ -39,6 +45,8 @@ pub struct Channel {
     deletions: Costs,
     /// Every vowel at [`UNSEEN_SYMBOL`] cost: any symbol may stand for any vowel.
     unseen_symbol: Reads,
+    /// Per letter of [`VOWELS`], every source letter on it at [`UNSEEN_MARK`].
+    unseen_marks: [Reads; 6],
     /// A source space read as nothing: two words glued.
     pub glue: f32,
     /// Observed token → (source word id, cost), from the damage lexicon.
@@ -171,8 +179,13 @@ impl Channel {
                 unseen_symbol[i] = UNSEEN_SYMBOL;
             }
         }
+        let unseen_marks = VOWELS.map(|v| {
+            Reads::new(std::array::from_fn(|i| {
+                if crate::text::fold_char(ALPHABET.chars().nth(i).unwrap_or(' ')) == v { UNSEEN_MARK } else { f32::INFINITY }
+            }))
+        });
         let by_obs = by_obs.into_iter().map(|(obs, costs)| (obs, Box::new(Reads::new(*costs)))).collect();
-        Channel { by_obs, deletions, unseen_symbol: Reads::new(unseen_symbol), glue, lexicon }
+        Channel { by_obs, deletions, unseen_symbol: Reads::new(unseen_symbol), unseen_marks, glue, lexicon }
     }
 
     /// The observed forms the damage lexicon knows.
@@ -216,6 +229,10 @@ impl Channel {
                 let symbol = !c.is_alphanumeric() || digits_as_symbols && c.is_ascii_digit();
                 if symbol && c != '-' {
                     at.push((1, &self.unseen_symbol));
+                }
+                let base = crate::text::fold_char(c);
+                if let Some(v) = VOWELS.iter().position(|&v| v == base).filter(|_| base != c) {
+                    at.push((1, &self.unseen_marks[v]));
                 }
                 at
             })

@@ -7,6 +7,9 @@
     gen.py upper OUT N_PAGES      # upper-case lines, as in headings ("ĐIỀU" read as "PIEU")
     gen.py eval  OUT              # held-out admin docs, a font the channel never saw
 
+OCR_LANG=fra (or deu, …) OCRs with that tesseract model instead of eng: an
+engine whose confusions the channel never saw (eval pages only).
+
 Each page writes OUT/pNNNN.ref (the rendered lines, one per line; training only),
 OUT/pNNNN.ocr (tesseract output) and, for eval, a manifest line saying which
 source lines the page holds so the reference can be rebuilt without committing
@@ -81,7 +84,8 @@ def render(lines, font_path, size, blur, scale, path):
 
 def ocr(png):
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
-    r = subprocess.run(["tesseract", png, "stdout", "-l", "eng", "--psm", "6"],
+    lang = os.environ.get("OCR_LANG", "eng")
+    r = subprocess.run(["tesseract", png, "stdout", "-l", lang, "--psm", "6"],
                        capture_output=True, text=True, env=env)
     return r.stdout
 
