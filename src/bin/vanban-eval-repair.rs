@@ -105,12 +105,13 @@ const OCR_EVALS: [(&str, &str); 3] = [
     ("eval-deu", "unseen font and engine, tesseract -l deu"),
 ];
 
-/// The OCR eval pages under `tools/ocr-channel/<dir>/` (their manifest names the
-/// source lines of each page): SER and CER before and after repair.
+/// The OCR eval pages under `tools/ocr-channel/<dir>/` (`eval/manifest.tsv` names
+/// the source lines of each page): SER and CER before and after repair.
 fn ocr_eval(a: &Args, dir: &str, label: &str) {
-    let eval_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/ocr-channel").join(dir);
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/ocr-channel");
+    let eval_dir = tools.join(dir);
     let (mut s, mut raw) = (Score::default(), Score::default());
-    if let Ok(manifest) = std::fs::read_to_string(eval_dir.join("manifest.tsv")) {
+    if let Ok(manifest) = std::fs::read_to_string(tools.join("eval/manifest.tsv")) {
         for row in manifest.lines() {
             let f: Vec<&str> = row.split('\t').collect();
             let [page, rel, start, end] = f[..] else { continue };
