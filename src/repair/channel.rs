@@ -46,7 +46,7 @@ pub struct Channel {
     /// Every vowel at [`UNSEEN_SYMBOL`] cost: any symbol may stand for any vowel.
     unseen_symbol: Reads,
     /// Per letter of [`VOWELS`], every source letter on it at [`UNSEEN_MARK`].
-    unseen_marks: [Reads; 6],
+    unseen_marks: [Reads; VOWELS.len()],
     /// A source space read as nothing: two words glued.
     pub glue: f32,
     /// Observed token → (source word id, cost), from the damage lexicon.
@@ -173,19 +173,16 @@ impl Channel {
             // P(obs | src) = times src was read as obs / times src was read at all.
             lexicon.entry(obs).or_default().push((id, -(n / totals[&src]).log10() as f32));
         }
-        let mut unseen_symbol = [f32::INFINITY; LETTERS];
+        let (mut unseen_symbol, mut unseen_marks) = ([f32::INFINITY; LETTERS], [[f32::INFINITY; LETTERS]; VOWELS.len()]);
         for (i, c) in ALPHABET.chars().enumerate() {
-            if "aeiouy".contains(crate::text::fold_char(c)) {
+            if let Some(v) = VOWELS.iter().position(|&v| v == crate::text::fold_char(c)) {
                 unseen_symbol[i] = UNSEEN_SYMBOL;
+                unseen_marks[v][i] = UNSEEN_MARK;
             }
         }
-        let unseen_marks = VOWELS.map(|v| {
-            Reads::new(std::array::from_fn(|i| {
-                if crate::text::fold_char(ALPHABET.chars().nth(i).unwrap_or(' ')) == v { UNSEEN_MARK } else { f32::INFINITY }
-            }))
-        });
         let by_obs = by_obs.into_iter().map(|(obs, costs)| (obs, Box::new(Reads::new(*costs)))).collect();
-        Channel { by_obs, deletions, unseen_symbol: Reads::new(unseen_symbol), unseen_marks, glue, lexicon }
+        let (unseen_symbol, unseen_marks) = (Reads::new(unseen_symbol), unseen_marks.map(Reads::new));
+        Channel { by_obs, deletions, unseen_symbol, unseen_marks, glue, lexicon }
     }
 
     /// The observed forms the damage lexicon knows.

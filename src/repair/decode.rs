@@ -397,7 +397,8 @@ impl<'m, 't> Decoder<'m, 't> {
         if let Some(c) = self.cache[reading as usize].get(&*lower_case) {
             return Rc::clone(c);
         }
-        let cands: Rc<[Cand]> = match self.m.readings.get(&lower_case).filter(|_| !stripped) {
+        let computed = if stripped { None } else { self.m.readings.get(&lower_case) };
+        let cands: Rc<[Cand]> = match computed {
             Some(pre) => pre.into(),
             None => token_candidates(self.m, &lower_case, stripped).into(),
         };
@@ -688,7 +689,7 @@ pub(super) fn token_candidates(m: &Model, lower: &str, stripped: bool) -> Vec<Ca
             cands.push(Cand { ids, cost });
         }
     };
-    let known = m.lm.id(&syllable::normalize(lower).to_lowercase());
+    let known = m.lm.id(&super::word_key(lower));
     // Context-free plausibility of a reading: unigram × channel.
     let prior_of = |ids: &[u32], cost: f32| ids.iter().map(|&i| m.lm.unigram(i)).sum::<f32>() - CHANNEL_WEIGHT * cost;
     let plain = lower.chars().all(|c| c.is_ascii_alphabetic());
