@@ -266,7 +266,11 @@ impl Channel {
                 }
                 let (node, pos) = (&trie.nodes[s.node as usize], usize::from(s.pos));
                 if s.done {
-                    let ids = if s.first == 0 { vec![node.word.unwrap_or(0)] } else { vec![s.first, node.word.unwrap_or(0)] };
+                    let ids = match (s.first, node.word) {
+                        (_, None) => continue,
+                        (0, Some(id)) => vec![id],
+                        (first, Some(id)) => vec![first, id],
+                    };
                     if !out.iter().any(|(o, _)| *o == ids) {
                         out.push((ids, s.cost));
                         floor = floor.max(hope - decades);
@@ -448,5 +452,22 @@ impl Trie {
             })
             .collect();
         Trie { nodes, edges, longest }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Queued;
+
+    #[test]
+    fn queue_keys_keep_the_order_of_hopes() {
+        let hopes = [f32::NEG_INFINITY, -12.5, -3.0, -0.25, -0.0, 0.0, 0.5, 7.0];
+        for (i, &h) in hopes.iter().enumerate() {
+            assert_eq!(Queued::new(h, i).hope().to_bits(), h.to_bits());
+            assert_eq!(Queued::new(h, i).state(), i);
+        }
+        for pair in hopes.windows(2) {
+            assert!(Queued::new(pair[0], 9) < Queued::new(pair[1], 0), "{pair:?}");
+        }
     }
 }
