@@ -105,8 +105,8 @@ impl Model {
         let lm = lm::Lm::read(&lm_bytes)?;
         let text = |f: &str| read(f).map(|b| String::from_utf8_lossy(&b).into_owned());
         let channel = channel::Channel::parse(&String::from_utf8_lossy(&chan_bytes), &String::from_utf8_lossy(&lex_bytes), &lm);
-        // Without the file (a model being trained) every token is searched.
         let fingerprint = readings::fingerprint(&[&lm_bytes, &chan_bytes, &lex_bytes]);
+        // Without the file (a model being trained) every token is searched.
         let readings = std::fs::read(dir.join(READINGS_FILE))
             .map_or_else(|_| readings::Readings::default(), |b| readings::Readings::parse(&b, fingerprint));
         let trie = channel::Trie::build(&lm, MIN_PROPOSE);
