@@ -2,7 +2,8 @@
 //!
 //! `cargo bench --bench repair` repairs about 1 MB of seeds 000–003 with their
 //! marks stripped, then about 1 MB of seed 004 (real OCR damage), each copy as a
-//! separate document, and reports MB/s single-threaded after the model is loaded
+//! separate document, then seed 004 cut into pages of about 2 KB, each its own
+//! document (an archive OCR'd page by page), and reports MB/s single-threaded after the model is loaded
 //! (load time is printed too),
 //! both per wall-clock second and per second of this process's CPU time (the
 //! latter is what "per core" means on a machine shared with other builds).
@@ -24,24 +25,40 @@ fn seeds(prefixes: &[&str]) -> String {
         .join("\n")
 }
 
-/// Repairs copies of `unit`, each as its own document (so per-document caches
+/// Repairs copies of `units`, each as its own document (so per-document caches
 /// start empty every time), until about 1 MB has gone through.
-fn measure(name: &str, unit: &str) {
+fn measure(name: &str, units: &[String]) {
     // `cargo bench --bench repair -- ocr` runs only the measures whose name has "ocr".
     let wanted: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     if !wanted.is_empty() && !wanted.iter().any(|w| name.contains(w.as_str())) {
         return;
     }
-    let copies = 1_000_000usize.div_ceil(unit.len().max(1));
+    let bytes: usize = units.iter().map(String::len).sum();
+    let copies = 1_000_000usize.div_ceil(bytes.max(1));
     let (t0, c0) = (Instant::now(), cpu_secs());
-    let repaired: u64 = (0..copies).map(|_| repair(unit).repaired_tokens).sum();
+    let repaired: u64 = (0..copies).flat_map(|_| units).map(|u| repair(u).repaired_tokens).sum();
     let (secs, cpu) = (t0.elapsed().as_secs_f64(), cpu_secs() - c0);
-    let mb = (copies * unit.len()) as f64 / 1e6;
+    let mb = (copies * bytes) as f64 / 1e6;
+    let documents = copies * units.len();
     println!(
-        "{name}: {copies} documents, {mb:.2} MB in {secs:.2}s wall / {cpu:.2}s CPU = {:.2} MB/s wall, {:.2} MB/s per CPU-second ({repaired} tokens repaired)",
+        "{name}: {documents} documents, {mb:.2} MB in {secs:.2}s wall / {cpu:.2}s CPU = {:.2} MB/s wall, {:.2} MB/s per CPU-second ({repaired} tokens repaired)",
         mb / secs,
         mb / cpu.max(1e-9),
     );
+}
+
+/// `text` cut at line ends into pages of about `size` bytes.
+fn pages(text: &str, size: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    for line in text.lines() {
+        if out.last().is_some_and(|p| p.len() >= size) {
+            out.push(String::new());
+        }
+        let page = out.last_mut().expect("one page at least");
+        page.push_str(line);
+        page.push('\n');
+    }
+    out
 }
 
 /// User + system CPU seconds of this process (Linux `/proc/self/stat`; 0 elsewhere).
@@ -57,6 +74,8 @@ fn main() {
     let loaded = model().is_ok();
     println!("model load: {:.0} ms (loaded: {loaded})", t0.elapsed().as_secs_f64() * 1e3);
     let stripped: String = seeds(&["000", "001", "002", "003"]).chars().map(fold_char).collect();
-    measure("stripped", &stripped);
-    measure("ocr (seed 004)", &seeds(&["004"]));
+    measure("stripped", &[stripped]);
+    let ocr = seeds(&["004"]);
+    measure("ocr (seed 004)", std::slice::from_ref(&ocr));
+    measure("ocr pages (seed 004 in 2 KB pages)", &pages(&ocr, 2000));
 }

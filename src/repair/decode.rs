@@ -113,14 +113,23 @@ struct Memo {
     /// (key, LM score, score mixed with the cache or NaN until asked for); the
     /// LM scores of the first pass serve the second.
     slots: Vec<(u64, f32, f32)>,
+    /// 64 − log2 of the slot count.
+    shift: u32,
     cache: Option<DocCache>,
 }
 
-const MEMO_BITS: u32 = 18;
+/// Memo slots per byte of text (a damaged document asks about 4 distinct
+/// scores per byte), and the bounds on their number as powers of two.
+const MEMO_PER_BYTE: usize = 8;
+const MEMO_BITS: std::ops::RangeInclusive<u32> = 12..=18;
 
 impl Memo {
-    fn new() -> Memo {
-        Memo { slots: vec![(u64::MAX, 0.0, f32::NAN); 1 << MEMO_BITS], cache: None }
+    /// A memo sized for a document of `bytes`: a page does not pay for filling
+    /// the slots a whole report needs.
+    fn new(bytes: usize) -> Memo {
+        let bits = bytes.saturating_mul(MEMO_PER_BYTE).next_power_of_two().trailing_zeros();
+        let bits = bits.clamp(*MEMO_BITS.start(), *MEMO_BITS.end());
+        Memo { slots: vec![(u64::MAX, 0.0, f32::NAN); 1 << bits], shift: 64 - bits, cache: None }
     }
 
     /// Switches the document cache on, once: no slot has a mixed score before.
@@ -134,8 +143,8 @@ impl Memo {
         self.cache.is_some()
     }
 
-    fn index(k: u64) -> usize {
-        (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_BITS)) as usize
+    fn index(&self, k: u64) -> usize {
+        (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
     /// The score of `w` (which may carry [`TITLE`]) after `h`.
@@ -143,9 +152,9 @@ impl Memo {
         let plain = lm::key(h[0], h[1], w & !TITLE);
         // The cache tells names from common words, the LM does not.
         let k = plain | u64::from(self.cache.is_some() && w & TITLE != 0) << 63;
-        let i = Memo::index(k);
+        let i = self.index(k);
         if self.slots[i].0 != k {
-            let at_plain = self.slots[Memo::index(plain)];
+            let at_plain = self.slots[self.index(plain)];
             let s = if at_plain.0 == plain { at_plain.1 } else { lm.score(h[0], h[1], w & !TITLE) };
             self.slots[i] = (k, s, f32::NAN);
         }
@@ -295,7 +304,7 @@ impl<'m, 't> Decoder<'m, 't> {
             doc_marked: 1.0,
             doc_ocr: false,
             doc_stripped: false,
-            memo: Memo::new(),
+            memo: Memo::new(lines.iter().map(|l| l.len() + 1).sum()),
             carry: None,
             words: HashMap::default(),
             doc: Some(DocCache::default()),
