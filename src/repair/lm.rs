@@ -277,8 +277,10 @@ impl Lm {
             return Err("not a vanban language model".into());
         }
         let n = r.u32()? as usize;
+        // A word takes bytes of the file: a count past its length is a bad file.
+        let cap = n.min(bytes.len());
         let (mut words, mut counts, mut title, mut bows) =
-            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+            (Vec::with_capacity(cap), Vec::with_capacity(cap), Vec::with_capacity(cap), Vec::with_capacity(cap));
         for _ in 0..n {
             counts.push(r.u32()?);
             title.push(r.take(1)?[0]);
@@ -396,8 +398,18 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn write_read_round_trip() {
+    proptest::proptest! {
+        /// Any bytes after the magic read as a model or as an error, without panicking.
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let mut bytes = MAGIC.to_vec();
+            bytes.extend(body);
+            let _ = Lm::read(&bytes);
+        }
+    }
+
+    /// A two-word model ("cải cách"), written.
+    fn small_model() -> Vec<u8> {
         let mut words: Vec<String> = reserved().map(String::from).collect();
         words.extend(["cải".to_string(), "cách".to_string()]);
         let (cai, cach) = (FIRST_WORD, FIRST_WORD + 1);
@@ -414,6 +426,27 @@ mod tests {
         };
         let mut buf = Vec::new();
         Lm::write(&d, &mut buf);
+        buf
+    }
+
+    proptest::proptest! {
+        /// A written model with bytes changed reads as a model or as an error.
+        #[test]
+        fn damaged_model_never_panics(at in 0usize..4096, byte in proptest::prelude::any::<u8>(), cut in 0usize..4096) {
+            let mut bytes = small_model();
+            let at = at % bytes.len();
+            bytes[at] = byte;
+            bytes.truncate(bytes.len() - cut % bytes.len());
+            if let Ok(lm) = Lm::read(&bytes) {
+                let _ = (lm.score(1, FIRST_WORD, FIRST_WORD + 1), lm.context(FIRST_WORD, FIRST_WORD + 1));
+            }
+        }
+    }
+
+    #[test]
+    fn write_read_round_trip() {
+        let (cai, cach) = (FIRST_WORD, FIRST_WORD + 1);
+        let buf = small_model();
         let lm = Lm::read(&buf).unwrap();
         assert_eq!(lm.id("cách"), Some(cach));
         assert!((lm.score(1, cai, cach) + 0.05).abs() < 0.01);

@@ -91,7 +91,8 @@ impl Readings {
                 return None;
             }
             let n = r.u32()?;
-            index.reserve(n as usize);
+            // A token takes two bytes at least: a count past that is a bad file.
+            index.reserve((n as usize).min(r.0.len() / 2));
             for _ in 0..n {
                 let len = r.u8()?;
                 let token = std::str::from_utf8(r.take(usize::from(len))?).ok()?;
@@ -174,6 +175,17 @@ mod tests {
         assert_eq!(r.get("dugc"), Some(&entries()[0].1[..]));
         assert_eq!(r.get("vatién"), Some(&entries()[1].1[..]));
         assert_eq!(r.get("của"), None);
+    }
+
+    proptest::proptest! {
+        /// Any bytes after a valid header parse to some table, or to none, without panicking.
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let mut bytes = MAGIC.to_vec();
+            bytes.extend(7u64.to_le_bytes());
+            bytes.extend(body);
+            let _ = Readings::parse(&bytes, 7);
+        }
     }
 
     #[test]
