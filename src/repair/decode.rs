@@ -127,7 +127,8 @@ impl Memo {
     /// A memo sized for a document of `bytes`: a page does not pay for filling
     /// the slots a whole report needs.
     fn new(bytes: usize) -> Memo {
-        let bits = bytes.saturating_mul(MEMO_PER_BYTE).next_power_of_two().trailing_zeros();
+        let slots = bytes.saturating_mul(MEMO_PER_BYTE).checked_next_power_of_two();
+        let bits = slots.map_or(usize::BITS, usize::trailing_zeros);
         let bits = bits.clamp(*MEMO_BITS.start(), *MEMO_BITS.end());
         Memo { slots: vec![(u64::MAX, 0.0, f32::NAN); 1 << bits], shift: 64 - bits, cache: None }
     }
