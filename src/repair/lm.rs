@@ -272,7 +272,7 @@ impl Lm {
 
     /// Reads the format in the module docs.
     pub fn read(bytes: &[u8]) -> Result<Lm, String> {
-        let mut r = Reader { b: bytes, at: 0 };
+        let mut r = Reader::new(bytes);
         if r.take(8)? != MAGIC {
             return Err("not a vanban language model".into());
         }
@@ -283,9 +283,9 @@ impl Lm {
             (Vec::with_capacity(cap), Vec::with_capacity(cap), Vec::with_capacity(cap), Vec::with_capacity(cap));
         for _ in 0..n {
             counts.push(r.u32()?);
-            title.push(r.take(1)?[0]);
-            bows.push(r.take(1)?[0]);
-            let len = r.take(1)?[0] as usize;
+            title.push(r.u8()?);
+            bows.push(r.u8()?);
+            let len = usize::from(r.u8()?);
             words.push(std::str::from_utf8(r.take(len)?).map_err(|e| e.to_string())?.to_string());
         }
         let (keys, scores) = r.ngrams()?;
@@ -356,20 +356,39 @@ pub fn reserved() -> impl Iterator<Item = &'static str> {
     RESERVED.iter().copied()
 }
 
-struct Reader<'a> {
+/// A cursor over a model file whose reads fail past its end (also used for
+/// `ocr-readings.bin`).
+pub(super) struct Reader<'a> {
     b: &'a [u8],
     at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        let s = self.b.get(self.at..self.at + n).ok_or("truncated model")?;
+    pub fn new(b: &'a [u8]) -> Reader<'a> {
+        Reader { b, at: 0 }
+    }
+
+    /// Bytes not read yet.
+    pub fn remaining(&self) -> usize {
+        self.b.len() - self.at
+    }
+
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let s = self.at.checked_add(n).and_then(|end| self.b.get(self.at..end)).ok_or("truncated model")?;
         self.at += n;
         Ok(s)
     }
 
-    fn u32(&mut self) -> Result<u32, String> {
+    pub fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+
+    pub fn u32(&mut self) -> Result<u32, String> {
         Ok(u32::from_le_bytes(self.take(4)?.try_into().map_err(|_| "truncated model")?))
+    }
+
+    pub fn u64(&mut self) -> Result<u64, String> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().map_err(|_| "truncated model")?))
     }
 
     /// Keys and one byte of score each.
@@ -380,7 +399,7 @@ impl<'a> Reader<'a> {
         for _ in 0..n {
             let (mut delta, mut shift) = (0u64, 0);
             loop {
-                let byte = self.take(1)?[0];
+                let byte = self.u8()?;
                 delta |= u64::from(byte & 0x7f) << shift;
                 shift += 7;
                 if byte & 0x80 == 0 || shift > 63 {

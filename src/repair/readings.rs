@@ -15,6 +15,8 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::lm::Reader;
+
 const MAGIC: &[u8; 8] = b"VBRD0001";
 
 /// One reading of a token: vocabulary words, or a reserved id
@@ -84,22 +86,22 @@ impl Readings {
     /// The table in `bytes`; empty when it was computed from other model files
     /// than those with `fingerprint`, or is cut short.
     pub fn parse(bytes: &[u8], fingerprint: u64) -> Readings {
-        let mut r = Reader(bytes);
+        let mut r = Reader::new(bytes);
         let mut index = HashMap::default();
         let read_all = |r: &mut Reader, index: &mut HashMap<Box<str>, Box<[Cand]>>| -> Option<()> {
-            if r.take(8)? != MAGIC || r.u64()? != fingerprint {
+            if r.take(8).ok()? != MAGIC || r.u64().ok()? != fingerprint {
                 return None;
             }
-            let n = r.u32()?;
+            let n = r.u32().ok()?;
             // A token takes two bytes at least: a count past that is a bad file.
-            index.reserve((n as usize).min(r.0.len() / 2));
+            index.reserve((n as usize).min(r.remaining() / 2));
             for _ in 0..n {
-                let len = r.u8()?;
-                let token = std::str::from_utf8(r.take(usize::from(len))?).ok()?;
-                let cands = (0..r.u8()?)
+                let len = r.u8().ok()?;
+                let token = std::str::from_utf8(r.take(usize::from(len)).ok()?).ok()?;
+                let cands = (0..r.u8().ok()?)
                     .map(|_| {
-                        let ids = (0..r.u8()?).map(|_| r.u32()).collect::<Option<Vec<u32>>>()?;
-                        Some(Cand { ids: Ids::new(&ids)?, cost: f32::from_bits(r.u32()?) })
+                        let ids = (0..r.u8().ok()?).map(|_| r.u32().ok()).collect::<Option<Vec<u32>>>()?;
+                        Some(Cand { ids: Ids::new(&ids)?, cost: f32::from_bits(r.u32().ok()?) })
                     })
                     .collect::<Option<Box<[Cand]>>>()?;
                 index.insert(token.into(), cands);
@@ -131,29 +133,6 @@ impl Readings {
             }
         }
         out
-    }
-}
-
-/// A cursor over bytes whose reads fail past the end.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let (head, rest) = self.0.split_at_checked(n)?;
-        self.0 = rest;
-        Some(head)
-    }
-
-    fn u8(&mut self) -> Option<u8> {
-        Some(self.take(1)?[0])
-    }
-
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
 }
 
