@@ -30,6 +30,7 @@ pub mod output;
 pub mod repair;
 pub mod segment;
 pub mod text;
+pub mod vn;
 
 mod pipeline;
 

@@ -13,7 +13,11 @@ use vanban::output::{to_json_pretty, write_atomic};
 use vanban::{Limits, ProcessError};
 
 #[derive(Parser)]
-#[command(name = "vanban", version, about = "Structured data from Vietnamese administrative documents")]
+#[command(
+    name = "vanban",
+    version,
+    about = "Structured data from Vietnamese administrative documents"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,14 +59,29 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|_| {}));
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Extract { paths, output, jsonl, max_bytes } => {
-            let limits = Limits { max_bytes, ..Limits::default() };
+        Command::Extract {
+            paths,
+            output,
+            jsonl,
+            max_bytes,
+        } => {
+            let limits = Limits {
+                max_bytes,
+                ..Limits::default()
+            };
             extract(&paths, output.as_deref(), jsonl, &limits)
         }
         Command::Text { files } => text(&files),
         Command::Archive(cmd) => vanban::archive::cli::run(cmd),
-        Command::PdfWorker { file, max_pages, max_decompressed_bytes } => {
-            let limits = vanban::ingest::pdf::WorkerLimits { max_pages, max_decompressed_bytes };
+        Command::PdfWorker {
+            file,
+            max_pages,
+            max_decompressed_bytes,
+        } => {
+            let limits = vanban::ingest::pdf::WorkerLimits {
+                max_pages,
+                max_decompressed_bytes,
+            };
             vanban::ingest::pdf::worker_main(&file, limits).map(|()| ExitCode::SUCCESS)
         }
     };
@@ -75,7 +94,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn extract(paths: &[PathBuf], out_dir: Option<&Path>, jsonl: bool, limits: &Limits) -> std::io::Result<ExitCode> {
+fn extract(
+    paths: &[PathBuf],
+    out_dir: Option<&Path>,
+    jsonl: bool,
+    limits: &Limits,
+) -> std::io::Result<ExitCode> {
     let started = Instant::now();
     let entries = collect_files(paths);
     if out_dir.is_none() && !jsonl && entries.len() != 1 {
@@ -92,12 +116,18 @@ fn extract(paths: &[PathBuf], out_dir: Option<&Path>, jsonl: bool, limits: &Limi
         .map(|(file, unreadable)| {
             let shown = file.to_string_lossy();
             let result = match unreadable {
-                Some(kind) => Err(ProcessError::Io(std::io::Error::new(*kind, "cannot read file"))),
+                Some(kind) => Err(ProcessError::Io(std::io::Error::new(
+                    *kind,
+                    "cannot read file",
+                ))),
                 None => vanban::process_file(file, limits),
             };
             progress.inc(1);
             match result {
-                Ok(doc) if jsonl => (serde_json::to_vec(&doc).expect("model types serialize"), true),
+                Ok(doc) if jsonl => (
+                    serde_json::to_vec(&doc).expect("model types serialize"),
+                    true,
+                ),
                 Ok(doc) => (to_json_pretty(&doc), true),
                 Err(e) => (record_bytes(&e.to_record(&shown), jsonl), false),
             }
@@ -115,13 +145,25 @@ fn extract(paths: &[PathBuf], out_dir: Option<&Path>, jsonl: bool, limits: &Limi
         }
     }
     let failures = results.iter().filter(|(_, ok)| !ok).count();
-    eprintln!("{} documents, {} failed, {:.2} s", entries.len(), failures, started.elapsed().as_secs_f64());
-    Ok(if failures > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    eprintln!(
+        "{} documents, {} failed, {:.2} s",
+        entries.len(),
+        failures,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(if failures > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// `<file stem>.json`.
 fn json_name(file: &Path) -> String {
-    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into());
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "document".into());
     format!("{stem}.json")
 }
 
@@ -138,14 +180,17 @@ fn progress_bar(len: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}").expect("valid template"));
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}").expect("valid template"),
+    );
     bar
 }
 
 /// Files taken when walking a directory: document extensions, or none at all.
 fn is_document_file(path: &Path) -> bool {
     const EXTENSIONS: &[&str] = &["txt", "text", "md", "markdown", "html", "htm", "pdf"];
-    path.extension().is_none_or(|e| EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()))
+    path.extension()
+        .is_none_or(|e| EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()))
 }
 
 /// Expands directories recursively in sorted order; a path that cannot be
@@ -157,8 +202,10 @@ fn collect_files(paths: &[PathBuf]) -> Vec<(PathBuf, Option<std::io::ErrorKind>)
         match std::fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => match std::fs::read_dir(&path) {
                 Ok(entries) => {
-                    let mut children: Vec<PathBuf> =
-                        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir() || is_document_file(p)).collect();
+                    let mut children: Vec<PathBuf> = entries
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.is_dir() || is_document_file(p))
+                        .collect();
                     children.sort();
                     stack.extend(children.into_iter().rev());
                 }
@@ -178,7 +225,10 @@ fn text(files: &[PathBuf]) -> std::io::Result<ExitCode> {
         std::io::stdin().read_to_end(&mut bytes)?;
         vec![("-".to_string(), bytes)]
     } else {
-        files.iter().map(|f| Ok((f.to_string_lossy().into_owned(), std::fs::read(f)?))).collect::<std::io::Result<_>>()?
+        files
+            .iter()
+            .map(|f| Ok((f.to_string_lossy().into_owned(), std::fs::read(f)?)))
+            .collect::<std::io::Result<_>>()?
     };
     let mut failed = false;
     let mut stdout = std::io::stdout().lock();
@@ -198,5 +248,9 @@ fn text(files: &[PathBuf]) -> std::io::Result<ExitCode> {
             }
         }
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -58,7 +58,10 @@ impl ProcessError {
     pub fn to_record(&self, path: &str) -> ErrorRecord {
         ErrorRecord {
             path: path.to_string(),
-            error: ErrorBody { kind: self.kind().to_string(), message: self.to_string() },
+            error: ErrorBody {
+                kind: self.kind().to_string(),
+                message: self.to_string(),
+            },
         }
     }
 }
@@ -68,7 +71,11 @@ impl ProcessError {
 pub fn process_file(path: &Path, limits: &Limits) -> Result<Document, ProcessError> {
     let meta = std::fs::metadata(path)?;
     if meta.len() > limits.max_bytes {
-        return Err(ingest::IngestError::TooLarge { bytes: meta.len(), limit: limits.max_bytes }.into());
+        return Err(ingest::IngestError::TooLarge {
+            bytes: meta.len(),
+            limit: limits.max_bytes,
+        }
+        .into());
     }
     let bytes = std::fs::read(path)?;
     process_bytes(&bytes, &path.to_string_lossy(), limits)
@@ -85,7 +92,9 @@ fn run_stages(bytes: &[u8], path: &str, limits: &Limits) -> Result<Document, Pro
     let repaired = repair::repair(&ingested.text);
     let segmented = segment::segment(&repaired.text);
     let extracted = extract::extract(&repaired.text, &segmented);
-    Ok(output::assemble(path, bytes, ingested, repaired, segmented, extracted))
+    Ok(output::assemble(
+        path, bytes, ingested, repaired, segmented, extracted,
+    ))
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

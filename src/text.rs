@@ -25,7 +25,11 @@ pub fn lines(text: &str) -> Vec<Line<'_>> {
     let mut out = Vec::new();
     let mut start = 0;
     for (no, raw) in text.split('\n').enumerate() {
-        out.push(Line { no, start, text: raw });
+        out.push(Line {
+            no,
+            start,
+            text: raw,
+        });
         start += raw.chars().count() + 1;
     }
     out
@@ -49,7 +53,10 @@ impl CharIndex {
         }
         byte_to_char[s.len()] = char_to_byte.len() as u32;
         char_to_byte.push(s.len() as u32);
-        Self { byte_to_char, char_to_byte }
+        Self {
+            byte_to_char,
+            char_to_byte,
+        }
     }
 
     /// Code-point offset of the char containing `byte`.
@@ -76,7 +83,9 @@ pub fn fold_char(c: char) -> char {
 
 /// `fold_char` over a string, lower-cased: "Nghị Định" → "nghi dinh".
 pub fn fold(s: &str) -> String {
-    s.chars().map(|c| fold_char(c).to_lowercase().next().unwrap_or(c)).collect()
+    s.chars()
+        .map(|c| fold_char(c).to_lowercase().next().unwrap_or(c))
+        .collect()
 }
 
 /// A text with its folded form and the index between them, built once and
@@ -94,7 +103,11 @@ impl Folded {
     pub fn new(text: &str) -> Self {
         let folded = fold(text);
         let index = CharIndex::new(&folded);
-        Self { folded, orig: text.chars().collect(), index }
+        Self {
+            folded,
+            orig: text.chars().collect(),
+            index,
+        }
     }
 }
 

@@ -101,7 +101,9 @@ pub fn normalize(word: &str, folded: bool) -> String {
 
 /// The index forms of every word of `text`, in order.
 pub fn terms(text: &str, folded: bool) -> Vec<String> {
-    words(text).map(|(a, b)| normalize(&text[a..b], folded)).collect()
+    words(text)
+        .map(|(a, b)| normalize(&text[a..b], folded))
+        .collect()
 }
 
 #[cfg(test)]
@@ -115,8 +117,16 @@ mod tests {
 
     #[test]
     fn analyzes_vietnamese_words() {
-        check("Thủ tục HÀNH CHÍNH", &["thủ", "tục", "hành", "chính"], &["thu", "tuc", "hanh", "chinh"]);
-        check("Nghị định 61/2018/NĐ-CP;", &["nghị", "định", "61", "2018", "nđ", "cp"], &["nghi", "dinh", "61", "2018", "nd", "cp"]);
+        check(
+            "Thủ tục HÀNH CHÍNH",
+            &["thủ", "tục", "hành", "chính"],
+            &["thu", "tuc", "hanh", "chinh"],
+        );
+        check(
+            "Nghị định 61/2018/NĐ-CP;",
+            &["nghị", "định", "61", "2018", "nđ", "cp"],
+            &["nghi", "dinh", "61", "2018", "nd", "cp"],
+        );
         // Decomposed input (NFD) is one word, normalized to NFC.
         check("Thu\u{309} tu\u{323}c", &["thủ", "tục"], &["thu", "tuc"]);
         check("  — ", &[], &[]);
@@ -130,8 +140,18 @@ mod tests {
         let mut seen = Vec::new();
         while stream.advance() {
             let t = stream.token();
-            seen.push((&text[t.offset_from..t.offset_to], t.text.clone(), t.position));
+            seen.push((
+                &text[t.offset_from..t.offset_to],
+                t.text.clone(),
+                t.position,
+            ));
         }
-        assert_eq!(seen, [("Đẩy", "day".to_string(), 0), ("mạnh", "manh".to_string(), 1)]);
+        assert_eq!(
+            seen,
+            [
+                ("Đẩy", "day".to_string(), 0),
+                ("mạnh", "manh".to_string(), 1)
+            ]
+        );
     }
 }

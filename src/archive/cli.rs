@@ -72,15 +72,38 @@ pub enum ArchiveCommand {
 /// Runs one archive subcommand; errors are printed here and become exit code 2.
 pub fn run(command: ArchiveCommand) -> std::io::Result<ExitCode> {
     let result = match command {
-        ArchiveCommand::Export { inputs, sqlite, csv } => export(&inputs, sqlite.as_deref(), csv.as_deref()),
+        ArchiveCommand::Export {
+            inputs,
+            sqlite,
+            csv,
+        } => export(&inputs, sqlite.as_deref(), csv.as_deref()),
         ArchiveCommand::Index { inputs, index } => index_command(&inputs, &index),
-        ArchiveCommand::Search { query, index, kind, cites, agency, year, doc_type, limit, json } => {
-            let request = SearchRequest { query, kind, cites, agency, year, doc_type, limit, offset: 0 };
+        ArchiveCommand::Search {
+            query,
+            index,
+            kind,
+            cites,
+            agency,
+            year,
+            doc_type,
+            limit,
+            json,
+        } => {
+            let request = SearchRequest {
+                query,
+                kind,
+                cites,
+                agency,
+                year,
+                doc_type,
+                limit,
+                offset: 0,
+            };
             search(&index, &request, json)
         }
-        ArchiveCommand::Serve { index, addr } => {
-            Archive::open(&index).and_then(|archive| serve::serve(&archive, &addr)).map(|()| ExitCode::SUCCESS)
-        }
+        ArchiveCommand::Serve { index, addr } => Archive::open(&index)
+            .and_then(|archive| serve::serve(&archive, &addr))
+            .map(|()| ExitCode::SUCCESS),
     };
     Ok(result.unwrap_or_else(|e| {
         eprintln!("vanban: {e}");
@@ -92,7 +115,10 @@ pub fn run(command: ArchiveCommand) -> std::io::Result<ExitCode> {
 fn report_issues(issues: &[LoadIssue]) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for issue in issues {
-        eprintln!("vanban: skipped {} ({}): {}", issue.location, issue.kind, issue.message);
+        eprintln!(
+            "vanban: skipped {} ({}): {}",
+            issue.location, issue.kind, issue.message
+        );
         if issue.kind != "error_record" {
             code = ExitCode::FAILURE;
         }
@@ -100,9 +126,15 @@ fn report_issues(issues: &[LoadIssue]) -> ExitCode {
     code
 }
 
-fn export(inputs: &[PathBuf], sqlite_path: Option<&Path>, csv_dir: Option<&Path>) -> Result<ExitCode, ArchiveError> {
+fn export(
+    inputs: &[PathBuf],
+    sqlite_path: Option<&Path>,
+    csv_dir: Option<&Path>,
+) -> Result<ExitCode, ArchiveError> {
     if sqlite_path.is_none() && csv_dir.is_none() {
-        return Err(ArchiveError::Invalid("nothing to do: give --sqlite FILE and/or --csv DIR".into()));
+        return Err(ArchiveError::Invalid(
+            "nothing to do: give --sqlite FILE and/or --csv DIR".into(),
+        ));
     }
     let started = Instant::now();
     let mut conn = match sqlite_path {
@@ -153,10 +185,21 @@ fn search(dir: &Path, request: &SearchRequest, json: bool) -> Result<ExitCode, A
     let archive = Archive::open(dir)?;
     let results = archive.search(request)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&results).expect("results serialize"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&results).expect("results serialize")
+        );
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{} results{}", results.total, if results.relaxed { " (all words but one)" } else { "" });
+    println!(
+        "{} results{}",
+        results.total,
+        if results.relaxed {
+            " (all words but one)"
+        } else {
+            ""
+        }
+    );
     for (n, hit) in results.hits.iter().enumerate() {
         let d = &hit.document;
         let title = d.title.as_deref().unwrap_or("");

@@ -32,7 +32,9 @@ pub fn export(conn: &Connection, dir: &Path) -> Result<Vec<(&'static str, usize)
                     ValueRef::Null => String::new(),
                     ValueRef::Integer(v) => v.to_string(),
                     ValueRef::Real(v) => v.to_string(),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                        String::from_utf8_lossy(t).into_owned()
+                    }
                 });
             }
             out.write_record(&record)?;

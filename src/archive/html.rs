@@ -21,7 +21,9 @@ pub fn encode(value: &str) -> String {
     let mut out = String::new();
     for b in value.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             b' ' => out.push('+'),
             b => out.push_str(&format!("%{b:02X}")),
         }
@@ -78,11 +80,21 @@ mod tests {
             assert_eq!(decode(&encode(value)), value);
         }
         assert_eq!(decode("%E1%BB%A7+x%zz%4"), "ủ x%zz%4");
-        assert_eq!(query_pairs("/?q=th%E1%BB%A7&type=&x"), [("q".into(), "thủ".into()), ("type".into(), String::new()), ("x".into(), String::new())]);
+        assert_eq!(
+            query_pairs("/?q=th%E1%BB%A7&type=&x"),
+            [
+                ("q".into(), "thủ".into()),
+                ("type".into(), String::new()),
+                ("x".into(), String::new())
+            ]
+        );
     }
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(escape(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

@@ -161,15 +161,29 @@ impl Archive {
     }
 
     fn with_index(index: Index, fields: Fields) -> Result<Self, ArchiveError> {
-        index.tokenizers().register(analyzer::EXACT, VietTokenizer { folded: false });
-        index.tokenizers().register(analyzer::FOLDED, VietTokenizer { folded: true });
+        index
+            .tokenizers()
+            .register(analyzer::EXACT, VietTokenizer { folded: false });
+        index
+            .tokenizers()
+            .register(analyzer::FOLDED, VietTokenizer { folded: true });
         // `serve` sees what a later `vanban index` into the same directory commits.
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
-        Ok(Self { index, reader, fields })
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            fields,
+        })
     }
 
     /// Adds (or replaces) documents; see [`ArchiveWriter`].
-    pub fn add<'d>(&self, docs: impl IntoIterator<Item = &'d Document>) -> Result<(), ArchiveError> {
+    pub fn add<'d>(
+        &self,
+        docs: impl IntoIterator<Item = &'d Document>,
+    ) -> Result<(), ArchiveError> {
         let mut writer = self.writer()?;
         for doc in docs {
             writer.add(doc)?;
@@ -181,13 +195,19 @@ impl Archive {
     /// until [`ArchiveWriter::commit`].
     pub fn writer(&self) -> Result<ArchiveWriter<'_>, ArchiveError> {
         let writer = self.index.writer_with_num_threads(1, WRITER_MEMORY)?;
-        Ok(ArchiveWriter { archive: self, writer, wholes: Vec::new() })
+        Ok(ArchiveWriter {
+            archive: self,
+            writer,
+            wholes: Vec::new(),
+        })
     }
 
     /// Number of indexed Documents.
     pub fn document_count(&self) -> Result<usize, ArchiveError> {
-        let query =
-            tantivy::query::TermQuery::new(Term::from_field_text(self.fields.kind, "document"), IndexRecordOption::Basic);
+        let query = tantivy::query::TermQuery::new(
+            Term::from_field_text(self.fields.kind, "document"),
+            IndexRecordOption::Basic,
+        );
         Ok(self.searcher().search(&query, &tantivy::collector::Count)?)
     }
 
@@ -200,7 +220,12 @@ impl Archive {
         let f = self.fields;
         let m = &doc.metadata;
         let located = Locator::new(doc);
-        let agencies: Vec<&str> = m.agency.iter().chain(&m.parent_agency).map(String::as_str).collect();
+        let agencies: Vec<&str> = m
+            .agency
+            .iter()
+            .chain(&m.parent_agency)
+            .map(String::as_str)
+            .collect();
         let cites: Vec<String> = doc.citations.iter().map(|c| fold(&c.id)).collect();
         let base = |kind: &str, location: &Location, text: &str| {
             let mut e = TantivyDocument::default();
@@ -227,19 +252,33 @@ impl Archive {
             for id in &cites {
                 e.add_text(f.cites, id);
             }
-            e.add_text(f.location, serde_json::to_string(location).expect("location serializes"));
-            let (exact, folded) = if kind == "document" { (f.doc_text, f.doc_text_folded) } else { (f.text, f.text_folded) };
+            e.add_text(
+                f.location,
+                serde_json::to_string(location).expect("location serializes"),
+            );
+            let (exact, folded) = if kind == "document" {
+                (f.doc_text, f.doc_text_folded)
+            } else {
+                (f.text, f.text_folded)
+            };
             e.add_text(exact, text);
             e.add_text(folded, text);
             e
         };
         let mut out = Vec::new();
 
-        let mut whole = base("document", &located.at([0, doc.text.chars().count()]), &doc.text);
+        let mut whole = base(
+            "document",
+            &located.at([0, doc.text.chars().count()]),
+            &doc.text,
+        );
         for a in &agencies {
             whole.add_text(f.agency, a);
         }
-        whole.add_text(f.json, serde_json::to_string(doc).expect("document serializes"));
+        whole.add_text(
+            f.json,
+            serde_json::to_string(doc).expect("document serializes"),
+        );
         out.push(whole);
 
         for span in passages(doc) {
@@ -268,7 +307,12 @@ impl Archive {
                 text.push_str(&format!(" — Thời hạn: {}", d.text));
             }
             let mut e = base("task", &location, &text);
-            let task_agencies: Vec<&str> = task.lead.iter().chain(&task.partners).map(String::as_str).collect();
+            let task_agencies: Vec<&str> = task
+                .lead
+                .iter()
+                .chain(&task.partners)
+                .map(String::as_str)
+                .collect();
             for a in agencies.iter().chain(&task_agencies) {
                 e.add_text(f.agency, a);
             }
@@ -286,7 +330,11 @@ impl Archive {
         }
 
         for figure in &doc.figures {
-            let mut e = base("figure", &located.at(figure.span), located.line_text(figure.span[0]));
+            let mut e = base(
+                "figure",
+                &located.at(figure.span),
+                located.line_text(figure.span[0]),
+            );
             for a in &agencies {
                 e.add_text(f.agency, a);
             }
@@ -307,7 +355,10 @@ pub struct ArchiveWriter<'a> {
 impl ArchiveWriter<'_> {
     /// Adds a document, replacing any entries of the same sha256.
     pub fn add(&mut self, doc: &Document) -> Result<(), ArchiveError> {
-        self.writer.delete_term(Term::from_field_text(self.archive.fields.sha256, &doc.source.sha256));
+        self.writer.delete_term(Term::from_field_text(
+            self.archive.fields.sha256,
+            &doc.source.sha256,
+        ));
         let mut entries = self.archive.entries(doc).into_iter();
         self.wholes.extend(entries.next());
         for entry in entries {
@@ -359,7 +410,11 @@ impl<'a> Locator<'a> {
         let mut byte_at: Vec<usize> = doc.text.char_indices().map(|(b, _)| b).collect();
         byte_at.push(doc.text.len());
         let line_starts = lines(&doc.text).iter().map(|l| l.start).collect();
-        Self { doc, byte_at, line_starts }
+        Self {
+            doc,
+            byte_at,
+            line_starts,
+        }
     }
 
     fn chars(&self) -> usize {
@@ -381,7 +436,10 @@ impl<'a> Locator<'a> {
     fn line_text(&self, offset: usize) -> &'a str {
         let no = self.line_of(offset);
         let start = self.line_starts[no];
-        let end = self.line_starts.get(no + 1).map_or(self.chars(), |&s| s - 1);
+        let end = self
+            .line_starts
+            .get(no + 1)
+            .map_or(self.chars(), |&s| s - 1);
         self.slice([start, end]).trim()
     }
 
@@ -391,7 +449,13 @@ impl<'a> Locator<'a> {
             .filter(|(_, s)| s.span[0] <= span[0] && span[0] < s.span[1].max(s.span[0] + 1))
             .max_by_key(|(_, s)| s.level)
             .map(|(_, s)| format!("{} {}", s.label, s.heading).trim().to_string());
-        Location { section, table: None, row: None, line: self.line_of(span[0]) + 1, span }
+        Location {
+            section,
+            table: None,
+            row: None,
+            line: self.line_of(span[0]) + 1,
+            span,
+        }
     }
 }
 

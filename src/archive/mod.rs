@@ -31,14 +31,14 @@
 //! Nothing here panics on odd input: a damaged file is a [`LoadIssue`], a query that
 //! cannot be parsed is an [`ArchiveError`].
 
+mod analyzer;
 pub mod cli;
 pub mod csv;
+mod html;
 pub mod index;
 pub mod search;
 pub mod serve;
 pub mod sqlite;
-mod analyzer;
-mod html;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -49,7 +49,10 @@ use crate::model::{Document, ErrorRecord};
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("csv: {0}")]
@@ -62,7 +65,10 @@ pub enum ArchiveError {
 
 impl ArchiveError {
     fn io(path: &Path, source: std::io::Error) -> Self {
-        ArchiveError::Io { path: path.to_path_buf(), source }
+        ArchiveError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -104,13 +110,20 @@ pub fn load_each(
     mut each: impl FnMut(Document) -> Result<(), ArchiveError>,
 ) -> Result<Vec<LoadIssue>, ArchiveError> {
     let mut issues = Vec::new();
-    let mut issue = |location: String, kind: &'static str, message: String| issues.push(LoadIssue { location, kind, message });
+    let mut issue = |location: String, kind: &'static str, message: String| {
+        issues.push(LoadIssue {
+            location,
+            kind,
+            message,
+        })
+    };
     let mut stack: Vec<(PathBuf, bool)> = paths.iter().rev().map(|p| (p.clone(), true)).collect();
     while let Some((path, named)) = stack.pop() {
         if path.is_dir() {
             match fs::read_dir(&path) {
                 Ok(entries) => {
-                    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                    let mut children: Vec<PathBuf> =
+                        entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
                     children.sort();
                     stack.extend(children.into_iter().rev().map(|c| (c, false)));
                 }
@@ -129,11 +142,16 @@ pub fn load_each(
                 continue;
             }
         };
-        let mut parse = |location: String, json: &str| match serde_json::from_str::<Document>(json) {
+        let mut parse = |location: String, json: &str| match serde_json::from_str::<Document>(json)
+        {
             Ok(doc) => each(doc),
             Err(e) => {
                 match serde_json::from_str::<ErrorRecord>(json) {
-                    Ok(record) => issue(location, "error_record", format!("{}: {}", record.error.kind, record.error.message)),
+                    Ok(record) => issue(
+                        location,
+                        "error_record",
+                        format!("{}: {}", record.error.kind, record.error.message),
+                    ),
                     Err(_) => issue(location, "not_a_document", e.to_string()),
                 }
                 Ok(())
@@ -142,7 +160,11 @@ pub fn load_each(
         if ext == "json" {
             parse(path.display().to_string(), &text)?;
         } else {
-            for (no, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            for (no, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
                 parse(format!("{}:{}", path.display(), no + 1), line)?;
             }
         }
@@ -180,9 +202,18 @@ mod tests {
     #[test]
     fn load_skips_error_records_and_reports_junk() {
         let dir = tempfile::tempdir().unwrap();
-        let doc = crate::process_bytes("Kế hoạch".as_bytes(), "a.txt", &crate::Limits::default()).unwrap();
-        fs::write(dir.path().join("a.json"), serde_json::to_string(&doc).unwrap()).unwrap();
-        fs::write(dir.path().join("b.json"), r#"{"path":"b.pdf","error":{"kind":"io","message":"gone"}}"#).unwrap();
+        let doc = crate::process_bytes("Kế hoạch".as_bytes(), "a.txt", &crate::Limits::default())
+            .unwrap();
+        fs::write(
+            dir.path().join("a.json"),
+            serde_json::to_string(&doc).unwrap(),
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("b.json"),
+            r#"{"path":"b.pdf","error":{"kind":"io","message":"gone"}}"#,
+        )
+        .unwrap();
         fs::write(dir.path().join("c.json"), "{").unwrap();
         fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
         let loaded = load(&[dir.path().to_path_buf()]);

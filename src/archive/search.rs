@@ -67,7 +67,11 @@ pub struct SearchRequest {
 
 impl SearchRequest {
     pub fn new(query: &str) -> Self {
-        Self { query: query.to_string(), limit: 20, ..Self::default() }
+        Self {
+            query: query.to_string(),
+            limit: 20,
+            ..Self::default()
+        }
     }
 }
 
@@ -158,7 +162,9 @@ pub struct Matcher {
 
 impl Matcher {
     pub fn new(query: &str) -> Self {
-        Self { words: analyzer::terms(query, true) }
+        Self {
+            words: analyzer::terms(query, true),
+        }
     }
 
     /// Byte ranges of the matched words of `text`. A query word found as such (marks
@@ -171,7 +177,9 @@ impl Matcher {
         // without normalizing them (a whole document is tens of thousands of words).
         let firsts: Vec<char> = self.words.iter().filter_map(|w| w.chars().next()).collect();
         let first_folded = |word: &str| {
-            word.chars().next().map(|c| crate::text::fold_char(c).to_lowercase().next().unwrap_or(c))
+            word.chars()
+                .next()
+                .map(|c| crate::text::fold_char(c).to_lowercase().next().unwrap_or(c))
         };
         let words: Vec<(usize, usize, String)> = analyzer::words(text)
             .filter(|&(a, b)| first_folded(&text[a..b]).is_some_and(|c| firsts.contains(&c)))
@@ -184,7 +192,9 @@ impl Matcher {
             .map(|q| (q.as_str(), fuzzy_distance(q) as usize))
             .filter(|&(_, d)| d > 0)
             .collect();
-        let near = |q: &str, w: &str, d: usize| q.chars().next() == w.chars().next() && strsim::osa_distance(q, w) <= d;
+        let near = |q: &str, w: &str, d: usize| {
+            q.chars().next() == w.chars().next() && strsim::osa_distance(q, w) <= d
+        };
         words
             .into_iter()
             .filter(|(_, _, w)| self.words.contains(w) || fuzzy.iter().any(|&(q, d)| near(q, w, d)))
@@ -197,13 +207,19 @@ impl Matcher {
         let found = self.find(text);
         let total = text.chars().count();
         let cp = crate::text::CharIndex::new(text);
-        let found: Vec<(usize, usize)> = found.iter().map(|&(a, b)| (cp.char_at(a), cp.char_at(b))).collect();
+        let found: Vec<(usize, usize)> = found
+            .iter()
+            .map(|&(a, b)| (cp.char_at(a), cp.char_at(b)))
+            .collect();
         let (mut start, mut end) = (0, total);
         if total > SNIPPET_CHARS {
             // Start a little before the match that begins the window holding the most matches.
             let best = (0..found.len())
                 .max_by_key(|&i| {
-                    let count = found[i..].iter().take_while(|m| m.1 <= found[i].0 + SNIPPET_CHARS - 20).count();
+                    let count = found[i..]
+                        .iter()
+                        .take_while(|m| m.1 <= found[i].0 + SNIPPET_CHARS - 20)
+                        .count();
                     (count, std::cmp::Reverse(i))
                 })
                 .map_or(0, |i| found[i].0.saturating_sub(20));
@@ -230,16 +246,28 @@ impl Matcher {
         let body: String = chars[start..end].iter().collect();
         let body = body.split_whitespace().collect::<Vec<_>>().join(" ");
         let highlights = if body.chars().count() == end - start {
-            found.iter().filter(|m| m.0 >= start && m.1 <= end).map(|m| [m.0 - shift, m.1 - shift]).collect()
+            found
+                .iter()
+                .filter(|m| m.0 >= start && m.1 <= end)
+                .map(|m| [m.0 - shift, m.1 - shift])
+                .collect()
         } else {
             // Whitespace was squashed: find the matches again in the shown text.
             let cp = crate::text::CharIndex::new(&body);
             self.find(&body)
                 .into_iter()
-                .map(|(a, b)| [cp.char_at(a) + prefix.chars().count(), cp.char_at(b) + prefix.chars().count()])
+                .map(|(a, b)| {
+                    [
+                        cp.char_at(a) + prefix.chars().count(),
+                        cp.char_at(b) + prefix.chars().count(),
+                    ]
+                })
                 .collect()
         };
-        Snippet { text: format!("{prefix}{body}{suffix}"), highlights }
+        Snippet {
+            text: format!("{prefix}{body}{suffix}"),
+            highlights,
+        }
     }
 }
 
@@ -248,12 +276,20 @@ impl Archive {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, ArchiveError> {
         if let Some(kind) = &request.kind {
             if !KINDS.contains(&kind.as_str()) {
-                return Err(ArchiveError::Invalid(format!("unknown type {kind:?}: use one of {}", KINDS.join(", "))));
+                return Err(ArchiveError::Invalid(format!(
+                    "unknown type {kind:?}: use one of {}",
+                    KINDS.join(", ")
+                )));
             }
         }
         let limit = request.limit.max(1);
         let searcher = self.searcher();
-        let run = |query: &dyn Query| searcher.search(query, &(TopDocs::with_limit(limit).and_offset(request.offset), Count));
+        let run = |query: &dyn Query| {
+            searcher.search(
+                query,
+                &(TopDocs::with_limit(limit).and_offset(request.offset), Count),
+            )
+        };
         let (_, text_folded) = self.text_fields(request);
         let expansions = analyzer::terms(&request.query, true)
             .iter()
@@ -275,31 +311,55 @@ impl Archive {
                 Ok(self.hit(&entry, score, &matcher))
             })
             .collect::<Result<Vec<_>, ArchiveError>>()?;
-        Ok(SearchResults { total, relaxed, hits })
+        Ok(SearchResults {
+            total,
+            relaxed,
+            hits,
+        })
     }
 
     /// The Document stored for `sha256`, if indexed.
     pub fn document(&self, sha256: &str) -> Result<Option<crate::Document>, ArchiveError> {
         let f = self.fields;
         let query = BooleanQuery::intersection(vec![
-            Box::new(TermQuery::new(Term::from_field_text(f.sha256, sha256), IndexRecordOption::Basic)),
-            Box::new(TermQuery::new(Term::from_field_text(f.kind, "document"), IndexRecordOption::Basic)),
+            Box::new(TermQuery::new(
+                Term::from_field_text(f.sha256, sha256),
+                IndexRecordOption::Basic,
+            )),
+            Box::new(TermQuery::new(
+                Term::from_field_text(f.kind, "document"),
+                IndexRecordOption::Basic,
+            )),
         ]);
         let searcher = self.searcher();
-        let Some((_, address)) = searcher.search(&query, &TopDocs::with_limit(1))?.into_iter().next() else {
+        let Some((_, address)) = searcher
+            .search(&query, &TopDocs::with_limit(1))?
+            .into_iter()
+            .next()
+        else {
             return Ok(None);
         };
         let entry: TantivyDocument = searcher.doc(address)?;
-        let json = entry.get_first(f.json).and_then(|v| v.as_str()).unwrap_or("");
-        serde_json::from_str(json)
-            .map(Some)
-            .map_err(|e| ArchiveError::Invalid(format!("stored document {sha256} is not readable: {e}")))
+        let json = entry
+            .get_first(f.json)
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        serde_json::from_str(json).map(Some).map_err(|e| {
+            ArchiveError::Invalid(format!("stored document {sha256} is not readable: {e}"))
+        })
     }
 
     fn hit(&self, entry: &TantivyDocument, score: f32, matcher: &Matcher) -> Hit {
         let f = self.fields;
-        let get = |field| entry.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
-        let location = get(f.location).and_then(|l| serde_json::from_str(&l).ok()).unwrap_or_default();
+        let get = |field| {
+            entry
+                .get_first(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let location = get(f.location)
+            .and_then(|l| serde_json::from_str(&l).ok())
+            .unwrap_or_default();
         Hit {
             kind: get(f.kind).unwrap_or_default(),
             score,
@@ -328,7 +388,12 @@ impl Archive {
 
     /// The text query (all words, or all but one when `relaxed`) and the filters;
     /// `expansions[i]` are the fuzzy forms of the i-th query word.
-    fn build_query(&self, request: &SearchRequest, expansions: &[Vec<String>], relaxed: bool) -> BooleanQuery {
+    fn build_query(
+        &self,
+        request: &SearchRequest,
+        expansions: &[Vec<String>],
+        relaxed: bool,
+    ) -> BooleanQuery {
         let f = self.fields;
         let (text, text_folded) = self.text_fields(request);
         let exact = analyzer::terms(&request.query, false);
@@ -348,12 +413,21 @@ impl Archive {
                 }
                 let near = near.iter().map(|t| term(text_folded, t)).collect();
                 let near = ConstScoreQuery::new(Box::new(BooleanQuery::union(near)), FUZZY_BOOST);
-                Box::new(BooleanQuery::new(vec![(Occur::Should, folded_word), (Occur::Should, Box::new(near))]))
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, folded_word),
+                    (Occur::Should, Box::new(near)),
+                ]))
             })
             .collect();
         match words.len() {
             0 => clauses.push((Occur::Must, Box::new(AllQuery))),
-            n if relaxed => clauses.push((Occur::Must, Box::new(BooleanQuery::union_with_minimum_required_clauses(words, n - 1)))),
+            n if relaxed => clauses.push((
+                Occur::Must,
+                Box::new(BooleanQuery::union_with_minimum_required_clauses(
+                    words,
+                    n - 1,
+                )),
+            )),
             _ => clauses.extend(words.into_iter().map(|w| (Occur::Must, w))),
         }
         // A word typed with marks prefers text with the same marks; one typed without says
@@ -363,12 +437,23 @@ impl Archive {
         }
         if folded.len() > 1 {
             // One phrase: with marks when the query has them.
-            let (field, terms) = if exact != folded { (text, &exact) } else { (text_folded, &folded) };
-            let phrase = PhraseQuery::new(terms.iter().map(|t| Term::from_field_text(field, t)).collect());
+            let (field, terms) = if exact != folded {
+                (text, &exact)
+            } else {
+                (text_folded, &folded)
+            };
+            let phrase = PhraseQuery::new(
+                terms
+                    .iter()
+                    .map(|t| Term::from_field_text(field, t))
+                    .collect(),
+            );
             clauses.push((Occur::Should, boosted(Box::new(phrase), PHRASE_BOOST)));
         }
 
-        let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0))));
+        let mut filter = |query: Box<dyn Query>| {
+            clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0))))
+        };
         match request.kind.as_deref() {
             Some(kind) => filter(term(f.kind, kind)),
             // Words only match the entries below whole documents; an empty query needs the rule.
@@ -386,12 +471,20 @@ impl Archive {
             match words.len() {
                 0 => {}
                 1 => filter(term(f.agency, &words[0])),
-                _ => filter(Box::new(PhraseQuery::new(words.iter().map(|w| Term::from_field_text(f.agency, w)).collect()))),
+                _ => filter(Box::new(PhraseQuery::new(
+                    words
+                        .iter()
+                        .map(|w| Term::from_field_text(f.agency, w))
+                        .collect(),
+                ))),
             }
         }
         if let Some(year) = request.year {
             let at = Term::from_field_i64(f.year, year);
-            filter(Box::new(RangeQuery::new(Bound::Included(at.clone()), Bound::Included(at))));
+            filter(Box::new(RangeQuery::new(
+                Bound::Included(at.clone()),
+                Bound::Included(at),
+            )));
         }
         if let Some(doc_type) = &request.doc_type {
             filter(term(f.doc_type, &filter_key(doc_type)));
@@ -403,20 +496,33 @@ impl Archive {
 /// Indexed words within [`fuzzy_distance`] edits of `word` that start with the same letter
 /// (OCR damage rarely hits the first letter, and without this rule every short syllable
 /// is one edit from dozens of others), at most [`MAX_EXPANSIONS`], nearest first.
-fn fuzzy_expansions(searcher: &Searcher, field: Field, word: &str) -> Result<Vec<String>, ArchiveError> {
+fn fuzzy_expansions(
+    searcher: &Searcher,
+    field: Field,
+    word: &str,
+) -> Result<Vec<String>, ArchiveError> {
     let distance = fuzzy_distance(word) as usize;
     let Some(first) = word.chars().next().filter(|_| distance > 0) else {
         return Ok(Vec::new());
     };
     let low = first.to_string();
-    let high = char::from_u32(first as u32 + 1).map_or_else(|| "\u{10FFFF}".to_string(), |c| c.to_string());
+    let high = char::from_u32(first as u32 + 1)
+        .map_or_else(|| "\u{10FFFF}".to_string(), |c| c.to_string());
     let len = word.chars().count();
     let mut found: Vec<(usize, String)> = Vec::new();
     for segment in searcher.segment_readers() {
         let inverted = segment.inverted_index(field)?;
-        let mut stream = inverted.terms().range().ge(low.as_bytes()).lt(high.as_bytes()).into_stream().map_err(io_error)?;
+        let mut stream = inverted
+            .terms()
+            .range()
+            .ge(low.as_bytes())
+            .lt(high.as_bytes())
+            .into_stream()
+            .map_err(io_error)?;
         while stream.advance() {
-            let Ok(candidate) = std::str::from_utf8(stream.key()) else { continue };
+            let Ok(candidate) = std::str::from_utf8(stream.key()) else {
+                continue;
+            };
             if candidate == word || candidate.chars().count().abs_diff(len) > distance {
                 continue;
             }
@@ -452,7 +558,10 @@ fn io_error(e: std::io::Error) -> ArchiveError {
 }
 
 fn term(field: tantivy::schema::Field, text: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
 }
 
 fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
@@ -465,31 +574,64 @@ mod tests {
 
     fn check_snippet(query: &str, text: &str, expected: &str) {
         let snippet = Matcher::new(query).snippet(text);
-        assert_eq!(snippet.marked("[", "]", str::to_string), expected, "query {query:?}");
+        assert_eq!(
+            snippet.marked("[", "]", str::to_string),
+            expected,
+            "query {query:?}"
+        );
     }
 
     #[test]
     fn snippets_mark_folded_and_fuzzy_matches() {
-        check_snippet("thu tuc", "Cải cách thủ tục hành chính", "Cải cách [thủ] [tục] hành chính");
-        check_snippet("thi tuc hanh chinh", "giải quyết thủ tục hành chínb", "giải quyết [thủ] [tục] [hành] [chínb]");
+        check_snippet(
+            "thu tuc",
+            "Cải cách thủ tục hành chính",
+            "Cải cách [thủ] [tục] hành chính",
+        );
+        check_snippet(
+            "thi tuc hanh chinh",
+            "giải quyết thủ tục hành chínb",
+            "giải quyết [thủ] [tục] [hành] [chínb]",
+        );
         check_snippet("2019", "năm 2018 và 2019", "năm 2018 và [2019]");
         check_snippet("", "không có gì", "không có gì");
-        check_snippet("hanh  chinh", "thủ tục\n\nhành   chính", "thủ tục [hành] [chính]");
+        check_snippet(
+            "hanh  chinh",
+            "thủ tục\n\nhành   chính",
+            "thủ tục [hành] [chính]",
+        );
     }
 
     #[test]
     fn long_text_snippets_center_on_matches() {
-        let text = format!("{} trực tuyến mức độ 4 {}", "mở đầu ".repeat(60), "kết thúc ".repeat(60));
+        let text = format!(
+            "{} trực tuyến mức độ 4 {}",
+            "mở đầu ".repeat(60),
+            "kết thúc ".repeat(60)
+        );
         let snippet = Matcher::new("truc tuyen").snippet(&text);
-        assert!(snippet.text.starts_with('…') && snippet.text.ends_with('…'), "{}", snippet.text);
+        assert!(
+            snippet.text.starts_with('…') && snippet.text.ends_with('…'),
+            "{}",
+            snippet.text
+        );
         assert!(snippet.text.chars().count() <= SNIPPET_CHARS + 2 + 10);
         assert_eq!(snippet.highlights.len(), 2);
-        assert!(snippet.marked("[", "]", str::to_string).contains("[trực] [tuyến]"));
+        assert!(snippet
+            .marked("[", "]", str::to_string)
+            .contains("[trực] [tuyến]"));
     }
 
     #[test]
     fn fuzzy_distance_spares_short_words_and_numbers() {
-        for (word, d) in [("i", 0), ("cp", 0), ("thu", 1), ("2018", 0), ("chinh", 1), ("nghieng", 2)] {
+        for (word, d) in [
+            ("i", 0),
+            ("cp", 0),
+            ("thu", 1),
+            ("2018", 0),
+            ("chinh", 1),
+            ("nghieng", 2),
+        ] {
             assert_eq!(fuzzy_distance(word), d, "{word}");
         }
     }

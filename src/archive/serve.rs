@@ -41,31 +41,47 @@ impl Page {
              <header><a href=\"/\" class=\"home\">vanban</a> lưu trữ văn bản</header><main>{body}</main></body></html>\n",
             escape(title)
         );
-        Self { status, content_type: "text/html; charset=utf-8", body }
+        Self {
+            status,
+            content_type: "text/html; charset=utf-8",
+            body,
+        }
     }
 
     fn json(value: &impl serde::Serialize) -> Self {
         let body = serde_json::to_string(value).expect("results serialize");
-        Self { status: 200, content_type: "application/json; charset=utf-8", body }
+        Self {
+            status: 200,
+            content_type: "application/json; charset=utf-8",
+            body,
+        }
     }
 
     fn error(status: u16, message: &str) -> Self {
-        Self::html(status, "Lỗi", &format!("<p class=\"error\">{}</p>", escape(message)))
+        Self::html(
+            status,
+            "Lỗi",
+            &format!("<p class=\"error\">{}</p>", escape(message)),
+        )
     }
 }
 
 /// Serves `archive` on `addr` (e.g. `127.0.0.1:8080`) until the process is stopped.
 pub fn serve(archive: &Archive, addr: &str) -> Result<(), ArchiveError> {
-    let server = tiny_http::Server::http(addr).map_err(|e| ArchiveError::Invalid(format!("cannot listen on {addr}: {e}")))?;
+    let server = tiny_http::Server::http(addr)
+        .map_err(|e| ArchiveError::Invalid(format!("cannot listen on {addr}: {e}")))?;
     match server.server_addr().to_ip() {
         Some(ip) => eprintln!("vanban: serving http://{ip}/"),
         None => eprintln!("vanban: serving on {addr}"),
     }
     for request in server.incoming_requests() {
         let page = respond(archive, request.url());
-        let header = tiny_http::Header::from_bytes(&b"Content-Type"[..], page.content_type.as_bytes())
-            .expect("content types are valid header values");
-        let response = tiny_http::Response::from_string(page.body).with_status_code(page.status).with_header(header);
+        let header =
+            tiny_http::Header::from_bytes(&b"Content-Type"[..], page.content_type.as_bytes())
+                .expect("content types are valid header values");
+        let response = tiny_http::Response::from_string(page.body)
+            .with_status_code(page.status)
+            .with_header(header);
         if let Err(e) = request.respond(response) {
             eprintln!("vanban: response not sent: {e}");
         }
@@ -79,12 +95,16 @@ pub fn respond(archive: &Archive, url: &str) -> Page {
     let params = query_pairs(url);
     let result = match path {
         "/" => search_page(archive, &params),
-        "/api/search" => request_from(&params).and_then(|r| archive.search(&r)).map(|r| Page::json(&r)),
-        p if p.starts_with("/api/document/") => match archive.document(&p["/api/document/".len()..]) {
-            Ok(Some(doc)) => Ok(Page::json(&doc)),
-            Ok(None) => Ok(Page::error(404, "Không tìm thấy văn bản.")),
-            Err(e) => Err(e),
-        },
+        "/api/search" => request_from(&params)
+            .and_then(|r| archive.search(&r))
+            .map(|r| Page::json(&r)),
+        p if p.starts_with("/api/document/") => {
+            match archive.document(&p["/api/document/".len()..]) {
+                Ok(Some(doc)) => Ok(Page::json(&doc)),
+                Ok(None) => Ok(Page::error(404, "Không tìm thấy văn bản.")),
+                Err(e) => Err(e),
+            }
+        }
         p if p.starts_with("/doc/") => document_page(archive, &p["/doc/".len()..], &params),
         _ => Ok(Page::error(404, "Không có trang này.")),
     };
@@ -95,14 +115,22 @@ pub fn respond(archive: &Archive, url: &str) -> Page {
 }
 
 fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    params.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    params
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
 }
 
 fn request_from(params: &[(String, String)]) -> Result<SearchRequest, ArchiveError> {
     let owned = |key| param(params, key).map(str::to_string);
     let number = |key: &str| {
         param(params, key)
-            .map(|v| v.parse().map_err(|_| ArchiveError::Invalid(format!("{key} must be a number, not {v:?}"))))
+            .map(|v| {
+                v.parse().map_err(|_| {
+                    ArchiveError::Invalid(format!("{key} must be a number, not {v:?}"))
+                })
+            })
             .transpose()
     };
     Ok(SearchRequest {
@@ -120,11 +148,21 @@ fn request_from(params: &[(String, String)]) -> Result<SearchRequest, ArchiveErr
 fn search_page(archive: &Archive, params: &[(String, String)]) -> Result<Page, ArchiveError> {
     let request = request_from(params)?;
     let mut body = search_form(&request);
-    let filtered = [&request.kind, &request.cites, &request.agency, &request.doc_type].iter().any(|v| v.is_some())
+    let filtered = [
+        &request.kind,
+        &request.cites,
+        &request.agency,
+        &request.doc_type,
+    ]
+    .iter()
+    .any(|v| v.is_some())
         || request.year.is_some();
     if request.query.is_empty() && !filtered {
         let count = archive.document_count()?;
-        let _ = write!(body, "<p class=\"summary\">{count} văn bản trong lưu trữ.</p>");
+        let _ = write!(
+            body,
+            "<p class=\"summary\">{count} văn bản trong lưu trữ.</p>"
+        );
         return Ok(Page::html(200, "Tìm kiếm", &body));
     }
     let results = archive.search(&request)?;
@@ -132,12 +170,19 @@ fn search_page(archive: &Archive, params: &[(String, String)]) -> Result<Page, A
         body,
         "<p class=\"summary\" id=\"summary\">{} kết quả{}.</p>",
         results.total,
-        if results.relaxed { " (gần đúng: thiếu một từ)" } else { "" }
+        if results.relaxed {
+            " (gần đúng: thiếu một từ)"
+        } else {
+            ""
+        }
     );
     // Group by document, in the order of each document's best hit.
     let mut groups: Vec<(&str, Vec<&Hit>)> = Vec::new();
     for hit in &results.hits {
-        match groups.iter_mut().find(|(sha, _)| *sha == hit.document.sha256) {
+        match groups
+            .iter_mut()
+            .find(|(sha, _)| *sha == hit.document.sha256)
+        {
             Some((_, hits)) => hits.push(hit),
             None => groups.push((&hit.document.sha256, vec![hit])),
         }
@@ -145,19 +190,32 @@ fn search_page(archive: &Archive, params: &[(String, String)]) -> Result<Page, A
     body.push_str("<div id=\"results\">");
     for (_, hits) in &groups {
         let d = &hits[0].document;
-        let heading = [d.doc_type.as_deref(), d.number.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
-        let title = d.title.as_deref().unwrap_or(&d.path);
-        let meta = [Some(heading.as_str()), d.agency.as_deref(), d.date.as_deref(), Some(d.path.as_str())]
+        let heading = [d.doc_type.as_deref(), d.number.as_deref()]
             .into_iter()
             .flatten()
-            .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
-            .join(" · ");
+            .join(" ");
+        let title = d.title.as_deref().unwrap_or(&d.path);
+        let meta = [
+            Some(heading.as_str()),
+            d.agency.as_deref(),
+            d.date.as_deref(),
+            Some(d.path.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ");
         let _ = write!(
             body,
             "<section class=\"result\"><h2><a class=\"doc-link\" href=\"{}\">{}</a></h2>\
              <p class=\"meta\">{}</p><ul>",
-            escape(&doc_url(&d.sha256, &request.query, Some(hits[0].location.span))),
+            escape(&doc_url(
+                &d.sha256,
+                &request.query,
+                Some(hits[0].location.span)
+            )),
             escape(title),
             escape(&meta),
         );
@@ -182,7 +240,11 @@ fn search_form(r: &SearchRequest) -> String {
     let value = |v: &Option<String>| escape(v.as_deref().unwrap_or(""));
     let mut kinds = String::from("<option value=\"\">mọi loại</option>");
     for kind in KINDS {
-        let selected = if r.kind.as_deref() == Some(kind) { " selected" } else { "" };
+        let selected = if r.kind.as_deref() == Some(kind) {
+            " selected"
+        } else {
+            ""
+        };
         let _ = write!(kinds, "<option value=\"{kind}\"{selected}>{kind}</option>");
     }
     format!(
@@ -228,7 +290,11 @@ fn doc_url(sha256: &str, query: &str, span: Option<[usize; 2]>) -> String {
     url
 }
 
-fn document_page(archive: &Archive, sha256: &str, params: &[(String, String)]) -> Result<Page, ArchiveError> {
+fn document_page(
+    archive: &Archive,
+    sha256: &str,
+    params: &[(String, String)],
+) -> Result<Page, ArchiveError> {
     let Some(doc) = archive.document(sha256)? else {
         return Ok(Page::error(404, "Không tìm thấy văn bản."));
     };
@@ -239,8 +305,15 @@ fn document_page(archive: &Archive, sha256: &str, params: &[(String, String)]) -
     };
     let m = &doc.metadata;
     let title = m.title.clone().unwrap_or_else(|| doc.source.path.clone());
-    let mut body = format!("<p><a href=\"/?q={}\" id=\"back\">← kết quả</a></p>", encode(query));
-    let _ = write!(body, "<h1 id=\"doc-title\">{}</h1><table class=\"meta\">", escape(&title));
+    let mut body = format!(
+        "<p><a href=\"/?q={}\" id=\"back\">← kết quả</a></p>",
+        encode(query)
+    );
+    let _ = write!(
+        body,
+        "<h1 id=\"doc-title\">{}</h1><table class=\"meta\">",
+        escape(&title)
+    );
     let signer = m.signer.as_ref().and_then(|s| s.name.clone());
     for (label, value) in [
         ("Loại", m.doc_type.clone()),
@@ -251,7 +324,13 @@ fn document_page(archive: &Archive, sha256: &str, params: &[(String, String)]) -
         ("Nơi ban hành", m.place.clone()),
         ("Người ký", signer),
         ("Tệp", Some(doc.source.path.clone())),
-        ("Chất lượng", Some(format!("{} · dấu {} · tin cậy {:.2}", doc.quality.text_layer, doc.quality.diacritics, doc.quality.confidence))),
+        (
+            "Chất lượng",
+            Some(format!(
+                "{} · dấu {} · tin cậy {:.2}",
+                doc.quality.text_layer, doc.quality.diacritics, doc.quality.confidence
+            )),
+        ),
     ] {
         if let Some(v) = value {
             let _ = write!(body, "<tr><th>{label}</th><td>{}</td></tr>", escape(&v));
@@ -260,7 +339,11 @@ fn document_page(archive: &Archive, sha256: &str, params: &[(String, String)]) -
     body.push_str("</table>");
     body.push_str(&tasks_table(&doc));
     body.push_str(&citations_list(archive, &doc)?);
-    let _ = write!(body, "<h2>Nội dung</h2><div id=\"text\" class=\"text\">{}</div>", marked_text(&doc.text, query, span));
+    let _ = write!(
+        body,
+        "<h2>Nội dung</h2><div id=\"text\" class=\"text\">{}</div>",
+        marked_text(&doc.text, query, span)
+    );
     Ok(Page::html(200, &title, &body))
 }
 
@@ -332,7 +415,12 @@ fn citations_list(archive: &Archive, doc: &Document) -> Result<String, ArchiveEr
     }
     out.push_str("<ul id=\"citations\" class=\"citations\">");
     for c in &doc.citations {
-        let citing = SearchRequest { kind: Some("document".into()), cites: Some(c.id.clone()), limit: 1, ..SearchRequest::default() };
+        let citing = SearchRequest {
+            kind: Some("document".into()),
+            cites: Some(c.id.clone()),
+            limit: 1,
+            ..SearchRequest::default()
+        };
         let count = archive.search(&citing)?.total;
         let _ = write!(
             out,
@@ -359,7 +447,10 @@ mod tests {
         assert_eq!(marked_text("a", "", Some([5, 9])), "a");
         assert_eq!(marked_text("ab", "", Some([1, 1])), "ab");
         // "truc" is in the text, so "thuc" is not marked as a fuzzy match of it.
-        assert_eq!(marked_text("trực thúc", "truc", None), "<mark>trực</mark> thúc");
+        assert_eq!(
+            marked_text("trực thúc", "truc", None),
+            "<mark>trực</mark> thúc"
+        );
         assert_eq!(marked_text("thúc", "truc", None), "<mark>thúc</mark>");
     }
 }

@@ -19,8 +19,15 @@ use crate::model::Document;
 pub const SCHEMA_VERSION: i64 = 1;
 
 /// The tables in the order they are created and written to CSV.
-pub const TABLES: [&str; 7] =
-    ["documents", "sections", "tasks", "task_agencies", "figures", "citations", "citation_mentions"];
+pub const TABLES: [&str; 7] = [
+    "documents",
+    "sections",
+    "tasks",
+    "task_agencies",
+    "figures",
+    "citations",
+    "citation_mentions",
+];
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -155,11 +162,19 @@ pub struct ExportStats {
 /// Creates the tables and indexes if missing; refuses a database of another schema version.
 pub fn create_schema(conn: &Connection) -> Result<(), ArchiveError> {
     conn.execute_batch(SCHEMA)?;
-    let found: Option<String> =
-        conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).optional()?;
+    let found: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
     match found {
         None => {
-            conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?1)", [SCHEMA_VERSION.to_string()])?;
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
+                [SCHEMA_VERSION.to_string()],
+            )?;
         }
         Some(v) if v == SCHEMA_VERSION.to_string() => {}
         Some(v) => {
@@ -172,7 +187,10 @@ pub fn create_schema(conn: &Connection) -> Result<(), ArchiveError> {
 }
 
 /// Upserts `docs` in one transaction (creating the schema first).
-pub fn export<'d>(conn: &mut Connection, docs: impl IntoIterator<Item = &'d Document>) -> Result<ExportStats, ArchiveError> {
+pub fn export<'d>(
+    conn: &mut Connection,
+    docs: impl IntoIterator<Item = &'d Document>,
+) -> Result<ExportStats, ArchiveError> {
     let mut export = Export::begin(conn)?;
     for doc in docs {
         export.add(doc)?;
@@ -190,7 +208,10 @@ impl<'c> Export<'c> {
     /// Creates the schema if missing and opens the transaction.
     pub fn begin(conn: &'c mut Connection) -> Result<Self, ArchiveError> {
         create_schema(conn)?;
-        Ok(Self { tx: conn.transaction()?, stats: ExportStats::default() })
+        Ok(Self {
+            tx: conn.transaction()?,
+            stats: ExportStats::default(),
+        })
     }
 
     pub fn add(&mut self, doc: &Document) -> Result<(), ArchiveError> {
@@ -216,9 +237,11 @@ fn upsert_document(tx: &Transaction, doc: &Document) -> Result<bool, ArchiveErro
         .optional()?;
     if let Some(id) = existing {
         for table in &TABLES[1..] {
-            tx.prepare_cached(&format!("DELETE FROM {table} WHERE doc_id = ?1"))?.execute([id])?;
+            tx.prepare_cached(&format!("DELETE FROM {table} WHERE doc_id = ?1"))?
+                .execute([id])?;
         }
-        tx.prepare_cached("DELETE FROM documents WHERE doc_id = ?1")?.execute([id])?;
+        tx.prepare_cached("DELETE FROM documents WHERE doc_id = ?1")?
+            .execute([id])?;
     }
     let m = &doc.metadata;
     let signer = m.signer.clone().unwrap_or_default();
@@ -288,8 +311,9 @@ fn upsert_document(tx: &Transaction, doc: &Document) -> Result<bool, ArchiveErro
             section, span_start, span_end)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?;
-    let mut insert_agency =
-        tx.prepare_cached("INSERT INTO task_agencies (doc_id, task_no, role, agency) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut insert_agency = tx.prepare_cached(
+        "INSERT INTO task_agencies (doc_id, task_no, role, agency) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     for (no, t) in doc.tasks.iter().enumerate() {
         let d = t.deadline.as_ref();
         insert.execute(params![
@@ -313,7 +337,11 @@ fn upsert_document(tx: &Transaction, doc: &Document) -> Result<bool, ArchiveErro
             t.span[0] as i64,
             t.span[1] as i64,
         ])?;
-        let roles = t.lead.iter().map(|a| ("lead", a)).chain(t.partners.iter().map(|a| ("partner", a)));
+        let roles = t
+            .lead
+            .iter()
+            .map(|a| ("lead", a))
+            .chain(t.partners.iter().map(|a| ("partner", a)));
         for (role, agency) in roles {
             insert_agency.execute(params![id, no as i64, role, agency])?;
         }
@@ -366,7 +394,13 @@ fn upsert_document(tx: &Transaction, doc: &Document) -> Result<bool, ArchiveErro
             c.mentions.len() as i64
         ])?;
         for (m_no, span) in c.mentions.iter().enumerate() {
-            insert_mention.execute(params![id, no as i64, m_no as i64, span[0] as i64, span[1] as i64])?;
+            insert_mention.execute(params![
+                id,
+                no as i64,
+                m_no as i64,
+                span[0] as i64,
+                span[1] as i64
+            ])?;
         }
     }
     Ok(existing.is_some())

@@ -75,7 +75,9 @@ fn edit<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     for i in 1..=a.len() {
         cur[0] = i;
         for j in 1..=b.len() {
-            cur[j] = (prev[j - 1] + usize::from(a[i - 1] != b[j - 1])).min(prev[j] + 1).min(cur[j - 1] + 1);
+            cur[j] = (prev[j - 1] + usize::from(a[i - 1] != b[j - 1]))
+                .min(prev[j] + 1)
+                .min(cur[j - 1] + 1);
         }
         std::mem::swap(&mut prev, &mut cur);
     }
@@ -93,7 +95,11 @@ fn strip(text: &str) -> String {
 }
 
 fn split(list: &Path) -> Vec<String> {
-    std::fs::read_to_string(list).expect("split list").lines().map(String::from).collect()
+    std::fs::read_to_string(list)
+        .expect("split list")
+        .lines()
+        .map(String::from)
+        .collect()
 }
 
 /// OCR eval page sets: the same pages (TeX Gyre Pagella, a face the channel never
@@ -114,30 +120,55 @@ fn ocr_eval(a: &Args, dir: &str, label: &str) {
     if let Ok(manifest) = std::fs::read_to_string(tools.join("eval/manifest.tsv")) {
         for row in manifest.lines() {
             let f: Vec<&str> = row.split('\t').collect();
-            let [page, rel, start, end] = f[..] else { continue };
+            let [page, rel, start, end] = f[..] else {
+                continue;
+            };
             let (start, end): (usize, usize) = (start.parse().unwrap(), end.parse().unwrap());
             let src = read(&a.corpora.join(rel));
-            let reference: String =
-                src.lines().skip(start).take(end - start).collect::<Vec<_>>().join(" ").replace('|', " ");
-            let ocr = String::from_utf8_lossy(&std::fs::read(eval_dir.join(format!("{page}.ocr"))).unwrap_or_default())
-                .into_owned();
+            let reference: String = src
+                .lines()
+                .skip(start)
+                .take(end - start)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .replace('|', " ");
+            let ocr = String::from_utf8_lossy(
+                &std::fs::read(eval_dir.join(format!("{page}.ocr"))).unwrap_or_default(),
+            )
+            .into_owned();
             let out = repair(&ocr).text;
-            s.add(&out.split_whitespace().collect::<Vec<_>>().join(" "), &reference);
-            raw.add(&ocr.split_whitespace().collect::<Vec<_>>().join(" "), &reference);
+            s.add(
+                &out.split_whitespace().collect::<Vec<_>>().join(" "),
+                &reference,
+            );
+            raw.add(
+                &ocr.split_whitespace().collect::<Vec<_>>().join(" "),
+                &reference,
+            );
             if a.verbose {
-                println!("OCR {page}\n  in: {}\n out: {}\n ref: {reference}", ocr.replace('\n', " / "), out.replace('\n', " / "));
+                println!(
+                    "OCR {page}\n  in: {}\n out: {}\n ref: {reference}",
+                    ocr.replace('\n', " / "),
+                    out.replace('\n', " / ")
+                );
             }
         }
         println!(
             "ocr ({label}): {} ref tokens: SER {:.2}% CER {:.2}% (raw OCR SER {:.1}% CER {:.1}%)",
-            s.toks, s.ser(), s.cer(), raw.ser(), raw.cer()
+            s.toks,
+            s.ser(),
+            s.cer(),
+            raw.ser(),
+            raw.cer()
         );
     }
 }
 
 /// A file's text, normalised as references are; empty when unreadable.
 fn read(p: &Path) -> String {
-    normalise(&String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()))
+    normalise(&String::from_utf8_lossy(
+        &std::fs::read(p).unwrap_or_default(),
+    ))
 }
 
 fn main() {
@@ -145,7 +176,10 @@ fn main() {
     let held = split(&a.split);
     let admin: Vec<(String, String)> = held
         .iter()
-        .filter_map(|h| h.strip_prefix("admin/").map(|n| (h.clone(), read(&a.corpora.join("admin").join(n)))))
+        .filter_map(|h| {
+            h.strip_prefix("admin/")
+                .map(|n| (h.clone(), read(&a.corpora.join("admin").join(n))))
+        })
         .collect();
 
     // 1. Stripped.
@@ -193,7 +227,12 @@ fn main() {
             }
         }
     }
-    println!("clean: {} docs, {} tokens: {:.3}% tokens changed", clean_docs.len(), clean.toks, clean.ser());
+    println!(
+        "clean: {} docs, {} tokens: {:.3}% tokens changed",
+        clean_docs.len(),
+        clean.toks,
+        clean.ser()
+    );
 
     // 4. Seeds.
     let mut seeds: Vec<PathBuf> = std::fs::read_dir(&a.seeds)
@@ -209,7 +248,10 @@ fn main() {
             std::fs::write(&out, &r.text).expect("write seed 004");
             println!(
                 "seed {name}: {} tokens repaired, diacritics {}, confidence {:.3} -> {}",
-                r.repaired_tokens, r.diacritics, r.confidence, out.display()
+                r.repaired_tokens,
+                r.diacritics,
+                r.confidence,
+                out.display()
             );
         } else {
             let mut sc = Score::default();
@@ -219,7 +261,10 @@ fn main() {
                     println!("SEED {name}\n  in: {i}\n out: {o}");
                 }
             }
-            println!("seed {name}: {} of {} tokens changed, diacritics {}", sc.tok_err, sc.toks, r.diacritics);
+            println!(
+                "seed {name}: {} of {} tokens changed, diacritics {}",
+                sc.tok_err, sc.toks, r.diacritics
+            );
         }
     }
 }

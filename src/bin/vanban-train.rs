@@ -65,7 +65,12 @@ fn main() {
             (s.to_string(), n.parse().expect("--boost weight"))
         })
         .collect();
-    let cfg = TrainConfig { min_word: a.min_word, min_bigram: a.min_bigram, min_trigram: a.min_trigram, boost };
+    let cfg = TrainConfig {
+        min_word: a.min_word,
+        min_bigram: a.min_bigram,
+        min_trigram: a.min_trigram,
+        boost,
+    };
     let t = train(&files, &cfg);
     write(&t, &a.out).expect("write model");
     eprintln!(
@@ -78,11 +83,20 @@ fn main() {
         t.code_parts.len(),
         t0.elapsed().as_secs_f64()
     );
-    if [CHANNEL_FILE, LEXICON_FILE].iter().all(|f| a.out.join(f).exists()) {
+    if [CHANNEL_FILE, LEXICON_FILE]
+        .iter()
+        .all(|f| a.out.join(f).exists())
+    {
         let t1 = Instant::now();
         let n = write_readings(&a.out).expect("write readings");
-        eprintln!("{READINGS_FILE}: candidates of {n} tokens in {:.1}s", t1.elapsed().as_secs_f64());
+        eprintln!(
+            "{READINGS_FILE}: candidates of {n} tokens in {:.1}s",
+            t1.elapsed().as_secs_f64()
+        );
     } else {
-        eprintln!("no {CHANNEL_FILE} and {LEXICON_FILE} in {}: {READINGS_FILE} not written", a.out.display());
+        eprintln!(
+            "no {CHANNEL_FILE} and {LEXICON_FILE} in {}: {READINGS_FILE} not written",
+            a.out.display()
+        );
     }
 }

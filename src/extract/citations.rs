@@ -11,8 +11,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::model::{Citation, Span};
-use crate::segment::{iso_date, Segmented};
+use crate::segment::Segmented;
 use crate::text::{fold, CharIndex, Folded};
+use crate::vn::{code_len, iso_date, normalize_code};
 
 const TYPES: &[(&str, &str)] = &[
     ("thong tu lien tich", "Thông tư liên tịch"),
@@ -39,7 +40,11 @@ const TYPES: &[(&str, &str)] = &[
 /// "Kế hoạch" and "Chỉ thị" survive common OCR and repair damage ("K& hoach", "Chủ thị").
 static TYPED: LazyLock<Regex> = LazyLock::new(|| {
     let types: Vec<String> = TYPES.iter().map(|(k, _)| k.replace(' ', r"\s+")).collect();
-    Regex::new(&format!(r"(?:\bva|\b)({}|k[e&]{{1,2}}\s+hoach|chu\s+thi)\s+", types.join("|"))).unwrap()
+    Regex::new(&format!(
+        r"(?:\bva|\b)({}|k[e&]{{1,2}}\s+hoach|chu\s+thi)\s+",
+        types.join("|")
+    ))
+    .unwrap()
 });
 /// `59/2012/nd-cp`, `600/qd-ubnd`, `18-nq/tw`, `30c/nq-cp`, `09kh/btgdvtw` in folded text.
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
@@ -47,33 +52,43 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 });
 static LIST_NEXT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:,|và|va)\s*").unwrap());
 /// OCR splits a code's last letter off: "157/SKHCN-V P".
-static SPLIT_LAST_LETTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^ ([a-z])(?:[^a-z0-9]|$)").unwrap());
+static SPLIT_LAST_LETTER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^ ([a-z])(?:[^a-z0-9]|$)").unwrap());
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*,?\s*ng[a-z]{1,2}y\s+(\d{1,2})\s*(?:/|-|\.|\s+th[a-z]{2,3}g\s+)(\d{1,2})\s*(?:/|-|\.|\s+n[a-z]{1,2}m\s+)(\d{4})").unwrap()
 });
-static ISSUER_INTRO: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:cua|cia|ctia|caa|cta|ciia)\s+").unwrap());
+static ISSUER_INTRO: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(?:cua|cia|ctia|caa|cta|ciia)\s+").unwrap());
 static LAW_YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*nam\s+(\d{4})").unwrap());
 
 /// Lower-case words that end an issuer's name ("… của UBND tỉnh về việc", "… của Chính phủ phê duyệt").
 const ISSUER_STOP: &[&str] = &[
-    "về", "phê", "ban", "quy", "sửa", "đối", "thực", "tại", "trong", "theo", "được", "để", "nhằm", "hướng", "triển",
-    "phù", "gửi", "giao", "với", "đã", "là", "có", "như", "cho", "trên", "đến", "năm", "ngày", "số", "kèm",
-    "tổ", "chỉ", "ký", "áp", "xây", "thi", "do", "hỗ", "bảo", "nâng", "tăng", "chuyển", "lấy", "tiếp",
+    "về", "phê", "ban", "quy", "sửa", "đối", "thực", "tại", "trong", "theo", "được", "để", "nhằm",
+    "hướng", "triển", "phù", "gửi", "giao", "với", "đã", "là", "có", "như", "cho", "trên", "đến",
+    "năm", "ngày", "số", "kèm", "tổ", "chỉ", "ký", "áp", "xây", "thi", "do", "hỗ", "bảo", "nâng",
+    "tăng", "chuyển", "lấy", "tiếp",
     // the same words as OCR without Vietnamese leaves them
     "ngay", "ngdy", "ve", "vé", "nam", "nim", "tai", "theo", "phe", "phé", "quy",
 ];
-const DOC_TYPE_STARTS: &[&str] = &["Quyết", "Nghị", "Thông", "Chỉ", "Kế", "Công", "Luật", "Đề", "Văn", "Hướng"];
+const DOC_TYPE_STARTS: &[&str] = &[
+    "Quyết", "Nghị", "Thông", "Chỉ", "Kế", "Công", "Luật", "Đề", "Văn", "Hướng",
+];
 /// Known law names, folded, longest first.
 static LAW_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let mut names: Vec<String> = include_str!("law_names.txt").lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).map(fold).collect();
+    let mut names: Vec<String> = include_str!("law_names.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(fold)
+        .collect();
     names.sort_by_key(|n| std::cmp::Reverse(n.len()));
     names
 });
 /// Words that end an unknown law's name.
 const LAW_STOP: &[&str] = &[
-    "va", "cac", "nam", "so", "cua", "ngay", "da", "duoc", "hien", "thi", "theo", "ve", "de", "nay", "quy", "huong",
-    "tai", "trong", "khi", "do", "con", "lien", "sua", "ban", "nhu", "co", "bao", "gom", "hang", "la", "cung", "nhung",
-    "cho", "voi", "tu", "den", "sau", "truoc", "moi", "nhat", "quy", "dinh", "ky", "nhiem",
+    "va", "cac", "nam", "so", "cua", "ngay", "da", "duoc", "hien", "thi", "theo", "ve", "de",
+    "nay", "quy", "huong", "tai", "trong", "khi", "do", "con", "lien", "sua", "ban", "nhu", "co",
+    "bao", "gom", "hang", "la", "cung", "nhung", "cho", "voi", "tu", "den", "sau", "truoc", "moi",
+    "nhat", "quy", "dinh", "ky", "nhiem",
 ];
 /// Most words of an unknown law's name.
 const LAW_MAX_WORDS: usize = 6;
@@ -99,15 +114,27 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
         let whole = m.get(0).unwrap();
         let type_match = m.get(1).unwrap();
         let type_key = type_key(type_match.as_str());
-        let doc_type = TYPES.iter().find(|(k, _)| *k == type_key).map(|(_, v)| v.to_string()).unwrap_or_default();
+        let doc_type = TYPES
+            .iter()
+            .find(|(k, _)| *k == type_key)
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_default();
         let type_start = fix.char_at(type_match.start());
         let title_case_law = orig.get(type_start..type_start + 2) == Some(&['L', 'u']);
         let glued_to_va = type_match.start() > whole.start();
-        if !(glued_to_va || starts_word(&orig, type_start)) || (type_key == "luat" && !title_case_law) {
+        if !(glued_to_va || starts_word(&orig, type_start))
+            || (type_key == "luat" && !title_case_law)
+        {
             continue;
         }
         let relation = match seg.preamble {
-            Some(p) if p[0] <= type_start && type_start < p[1] && line_starts_with(&folded, type_match.start(), "can cu") => "căn cứ",
+            Some(p)
+                if p[0] <= type_start
+                    && type_start < p[1]
+                    && line_starts_with(&folded, type_match.start(), "can cu") =>
+            {
+                "căn cứ"
+            }
             _ => relation_before(&folded, type_match.start()),
         };
         let mut at = whole.end();
@@ -118,11 +145,23 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
                 let (s, e) = (fix.char_at(at + code.start()), fix.char_at(at + code.end()));
                 let raw: String = orig[s..e].iter().collect();
                 let glued = raw.chars().count() - code_len(&raw);
-                n_end -= folded[..n_end].chars().rev().take(glued).map(char::len_utf8).sum::<usize>();
+                n_end -= folded[..n_end]
+                    .chars()
+                    .rev()
+                    .take(glued)
+                    .map(char::len_utf8)
+                    .sum::<usize>();
             }
             let mut mention = numbered(&n, &orig, &fix, at, &doc_type, relation);
-            if let (Some(code), Some(tail)) = (&mut mention.code, SPLIT_LAST_LETTER.captures(&folded[n_end..])) {
-                if code.rsplit(['-', '/']).next().is_some_and(|last| last.chars().count() == 1) {
+            if let (Some(code), Some(tail)) = (
+                &mut mention.code,
+                SPLIT_LAST_LETTER.captures(&folded[n_end..]),
+            ) {
+                if code
+                    .rsplit(['-', '/'])
+                    .next()
+                    .is_some_and(|last| last.chars().count() == 1)
+                {
                     let letter = tail[1].to_uppercase();
                     code.push_str(&letter);
                     mention.id.push_str(&letter);
@@ -130,7 +169,10 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
                 }
             }
             let mut end = n_end;
-            let date_at = |end: usize| DATE.captures(&folded[end..]).map(|d| (iso_date(&d[3], &d[2], &d[1]), d.get(0).unwrap().end()));
+            let date_at = |end: usize| {
+                DATE.captures(&folded[end..])
+                    .map(|d| (iso_date(&d[3], &d[2], &d[1]), d.get(0).unwrap().end()))
+            };
             if let Some((date, len)) = date_at(end) {
                 mention.date = date;
                 end += len;
@@ -149,7 +191,11 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
             if mention.year.is_none() && mention.number.is_some() {
                 mention.year = mention.date.as_deref().and_then(|d| d[..4].parse().ok());
             }
-            let start = if found_number_before { fix.char_at(at) } else { type_start };
+            let start = if found_number_before {
+                fix.char_at(at)
+            } else {
+                type_start
+            };
             mention.span = [start, fix.char_at(end)];
             found_number_before = true;
             mentions.push(mention);
@@ -166,7 +212,8 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
     }
     let own = &seg.own_references;
     mentions.retain(|m| {
-        Some(m.id.as_str()) != own_number && !own.iter().any(|o| o[0] <= m.span[0] && m.span[0] < o[1])
+        Some(m.id.as_str()) != own_number
+            && !own.iter().any(|o| o[0] <= m.span[0] && m.span[0] < o[1])
     });
     share_issuers(&folded, &fix, &mut mentions);
     group(mentions)
@@ -176,15 +223,23 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
 /// the issuer written after the last item of a list belongs to every item, and so
 /// does the date when an item has neither ("Nghị quyết số 18-NQ/TW, 19-NQ/TW ngày …").
 fn share_issuers(folded: &str, fix: &CharIndex, mentions: &mut [Mention]) {
-    static LIST_GAP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:,|và|va)\s*$").unwrap());
+    static LIST_GAP: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^\s*(?:,|và|va)\s*$").unwrap());
     for i in (0..mentions.len().saturating_sub(1)).rev() {
         if mentions[i].issuer.is_some() {
             continue;
         }
-        let (gap_start, gap_end) = (fix.byte_at(mentions[i].span[1]), fix.byte_at(mentions[i + 1].span[0]));
+        let (gap_start, gap_end) = (
+            fix.byte_at(mentions[i].span[1]),
+            fix.byte_at(mentions[i + 1].span[0]),
+        );
         if gap_start <= gap_end && LIST_GAP.is_match(&folded[gap_start..gap_end]) {
-            let next_year = mentions[i + 1].date.as_deref().and_then(|d| d[..4].parse().ok());
-            let (next_issuer, next_date) = (mentions[i + 1].issuer.clone(), mentions[i + 1].date.clone());
+            let next_year = mentions[i + 1]
+                .date
+                .as_deref()
+                .and_then(|d| d[..4].parse().ok());
+            let (next_issuer, next_date) =
+                (mentions[i + 1].issuer.clone(), mentions[i + 1].date.clone());
             let m = &mut mentions[i];
             if m.date.is_none() {
                 m.date = next_date;
@@ -210,15 +265,30 @@ fn type_key(matched: &str) -> String {
 
 fn line_starts_with(folded: &str, at: usize, prefix: &str) -> bool {
     let line_start = folded[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    folded[line_start..at].trim_start_matches(|c: char| !c.is_alphanumeric()).starts_with(prefix)
+    folded[line_start..at]
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .starts_with(prefix)
 }
 
 fn starts_word(orig: &[char], at: usize) -> bool {
     at == 0 || !orig[at - 1].is_alphanumeric()
 }
 
-fn numbered(n: &regex::Captures, orig: &[char], fix: &CharIndex, base: usize, doc_type: &str, relation: &'static str) -> Mention {
-    let read = |i: usize| n.get(i).map(|g| orig[fix.char_at(base + g.start())..fix.char_at(base + g.end())].iter().collect::<String>());
+fn numbered(
+    n: &regex::Captures,
+    orig: &[char],
+    fix: &CharIndex,
+    base: usize,
+    doc_type: &str,
+    relation: &'static str,
+) -> Mention {
+    let read = |i: usize| {
+        n.get(i).map(|g| {
+            orig[fix.char_at(base + g.start())..fix.char_at(base + g.end())]
+                .iter()
+                .collect::<String>()
+        })
+    };
     let number = read(1).unwrap_or_default() + &read(2).unwrap_or_default();
     let year: Option<i32> = read(3).and_then(|y| y.parse().ok());
     let (code, id) = if let Some(code) = read(4) {
@@ -245,69 +315,32 @@ fn numbered(n: &regex::Captures, orig: &[char], fix: &CharIndex, base: usize, do
     }
 }
 
-/// Upper-cases a code, cuts glued words ("NB-CPngay") and repairs damaged
-/// segments to known forms ("NB-CP" → "NĐ-CP", "QD-UBND" → "QĐ-UBND").
-pub fn normalize_code(raw: &str) -> String {
-    let cut: String = raw.chars().take(code_len(raw)).collect();
-    let segments: Vec<String> = cut
-        .split(['-', '/'])
-        .map(|s| {
-            match s {
-                "NB" | "ND" | "NP" => "NĐ",
-                "QD" | "QP" | "QB" => "QĐ",
-                "HDND" | "HPND" | "HBND" => "HĐND",
-                "DA" | "PA" if cut.contains('/') && !cut.starts_with(s) => s,
-                other => other,
-            }
-            .to_string()
-        })
-        .collect();
-    // Re-join with the original separators.
-    let mut out = String::new();
-    let mut segs = segments.iter();
-    out.push_str(segs.next().map(String::as_str).unwrap_or(""));
-    for sep in cut.chars().filter(|c| *c == '-' || *c == '/') {
-        out.push(sep);
-        out.push_str(segs.next().map(String::as_str).unwrap_or(""));
-    }
-    hyphenate_type(out.trim_end_matches(['-', '/']))
-}
-
-/// Dumps that lost hyphens glue the type to the issuer: "NĐCP" → "NĐ-CP",
-/// "QĐTTg" → "QĐ-TTg". Only known type + issuer pairs are split.
-fn hyphenate_type(code: &str) -> String {
-    const TYPES: &[&str] = &["NĐ", "QĐ", "TTLT", "TT", "NQ", "CT", "KH", "TB", "CV", "HD", "BC", "ĐA"];
-    const ISSUERS: &[&str] = &[
-        "CP", "TTg", "UBND", "HĐND", "BTNMT", "BGDĐT", "BTC", "BNV", "BYT", "BCT", "BTTTT", "BKHĐT", "BLĐTBXH", "BXD",
-        "BGTVT", "BNNPTNT", "BTP", "BCA", "BQP", "VPCP", "BKHCN", "BVHTTDL", "NHNN", "TW",
-    ];
-    if code.contains(['-', '/']) {
-        return code.to_string();
-    }
-    TYPES
-        .iter()
-        .find_map(|t| code.strip_prefix(t).filter(|rest| ISSUERS.contains(rest)).map(|rest| format!("{t}-{rest}")))
-        .unwrap_or_else(|| code.to_string())
-}
-
-/// Chars of `raw` that belong to the code: codes are upper case except the
-/// "g" of "TTg", so a lower-case letter starts a glued word ("NB-CPngay").
-fn code_len(raw: &str) -> usize {
-    let chars: Vec<char> = raw.chars().collect();
-    (0..chars.len())
-        .find(|&i| chars[i].is_lowercase() && !(chars[i] == 'g' && i >= 2 && chars[i - 2..i] == ['T', 'T']))
-        .unwrap_or(chars.len())
-}
-
 /// "thực hiện" when the words right before the mention say so, else "dẫn chiếu".
 /// ("căn cứ" comes only from the preamble.)
 fn relation_before(folded: &str, at: usize) -> &'static str {
     let line_start = folded[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
     let mut before = folded[line_start..at].trim_end();
-    for adverb in ["nghiem tuc", "co hieu qua", "day du", "tot", "nghiem", "dung"] {
-        before = before.strip_suffix(adverb).map(str::trim_end).unwrap_or(before);
+    for adverb in [
+        "nghiem tuc",
+        "co hieu qua",
+        "day du",
+        "tot",
+        "nghiem",
+        "dung",
+    ] {
+        before = before
+            .strip_suffix(adverb)
+            .map(str::trim_end)
+            .unwrap_or(before);
     }
-    let implements = ["thuc hien", "trien khai", "theo tinh than", "thi hanh", "quan triet", "cu the hoa"];
+    let implements = [
+        "thuc hien",
+        "trien khai",
+        "theo tinh than",
+        "thi hanh",
+        "quan triet",
+        "cu the hoa",
+    ];
     if implements.iter().any(|p| before.ends_with(p)) {
         "thực hiện"
     } else {
@@ -317,7 +350,12 @@ fn relation_before(folded: &str, at: usize) -> &'static str {
 
 /// The issuer after "của": words up to punctuation or a word that starts the
 /// rest of the sentence.
-fn issuer_after(folded: &str, orig: &[char], fix: &CharIndex, at: usize) -> Option<(String, usize)> {
+fn issuer_after(
+    folded: &str,
+    orig: &[char],
+    fix: &CharIndex,
+    at: usize,
+) -> Option<(String, usize)> {
     let intro = ISSUER_INTRO.find(&folded[at..])?;
     let start = fix.char_at(at + intro.end());
     let rest: String = orig[start..orig.len().min(start + 120)].iter().collect();
@@ -339,7 +377,10 @@ fn issuer_after(folded: &str, orig: &[char], fix: &CharIndex, at: usize) -> Opti
         let stop = bare.is_empty()
             || (words.is_empty() && !first_upper)
             || (stop_word && (!first_upper || words.len() >= 2))
-            || (lower == "và" && tokens.get(i + 1).is_none_or(|n| DOC_TYPE_STARTS.iter().any(|t| n.starts_with(t))))
+            || (lower == "và"
+                && tokens
+                    .get(i + 1)
+                    .is_none_or(|n| DOC_TYPE_STARTS.iter().any(|t| n.starts_with(t))))
             || words.len() >= 10;
         if stop {
             break;
@@ -359,9 +400,18 @@ fn issuer_after(folded: &str, orig: &[char], fix: &CharIndex, at: usize) -> Opti
 
 /// "Luật Cán bộ, công chức", "Luật Tổ chức chính quyền địa phương năm 2015":
 /// a known name when one matches, else capitalized words up to a stop word.
-fn law_by_name(folded: &str, orig: &[char], fix: &CharIndex, at: usize, type_start: usize, relation: &'static str) -> Option<Mention> {
+fn law_by_name(
+    folded: &str,
+    orig: &[char],
+    fix: &CharIndex,
+    at: usize,
+    type_start: usize,
+    relation: &'static str,
+) -> Option<Mention> {
     let rest = &folded[at..];
-    let known = LAW_NAMES.iter().find(|n| rest.starts_with(n.as_str()) && !rest[n.len()..].starts_with(|c: char| c.is_alphanumeric()));
+    let known = LAW_NAMES.iter().find(|n| {
+        rest.starts_with(n.as_str()) && !rest[n.len()..].starts_with(|c: char| c.is_alphanumeric())
+    });
     let end = match known {
         Some(name) => at + name.len(),
         None => {
@@ -369,7 +419,9 @@ fn law_by_name(folded: &str, orig: &[char], fix: &CharIndex, at: usize, type_sta
             let mut count = 0;
             for words in 0..LAW_MAX_WORDS {
                 let rest = &folded[end..];
-                let word_len = rest.find(|c: char| !c.is_alphanumeric() && c != '&').unwrap_or(rest.len());
+                let word_len = rest
+                    .find(|c: char| !c.is_alphanumeric() && c != '&')
+                    .unwrap_or(rest.len());
                 let word = &rest[..word_len];
                 if word.is_empty() || (words > 0 && LAW_STOP.contains(&word)) {
                     break;
@@ -397,7 +449,9 @@ fn law_by_name(folded: &str, orig: &[char], fix: &CharIndex, at: usize, type_sta
     if let Some(first) = name.chars().next() {
         name = first.to_uppercase().chain(name.chars().skip(1)).collect();
     }
-    let year = LAW_YEAR.captures(&folded[name_end..]).and_then(|c| c[1].parse().ok());
+    let year = LAW_YEAR
+        .captures(&folded[name_end..])
+        .and_then(|c| c[1].parse().ok());
     Some(Mention {
         id: format!("Luật {name}"),
         doc_type: "Luật".into(),
@@ -439,7 +493,10 @@ fn group(mentions: Vec<Mention>) -> Vec<Citation> {
         }
         entry.mentions.push(m.span);
     }
-    order.into_iter().filter_map(|id| by_id.remove(&id)).collect()
+    order
+        .into_iter()
+        .filter_map(|id| by_id.remove(&id))
+        .collect()
 }
 
 fn rank(relation: &str) -> u8 {
@@ -456,20 +513,11 @@ mod tests {
 
     /// Extracts as if the whole text were the preamble.
     fn cite(text: &str) -> Vec<Citation> {
-        let seg = Segmented { preamble: Some([0, text.chars().count()]), ..Segmented::default() };
+        let seg = Segmented {
+            preamble: Some([0, text.chars().count()]),
+            ..Segmented::default()
+        };
         extract(&Folded::new(text), &seg)
-    }
-
-    #[test]
-    fn codes() {
-        assert_eq!(normalize_code("NB-CPngay"), "NĐ-CP");
-        assert_eq!(normalize_code("QP-UBND"), "QĐ-UBND");
-        assert_eq!(normalize_code("CT-TTg"), "CT-TTg");
-        assert_eq!(normalize_code("NQ/TW"), "NQ/TW");
-        assert_eq!(normalize_code("NĐCP"), "NĐ-CP");
-        assert_eq!(normalize_code("QĐTTg"), "QĐ-TTg");
-        assert_eq!(normalize_code("TTBTNMT"), "TT-BTNMT");
-        assert_eq!(normalize_code("KHCN"), "KHCN");
     }
 
     #[test]
@@ -482,16 +530,23 @@ mod tests {
     fn full_mention() {
         let c = &cite("Thực hiện Quyết định số 600/QĐ-UBND ngày 14/10/2019 của UBND tỉnh Gia Lai về việc ban hành")[0];
         assert_eq!(c.id, "600/QĐ-UBND");
-        assert_eq!((c.date.as_deref(), c.issuer.as_deref(), c.relation.as_str()), (Some("2019-10-14"), Some("UBND tỉnh Gia Lai"), "thực hiện"));
+        assert_eq!(
+            (c.date.as_deref(), c.issuer.as_deref(), c.relation.as_str()),
+            (Some("2019-10-14"), Some("UBND tỉnh Gia Lai"), "thực hiện")
+        );
         assert_eq!(c.year, Some(2019));
     }
 
     #[test]
     fn shared_type_list() {
-        let cs = cite("theo tinh thần Nghị quyết 18-NQ/TW, 19-NQ/TW của Ban Chấp hành Trung ương Đảng;");
+        let cs =
+            cite("theo tinh thần Nghị quyết 18-NQ/TW, 19-NQ/TW của Ban Chấp hành Trung ương Đảng;");
         let ids: Vec<&str> = cs.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["18-NQ/TW", "19-NQ/TW"]);
-        assert_eq!(cs[1].issuer.as_deref(), Some("Ban Chấp hành Trung ương Đảng"));
+        assert_eq!(
+            cs[1].issuer.as_deref(),
+            Some("Ban Chấp hành Trung ương Đảng")
+        );
     }
 
     #[test]
@@ -501,17 +556,33 @@ mod tests {
         assert_eq!(ids, ["Luật Cán bộ, công chức", "Luật Viên chức"]);
         assert!(cite("Luật này quy định về").is_empty());
         let ids: Vec<String> = cite("theo Luật ban hành VBQPPL và Luật Hôn nhân và gia đình, Luật Việc làm bao gồm 07 chương").into_iter().map(|c| c.id).collect();
-        assert_eq!(ids, ["Luật Ban hành VBQPPL", "Luật Hôn nhân và gia đình", "Luật Việc làm"]);
+        assert_eq!(
+            ids,
+            [
+                "Luật Ban hành VBQPPL",
+                "Luật Hôn nhân và gia đình",
+                "Luật Việc làm"
+            ]
+        );
         let c = &cite("Căn cứ Luật Tổ chức chính quyền địa phương năm 2015;")[0];
-        assert_eq!((c.id.as_str(), c.year, c.relation.as_str()), ("Luật Tổ chức chính quyền địa phương", Some(2015), "căn cứ"));
+        assert_eq!(
+            (c.id.as_str(), c.year, c.relation.as_str()),
+            ("Luật Tổ chức chính quyền địa phương", Some(2015), "căn cứ")
+        );
     }
 
     #[test]
     fn damaged_ocr_mention() {
         let c = &cite("theo Nghi dinh sd 16/2015/NB-CPngay\n14/2/2015 cua Chinh phu trong")[0];
-        assert_eq!((c.id.as_str(), c.date.as_deref()), ("16/2015/NĐ-CP", Some("2015-02-14")));
+        assert_eq!(
+            (c.id.as_str(), c.date.as_deref()),
+            ("16/2015/NĐ-CP", Some("2015-02-14"))
+        );
         let c = &cite("Quyét dinh s6 320/QP-UBND ngay 10 thang 02 nim 2023 cua UBND")[0];
-        assert_eq!((c.id.as_str(), c.date.as_deref()), ("320/QĐ-UBND", Some("2023-02-10")));
+        assert_eq!(
+            (c.id.as_str(), c.date.as_deref()),
+            ("320/QĐ-UBND", Some("2023-02-10"))
+        );
     }
 
     #[test]
@@ -524,12 +595,19 @@ mod tests {
     fn issuers() {
         let cs = cite("tại Nghị định số 20/2008/NĐ-CP ngày 14/02/2008, Nghị định số 92/2017/NĐ-CP ngày 07/8/2017 của Chính phủ và Quyết định số 13/QĐ-UBND ngày 24/4/2018 của UBND tỉnh về ban hành");
         let issuers: Vec<Option<&str>> = cs.iter().map(|c| c.issuer.as_deref()).collect();
-        assert_eq!(issuers, [Some("Chính phủ"), Some("Chính phủ"), Some("UBND tỉnh")]);
+        assert_eq!(
+            issuers,
+            [Some("Chính phủ"), Some("Chính phủ"), Some("UBND tỉnh")]
+        );
         let c = &cite("Thông tư số 03/2017/TT-BTTTT ngày 24/4/2017 của Bộ Thông tin và Truyền thông đối với hạ tầng")[0];
         assert_eq!(c.issuer.as_deref(), Some("Bộ Thông tin và Truyền thông"));
-        let c = &cite("Kế hoạch số 86/KH-UBND ngày 03/12/2019 của Ủy ban nhân dân tỉnh Trà Vinh về cải cách")[0];
+        let c = &cite(
+            "Kế hoạch số 86/KH-UBND ngày 03/12/2019 của Ủy ban nhân dân tỉnh Trà Vinh về cải cách",
+        )[0];
         assert_eq!(c.issuer.as_deref(), Some("Ủy ban nhân dân tỉnh Trà Vinh"));
-        let c = &cite("Kế hoạch số 08/KH-UBND ngày 08/02/2018 của UBND tỉnh Trà Vinh tinh giản biên chế")[0];
+        let c = &cite(
+            "Kế hoạch số 08/KH-UBND ngày 08/02/2018 của UBND tỉnh Trà Vinh tinh giản biên chế",
+        )[0];
         assert_eq!(c.issuer.as_deref(), Some("UBND tỉnh Trà Vinh"));
         let c = &cite("Nghị định số 54/2016/NĐ-CP ngày 14/6/2016 của Chính phủ Quy định cơ chế")[0];
         assert_eq!(c.issuer.as_deref(), Some("Chính phủ"));
@@ -540,9 +618,20 @@ mod tests {
     #[test]
     fn ocr_forms() {
         let ids: Vec<String> = cite("K& hoach s 153/SKHCN-VP ngày 28/02/2023; Ké hoach s 157/SKHCN-V P ngay 01/3/2023 vaNghi dinh sb 117/2013/ND-CP ngdy 07/10/2013; Chi thi sé 26/CT-TTg").into_iter().map(|c| c.id).collect();
-        assert_eq!(ids, ["153/SKHCN-VP", "157/SKHCN-VP", "117/2013/NĐ-CP", "26/CT-TTg"]);
+        assert_eq!(
+            ids,
+            [
+                "153/SKHCN-VP",
+                "157/SKHCN-VP",
+                "117/2013/NĐ-CP",
+                "26/CT-TTg"
+            ]
+        );
         let c = &cite("Theo quyét dinh s6 4617/QD-UBND cia UBND tinh ngay 08/11/2019 vé viéc")[0];
-        assert_eq!((c.id.as_str(), c.date.as_deref()), ("4617/QĐ-UBND", Some("2019-11-08")));
+        assert_eq!(
+            (c.id.as_str(), c.date.as_deref()),
+            ("4617/QĐ-UBND", Some("2019-11-08"))
+        );
         let c = &cite("Nghi\ndinh sb 60/2021/ND-CP ngdy 21/06/2021")[0];
         assert_eq!(c.id, "60/2021/NĐ-CP");
     }
@@ -551,13 +640,22 @@ mod tests {
     fn shared_date_in_list() {
         let cs = cite("Nghị quyết số 18-NQ/TW, Nghị quyết số 19-NQ/TW ngày 25/10/2017 của Ban chấp hành Trung ương khóa XII.");
         assert_eq!(cs[0].date.as_deref(), Some("2017-10-25"));
-        assert_eq!(cs[1].issuer.as_deref(), Some("Ban chấp hành Trung ương khóa XII"));
+        assert_eq!(
+            cs[1].issuer.as_deref(),
+            Some("Ban chấp hành Trung ương khóa XII")
+        );
     }
 
     #[test]
     fn relations() {
-        assert_eq!(cite("Triển khai và tổ chức thực hiện nghiêm túc Chỉ thị số 30/CT-TTg")[0].relation, "thực hiện");
-        assert_eq!(cite("thực hiện chế độ tự chủ theo Nghị định 16/2015/NĐ-CP, hàng năm")[0].relation, "dẫn chiếu");
+        assert_eq!(
+            cite("Triển khai và tổ chức thực hiện nghiêm túc Chỉ thị số 30/CT-TTg")[0].relation,
+            "thực hiện"
+        );
+        assert_eq!(
+            cite("thực hiện chế độ tự chủ theo Nghị định 16/2015/NĐ-CP, hàng năm")[0].relation,
+            "dẫn chiếu"
+        );
         assert!(cite("VĂN BẢN QUY PHẠM PHÁP LUẬT\t\t\n1\t- Thực hiện").is_empty());
     }
 }

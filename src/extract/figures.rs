@@ -11,26 +11,79 @@ use crate::text::{CharIndex, Folded};
 
 /// Count nouns, folded, longest first within a shared prefix.
 const UNITS: &[&str] = &[
-    "thu tuc hanh chinh", "ho so", "hd so", "don vi su nghiep", "don vi", "bien che", "luot", "nguoi", "van ban", "cuoc", "lop",
-    "hoat dong", "noi dung", "hinh thuc", "nhiem vu", "sang kien", "du an", "de tai", "phong", "co quan",
-    "doanh nghiep", "cong chuc", "vien chuc", "can bo", "xa", "huyen", "ty dong", "trieu dong",
-    "linh vuc", "tieu chi", "chi tieu", "tin bai", "bai", "hoi nghi", "dot", "truong hop", "thu tuc", "hop dong",
-    "don thu", "phan anh", "kien nghi", "giay phep", "chung chi", "san pham", "dich vu", "mo hinh",
-    "quyet dinh", "ke hoach", "bao cao", "to chuc", "ca nhan", "lao dong", "hoc vien", "thanh vien", "doan",
+    "thu tuc hanh chinh",
+    "ho so",
+    "hd so",
+    "don vi su nghiep",
+    "don vi",
+    "bien che",
+    "luot",
+    "nguoi",
+    "van ban",
+    "cuoc",
+    "lop",
+    "hoat dong",
+    "noi dung",
+    "hinh thuc",
+    "nhiem vu",
+    "sang kien",
+    "du an",
+    "de tai",
+    "phong",
+    "co quan",
+    "doanh nghiep",
+    "cong chuc",
+    "vien chuc",
+    "can bo",
+    "xa",
+    "huyen",
+    "ty dong",
+    "trieu dong",
+    "linh vuc",
+    "tieu chi",
+    "chi tieu",
+    "tin bai",
+    "bai",
+    "hoi nghi",
+    "dot",
+    "truong hop",
+    "thu tuc",
+    "hop dong",
+    "don thu",
+    "phan anh",
+    "kien nghi",
+    "giay phep",
+    "chung chi",
+    "san pham",
+    "dich vu",
+    "mo hinh",
+    "quyet dinh",
+    "ke hoach",
+    "bao cao",
+    "to chuc",
+    "ca nhan",
+    "lao dong",
+    "hoc vien",
+    "thanh vien",
+    "doan",
 ];
 /// OCR forms of units that repair may leave, with the unit they stand for.
 const UNIT_ALIASES: &[(&str, &str)] = &[("hd so", "hồ sơ"), ("ho so", "hồ sơ"), ("hd sơ", "hồ sơ")];
 
 /// Words right before a number that make it a date, label or code, not a quantity.
 const NOT_BEFORE: &[&str] = &[
-    "ngay", "thang", "nam", "quy", "dieu", "khoan", "muc", "do", "so", "khoa", "doan", "phien", "iso", "tcvn", "luc",
-    "chuong", "diem", "tiet", "thu", "phan", "trang",
+    "ngay", "thang", "nam", "quy", "dieu", "khoan", "muc", "do", "so", "khoa", "doan", "phien",
+    "iso", "tcvn", "luc", "chuong", "diem", "tiet", "thu", "phan", "trang",
 ];
 
-static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d+(?:[.,]\d+)*)(?:\s*/\s*(\d+(?:[.,]\d+)*))?(\s*%)?").unwrap()
+static NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d+(?:[.,]\d+)*)(?:\s*/\s*(\d+(?:[.,]\d+)*))?(\s*%)?").unwrap());
+static LINK_GAP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^\s*(?:,\s*)?(?:dat|bang|chiem|tuong duong|tuong ung|tuc la)?\s*(?:ty le\s*)?[(:]?\s*$",
+    )
+    .unwrap()
 });
-static LINK_GAP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:,\s*)?(?:dat|bang|chiem|tuong duong|tuong ung|tuc la)?\s*(?:ty le\s*)?[(:]?\s*$").unwrap());
 
 pub fn extract(text: &Folded, skip: &[Span]) -> Vec<Figure> {
     let (folded, orig, fix) = (&text.folded, &text.orig, &text.index);
@@ -54,10 +107,18 @@ pub fn extract(text: &Folded, skip: &[Span]) -> Vec<Figure> {
             }
             ("percent", Some("%".to_string()), end_byte)
         } else {
-            let Some((unit, unit_end)) = unit_after(&folded, &orig, &fix, end_byte) else { continue };
-            (if total.is_some() { "ratio" } else { "count" }, Some(unit), unit_end)
+            let Some((unit, unit_end)) = unit_after(&folded, &orig, &fix, end_byte) else {
+                continue;
+            };
+            (
+                if total.is_some() { "ratio" } else { "count" },
+                Some(unit),
+                unit_end,
+            )
         };
-        let (Some(value), total) = (value, total.flatten()) else { continue };
+        let (Some(value), total) = (value, total.flatten()) else {
+            continue;
+        };
         if total.is_some_and(|t| t == 0.0 || value > t) {
             continue;
         }
@@ -90,9 +151,16 @@ fn clean_boundaries(f: &str, start: usize, end: usize) -> bool {
 
 fn preceded_by_excluded(f: &str, start: usize) -> bool {
     let head = f[..start].trim_end();
-    let word = head.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    let word = head
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
     let line_start = head.is_empty() || head.ends_with('\n') || f[..start].ends_with('\n');
-    NOT_BEFORE.contains(&word) || (line_start && f[start..].trim_start_matches(char::is_numeric).starts_with('.'))
+    NOT_BEFORE.contains(&word)
+        || (line_start
+            && f[start..]
+                .trim_start_matches(char::is_numeric)
+                .starts_with('.'))
 }
 
 /// "75,4" → 75.4; "1.244" → 1244; "4,085,553" → 4085553.
@@ -101,7 +169,11 @@ fn parse_number(s: &str) -> Option<f64> {
         s.matches(sep).count() == 1 && s.rsplit(sep).next().is_some_and(|tail| tail.len() <= 2)
     });
     let cleaned: String = match decimal_sep {
-        Some(sep) => s.chars().filter(|c| c.is_ascii_digit() || *c == sep).map(|c| if c == sep { '.' } else { c }).collect(),
+        Some(sep) => s
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == sep)
+            .map(|c| if c == sep { '.' } else { c })
+            .collect(),
         None => s.chars().filter(char::is_ascii_digit).collect(),
     };
     cleaned.parse().ok()
@@ -112,41 +184,75 @@ fn unit_after(f: &str, orig: &[char], fix: &CharIndex, at: usize) -> Option<(Str
     let rest = &f[at..];
     let skipped = rest.len() - rest.trim_start_matches([' ', '\u{a0}']).len();
     // A unit may wrap onto the next line in PDF and OCR dumps, but not across a table cell.
-    let skipped = if skipped == 0 && rest.starts_with('\n') && !rest[1..].starts_with(['-', '+', '\n', '\t']) { 1 } else { skipped };
+    let skipped =
+        if skipped == 0 && rest.starts_with('\n') && !rest[1..].starts_with(['-', '+', '\n', '\t'])
+        {
+            1
+        } else {
+            skipped
+        };
     if skipped == 0 {
         return None;
     }
     let from = at + skipped;
     for unit in UNITS {
-        if f[from..].starts_with(unit) && !f[from + unit.len()..].starts_with(|c: char| c.is_alphanumeric()) {
+        if f[from..].starts_with(unit)
+            && !f[from + unit.len()..].starts_with(|c: char| c.is_alphanumeric())
+        {
             let end = from + unit.len();
             let written: String = orig[fix.char_at(from)..fix.char_at(end)].iter().collect();
-            let canonical = UNIT_ALIASES.iter().find(|(alias, _)| written == *alias).map_or(written, |(_, u)| u.to_string());
+            let canonical = UNIT_ALIASES
+                .iter()
+                .find(|(alias, _)| written == *alias)
+                .map_or(written, |(_, u)| u.to_string());
             return Some((canonical, end));
         }
     }
-    let word_end = f[from..].find(|c: char| !c.is_alphanumeric()).map(|i| from + i).unwrap_or(f.len());
-    let word: String = orig[fix.char_at(from)..fix.char_at(word_end)].iter().collect();
+    let word_end = f[from..]
+        .find(|c: char| !c.is_alphanumeric())
+        .map(|i| from + i)
+        .unwrap_or(f.len());
+    let word: String = orig[fix.char_at(from)..fix.char_at(word_end)]
+        .iter()
+        .collect();
     let n = word.chars().count();
     ((2..=8).contains(&n) && word.chars().all(|c| c.is_uppercase())).then_some((word, word_end))
 }
 
 /// What the figure measures: the clause before it, or after its unit when the
 /// clause before is only "trong đó" / empty.
-fn subject(f: &str, orig: &[char], fix: &CharIndex, start: usize, end: usize, is_percent: bool) -> Option<String> {
-    let before_bound = f[..start].rfind(['.', ';', ',', ':', '(', '\n', '\t']).map(|i| i + 1).unwrap_or(0);
+fn subject(
+    f: &str,
+    orig: &[char],
+    fix: &CharIndex,
+    start: usize,
+    end: usize,
+    is_percent: bool,
+) -> Option<String> {
+    let before_bound = f[..start]
+        .rfind(['.', ';', ',', ':', '(', '\n', '\t'])
+        .map(|i| i + 1)
+        .unwrap_or(0);
     let pre = &f[before_bound..start];
     if pre.trim().is_empty() && f[..before_bound].ends_with(':') {
-        let prev = f[..before_bound - 1].rfind(['.', ';', ':', '\n', '(', '\t']).map(|i| i + 1).unwrap_or(0);
+        let prev = f[..before_bound - 1]
+            .rfind(['.', ';', ':', '\n', '(', '\t'])
+            .map(|i| i + 1)
+            .unwrap_or(0);
         return text_of(orig, fix, prev, before_bound - 1, 12, true);
     }
-    let after_bound = f[end..].find(['.', ';', ',', ':', ')', '\n', '\t']).map(|i| end + i).unwrap_or(f.len());
+    let after_bound = f[end..]
+        .find(['.', ';', ',', ':', ')', '\n', '\t'])
+        .map(|i| end + i)
+        .unwrap_or(f.len());
     let post = text_of(orig, fix, end, after_bound, 12, false);
     if is_percent && post.is_some() {
         return post;
     }
     let pre_text = text_of(orig, fix, before_bound, start, 12, true);
-    let enough = pre_text.as_ref().is_some_and(|t| t.split_whitespace().count() >= 2);
+    let enough = pre_text
+        .as_ref()
+        .is_some_and(|t| t.split_whitespace().count() >= 2);
     if !enough || matches!(pre.trim(), "trong do" | "gom" | "trong do co") {
         return post.or(pre_text);
     }
@@ -154,17 +260,34 @@ fn subject(f: &str, orig: &[char], fix: &CharIndex, start: usize, end: usize, is
 }
 
 /// Original text of a folded byte range, trimmed to `max` words from the near end.
-fn text_of(orig: &[char], fix: &CharIndex, from: usize, to: usize, max: usize, take_last: bool) -> Option<String> {
+fn text_of(
+    orig: &[char],
+    fix: &CharIndex,
+    from: usize,
+    to: usize,
+    max: usize,
+    take_last: bool,
+) -> Option<String> {
     let s: String = orig[fix.char_at(from)..fix.char_at(to)].iter().collect();
     let mut words: Vec<&str> = s.split_whitespace().collect();
     if take_last {
         // "… mức độ 3 có 46/61 TTHC": the verb before the figure is not what it measures.
-        const LINKING: &[&str] = &["có", "là", "đạt", "gồm", "cho", "với", "tại", "trên", "từ", "được", "ít", "nhất", "khoảng", "gần", "hơn", "dưới", "cử"];
-        while words.last().is_some_and(|w| LINKING.contains(&w.to_lowercase().as_str())) {
+        const LINKING: &[&str] = &[
+            "có", "là", "đạt", "gồm", "cho", "với", "tại", "trên", "từ", "được", "ít", "nhất",
+            "khoảng", "gần", "hơn", "dưới", "cử",
+        ];
+        while words
+            .last()
+            .is_some_and(|w| LINKING.contains(&w.to_lowercase().as_str()))
+        {
             words.pop();
         }
     }
-    let kept = if take_last { &words[words.len().saturating_sub(max)..] } else { &words[..words.len().min(max)] };
+    let kept = if take_last {
+        &words[words.len().saturating_sub(max)..]
+    } else {
+        &words[..words.len().min(max)]
+    };
     let out = kept.join(" ");
     let out = out.trim_matches(|c: char| !c.is_alphanumeric() && c != ')' && c != '%');
     (!out.is_empty()).then(|| out.to_string())
@@ -178,10 +301,22 @@ fn qualifier(f: &str, start: usize, end: usize) -> Option<String> {
         return Some("từ … trở lên".into());
     }
     let known = [
-        ("it nhat", "ít nhất"), ("toi thieu", "tối thiểu"), ("tren", "trên"), ("hon", "hơn"), ("duoi", "dưới"),
-        ("khong qua", "không quá"), ("toi da", "tối đa"), ("khoang", "khoảng"), ("gan", "gần"), ("it nhat doi voi", "ít nhất"),
+        ("it nhat", "ít nhất"),
+        ("toi thieu", "tối thiểu"),
+        ("tren", "trên"),
+        ("hon", "hơn"),
+        ("duoi", "dưới"),
+        ("khong qua", "không quá"),
+        ("toi da", "tối đa"),
+        ("khoang", "khoảng"),
+        ("gan", "gần"),
+        ("it nhat doi voi", "ít nhất"),
     ];
-    known.iter().rev().find(|(k, _)| head.ends_with(k)).map(|(_, v)| v.to_string())
+    known
+        .iter()
+        .rev()
+        .find(|(k, _)| head.ends_with(k))
+        .map(|(_, v)| v.to_string())
 }
 
 /// "46/61 TTHC, đạt 75,4%": the percentage joins the ratio, which records
@@ -235,10 +370,21 @@ mod tests {
 
     #[test]
     fn ratio_with_percentage() {
-        let f = &figs("cung cấp dịch vụ công trực tuyến mức độ 3 có 46/61 TTHC, đạt 75,4%, trong đó")[0];
-        assert_eq!((f.kind.as_str(), f.value, f.total, f.percent), ("ratio", 46.0, Some(61.0), Some(75.4)));
-        assert_eq!((f.unit.as_deref(), f.consistent, f.text.as_str()), (Some("TTHC"), Some(true), "46/61 TTHC, đạt 75,4%"));
-        assert_eq!(f.subject.as_deref(), Some("cung cấp dịch vụ công trực tuyến mức độ 3"));
+        let f =
+            &figs("cung cấp dịch vụ công trực tuyến mức độ 3 có 46/61 TTHC, đạt 75,4%, trong đó")
+                [0];
+        assert_eq!(
+            (f.kind.as_str(), f.value, f.total, f.percent),
+            ("ratio", 46.0, Some(61.0), Some(75.4))
+        );
+        assert_eq!(
+            (f.unit.as_deref(), f.consistent, f.text.as_str()),
+            (Some("TTHC"), Some(true), "46/61 TTHC, đạt 75,4%")
+        );
+        assert_eq!(
+            f.subject.as_deref(),
+            Some("cung cấp dịch vụ công trực tuyến mức độ 3")
+        );
     }
 
     #[test]
@@ -249,9 +395,19 @@ mod tests {
     #[test]
     fn counts_and_qualifiers() {
         let f = &figs("Tổng số hồ sơ tiếp nhận và giải quyết: 149 hồ sơ; trong đó")[0];
-        assert_eq!((f.value, f.unit.as_deref(), f.subject.as_deref()), (149.0, Some("hồ sơ"), Some("Tổng số hồ sơ tiếp nhận và giải quyết")));
+        assert_eq!(
+            (f.value, f.unit.as_deref(), f.subject.as_deref()),
+            (
+                149.0,
+                Some("hồ sơ"),
+                Some("Tổng số hồ sơ tiếp nhận và giải quyết")
+            )
+        );
         let f = &figs("đã cử trên 45 lượt công chức")[0];
-        assert_eq!((f.value, f.qualifier.as_deref(), f.subject.as_deref()), (45.0, Some("trên"), Some("công chức")));
+        assert_eq!(
+            (f.value, f.qualifier.as_deref(), f.subject.as_deref()),
+            (45.0, Some("trên"), Some("công chức"))
+        );
         let f = &figs("thực hiện tinh giản 05 biên chế (trong đó")[0];
         assert_eq!((f.value, f.unit.as_deref()), (5.0, Some("biên chế")));
     }
@@ -259,7 +415,10 @@ mod tests {
     #[test]
     fn percent_targets() {
         let f = &figs("Thực hiện kiểm tra ít nhất 70% đơn vị")[0];
-        assert_eq!((f.kind.as_str(), f.value, f.qualifier.as_deref()), ("percent", 70.0, Some("ít nhất")));
+        assert_eq!(
+            (f.kind.as_str(), f.value, f.qualifier.as_deref()),
+            ("percent", 70.0, Some("ít nhất"))
+        );
         let f = &figs("phải đạt từ 60% trở lên")[0];
         assert_eq!(f.qualifier.as_deref(), Some("từ … trở lên"));
         assert_eq!(figs("Phấn đấu 100 % TTHC được")[0].value, 100.0);

@@ -8,7 +8,6 @@ mod figures;
 mod tasks;
 mod units;
 
-pub use citations::normalize_code;
 pub use deadline::parse as parse_deadline;
 pub use units::split_units;
 
@@ -28,13 +27,27 @@ pub fn extract(text: &str, seg: &Segmented) -> Extracted {
     tasks.extend(tasks::from_body(seg));
     let folded = crate::text::Folded::new(text);
     let citations = citations::extract(&folded, seg);
-    let mut skip: Vec<_> = citations.iter().flat_map(|c| c.mentions.iter().copied()).collect();
+    let mut skip: Vec<_> = citations
+        .iter()
+        .flat_map(|c| c.mentions.iter().copied())
+        .collect();
     skip.extend(seg.furniture.iter().copied());
     skip.extend(seg.own_references.iter().copied());
     let figures = figures::extract(&folded, &skip);
     let mut warnings = Vec::new();
-    for t in tasks.iter().filter(|t| t.table.is_some() && t.lead.is_empty()) {
-        warnings.push(format!("task {} has no lead unit", t.number.as_deref().unwrap_or("?")));
+    for t in tasks
+        .iter()
+        .filter(|t| t.table.is_some() && t.lead.is_empty())
+    {
+        warnings.push(format!(
+            "task {} has no lead unit",
+            t.number.as_deref().unwrap_or("?")
+        ));
     }
-    Extracted { tasks, figures, citations, warnings }
+    Extracted {
+        tasks,
+        figures,
+        citations,
+        warnings,
+    }
 }

@@ -12,8 +12,15 @@ pub fn from_tables(seg: &Segmented) -> Vec<Task> {
     let mut tasks = Vec::new();
     for (ti, found) in seg.tables.iter().enumerate() {
         let col = |role| found.column(role);
-        let (Some(content_col), number_col) = (col(Role::Content), col(Role::Number).unwrap_or(0)) else { continue };
-        let cell = |cells: &[String], role| col(role).map(|c| cells[c].clone()).filter(|s| !s.is_empty());
+        let (Some(content_col), number_col) = (col(Role::Content), col(Role::Number).unwrap_or(0))
+        else {
+            continue;
+        };
+        let cell = |cells: &[String], role| {
+            col(role)
+                .map(|c| cells[c].clone())
+                .filter(|s| !s.is_empty())
+        };
         let mut group = None;
         for (ri, row) in found.table.rows.iter().enumerate() {
             if row.kind == "group" {
@@ -27,12 +34,18 @@ pub fn from_tables(seg: &Segmented) -> Vec<Task> {
             }
             tasks.push(Task {
                 group: group.clone(),
-                number: Some(row.cells[number_col].clone()).filter(|n| !n.is_empty() && number_col != content_col),
+                number: Some(row.cells[number_col].clone())
+                    .filter(|n| !n.is_empty() && number_col != content_col),
                 content,
-                lead: cell(&row.cells, Role::Lead).map(|c| split_units(&c)).unwrap_or_default(),
-                partners: cell(&row.cells, Role::Partners).map(|c| split_units(&c)).unwrap_or_default(),
+                lead: cell(&row.cells, Role::Lead)
+                    .map(|c| split_units(&c))
+                    .unwrap_or_default(),
+                partners: cell(&row.cells, Role::Partners)
+                    .map(|c| split_units(&c))
+                    .unwrap_or_default(),
                 outputs: cell(&row.cells, Role::Outputs),
-                deadline: cell(&row.cells, Role::Deadline).and_then(|d| deadline::parse(&d, seg.reference_year)),
+                deadline: cell(&row.cells, Role::Deadline)
+                    .and_then(|d| deadline::parse(&d, seg.reference_year)),
                 table: Some(ti),
                 row: Some(ri),
                 section: None,
@@ -47,15 +60,40 @@ pub fn from_tables(seg: &Segmented) -> Vec<Task> {
 /// Section headings under which bullets and lettered items are tasks.
 fn is_task_heading(heading: &str) -> bool {
     let f = fold(heading);
-    ["nhiem vu", "giai phap", "trach nhiem", "to chuc thuc hien", "phan cong"].iter().any(|k| f.contains(k))
+    [
+        "nhiem vu",
+        "giai phap",
+        "trach nhiem",
+        "to chuc thuc hien",
+        "phan cong",
+    ]
+    .iter()
+    .any(|k| f.contains(k))
 }
 
 /// Words a unit name starts with: "Văn phòng Sở", "Thanh tra Sở", "Sở Nội vụ" …
 fn looks_like_unit(text: &str, max_words: usize) -> bool {
     let f = fold(text) + " ";
     let heads = [
-        "van phong", "thanh tra", "phong ", "so ", "ban ", "bo phan", "trung tam", "chi cuc", "ubnd", "uy ban", "cac phong",
-        "cac so", "cac don vi", "cac co quan", "thu truong", "truong cac", "chu tich", "giam doc", "cac co quan",
+        "van phong",
+        "thanh tra",
+        "phong ",
+        "so ",
+        "ban ",
+        "bo phan",
+        "trung tam",
+        "chi cuc",
+        "ubnd",
+        "uy ban",
+        "cac phong",
+        "cac so",
+        "cac don vi",
+        "cac co quan",
+        "thu truong",
+        "truong cac",
+        "chu tich",
+        "giam doc",
+        "cac co quan",
     ];
     heads.iter().any(|h| f.starts_with(h)) && text.split_whitespace().count() <= max_words
 }
@@ -72,7 +110,11 @@ pub fn from_body(seg: &Segmented) -> Vec<Task> {
 fn walk(section: &Section, in_task_section: bool, unit: Option<&str>, tasks: &mut Vec<Task>) {
     let here_task = in_task_section || is_task_heading(&section.heading);
     let heading_unit = trim_item(&section.heading);
-    let unit = if in_task_section && looks_like_unit(heading_unit, 12) { Some(heading_unit) } else { unit };
+    let unit = if in_task_section && looks_like_unit(heading_unit, 12) {
+        Some(heading_unit)
+    } else {
+        unit
+    };
     if here_task && !fold(&section.heading).starts_with("chi tieu") {
         bullet_tasks(section, unit, tasks);
     }
@@ -84,13 +126,22 @@ fn walk(section: &Section, in_task_section: bool, unit: Option<&str>, tasks: &mu
         }
         if here_task && leaf {
             // "8. Các Sở: Kế hoạch và Đầu tư, Xây dựng…: Tham mưu UBND tỉnh …"
-            if let Some((who, what)) = child.heading.rsplit_once(": ").filter(|(who, _)| looks_like_unit(who, 40)) {
+            if let Some((who, what)) = child
+                .heading
+                .rsplit_once(": ")
+                .filter(|(who, _)| looks_like_unit(who, 40))
+            {
                 tasks.push(body_task(what, Some(who), &child.label, child.span));
                 continue;
             }
             // "2. Văn phòng Sở có trách nhiệm là đầu mối theo dõi, …"
             if let Some(who) = responsible_subject(&child.heading) {
-                tasks.push(body_task(&child.heading, Some(who), &child.label, child.span));
+                tasks.push(body_task(
+                    &child.heading,
+                    Some(who),
+                    &child.label,
+                    child.span,
+                ));
                 continue;
             }
         }
@@ -103,7 +154,9 @@ fn bullet_tasks(section: &Section, inherited: Option<&str>, tasks: &mut Vec<Task
     let items = &section.items;
     let mut unit: Option<String> = inherited.map(String::from);
     for (i, item) in items.iter().enumerate() {
-        let next_is_sub = items.get(i + 1).is_some_and(|n| n.marker == "+" && item.marker != "+");
+        let next_is_sub = items
+            .get(i + 1)
+            .is_some_and(|n| n.marker == "+" && item.marker != "+");
         let header_text = item.text.trim_end_matches(':').trim();
         if (item.text.ends_with(':') || next_is_sub) && looks_like_unit(header_text, 40) {
             unit = Some(header_text.to_string());
@@ -113,13 +166,24 @@ fn bullet_tasks(section: &Section, inherited: Option<&str>, tasks: &mut Vec<Task
             unit = inherited.map(String::from);
             continue;
         }
-        tasks.push(body_task(&item.text, unit.as_deref(), &section.label, item.span));
+        tasks.push(body_task(
+            &item.text,
+            unit.as_deref(),
+            &section.label,
+            item.span,
+        ));
     }
 }
 
 /// The unit a sentence makes responsible: "Văn phòng Sở có trách nhiệm …" → "Văn phòng Sở".
 fn responsible_subject(sentence: &str) -> Option<&str> {
-    const VERBS: &[&str] = &[" có trách nhiệm", " chịu trách nhiệm", " chủ trì", " chủ động", " tham mưu"];
+    const VERBS: &[&str] = &[
+        " có trách nhiệm",
+        " chịu trách nhiệm",
+        " chủ trì",
+        " chủ động",
+        " tham mưu",
+    ];
     let at = VERBS.iter().filter_map(|v| sentence.find(v)).min()?;
     let who = sentence[..at].trim();
     looks_like_unit(who, 15).then_some(who)

@@ -8,14 +8,53 @@ use regex::Regex;
 
 use crate::text::{fold, trim_item};
 
-static ENUMERATOR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|\s)[a-zđ]\)\s*|(?:^|\s)-\s*|;|\n").unwrap());
+static ENUMERATOR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|\s)[a-zđ]\)\s*|(?:^|\s)-\s*|;|\n").unwrap());
 
 /// Words that start a new unit after a comma.
 const UNIT_HEADS: &[&str] = &[
-    "van phong", "thanh tra", "phong ", "so ", "ban ", "bo phan", "trung tam", "chi cuc", "ubnd", "uy ban", "hdnd",
-    "hoi dong", "bo ", "cuc ", "vien ", "truong ", "cong an", "bao ", "dai ", "tinh uy", "huyen uy", "mat tran",
-    "doan ", "lien doan", "hoi ", "chu tich", "giam doc", "thu truong", "lanh dao", "cac so", "cac phong", "cac co quan",
-    "cac don vi", "cac ban", "cac huyen", "co quan", "bao hiem", "kho bac", "ngan hang", "cong ty", "ttcntt", "dvtt",
+    "van phong",
+    "thanh tra",
+    "phong ",
+    "so ",
+    "ban ",
+    "bo phan",
+    "trung tam",
+    "chi cuc",
+    "ubnd",
+    "uy ban",
+    "hdnd",
+    "hoi dong",
+    "bo ",
+    "cuc ",
+    "vien ",
+    "truong ",
+    "cong an",
+    "bao ",
+    "dai ",
+    "tinh uy",
+    "huyen uy",
+    "mat tran",
+    "doan ",
+    "lien doan",
+    "hoi ",
+    "chu tich",
+    "giam doc",
+    "thu truong",
+    "lanh dao",
+    "cac so",
+    "cac phong",
+    "cac co quan",
+    "cac don vi",
+    "cac ban",
+    "cac huyen",
+    "co quan",
+    "bao hiem",
+    "kho bac",
+    "ngan hang",
+    "cong ty",
+    "ttcntt",
+    "dvtt",
 ];
 
 pub fn split_units(cell: &str) -> Vec<String> {
@@ -58,7 +97,10 @@ fn starts_new_unit(so_far: &str, piece: &str) -> bool {
         return false;
     }
     let head = UNIT_HEADS.iter().any(|h| f.starts_with(h));
-    let acronym = piece.split_whitespace().next().is_some_and(|w| w.chars().count() >= 2 && crate::text::is_upper(w));
+    let acronym = piece
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| w.chars().count() >= 2 && crate::text::is_upper(w));
     let prev = fold(so_far);
     let open_kind = prev.split(',').next_back().is_some_and(|p| {
         let p = p.trim();
@@ -69,7 +111,10 @@ fn starts_new_unit(so_far: &str, piece: &str) -> bool {
 
 /// "Ban ngành", "Ban, ngành": a kind word, not a named unit like "Ban Biên tập".
 fn second_word_lower(piece: &str) -> bool {
-    piece.split_whitespace().nth(1).is_none_or(|w| w.chars().next().is_some_and(|c| c.is_lowercase()))
+    piece
+        .split_whitespace()
+        .nth(1)
+        .is_none_or(|w| w.chars().next().is_some_and(|c| c.is_lowercase()))
 }
 
 #[cfg(test)]
@@ -82,15 +127,50 @@ mod tests {
 
     #[test]
     fn cases() {
-        check("Văn phòng Sở, Thanh tra Sở", &["Văn phòng Sở", "Thanh tra Sở"]);
-        check("Các phòng, đơn vị thuộc Sở, ĐVTT", &["Các phòng, đơn vị thuộc Sở", "ĐVTT"]);
-        check("a) Văn phòng Sở b) Trung tâm XTTM c) Trung tâm KC&TVPTCN", &["Văn phòng Sở", "Trung tâm XTTM", "Trung tâm KC&TVPTCN"]);
-        check("-Phòng KHTC-TH - 2 Trung tâm", &["Phòng KHTC-TH", "2 Trung tâm"]);
-        check("Sở Nội vụ, Sở Thông tin và Truyền thông, các cơ quan, đơn vị liên quan", &["Sở Nội vụ", "Sở Thông tin và Truyền thông", "các cơ quan, đơn vị liên quan"]);
-        check("Văn phòng UBND tỉnh, các Sở, Ban, ngành, UBND cấp huyện", &["Văn phòng UBND tỉnh", "các Sở, Ban, ngành", "UBND cấp huyện"]);
-        check("Các Sở, Ban ngành, UBND cấp huyện", &["Các Sở, Ban ngành", "UBND cấp huyện"]);
+        check(
+            "Văn phòng Sở, Thanh tra Sở",
+            &["Văn phòng Sở", "Thanh tra Sở"],
+        );
+        check(
+            "Các phòng, đơn vị thuộc Sở, ĐVTT",
+            &["Các phòng, đơn vị thuộc Sở", "ĐVTT"],
+        );
+        check(
+            "a) Văn phòng Sở b) Trung tâm XTTM c) Trung tâm KC&TVPTCN",
+            &["Văn phòng Sở", "Trung tâm XTTM", "Trung tâm KC&TVPTCN"],
+        );
+        check(
+            "-Phòng KHTC-TH - 2 Trung tâm",
+            &["Phòng KHTC-TH", "2 Trung tâm"],
+        );
+        check(
+            "Sở Nội vụ, Sở Thông tin và Truyền thông, các cơ quan, đơn vị liên quan",
+            &[
+                "Sở Nội vụ",
+                "Sở Thông tin và Truyền thông",
+                "các cơ quan, đơn vị liên quan",
+            ],
+        );
+        check(
+            "Văn phòng UBND tỉnh, các Sở, Ban, ngành, UBND cấp huyện",
+            &[
+                "Văn phòng UBND tỉnh",
+                "các Sở, Ban, ngành",
+                "UBND cấp huyện",
+            ],
+        );
+        check(
+            "Các Sở, Ban ngành, UBND cấp huyện",
+            &["Các Sở, Ban ngành", "UBND cấp huyện"],
+        );
         check("Bộ phận tiếp nhận và trả kết quả theo cơ chế một cửa; Các phòng, đơn vị có thủ tục hành chính theo quy định chức năng, nhiệm vụ", &["Bộ phận tiếp nhận và trả kết quả theo cơ chế một cửa", "Các phòng, đơn vị có thủ tục hành chính theo quy định chức năng, nhiệm vụ"]);
-        check("Văn phòng Sở, Ban Biên tập Trang Thông tin điện tử Sở", &["Văn phòng Sở", "Ban Biên tập Trang Thông tin điện tử Sở"]);
-        check("Các phòng, đơn vị thuộc Sở được giao.", &["Các phòng, đơn vị thuộc Sở được giao"]);
+        check(
+            "Văn phòng Sở, Ban Biên tập Trang Thông tin điện tử Sở",
+            &["Văn phòng Sở", "Ban Biên tập Trang Thông tin điện tử Sở"],
+        );
+        check(
+            "Các phòng, đơn vị thuộc Sở được giao.",
+            &["Các phòng, đơn vị thuộc Sở được giao"],
+        );
     }
 }

@@ -20,21 +20,30 @@ static CHROME_LINE: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .unwrap()
 });
-static STATS_HEADING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*thong ke truy cap\s*$").unwrap());
+static STATS_HEADING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*thong ke truy cap\s*$").unwrap());
 /// A lone page number: "4", "- 4 -", "Trang 4", "Trang 4/10".
-static PAGE_NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(-\s*\d{1,4}\s*-|(trang\s+)?\d{1,4}(\s*/\s*\d{1,4})?)\s*$").unwrap());
+static PAGE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(-\s*\d{1,4}\s*-|(trang\s+)?\d{1,4}(\s*/\s*\d{1,4})?)\s*$").unwrap()
+});
 
 /// Blanks chrome and furniture lines; returns how many were blanked.
 pub fn blank_chrome(lines: &mut [String]) -> usize {
-    let folded: Vec<String> = lines.iter().map(|l| fold(l.trim_start_matches(['•', '·', '*', ' ']))).collect();
+    let folded: Vec<String> = lines
+        .iter()
+        .map(|l| fold(l.trim_start_matches(['•', '·', '*', ' '])))
+        .collect();
     let mut blank = vec![false; lines.len()];
     let mut in_stats = false;
     for (i, f) in folded.iter().enumerate() {
         if STATS_HEADING.is_match(f) {
             in_stats = true;
         }
-        if in_stats && !f.trim().is_empty() && !STATS_HEADING.is_match(f) && !CHROME_LINE.is_match(f) {
+        if in_stats
+            && !f.trim().is_empty()
+            && !STATS_HEADING.is_match(f)
+            && !CHROME_LINE.is_match(f)
+        {
             in_stats = false;
         }
         blank[i] = in_stats || CHROME_LINE.is_match(f);
@@ -57,7 +66,9 @@ pub fn blank_chrome(lines: &mut [String]) -> usize {
 /// Lone page numbers are sparse; dense runs of lone numbers are the row
 /// numbers of a table written one cell per line.
 fn blank_page_numbers(lines: &[String], blank: &mut [bool]) {
-    let candidates: Vec<usize> = (0..lines.len()).filter(|&i| is_lone_number(lines, i)).collect();
+    let candidates: Vec<usize> = (0..lines.len())
+        .filter(|&i| is_lone_number(lines, i))
+        .collect();
     for (k, &i) in candidates.iter().enumerate() {
         let near = |j: Option<&usize>| j.is_some_and(|&j| j.abs_diff(i) < MIN_PAGE_LINES);
         if !near(k.checked_sub(1).and_then(|p| candidates.get(p))) && !near(candidates.get(k + 1)) {
@@ -71,14 +82,25 @@ const MIN_PAGE_LINES: usize = 15;
 
 /// A number alone between blank lines or page breaks.
 fn is_lone_number(lines: &[String], i: usize) -> bool {
-    let gap = |j: Option<usize>| j.and_then(|j| lines.get(j)).is_none_or(|l| l.trim().is_empty() || l.contains('\u{c}'));
-    PAGE_NUMBER.is_match(&fold(&lines[i])) && !lines[i].contains('\t') && gap(i.checked_sub(1)) && gap(Some(i + 1))
+    let gap = |j: Option<usize>| {
+        j.and_then(|j| lines.get(j))
+            .is_none_or(|l| l.trim().is_empty() || l.contains('\u{c}'))
+    };
+    PAGE_NUMBER.is_match(&fold(&lines[i]))
+        && !lines[i].contains('\t')
+        && gap(i.checked_sub(1))
+        && gap(Some(i + 1))
 }
 
 /// Lines repeated at three or more page tops (after a form feed or page number).
 fn blank_running_headers(lines: &[String], folded: &[String], blank: &mut [bool]) {
     let page_tops: Vec<usize> = (0..lines.len())
-        .filter(|&i| i == 0 || lines[i - 1].contains('\u{c}') || lines[i].starts_with('\u{c}') || blank[i - 1])
+        .filter(|&i| {
+            i == 0
+                || lines[i - 1].contains('\u{c}')
+                || lines[i].starts_with('\u{c}')
+                || blank[i - 1]
+        })
         .collect();
     let mut seen: HashMap<&str, Vec<usize>> = HashMap::new();
     for &top in &page_tops {

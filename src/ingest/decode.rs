@@ -25,34 +25,71 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, IngestError> {
         if had_errors {
             warnings.push(format!("invalid {} sequences replaced", enc.name()));
         }
-        return Ok(Decoded { text: text.into_owned(), encoding: label(enc), warnings });
+        return Ok(Decoded {
+            text: text.into_owned(),
+            encoding: label(enc),
+            warnings,
+        });
     }
     if let Some(enc) = utf16_without_bom(bytes) {
         let (text, _) = enc.decode_without_bom_handling(bytes);
-        return Ok(Decoded { text: text.into_owned(), encoding: label(enc), warnings: vec!["UTF-16 without BOM".into()] });
+        return Ok(Decoded {
+            text: text.into_owned(),
+            encoding: label(enc),
+            warnings: vec!["UTF-16 without BOM".into()],
+        });
     }
-    let control = bytes.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c)).count();
+    let control = bytes
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
+        .count();
     if control as f64 > MAX_CONTROL_SHARE * bytes.len() as f64 {
-        return Err(IngestError::Binary(format!("{control} control bytes in {} bytes", bytes.len())));
+        return Err(IngestError::Binary(format!(
+            "{control} control bytes in {} bytes",
+            bytes.len()
+        )));
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(match legacy::detect(text, None) {
             // Legacy code points pasted into a UTF-8 file, or VIQR (pure ASCII).
-            Some(found) => Decoded { text: found.text, encoding: found.encoding.label(), warnings: Vec::new() },
-            None => Decoded { text: text.to_string(), encoding: "utf-8", warnings: Vec::new() },
+            Some(found) => Decoded {
+                text: found.text,
+                encoding: found.encoding.label(),
+                warnings: Vec::new(),
+            },
+            None => Decoded {
+                text: text.to_string(),
+                encoding: "utf-8",
+                warnings: Vec::new(),
+            },
         }),
         Err(_) => {
             let (text, _) = UTF_8.decode_without_bom_handling(bytes);
-            let invalid = text.chars().filter(|&c| c == char::REPLACEMENT_CHARACTER).count();
+            let invalid = text
+                .chars()
+                .filter(|&c| c == char::REPLACEMENT_CHARACTER)
+                .count();
             if (invalid as f64) <= MAX_INVALID_UTF8_SHARE * bytes.len() as f64 {
                 let warnings = vec![format!("{invalid} invalid UTF-8 sequences replaced")];
-                return Ok(Decoded { text: text.into_owned(), encoding: "utf-8", warnings });
+                return Ok(Decoded {
+                    text: text.into_owned(),
+                    encoding: "utf-8",
+                    warnings,
+                });
             }
             let (text, _) = WINDOWS_1258.decode_without_bom_handling(bytes);
             if let Some(found) = legacy::detect_bytes(bytes, &text) {
-                return Ok(Decoded { text: found.text, encoding: found.encoding.label(), warnings: Vec::new() });
+                return Ok(Decoded {
+                    text: found.text,
+                    encoding: found.encoding.label(),
+                    warnings: Vec::new(),
+                });
             }
-            Ok(Decoded { text: text.into_owned(), encoding: "windows-1258", warnings: Vec::new() })
+            Ok(Decoded {
+                text: text.into_owned(),
+                encoding: "windows-1258",
+                warnings: Vec::new(),
+            })
         }
     }
 }
@@ -115,7 +152,10 @@ mod tests {
 
     #[test]
     fn utf16le_without_bom() {
-        let bytes: Vec<u8> = "Kế hoạch số 1".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let bytes: Vec<u8> = "Kế hoạch số 1"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
         assert_eq!(decode(&bytes).unwrap().text, "Kế hoạch số 1");
         assert!(matches!(decode(&[0u8; 4096]), Err(IngestError::Binary(_))));
     }

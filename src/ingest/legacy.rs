@@ -52,7 +52,9 @@ impl Legacy {
     pub fn from_font_name(name: &str) -> Option<Legacy> {
         // Subset fonts carry a "ABCDEF+" prefix.
         let name = name.rsplit('+').next().unwrap_or(name).to_ascii_lowercase();
-        if name.starts_with(".vn") || name.starts_with("vn") && !name.starts_with("vni") && name.contains("time") {
+        if name.starts_with(".vn")
+            || name.starts_with("vn") && !name.starts_with("vni") && name.contains("time")
+        {
             Some(Legacy::Tcvn3)
         } else if name.starts_with("vni") {
             Some(Legacy::Vni)
@@ -122,15 +124,20 @@ pub struct Quality {
 
 /// Scores `text` by syllables; see [`is_syllable`].
 pub fn quality(text: &str) -> Quality {
-    let (mut words, mut valid, mut marked, mut chars, mut junk) = (0usize, 0usize, 0usize, 0usize, 0usize);
+    let (mut words, mut valid, mut marked, mut chars, mut junk) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut marked_valid = 0usize;
     for c in text.chars().filter(|c| !c.is_whitespace()) {
         chars += 1;
-        if !(c.is_alphanumeric() || is_mark(c) || ".,;:!?-–—()[]/\"'“”‘’%&+*=<>_#@°…§".contains(c)) {
+        if !(c.is_alphanumeric() || is_mark(c) || ".,;:!?-–—()[]/\"'“”‘’%&+*=<>_#@°…§".contains(c))
+        {
             junk += 1;
         }
     }
-    for word in text.split(|c: char| !(c.is_alphabetic() || is_mark(c))).filter(|w| !w.is_empty()) {
+    for word in text
+        .split(|c: char| !(c.is_alphabetic() || is_mark(c)))
+        .filter(|w| !w.is_empty())
+    {
         words += 1;
         let lower: String = word.to_lowercase().nfc().collect();
         let ok = is_syllable(&lower);
@@ -155,14 +162,15 @@ fn is_mark(c: char) -> bool {
 }
 
 const ONSETS: [&str; 27] = [
-    "ngh", "ng", "gh", "gi", "kh", "nh", "ph", "qu", "th", "tr", "ch", "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n",
-    "p", "r", "s", "t", "v", "x",
+    "ngh", "ng", "gh", "gi", "kh", "nh", "ph", "qu", "th", "tr", "ch", "b", "c", "d", "đ", "g",
+    "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x",
 ];
 const CODAS: [&str; 8] = ["ch", "ng", "nh", "c", "m", "n", "p", "t"];
 const NUCLEI: [&str; 58] = [
-    "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iê",
-    "iu", "oa", "oă", "oe", "oi", "ôi", "ơi", "oo", "ôô", "ua", "uâ", "uê", "ui", "uô", "uơ", "uy", "ưa", "ưi", "ươ", "ưu",
-    "yê", "iêu", "yêu", "oai", "oay", "oao", "oeo", "uây", "uôi", "ươi", "ươu", "uya", "uyê", "uyu", "uêu", "ya",
+    "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay", "âu", "ây",
+    "eo", "êu", "ia", "iê", "iu", "oa", "oă", "oe", "oi", "ôi", "ơi", "oo", "ôô", "ua", "uâ", "uê",
+    "ui", "uô", "uơ", "uy", "ưa", "ưi", "ươ", "ưu", "yê", "iêu", "yêu", "oai", "oay", "oao", "oeo",
+    "uây", "uôi", "ươi", "ươu", "uya", "uyê", "uyu", "uêu", "ya",
 ];
 
 /// True for a lower-case NFC word that is a well-formed Vietnamese syllable:
@@ -182,10 +190,19 @@ pub fn is_syllable(word: &str) -> bool {
     if tones > 1 || base.is_empty() || base.chars().count() > 7 {
         return false;
     }
-    let onsets = ONSETS.iter().copied().filter(|o| base.starts_with(o)).chain(std::iter::once(""));
+    let onsets = ONSETS
+        .iter()
+        .copied()
+        .filter(|o| base.starts_with(o))
+        .chain(std::iter::once(""));
     for onset in onsets {
         let rest = &base[onset.len()..];
-        for coda in CODAS.iter().copied().filter(|c| rest.ends_with(c)).chain(std::iter::once("")) {
+        for coda in CODAS
+            .iter()
+            .copied()
+            .filter(|c| rest.ends_with(c))
+            .chain(std::iter::once(""))
+        {
             let nucleus = &rest[..rest.len() - coda.len()];
             if NUCLEI.contains(&nucleus) {
                 return true;
@@ -199,8 +216,9 @@ pub fn is_syllable(word: &str) -> bool {
 /// Windows-1252 specials (0x80..=0x9F) through their table. `None` for anything else.
 pub fn to_legacy_byte(c: char) -> Option<u8> {
     const CP1252: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘', '’',
-        '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
     ];
     // Latin-1 and the C1 controls some extractors leave for undefined 0x80..=0x9F codes.
     if (c as u32) < 0x100 {
@@ -212,7 +230,9 @@ pub fn to_legacy_byte(c: char) -> Option<u8> {
 /// Bytes of `text` as the legacy code units they were; characters outside Latin-1 and
 /// Windows-1252 are kept as they are.
 fn units(text: &str) -> Vec<Unit> {
-    text.chars().map(|c| to_legacy_byte(c).map(Unit::Byte).unwrap_or(Unit::Char(c))).collect()
+    text.chars()
+        .map(|c| to_legacy_byte(c).map(Unit::Byte).unwrap_or(Unit::Char(c)))
+        .collect()
 }
 
 #[derive(Clone, Copy)]
@@ -225,7 +245,9 @@ enum Unit {
 pub fn convert(text: &str, enc: Legacy) -> String {
     let out = match enc {
         Legacy::Tcvn3 => {
-            let converted = single_byte(text, |b| (b >= 0xA0).then(|| TCVN3_HIGH[(b - 0xA0) as usize]));
+            let converted = single_byte(text, |b| {
+                (b >= 0xA0).then(|| TCVN3_HIGH[(b - 0xA0) as usize])
+            });
             fix_capital_words(&hyphen_as_u_horn(&converted))
         }
         Legacy::Viscii => single_byte(text, viscii),
@@ -283,11 +305,23 @@ fn hyphen_as_u_horn(text: &str) -> String {
         if chars[i] != '-' || i == 0 || !is_letter(chars[i - 1]) {
             continue;
         }
-        let start = (0..i).rev().take_while(|&j| is_letter(out[j])).last().unwrap_or(i);
-        let end = (i + 1..chars.len()).take_while(|&j| is_letter(chars[j])).last().map_or(i + 1, |j| j + 1);
-        let upper = chars[i - 1].is_uppercase() && chars.get(i + 1).is_none_or(|c| !c.is_lowercase());
+        let start = (0..i)
+            .rev()
+            .take_while(|&j| is_letter(out[j]))
+            .last()
+            .unwrap_or(i);
+        let end = (i + 1..chars.len())
+            .take_while(|&j| is_letter(chars[j]))
+            .last()
+            .map_or(i + 1, |j| j + 1);
+        let upper =
+            chars[i - 1].is_uppercase() && chars.get(i + 1).is_none_or(|c| !c.is_lowercase());
         let u = if upper { 'Ư' } else { 'ư' };
-        let word: String = out[start..i].iter().chain(std::iter::once(&u)).chain(&chars[i + 1..end]).collect();
+        let word: String = out[start..i]
+            .iter()
+            .chain(std::iter::once(&u))
+            .chain(&chars[i + 1..end])
+            .collect();
         let word: String = word.to_lowercase().nfc().collect();
         if is_syllable(&word) {
             out[i] = u;
@@ -301,7 +335,10 @@ fn hyphen_as_u_horn(text: &str) -> String {
 /// font throughout; elsewhere a word with a capital ASCII letter after its first letter and
 /// no lower-case ASCII letter was.
 fn fix_capital_words(text: &str) -> String {
-    text.split('\n').map(fix_capital_line).collect::<Vec<_>>().join("\n")
+    text.split('\n')
+        .map(fix_capital_line)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn fix_capital_line(line: &str) -> String {
@@ -312,8 +349,13 @@ fn fix_capital_line(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
-        let shouting = word.chars().skip(1).any(|c| c.is_ascii_uppercase()) && !word.chars().any(|c| c.is_ascii_lowercase());
-        out.push_str(&if shouting { word.to_uppercase() } else { word.clone() });
+        let shouting = word.chars().skip(1).any(|c| c.is_ascii_uppercase())
+            && !word.chars().any(|c| c.is_ascii_lowercase());
+        out.push_str(&if shouting {
+            word.to_uppercase()
+        } else {
+            word.clone()
+        });
         word.clear();
     };
     for c in line.chars() {
@@ -332,7 +374,11 @@ fn fix_capital_line(line: &str) -> String {
 fn vni_mark(b: u8) -> Option<(Option<char>, Option<char>)> {
     const HAT: char = '\u{302}';
     const BREVE: char = '\u{306}';
-    let lower = if (0xC0..0xE0).contains(&b) { b + 0x20 } else { b };
+    let lower = if (0xC0..0xE0).contains(&b) {
+        b + 0x20
+    } else {
+        b
+    };
     Some(match lower {
         0xF9 => (None, Some('\u{301}')),
         0xF8 => (None, Some('\u{300}')),
@@ -466,7 +512,8 @@ fn viqr(text: &str) -> String {
             let next = chars.get(i + 1).copied();
             let ambiguous = matches!(chars[i], '?' | '.');
             let before_letter = next.is_some_and(|n| n.is_alphabetic());
-            let mid_sentence = next == Some(' ') && chars.get(i + 2).is_some_and(|n| n.is_lowercase());
+            let mid_sentence =
+                next == Some(' ') && chars.get(i + 2).is_some_and(|n| n.is_lowercase());
             if !ambiguous || before_letter || mid_sentence {
                 out.push(tone);
                 i += 1;
@@ -493,7 +540,10 @@ pub fn detect(text: &str, hint: Option<Legacy>) -> Option<Detected> {
     if before.words == 0 || (before.valid >= 0.8 && before.marked >= 0.2) {
         return None;
     }
-    let has_high = text.chars().any(|c| to_legacy_byte(c).is_some_and(|b| b >= 0x80) || (c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r');
+    let has_high = text.chars().any(|c| {
+        to_legacy_byte(c).is_some_and(|b| b >= 0x80)
+            || (c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r'
+    });
     let mut best: Option<Detected> = None;
     for enc in hint.into_iter().chain(Legacy::ALL) {
         // Byte encodings leave traces above ASCII; VIQR is pure ASCII.
@@ -505,9 +555,20 @@ pub fn detect(text: &str, hint: Option<Legacy>) -> Option<Detected> {
         let needed = if Some(enc) == hint { 0.0 } else { MIN_GAIN };
         // VIQR turns ASCII into marked letters; the byte encodings only move marks about.
         let marks_gained = enc != Legacy::Viqr || after.marked > before.marked;
-        let good = after.valid >= before.valid + needed && after.valid >= MIN_CONVERTED_VALID && marks_gained;
-        if good && best.as_ref().is_none_or(|b| after.valid > b.after.valid + 0.02) {
-            best = Some(Detected { encoding: enc, text: converted, before, after });
+        let good = after.valid >= before.valid + needed
+            && after.valid >= MIN_CONVERTED_VALID
+            && marks_gained;
+        if good
+            && best
+                .as_ref()
+                .is_none_or(|b| after.valid > b.after.valid + 0.02)
+        {
+            best = Some(Detected {
+                encoding: enc,
+                text: converted,
+                before,
+                after,
+            });
         }
     }
     best
@@ -532,7 +593,9 @@ mod tests {
 
     #[test]
     fn syllables() {
-        for w in ["việt", "quyết", "gì", "nghiêng", "khuya", "hoạch", "người", "a", "oanh", "giữa"] {
+        for w in [
+            "việt", "quyết", "gì", "nghiêng", "khuya", "hoạch", "người", "a", "oanh", "giữa",
+        ] {
             assert!(is_syllable(w), "{w}");
         }
         for w in ["ho¹ch", "cchc", "xyz", "việtt", "ếế"] {
@@ -549,7 +612,10 @@ mod tests {
 
     #[test]
     fn tcvn3_soft_hyphen_extracted_as_hyphen_is_u_horn() {
-        assert_eq!(convert("tr-íc ng-êi QĐ-UBND", Legacy::Tcvn3), "trước người QĐ-UBND");
+        assert_eq!(
+            convert("tr-íc ng-êi QĐ-UBND", Legacy::Tcvn3),
+            "trước người QĐ-UBND"
+        );
     }
 }
 
@@ -559,8 +625,14 @@ mod vni_tests {
 
     #[test]
     fn vni_words() {
-        assert_eq!(convert("UÛY BAN NHAÂN DAÂN TÆNH", Legacy::Vni), "ỦY BAN NHÂN DÂN TỈNH");
-        assert_eq!(convert("Thöïc hieän Quyeát ñònh soá", Legacy::Vni), "Thực hiện Quyết định số");
+        assert_eq!(
+            convert("UÛY BAN NHAÂN DAÂN TÆNH", Legacy::Vni),
+            "ỦY BAN NHÂN DÂN TỈNH"
+        );
+        assert_eq!(
+            convert("Thöïc hieän Quyeát ñònh soá", Legacy::Vni),
+            "Thực hiện Quyết định số"
+        );
         assert_eq!(convert("tröôùc", Legacy::Vni), "trước");
     }
 }

@@ -4,32 +4,50 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*>").unwrap());
-static ENTITY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});").unwrap());
-static EMPHASIS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\*{1,3}|_{2,3})([^*_\n]*?[^*_\s\n])(\*{1,3}|_{2,3})").unwrap());
+static TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?s)<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*>").unwrap());
+static ENTITY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});").unwrap());
+static EMPHASIS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\*{1,3}|_{2,3})([^*_\n]*?[^*_\s\n])(\*{1,3}|_{2,3})").unwrap());
 static HEADING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s{0,3}#{1,6}\s+").unwrap());
-static RULE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s{0,3}([-*_])(\s*[-*_]){2,}\s*$").unwrap());
+static RULE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s{0,3}([-*_])(\s*[-*_]){2,}\s*$").unwrap());
 static BLOCK_TAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)<(/?(p|div|br|tr|li|h[1-6]|table|ul|ol|section|article|header|footer)\b[^>]*|/td|/th)>").unwrap()
 });
-static INVISIBLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)<(script|style|head|noscript)\b.*?</(script|style|head|noscript)>").unwrap());
+static INVISIBLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?is)<(script|style|head|noscript)\b.*?</(script|style|head|noscript)>").unwrap()
+});
 
 pub fn looks_like_html_page(text: &str) -> bool {
-    let head: String = text.chars().take(2000).collect::<String>().to_ascii_lowercase();
+    let head: String = text
+        .chars()
+        .take(2000)
+        .collect::<String>()
+        .to_ascii_lowercase();
     head.contains("<!doctype html") || head.contains("<html") || head.contains("<body")
 }
 
 pub fn looks_like_markdown(text: &str) -> bool {
-    text.lines().take(200).any(|l| HEADING.is_match(l) || l.trim_start().starts_with("**"))
+    text.lines()
+        .take(200)
+        .any(|l| HEADING.is_match(l) || l.trim_start().starts_with("**"))
 }
 
 /// A whole HTML page: block tags become line breaks, cells become tabs.
 pub fn html_page_to_text(html: &str) -> String {
     let visible = INVISIBLE.replace_all(html, "");
     let joined = visible.replace(['\r', '\n'], " ");
-    let cells = Regex::new(r"(?i)</t[dh]>\s*<t[dh][^>]*>").unwrap().replace_all(&joined, "\t");
+    let cells = Regex::new(r"(?i)</t[dh]>\s*<t[dh][^>]*>")
+        .unwrap()
+        .replace_all(&joined, "\t");
     let broken = BLOCK_TAG.replace_all(&cells, "\n");
-    broken.split('\n').map(|l| l.trim().to_string()).collect::<Vec<_>>().join("\n")
+    broken
+        .split('\n')
+        .map(|l| l.trim().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// One source line: HTML fragments flattened in place, Markdown markers removed.
@@ -41,9 +59,11 @@ pub fn flatten_line(line: &str) -> String {
     let keep_gaps = !TAG.is_match(&s);
     if !keep_gaps {
         s = TAG
-            .replace_all(&s, |c: &regex::Captures| match c[2].to_ascii_lowercase().as_str() {
-                "br" | "p" | "li" | "div" | "tr" => " ".to_string(),
-                _ => String::new(),
+            .replace_all(&s, |c: &regex::Captures| {
+                match c[2].to_ascii_lowercase().as_str() {
+                    "br" | "p" | "li" | "div" | "tr" => " ".to_string(),
+                    _ => String::new(),
+                }
             })
             .into_owned();
     }
@@ -53,7 +73,10 @@ pub fn flatten_line(line: &str) -> String {
     if s.contains('*') || s.contains("__") {
         s = EMPHASIS.replace_all(&s, "$2").into_owned();
         // Emphasis spanning two lines leaves an unmatched marker at an edge.
-        s = s.trim_start_matches("**").trim_end_matches(['*', ' ']).to_string();
+        s = s
+            .trim_start_matches("**")
+            .trim_end_matches(['*', ' '])
+            .to_string();
     }
     if RULE.is_match(&s) && !s.trim_start().starts_with("- ") {
         return String::new();
@@ -74,12 +97,22 @@ fn pipe_row_to_tabs(line: &str) -> Option<String> {
     if inner.chars().all(|c| matches!(c, '-' | ':' | ' ' | '|')) {
         return Some(String::new());
     }
-    Some(inner.split('|').map(str::trim).collect::<Vec<_>>().join("\t"))
+    Some(
+        inner
+            .split('|')
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join("\t"),
+    )
 }
 
 /// Squashes spaces inside each tab-separated cell, keeping the tabs.
 fn tidy_cells(s: &str, leading: &str, keep_gaps: bool) -> String {
-    let squash = if keep_gaps { squash_keeping_columns } else { crate::text::squash };
+    let squash = if keep_gaps {
+        squash_keeping_columns
+    } else {
+        crate::text::squash
+    };
     let cells: Vec<String> = s.split('\t').map(squash).collect();
     let body = cells.join("\t");
     if cells.len() == 1 && !leading.is_empty() && !body.is_empty() {
@@ -92,7 +125,11 @@ fn tidy_cells(s: &str, leading: &str, keep_gaps: bool) -> String {
 /// Squashes spaces but keeps a column gap (three or more spaces, as in two-column
 /// headers and signature blocks) as exactly three spaces.
 fn squash_keeping_columns(cell: &str) -> String {
-    COLUMN_GAP.split(cell.trim()).map(crate::text::squash).collect::<Vec<_>>().join("   ")
+    COLUMN_GAP
+        .split(cell.trim())
+        .map(crate::text::squash)
+        .collect::<Vec<_>>()
+        .join("   ")
 }
 
 static COLUMN_GAP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s{3,}").unwrap());
@@ -101,7 +138,8 @@ pub fn decode_entities(s: &str) -> String {
     ENTITY
         .replace_all(s, |c: &regex::Captures| {
             let name = &c[1];
-            let ch = if let Some(num) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+            let ch = if let Some(num) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X"))
+            {
                 u32::from_str_radix(num, 16).ok().and_then(char::from_u32)
             } else if let Some(num) = name.strip_prefix('#') {
                 num.parse().ok().and_then(char::from_u32)
@@ -135,12 +173,18 @@ mod tests {
     #[test]
     fn html_cell_fragments_flatten() {
         let line = "1\t<p>- Thực hiện:</p> <p>+ Thu thập;</p>\tThanh tra Sở";
-        assert_eq!(flatten_line(line), "1\t- Thực hiện: + Thu thập;\tThanh tra Sở");
+        assert_eq!(
+            flatten_line(line),
+            "1\t- Thực hiện: + Thu thập;\tThanh tra Sở"
+        );
     }
 
     #[test]
     fn bold_groups_and_lists() {
-        assert_eq!(flatten_line("<b>I</b>\t<b>CÔNG TÁC</b>\t\t"), "I\tCÔNG TÁC\t\t");
+        assert_eq!(
+            flatten_line("<b>I</b>\t<b>CÔNG TÁC</b>\t\t"),
+            "I\tCÔNG TÁC\t\t"
+        );
         let ul = r#"<ul style="x"> <li>- Văn bản;</li> <li>- Kế hoạch</li> </ul>"#;
         assert_eq!(flatten_line(ul), "- Văn bản; - Kế hoạch");
     }
@@ -150,7 +194,10 @@ mod tests {
         assert_eq!(flatten_line("## **II. CHỈ TIÊU**"), "II. CHỈ TIÊU");
         assert_eq!(flatten_line("***Nơi nhận:***"), "Nơi nhận:");
         assert_eq!(flatten_line("**KẾ HOẠCH**  "), "KẾ HOẠCH");
-        assert_eq!(flatten_line("4. Lĩnh vực 4: *Cải cách tổ chức*"), "4. Lĩnh vực 4: Cải cách tổ chức");
+        assert_eq!(
+            flatten_line("4. Lĩnh vực 4: *Cải cách tổ chức*"),
+            "4. Lĩnh vực 4: Cải cách tổ chức"
+        );
         assert_eq!(flatten_line("---"), "");
         assert_eq!(flatten_line("**KT. GIÁM ĐỐC"), "KT. GIÁM ĐỐC");
         assert_eq!(flatten_line("PHÓ GIÁM ĐỐC**"), "PHÓ GIÁM ĐỐC");
@@ -158,12 +205,18 @@ mod tests {
 
     #[test]
     fn column_gaps_survive() {
-        assert_eq!(flatten_line("SỞ NỘI VỤ          Độc lập  -  Tự do"), "SỞ NỘI VỤ   Độc lập - Tự do");
+        assert_eq!(
+            flatten_line("SỞ NỘI VỤ          Độc lập  -  Tự do"),
+            "SỞ NỘI VỤ   Độc lập - Tự do"
+        );
     }
 
     #[test]
     fn pipe_tables() {
-        assert_eq!(flatten_line("| TT | Nội dung | Đơn vị chủ trì |"), "TT\tNội dung\tĐơn vị chủ trì");
+        assert_eq!(
+            flatten_line("| TT | Nội dung | Đơn vị chủ trì |"),
+            "TT\tNội dung\tĐơn vị chủ trì"
+        );
         assert_eq!(flatten_line("|---|:---:|---|"), "");
         assert_eq!(flatten_line("| 1 | **Rà soát** |  |"), "1\tRà soát\t");
     }

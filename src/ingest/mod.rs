@@ -60,7 +60,10 @@ impl IngestError {
 /// Reads one document; `path` is used only to pick the format.
 pub fn ingest(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingested, IngestError> {
     if bytes.len() as u64 > limits.max_bytes {
-        return Err(IngestError::TooLarge { bytes: bytes.len() as u64, limit: limits.max_bytes });
+        return Err(IngestError::TooLarge {
+            bytes: bytes.len() as u64,
+            limit: limits.max_bytes,
+        });
     }
     if bytes.starts_with(b"%PDF") {
         return pdf::ingest_pdf(bytes, limits);
@@ -72,25 +75,43 @@ pub fn ingest(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingested, In
 pub fn ingest_text(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingested, IngestError> {
     let decoded = decode::decode(bytes)?;
     let mut warnings = decoded.warnings;
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let is_page = matches!(ext.as_str(), "html" | "htm") || markup::looks_like_html_page(&decoded.text);
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let is_page =
+        matches!(ext.as_str(), "html" | "htm") || markup::looks_like_html_page(&decoded.text);
     let (body, format) = if is_page {
         (markup::html_page_to_text(&decoded.text), "html")
     } else {
-        let format = if ext == "md" || markup::looks_like_markdown(&decoded.text) { "markdown" } else { "text" };
+        let format = if ext == "md" || markup::looks_like_markdown(&decoded.text) {
+            "markdown"
+        } else {
+            "text"
+        };
         (decoded.text, format)
     };
-    let mut lines: Vec<String> = body.split('\n').map(|l| l.trim_end_matches('\r').to_string()).collect();
+    let mut lines: Vec<String> = body
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .collect();
     for (no, line) in lines.iter_mut().enumerate() {
         if line.chars().count() > limits.max_line_chars {
             *line = line.chars().take(limits.max_line_chars).collect();
-            warnings.push(format!("line {} cut to {} characters", no + 1, limits.max_line_chars));
+            warnings.push(format!(
+                "line {} cut to {} characters",
+                no + 1,
+                limits.max_line_chars
+            ));
         }
         *line = markup::flatten_line(line).nfc().collect();
     }
     let removed = chrome::blank_chrome(&mut lines);
     if removed > 0 {
-        warnings.push(format!("{removed} lines of page chrome or furniture removed"));
+        warnings.push(format!(
+            "{removed} lines of page chrome or furniture removed"
+        ));
     }
     let text = lines.join("\n");
     if text.trim().is_empty() {

@@ -41,15 +41,27 @@ pub struct OcrPage {
 
 /// Why OCR cannot run at all.
 pub fn unavailable() -> Option<String> {
-    let langs = Command::new("tesseract").arg("--list-langs").stdin(Stdio::null()).output();
+    let langs = Command::new("tesseract")
+        .arg("--list-langs")
+        .stdin(Stdio::null())
+        .output();
     match langs {
         Err(_) => return Some(format!("tesseract not found ({INSTALL_HINT})")),
-        Ok(out) if !String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == "vie") => {
+        Ok(out)
+            if !String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.trim() == "vie") =>
+        {
             return Some(format!("tesseract has no Vietnamese data ({INSTALL_HINT})"))
         }
         Ok(_) => {}
     }
-    if Command::new("pdftoppm").arg("-v").stdin(Stdio::null()).output().is_err() {
+    if Command::new("pdftoppm")
+        .arg("-v")
+        .stdin(Stdio::null())
+        .output()
+        .is_err()
+    {
         return Some(format!("pdftoppm not found ({INSTALL_HINT})"));
     }
     None
@@ -69,7 +81,12 @@ pub fn ocr_pages(pdf: &Path, pages: &[u32], timeout: Duration) -> Vec<Result<Ocr
             });
         }
     });
-    results.into_inner().expect("no panics while locked").into_iter().map(|r| r.unwrap_or_else(|| Err("not run".into()))).collect()
+    results
+        .into_inner()
+        .expect("no panics while locked")
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("not run".into())))
+        .collect()
 }
 
 fn ocr_page(pdf: &Path, number: u32, timeout: Duration) -> Result<OcrPage, String> {
@@ -77,7 +94,17 @@ fn ocr_page(pdf: &Path, number: u32, timeout: Duration) -> Result<OcrPage, Strin
     let prefix = dir.path().join("page");
     let mut render = Command::new("pdftoppm");
     render
-        .args(["-r", &DPI.to_string(), "-gray", "-png", "-singlefile", "-f", &number.to_string(), "-l", &number.to_string()])
+        .args([
+            "-r",
+            &DPI.to_string(),
+            "-gray",
+            "-png",
+            "-singlefile",
+            "-f",
+            &number.to_string(),
+            "-l",
+            &number.to_string(),
+        ])
         .arg(pdf)
         .arg(&prefix)
         .stdin(Stdio::null())
@@ -100,7 +127,10 @@ fn ocr_page(pdf: &Path, number: u32, timeout: Duration) -> Result<OcrPage, Strin
 /// font size of [`SIZE_OF_LINE_BOX`] times the line box height; the page box (level 1)
 /// gives the page size in pixels. Confidences of `-1` (no word) are not averaged.
 pub fn parse_tsv(number: u32, tsv: &str) -> OcrPage {
-    let mut page = RawPage { number, ..RawPage::default() };
+    let mut page = RawPage {
+        number,
+        ..RawPage::default()
+    };
     let mut line: Option<(f64, f64)> = None;
     let (mut conf_sum, mut words) = (0.0, 0usize);
     for row in tsv.lines().skip(1) {
@@ -114,7 +144,13 @@ pub fn parse_tsv(number: u32, tsv: &str) -> OcrPage {
             "4" => line = Some((num(7) + num(9), num(9))),
             "5" if !f[11].trim().is_empty() => {
                 let (baseline, height) = line.unwrap_or((num(7) + num(9), num(9)));
-                page.glyphs.push(Glyph { t: f[11].trim().to_string(), x: num(6), y: baseline, w: num(8), s: height * SIZE_OF_LINE_BOX });
+                page.glyphs.push(Glyph {
+                    t: f[11].trim().to_string(),
+                    x: num(6),
+                    y: baseline,
+                    w: num(8),
+                    s: height * SIZE_OF_LINE_BOX,
+                });
                 if num(10) >= 0.0 {
                     conf_sum += num(10);
                     words += 1;
@@ -123,14 +159,28 @@ pub fn parse_tsv(number: u32, tsv: &str) -> OcrPage {
             _ => {}
         }
     }
-    OcrPage { number, page, mean_confidence: (words > 0).then(|| conf_sum / words as f64), words }
+    OcrPage {
+        number,
+        page,
+        mean_confidence: (words > 0).then(|| conf_sum / words as f64),
+        words,
+    }
 }
 
 /// Runs an external tool under `timeout`; its stderr becomes the error when it fails.
-fn run_tool(name: &str, command: Command, timeout: Duration) -> Result<crate::ingest::pdf::Finished, String> {
-    let done = run_with_timeout(command, timeout).map_err(|e| format!("{name}: {e}"))?.ok_or(format!("{name} timed out"))?;
+fn run_tool(
+    name: &str,
+    command: Command,
+    timeout: Duration,
+) -> Result<crate::ingest::pdf::Finished, String> {
+    let done = run_with_timeout(command, timeout)
+        .map_err(|e| format!("{name}: {e}"))?
+        .ok_or(format!("{name} timed out"))?;
     if !done.status.success() {
-        return Err(format!("{name} failed: {}", String::from_utf8_lossy(&done.stderr).trim()));
+        return Err(format!(
+            "{name} failed: {}",
+            String::from_utf8_lossy(&done.stderr).trim()
+        ));
     }
     Ok(done)
 }
@@ -149,7 +199,10 @@ mod tests {
         let ocr = parse_tsv(3, tsv);
         assert_eq!((ocr.page.width, ocr.page.height), (2480.0, 3508.0));
         let g = &ocr.page.glyphs[1];
-        assert_eq!((g.t.as_str(), g.x, g.y, g.w, g.s), ("hoạch", 180.0, 240.0, 120.0, 36.0));
+        assert_eq!(
+            (g.t.as_str(), g.x, g.y, g.w, g.s),
+            ("hoạch", 180.0, 240.0, 120.0, 36.0)
+        );
         assert_eq!(ocr.mean_confidence, Some(80.0));
     }
 }

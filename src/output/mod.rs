@@ -67,11 +67,17 @@ struct PageOf<'a> {
 
 impl<'a> PageOf<'a> {
     fn new(text: &str, line_pages: &'a [u32]) -> Self {
-        Self { line_starts: crate::text::lines(text).iter().map(|l| l.start).collect(), line_pages }
+        Self {
+            line_starts: crate::text::lines(text).iter().map(|l| l.start).collect(),
+            line_pages,
+        }
     }
 
     fn at(&self, offset: usize) -> Option<u32> {
-        let line = self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let line = self
+            .line_starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         self.line_pages.get(line).copied()
     }
 
@@ -97,12 +103,18 @@ impl<'a> PageOf<'a> {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Writes `contents` to `path` atomically (temporary file in the same directory, then rename).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(contents)?;
     tmp.as_file().sync_all()?;

@@ -37,8 +37,13 @@ pub fn restore(lines: &mut [String]) -> u64 {
     for (line, line_toks) in lines.iter().zip(&toks) {
         let mut run: Vec<Initial> = Vec::new();
         let mut prev_end: Option<usize> = None;
-        for t in line_toks.iter().chain([&Tok { start: line.len(), end: line.len(), kind: Kind::Other }]) {
-            let joined = t.kind == Kind::Word && prev_end.is_some_and(|e| line[e..t.start].chars().all(char::is_whitespace));
+        for t in line_toks.iter().chain([&Tok {
+            start: line.len(),
+            end: line.len(),
+            kind: Kind::Other,
+        }]) {
+            let joined = t.kind == Kind::Word
+                && prev_end.is_some_and(|e| line[e..t.start].chars().all(char::is_whitespace));
             if !joined {
                 count_expansions(&run, &mut wanted);
                 run.clear();
@@ -51,16 +56,27 @@ pub fn restore(lines: &mut [String]) -> u64 {
     }
     let mut forms: HashMap<String, String> = wanted
         .into_iter()
-        .filter_map(|(plain, seen)| Some((plain, seen.into_iter().max_by_key(|(f, c)| (*c, f.clone()))?.0)))
+        .filter_map(|(plain, seen)| {
+            Some((
+                plain,
+                seen.into_iter().max_by_key(|(f, c)| (*c, f.clone()))?.0,
+            ))
+        })
         .collect();
     let compounds: Vec<(String, String)> = toks
         .iter()
         .zip(lines.iter())
-        .flat_map(|(line_toks, line)| line_toks.iter().flat_map(|t| parts(&line[t.start..t.end], t.kind)))
+        .flat_map(|(line_toks, line)| {
+            line_toks
+                .iter()
+                .flat_map(|t| parts(&line[t.start..t.end], t.kind))
+        })
         .map(without_d_stroke)
         .filter(|plain| !forms.contains_key(plain))
         .filter_map(|plain| {
-            let form = halves(&plain).into_iter().find_map(|(l, r)| Some(format!("{}{}", forms.get(l)?, forms.get(r)?)))?;
+            let form = halves(&plain)
+                .into_iter()
+                .find_map(|(l, r)| Some(format!("{}{}", forms.get(l)?, forms.get(r)?)))?;
             Some((plain, form))
         })
         .collect();
@@ -73,7 +89,10 @@ pub fn restore(lines: &mut [String]) -> u64 {
             let core = &line[t.start..t.end];
             let mut new = core.to_string();
             for part in parts(core, t.kind) {
-                if let Some(form) = forms.get(&without_d_stroke(part)).filter(|f| f.as_str() != part) {
+                if let Some(form) = forms
+                    .get(&without_d_stroke(part))
+                    .filter(|f| f.as_str() != part)
+                {
                     new = new.replacen(part, form, 1);
                 }
             }
@@ -96,7 +115,12 @@ pub fn restore(lines: &mut [String]) -> u64 {
 fn halves(plain: &str) -> Vec<(&str, &str)> {
     let n = plain.chars().count();
     (MIN_LETTERS..=n.saturating_sub(MIN_LETTERS))
-        .filter_map(|k| plain.char_indices().nth(k).map(|(at, _)| plain.split_at(at)))
+        .filter_map(|k| {
+            plain
+                .char_indices()
+                .nth(k)
+                .map(|(at, _)| plain.split_at(at))
+        })
         .collect()
 }
 
@@ -123,8 +147,15 @@ struct Initial {
 
 fn initial(word: &str) -> Option<Initial> {
     let c = word.chars().next()?;
-    let letter = if matches!(c, 'đ' | 'Đ') { 'Đ' } else { fold_char(c).to_uppercase().next()? };
-    Some(Initial { letter, capital: c.is_uppercase() })
+    let letter = if matches!(c, 'đ' | 'Đ') {
+        'Đ'
+    } else {
+        fold_char(c).to_uppercase().next()?
+    };
+    Some(Initial {
+        letter,
+        capital: c.is_uppercase(),
+    })
 }
 
 /// Counts, for every wanted acronym, the forms its expansions in `run` spell.
@@ -136,8 +167,15 @@ fn count_expansions(run: &[Initial], wanted: &mut HashMap<String, HashMap<String
         let n = plain.chars().count();
         for (at, w) in run.windows(n).enumerate() {
             let named = w.iter().all(|i| i.capital) || (at > 0 && w[0].capital);
-            if named && plain.chars().zip(w).all(|(p, i)| i.letter == p || (p == 'D' && i.letter == 'Đ')) {
-                *seen.entry(w.iter().map(|i| i.letter).collect()).or_default() += 1;
+            if named
+                && plain
+                    .chars()
+                    .zip(w)
+                    .all(|(p, i)| i.letter == p || (p == 'D' && i.letter == 'Đ'))
+            {
+                *seen
+                    .entry(w.iter().map(|i| i.letter).collect())
+                    .or_default() += 1;
             }
         }
     }

@@ -54,7 +54,8 @@ pub struct Channel {
 }
 
 /// Vietnamese letters the channel always knows, seen in the tables or not.
-const ALPHABET: &str = "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵfjwz";
+const ALPHABET: &str =
+    "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵfjwz";
 
 /// Number of chars in [`ALPHABET`] (UTF-8 lead bytes).
 const LETTERS: usize = {
@@ -69,7 +70,11 @@ const LETTERS: usize = {
 /// The letters whose cost in `costs` is finite, as bits by [`ALPHABET`] index.
 fn letter_set(costs: &Costs) -> u128 {
     const _: () = assert!(LETTERS <= 128);
-    costs.iter().enumerate().filter(|(_, c)| c.is_finite()).fold(0, |set, (i, _)| set | 1 << i)
+    costs
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.is_finite())
+        .fold(0, |set, (i, _)| set | 1 << i)
 }
 
 /// The costs of the source letters one observed chunk may be read from.
@@ -81,7 +86,10 @@ struct Reads {
 
 impl Reads {
     fn new(costs: Costs) -> Reads {
-        Reads { letters: letter_set(&costs), costs }
+        Reads {
+            letters: letter_set(&costs),
+            costs,
+        }
     }
 }
 
@@ -100,12 +108,17 @@ impl Channel {
         let mut glue_n = (0.0, 0.0);
         for line in chan_tsv.lines() {
             let f: Vec<&str> = line.split('\t').collect();
-            let (Some(src), Some(obs), Some(n)) = (f.first(), f.get(1), f.get(2).and_then(|n| n.parse::<f64>().ok()))
-            else {
+            let (Some(src), Some(obs), Some(n)) = (
+                f.first(),
+                f.get(1),
+                f.get(2).and_then(|n| n.parse::<f64>().ok()),
+            ) else {
                 continue;
             };
             let mut cs = src.chars();
-            let (Some(c), None) = (cs.next(), cs.next()) else { continue };
+            let (Some(c), None) = (cs.next(), cs.next()) else {
+                continue;
+            };
             if c == ' ' {
                 glue_n.1 += n;
                 if obs.is_empty() {
@@ -118,7 +131,9 @@ impl Channel {
         let mut by_obs: HashMap<String, Box<Costs>> = HashMap::default();
         let mut deletions = [f32::INFINITY; LETTERS];
         fn reads(by_obs: &mut HashMap<String, Box<Costs>>, obs: String) -> &mut Costs {
-            by_obs.entry(obs).or_insert_with(|| Box::new([f32::INFINITY; LETTERS]))
+            by_obs
+                .entry(obs)
+                .or_insert_with(|| Box::new([f32::INFINITY; LETTERS]))
         }
         for (i, c) in ALPHABET.chars().enumerate() {
             let row = rows.remove(&c).unwrap_or_default();
@@ -151,14 +166,22 @@ impl Channel {
                 }
             }
         }
-        let glue = if glue_n.1 > 0.0 { -((glue_n.0 + 1.0) / glue_n.1).log10() as f32 } else { 4.0 };
+        let glue = if glue_n.1 > 0.0 {
+            -((glue_n.0 + 1.0) / glue_n.1).log10() as f32
+        } else {
+            4.0
+        };
         let mut lexicon: HashMap<String, Vec<(u32, f32)>> = HashMap::default();
         let mut totals: HashMap<String, f64> = HashMap::default();
         let lex_rows: Vec<(String, String, f64)> = lex_tsv
             .lines()
             .filter_map(|l| {
                 let f: Vec<&str> = l.split('\t').collect();
-                Some((f.first()?.to_string(), f.get(1)?.to_string(), f.get(2)?.parse().ok()?))
+                Some((
+                    f.first()?.to_string(),
+                    f.get(1)?.to_string(),
+                    f.get(2)?.parse().ok()?,
+                ))
             })
             .collect();
         for (_, src, n) in &lex_rows {
@@ -171,18 +194,35 @@ impl Channel {
                 continue; // intact reads only count towards the total
             }
             // P(obs | src) = times src was read as obs / times src was read at all.
-            lexicon.entry(obs).or_default().push((id, -(n / totals[&src]).log10() as f32));
+            lexicon
+                .entry(obs)
+                .or_default()
+                .push((id, -(n / totals[&src]).log10() as f32));
         }
-        let (mut unseen_symbol, mut unseen_marks) = ([f32::INFINITY; LETTERS], [[f32::INFINITY; LETTERS]; VOWELS.len()]);
+        let (mut unseen_symbol, mut unseen_marks) = (
+            [f32::INFINITY; LETTERS],
+            [[f32::INFINITY; LETTERS]; VOWELS.len()],
+        );
         for (i, c) in ALPHABET.chars().enumerate() {
             if let Some(v) = VOWELS.iter().position(|&v| v == crate::text::fold_char(c)) {
                 unseen_symbol[i] = UNSEEN_SYMBOL;
                 unseen_marks[v][i] = UNSEEN_MARK;
             }
         }
-        let by_obs = by_obs.into_iter().map(|(obs, costs)| (obs, Box::new(Reads::new(*costs)))).collect();
-        let (unseen_symbol, unseen_marks) = (Reads::new(unseen_symbol), unseen_marks.map(Reads::new));
-        Channel { by_obs, deletions, unseen_symbol, unseen_marks, glue, lexicon }
+        let by_obs = by_obs
+            .into_iter()
+            .map(|(obs, costs)| (obs, Box::new(Reads::new(*costs))))
+            .collect();
+        let (unseen_symbol, unseen_marks) =
+            (Reads::new(unseen_symbol), unseen_marks.map(Reads::new));
+        Channel {
+            by_obs,
+            deletions,
+            unseen_symbol,
+            unseen_marks,
+            glue,
+            lexicon,
+        }
     }
 
     /// The observed forms the damage lexicon knows.
@@ -209,7 +249,11 @@ impl Channel {
         digits_as_symbols: bool,
         prune: Option<Prune>,
     ) -> Vec<(Vec<u32>, f32)> {
-        let bounds: Vec<usize> = obs.char_indices().map(|(i, _)| i).chain([obs.len()]).collect();
+        let bounds: Vec<usize> = obs
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([obs.len()])
+            .collect();
         let n = bounds.len() - 1;
         // No pair of vocabulary words reads as anything longer.
         if n > 2 * MAX_CHUNK * trie.longest {
@@ -220,7 +264,11 @@ impl Channel {
             .map(|i| {
                 let mut at: Vec<(usize, &Reads)> = (1..=MAX_CHUNK)
                     .filter(|l| i + l <= n)
-                    .filter_map(|l| self.by_obs.get(&obs[bounds[i]..bounds[i + l]]).map(|r| (l, &**r)))
+                    .filter_map(|l| {
+                        self.by_obs
+                            .get(&obs[bounds[i]..bounds[i + l]])
+                            .map(|r| (l, &**r))
+                    })
                     .collect();
                 let c = obs[bounds[i]..].chars().next().unwrap_or(' ');
                 let symbol = !c.is_alphanumeric() || digits_as_symbols && c.is_ascii_digit();
@@ -235,14 +283,19 @@ impl Channel {
             })
             .collect();
         // Per input position, the source letters some chunk there may be read from.
-        let shown: Vec<u128> = chunks.iter().map(|at| at.iter().fold(0, |set, &(_, reads)| set | reads.letters)).collect();
+        let shown: Vec<u128> = chunks
+            .iter()
+            .map(|at| at.iter().fold(0, |set, &(_, reads)| set | reads.letters))
+            .collect();
         let dropped = letter_set(&self.deletions);
         // A* bound: the cheapest reading of the input from each position on, whatever the words.
         let mut rest = vec![0.0f32; n + 1];
         for i in (0..n).rev() {
             rest[i] = chunks[i]
                 .iter()
-                .map(|&(len, reads)| reads.costs.iter().fold(f32::INFINITY, |a, &b| a.min(b)) + rest[i + len])
+                .map(|&(len, reads)| {
+                    reads.costs.iter().fold(f32::INFINITY, |a, &b| a.min(b)) + rest[i + len]
+                })
                 .fold(f32::INFINITY, f32::min);
         }
         if rest[0] > max_cost {
@@ -252,10 +305,21 @@ impl Channel {
             heap.clear();
             states.clear();
             best.clear();
-            states.push(State { bound: rest[0], cost: 0.0, node: 0, pos: 0, first: 0, first_prior: 0.0, dels: 0, done: false });
+            states.push(State {
+                bound: rest[0],
+                cost: 0.0,
+                node: 0,
+                pos: 0,
+                first: 0,
+                first_prior: 0.0,
+                dels: 0,
+                done: false,
+            });
             heap.push(Queued::new(trie.nodes[0].best - rest[0], 0));
             let mut out: Vec<(Vec<u32>, f32)> = Vec::new();
-            let (mut floor, decades) = prune.map_or((f32::NEG_INFINITY, f32::INFINITY), |p| (p.best - p.decades, p.decades));
+            let (mut floor, decades) = prune.map_or((f32::NEG_INFINITY, f32::INFINITY), |p| {
+                (p.best - p.decades, p.decades)
+            });
             let mut pops = 0;
             // States come out most hopeful first, so readings come out by prior.
             while let Some(queued) = heap.pop() {
@@ -279,12 +343,17 @@ impl Channel {
                 }
                 if let (true, Some(_)) = (pos == n, node.word) {
                     // A complete reading, queued again with its exact prior.
-                    heap.push(Queued::new(s.first_prior + node.unigram - s.cost, states.len()));
+                    heap.push(Queued::new(
+                        s.first_prior + node.unigram - s.cost,
+                        states.len(),
+                    ));
                     states.push(State { done: true, ..s });
                 }
                 // `node_best`: the `best` of the next state's node.
                 let mut push = |next: State, node_best: f32| {
-                    let key = u64::from(next.node) | u64::from(next.first) << 32 | u64::from(next.pos) << (32 + super::lm::ID_BITS);
+                    let key = u64::from(next.node)
+                        | u64::from(next.first) << 32
+                        | u64::from(next.pos) << (32 + super::lm::ID_BITS);
                     if next.bound > max_cost || next.first_prior + node_best - next.bound < floor {
                         return;
                     }
@@ -292,32 +361,62 @@ impl Channel {
                         Entry::Occupied(e) if *e.get() <= next.cost => {}
                         e => {
                             e.insert_entry(next.cost);
-                            heap.push(Queued::new(next.first_prior + node_best - next.bound, states.len()));
+                            heap.push(Queued::new(
+                                next.first_prior + node_best - next.bound,
+                                states.len(),
+                            ));
                             states.push(next);
                         }
                     }
                 };
-                let state = |cost: f32, node: u32, pos: usize, dels: u8| State { bound: cost + rest[pos], cost, node, pos: pos as u16, dels, ..s };
+                let state = |cost: f32, node: u32, pos: usize, dels: u8| State {
+                    bound: cost + rest[pos],
+                    cost,
+                    node,
+                    pos: pos as u16,
+                    dels,
+                    ..s
+                };
                 if let (Some(id), 0, true) = (node.word, s.first, pos > 0 && pos < n) {
-                    push(State { first: id, first_prior: node.unigram, ..state(s.cost + self.glue, 0, pos, 0) }, trie.nodes[0].best);
+                    push(
+                        State {
+                            first: id,
+                            first_prior: node.unigram,
+                            ..state(s.cost + self.glue, 0, pos, 0)
+                        },
+                        trie.nodes[0].best,
+                    );
                 }
                 // Children whose letter no chunk here shows and that may not be dropped lead nowhere.
-                let wanted = shown.get(pos).copied().unwrap_or(0) | if s.dels < 1 { dropped } else { 0 };
-                for &Edge { letter, node: child, best } in &trie.edges[node.edges.start as usize..node.edges.end as usize] {
+                let wanted =
+                    shown.get(pos).copied().unwrap_or(0) | if s.dels < 1 { dropped } else { 0 };
+                for &Edge {
+                    letter,
+                    node: child,
+                    best,
+                } in &trie.edges[node.edges.start as usize..node.edges.end as usize]
+                {
                     // Every reading through the child costs at least `s.bound`.
-                    if s.first_prior + best - s.bound < floor || (wanted >> letter) as u64 & 1 == 0 {
+                    if s.first_prior + best - s.bound < floor || (wanted >> letter) as u64 & 1 == 0
+                    {
                         continue;
                     }
                     let c = usize::from(letter);
                     if pos < n {
                         for &(len, reads) in &chunks[pos] {
                             if reads.costs[c].is_finite() {
-                                push(state(s.cost + reads.costs[c], child, pos + len, s.dels), best);
+                                push(
+                                    state(s.cost + reads.costs[c], child, pos + len, s.dels),
+                                    best,
+                                );
                             }
                         }
                     }
                     if s.dels < 1 && self.deletions[c].is_finite() {
-                        push(state(s.cost + self.deletions[c], child, pos, s.dels + 1), best);
+                        push(
+                            state(s.cost + self.deletions[c], child, pos, s.dels + 1),
+                            best,
+                        );
                     }
                 }
             }
@@ -325,7 +424,6 @@ impl Channel {
         })
     }
 }
-
 
 /// Readings whose prior (unigram − channel cost) falls more than `decades` below
 /// `best`, or below the best reading found, are not wanted.
@@ -369,13 +467,21 @@ struct Queued(u64);
 impl Queued {
     fn new(hope: f32, state: usize) -> Queued {
         let bits = hope.to_bits();
-        let key = if bits >> 31 == 1 { !bits } else { bits | 1 << 31 };
+        let key = if bits >> 31 == 1 {
+            !bits
+        } else {
+            bits | 1 << 31
+        };
         Queued(u64::from(key) << 32 | state as u64)
     }
 
     fn hope(self) -> f32 {
         let key = (self.0 >> 32) as u32;
-        f32::from_bits(if key >> 31 == 1 { key & !(1 << 31) } else { !key })
+        f32::from_bits(if key >> 31 == 1 {
+            key & !(1 << 31)
+        } else {
+            !key
+        })
     }
 
     fn state(self) -> usize {
@@ -415,8 +521,19 @@ impl Trie {
         let mut children: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
         let mut words: Vec<(Option<u32>, f32)> = vec![(None, f32::NEG_INFINITY)];
         let mut longest = 0;
-        for (id, (w, &c)) in lm.words.iter().zip(&lm.counts).enumerate().skip(super::lm::FIRST_WORD as usize) {
-            let Some(letters) = w.chars().map(letter).collect::<Option<Vec<u8>>>().filter(|_| c >= min_count) else {
+        for (id, (w, &c)) in lm
+            .words
+            .iter()
+            .zip(&lm.counts)
+            .enumerate()
+            .skip(super::lm::FIRST_WORD as usize)
+        {
+            let Some(letters) = w
+                .chars()
+                .map(letter)
+                .collect::<Option<Vec<u8>>>()
+                .filter(|_| c >= min_count)
+            else {
                 continue;
             };
             let mut at = 0usize;
@@ -438,7 +555,10 @@ impl Trie {
         // Children come after their parent.
         let mut best: Vec<f32> = words.iter().map(|w| w.1).collect();
         for i in (0..best.len()).rev() {
-            best[i] = children[i].iter().map(|&(_, c)| best[c as usize]).fold(best[i], f32::max);
+            best[i] = children[i]
+                .iter()
+                .map(|&(_, c)| best[c as usize])
+                .fold(best[i], f32::max);
         }
         let mut edges = Vec::new();
         let nodes = children
@@ -447,11 +567,24 @@ impl Trie {
             .zip(&best)
             .map(|((kids, (word, unigram)), &best_here)| {
                 let start = edges.len() as u32;
-                edges.extend(kids.iter().map(|&(letter, node)| Edge { letter, node, best: best[node as usize] }));
-                Node { edges: start..edges.len() as u32, word, unigram, best: best_here }
+                edges.extend(kids.iter().map(|&(letter, node)| Edge {
+                    letter,
+                    node,
+                    best: best[node as usize],
+                }));
+                Node {
+                    edges: start..edges.len() as u32,
+                    word,
+                    unigram,
+                    best: best_here,
+                }
             })
             .collect();
-        Trie { nodes, edges, longest }
+        Trie {
+            nodes,
+            edges,
+            longest,
+        }
     }
 }
 
@@ -467,7 +600,10 @@ mod tests {
             assert_eq!(Queued::new(h, i).state(), i);
         }
         for pair in hopes.windows(2) {
-            assert!(Queued::new(pair[0], 9) < Queued::new(pair[1], 0), "{pair:?}");
+            assert!(
+                Queued::new(pair[0], 9) < Queued::new(pair[1], 0),
+                "{pair:?}"
+            );
         }
     }
 }

@@ -11,7 +11,9 @@ use std::rc::Rc;
 use super::channel::Prune;
 use super::lm::{self, Lm};
 use super::readings::{Cand, Ids};
-use super::token::{ends_in_punct, has_marks, is_acronym, name_positions, punct_before, tokenize, Case, Kind, Tok};
+use super::token::{
+    ends_in_punct, has_marks, is_acronym, name_positions, punct_before, tokenize, Case, Kind, Tok,
+};
 use super::{syllable, Model};
 use crate::text::fold;
 
@@ -45,7 +47,6 @@ const PIN: f32 = 0.999;
 /// Tokens of the next line decoded along with a line whose sentence runs on into
 /// it, so that its last words have right context (they are not output here).
 const LOOKAHEAD: usize = 3;
-
 
 /// Weight of the wider context's evidence ([`add_context`]; tuned on the dev split).
 const CONTEXT_WEIGHT: f32 = 0.2;
@@ -102,7 +103,8 @@ impl DocCache {
             c => f64::from(self.bi.get(&(prev, w & !TITLE)).copied().unwrap_or(0)) / f64::from(c),
         };
         let p_doc = CACHE_BIGRAM * p_bi + (1.0 - CACHE_BIGRAM) * p_uni;
-        ((1.0 - CACHE_WEIGHT) * 10f64.powf(f64::from(lm_score)) + CACHE_WEIGHT * p_doc).log10() as f32
+        ((1.0 - CACHE_WEIGHT) * 10f64.powf(f64::from(lm_score)) + CACHE_WEIGHT * p_doc).log10()
+            as f32
     }
 }
 
@@ -127,10 +129,16 @@ impl Memo {
     /// A memo sized for a document of `bytes`: a page does not pay for filling
     /// the slots a whole report needs.
     fn new(bytes: usize) -> Memo {
-        let slots = bytes.saturating_mul(MEMO_PER_BYTE).checked_next_power_of_two();
+        let slots = bytes
+            .saturating_mul(MEMO_PER_BYTE)
+            .checked_next_power_of_two();
         let bits = slots.map_or(usize::BITS, usize::trailing_zeros);
         let bits = bits.clamp(*MEMO_BITS.start(), *MEMO_BITS.end());
-        Memo { slots: vec![(u64::MAX, 0.0, f32::NAN); 1 << bits], shift: 64 - bits, cache: None }
+        Memo {
+            slots: vec![(u64::MAX, 0.0, f32::NAN); 1 << bits],
+            shift: 64 - bits,
+            cache: None,
+        }
     }
 
     /// Switches the document cache on, once: no slot has a mixed score before.
@@ -156,7 +164,11 @@ impl Memo {
         let i = self.index(k);
         if self.slots[i].0 != k {
             let at_plain = self.slots[self.index(plain)];
-            let s = if at_plain.0 == plain { at_plain.1 } else { lm.score(h[0], h[1], w & !TITLE) };
+            let s = if at_plain.0 == plain {
+                at_plain.1
+            } else {
+                lm.score(h[0], h[1], w & !TITLE)
+            };
             self.slots[i] = (k, s, f32::NAN);
         }
         let slot = &mut self.slots[i];
@@ -189,8 +201,18 @@ struct Slot {
 impl Slot {
     /// A slot with one reading that is no token of the line being output.
     fn fixed(id: u32, title: u32, class: Option<u32>) -> Slot {
-        let cands = Rc::from([Cand { ids: Ids::one(id), cost: 0.0 }]);
-        Slot { tok: None, class, title, name: false, cands, extra: Vec::new() }
+        let cands = Rc::from([Cand {
+            ids: Ids::one(id),
+            cost: 0.0,
+        }]);
+        Slot {
+            tok: None,
+            class,
+            title,
+            name: false,
+            cands,
+            extra: Vec::new(),
+        }
     }
 
     /// Score of a reading's first word `w` after `h`; in a name, the LM mixed
@@ -327,16 +349,28 @@ impl<'m, 't> Decoder<'m, 't> {
                 }
             }
         }
-        d.doc_marked = if words == 0 { 1.0 } else { marked as f64 / words as f64 };
+        d.doc_marked = if words == 0 {
+            1.0
+        } else {
+            marked as f64 / words as f64
+        };
         d.doc_stripped = words >= 20 && d.doc_marked < 0.02;
         // Clean documents have a few unknown words (names, foreign terms); OCR output
         // of Vietnamese has many, even where its marks look plausible ("céng").
         d.doc_ocr = words >= 50 && odd as f64 / words as f64 > OCR_DOC_ODD;
-        d.damaged = lines.iter().zip(toks.iter()).map(|(line, t)| d.is_damaged(line, t)).collect();
+        d.damaged = lines
+            .iter()
+            .zip(toks.iter())
+            .map(|(line, t)| d.is_damaged(line, t))
+            .collect();
         // Only decoded lines read names.
         if d.damaged.contains(&true) {
             let mut name_open = 0;
-            d.names = lines.iter().zip(toks.iter()).map(|(l, t)| name_positions(l, t, &mut name_open)).collect();
+            d.names = lines
+                .iter()
+                .zip(toks.iter())
+                .map(|(l, t)| name_positions(l, t, &mut name_open))
+                .collect();
         }
         d
     }
@@ -360,7 +394,11 @@ impl<'m, 't> Decoder<'m, 't> {
             could_be_marked: !marks && self.m.could_be_marked(core),
             bad_marks: marks && !syllable::is_syllable(core),
             normalized,
-            class: self.m.fold_index.get(&fold(&key)).map(|ids| self.m.word_class[ids[0] as usize]),
+            class: self
+                .m
+                .fold_index
+                .get(&fold(&key))
+                .map(|ids| self.m.word_class[ids[0] as usize]),
             key,
         });
         self.words.insert(core.to_string(), Rc::clone(&info));
@@ -369,7 +407,11 @@ impl<'m, 't> Decoder<'m, 't> {
 
     /// Whether a line needs decoding.
     fn is_damaged(&mut self, line: &str, toks: &[Tok]) -> bool {
-        let words: Vec<&str> = toks.iter().filter(|t| t.kind == Kind::Word).map(|t| &line[t.start..t.end]).collect();
+        let words: Vec<&str> = toks
+            .iter()
+            .filter(|t| t.kind == Kind::Word)
+            .map(|t| &line[t.start..t.end])
+            .collect();
         if words.is_empty() {
             return false;
         }
@@ -402,12 +444,20 @@ impl<'m, 't> Decoder<'m, 't> {
     /// Candidates for one word token (lower-cased core), cached per document;
     /// those of a damaged token come from the model's [`Readings`] when it has them.
     fn candidates(&mut self, core: &str, stripped: bool) -> Rc<[Cand]> {
-        let reading = if stripped { Reading::Stripped } else { Reading::Damaged };
+        let reading = if stripped {
+            Reading::Stripped
+        } else {
+            Reading::Damaged
+        };
         let lower_case = lower_case(core);
         if let Some(c) = self.cache[reading as usize].get(&*lower_case) {
             return Rc::clone(c);
         }
-        let computed = if stripped { None } else { self.m.readings.get(&lower_case) };
+        let computed = if stripped {
+            None
+        } else {
+            self.m.readings.get(&lower_case)
+        };
         let cands: Rc<[Cand]> = match computed {
             Some(pre) => pre.into(),
             None => token_candidates(self.m, &lower_case, stripped).into(),
@@ -421,9 +471,20 @@ impl<'m, 't> Decoder<'m, 't> {
         if let Some(c) = self.cache[Reading::Number as usize].get(core) {
             return Rc::clone(c);
         }
-        let mut cands = vec![Cand { ids: Ids::one(lm::NUM), cost: 0.0 }];
-        let readings = self.m.channel.candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false, None);
-        cands.extend(readings.iter().filter_map(|(ids, cost)| Some(Cand { ids: Ids::new(ids)?, cost: *cost })));
+        let mut cands = vec![Cand {
+            ids: Ids::one(lm::NUM),
+            cost: 0.0,
+        }];
+        let readings =
+            self.m
+                .channel
+                .candidates(&self.m.trie, core, MAX_CHANNEL, MAX_CANDS, false, None);
+        cands.extend(readings.iter().filter_map(|(ids, cost)| {
+            Some(Cand {
+                ids: Ids::new(ids)?,
+                cost: *cost,
+            })
+        }));
         let cands: Rc<[Cand]> = cands.into();
         self.cache[Reading::Number as usize].insert(core.to_string(), Rc::clone(&cands));
         cands
@@ -446,7 +507,10 @@ impl<'m, 't> Decoder<'m, 't> {
         let (line, all_toks) = (self.lines[n], Rc::clone(&self.toks));
         let toks = &all_toks[n];
         let damaged = self.damaged[n];
-        let mut res = LineResult { damaged, ..LineResult::default() };
+        let mut res = LineResult {
+            damaged,
+            ..LineResult::default()
+        };
         // Replacement text per token index (None = normalise only).
         let mut repl: Vec<Option<String>> = vec![None; toks.len()];
         for (i, t) in toks.iter().enumerate() {
@@ -509,7 +573,11 @@ impl<'m, 't> Decoder<'m, 't> {
             match t.kind {
                 Kind::Word => {
                     let core = &line[t.start..t.end];
-                    let title = if Case::of(core) == Case::Title { TITLE } else { 0 };
+                    let title = if Case::of(core) == Case::Title {
+                        TITLE
+                    } else {
+                        0
+                    };
                     out.push(self.info(core).id.map(|id| id | title));
                 }
                 Kind::Number => out.push(Some(lm::NUM)),
@@ -548,17 +616,32 @@ impl<'m, 't> Decoder<'m, 't> {
             }
         };
         // A pinned slot keeps its extra cost: with one reading, it is the same on every path.
-        for (slot, &(choice, _)) in lattice.iter_mut().zip(pins).filter_map(|(s, p)| Some((s, p.as_ref()?))) {
+        for (slot, &(choice, _)) in lattice
+            .iter_mut()
+            .zip(pins)
+            .filter_map(|(s, p)| Some((s, p.as_ref()?)))
+        {
             let choice = usize::from(choice);
             slot.cands = Rc::from(&slot.cands[choice..=choice]);
             slot.extra = slot.extra.get(choice).map(|&e| vec![e]).unwrap_or_default();
         }
-        let path = viterbi(self.m, &mut self.memo, &lattice, self.carry.unwrap_or([lm::BOS; 2]));
+        let path = viterbi(
+            self.m,
+            &mut self.memo,
+            &lattice,
+            self.carry.unwrap_or([lm::BOS; 2]),
+        );
         // The chosen words in order, the first of each token marked [`TITLE`] if capitalised.
         let flat: Vec<u32> = path
             .iter()
             .zip(&lattice)
-            .flat_map(|(&c, slot)| slot.cands[c].ids.iter().enumerate().map(|(n, &id)| if n == 0 { id | slot.title } else { id }))
+            .flat_map(|(&c, slot)| {
+                slot.cands[c]
+                    .ids
+                    .iter()
+                    .enumerate()
+                    .map(|(n, &id)| if n == 0 { id | slot.title } else { id })
+            })
             .collect();
         let mut flat_at = 0;
         let mut sure = Vec::with_capacity(flat.len());
@@ -577,8 +660,13 @@ impl<'m, 't> Decoder<'m, 't> {
             };
             res.conf_sum += f64::from(conf);
             res.unsure |= conf < PIN;
-            res.pins.push((conf >= PIN).then_some((choice as u16, conf)));
-            sure.extend(flat[flat_at..flat_at + n_ids].iter().map(|&id| (conf >= SURE && id & !TITLE != lm::UNK).then_some(id)));
+            res.pins
+                .push((conf >= PIN).then_some((choice as u16, conf)));
+            sure.extend(
+                flat[flat_at..flat_at + n_ids]
+                    .iter()
+                    .map(|&id| (conf >= SURE && id & !TITLE != lm::UNK).then_some(id)),
+            );
             flat_at += n_ids;
             let cand = &slot.cands[choice];
             let core = &line[toks[i].start..toks[i].end];
@@ -592,10 +680,20 @@ impl<'m, 't> Decoder<'m, 't> {
                     continue;
                 }
             }
-            let text = cand.ids.iter().map(|&id| self.m.lm.words[id as usize].as_str()).collect::<Vec<_>>().join(" ");
+            let text = cand
+                .ids
+                .iter()
+                .map(|&id| self.m.lm.words[id as usize].as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
             let case = Case::of(core);
-            let roman = text.chars().all(|c| "ivxlc".contains(c)) && core.starts_with(char::is_uppercase);
-            repl[i] = Some(if roman { text.to_uppercase() } else { case.apply(&text) });
+            let roman =
+                text.chars().all(|c| "ivxlc".contains(c)) && core.starts_with(char::is_uppercase);
+            repl[i] = Some(if roman {
+                text.to_uppercase()
+            } else {
+                case.apply(&text)
+            });
         }
         res.end = end_state(line, toks, flat[..flat_at].iter().copied());
         if res.unsure && pins.is_empty() {
@@ -608,13 +706,16 @@ impl<'m, 't> Decoder<'m, 't> {
     /// Appends up to `limit` lattice slots for the tokens of line `n`; those of an
     /// undamaged line have one reading each.
     fn slots(&mut self, n: usize, limit: usize, lattice: &mut Vec<Slot>) {
-        let (line, all_toks, names) = (self.lines[n], Rc::clone(&self.toks), Rc::clone(&self.names));
+        let (line, all_toks, names) =
+            (self.lines[n], Rc::clone(&self.toks), Rc::clone(&self.names));
         let (toks, names) = (&all_toks[n], &names[n]);
         let punct = punct_before(line, toks);
-        let stripped = (self.doc_stripped || !self.doc_ocr) && !toks
-            .iter()
-            .filter(|t| t.kind == Kind::Word)
-            .any(|t| line[t.start..t.end].chars().any(|c| is_junk(c) || !c.is_ascii()));
+        let stripped = (self.doc_stripped || !self.doc_ocr)
+            && !toks.iter().filter(|t| t.kind == Kind::Word).any(|t| {
+                line[t.start..t.end]
+                    .chars()
+                    .any(|c| is_junk(c) || !c.is_ascii())
+            });
         let mut prev_end: Option<usize> = None;
         let end = lattice.len().saturating_add(limit);
         for (i, t) in toks.iter().enumerate() {
@@ -641,13 +742,27 @@ impl<'m, 't> Decoder<'m, 't> {
                     };
                     let title = if case == Case::Title { TITLE } else { 0 };
                     let class = self.info(core).class;
-                    lattice.push(Slot { tok: Some(i), class, title, name: names[i], cands, extra });
+                    lattice.push(Slot {
+                        tok: Some(i),
+                        class,
+                        title,
+                        name: names[i],
+                        cands,
+                        extra,
+                    });
                 }
                 // In OCR output a lone digit or two between words may be a short word
                 // ("6" for "ở", "14" for "là"); the LM weighs it against a number.
                 Kind::Number if self.doc_ocr && t.end - t.start <= 2 => {
                     let cands = self.number_candidates(&line[t.start..t.end]);
-                    lattice.push(Slot { tok: Some(i), class: None, title: 0, name: false, cands, extra: Vec::new() });
+                    lattice.push(Slot {
+                        tok: Some(i),
+                        class: None,
+                        title: 0,
+                        name: false,
+                        cands,
+                        extra: Vec::new(),
+                    });
                 }
                 Kind::Number | Kind::Code => lattice.extend(self.fixed_slot(line, t)),
                 Kind::Url | Kind::Other => {}
@@ -660,7 +775,9 @@ impl<'m, 't> Decoder<'m, 't> {
     /// compound and left junk on it ("KH& CN").
     fn is_known_acronym(&mut self, core: &str) -> bool {
         let letters = core.trim_end_matches(is_junk);
-        is_acronym(letters) && self.m.code_parts.contains_key(letters) && !self.info(letters).could_be_marked
+        is_acronym(letters)
+            && self.m.code_parts.contains_key(letters)
+            && !self.info(letters).could_be_marked
     }
 
     /// A slot with the one reading a token has as written (numbers, codes, words
@@ -669,8 +786,16 @@ impl<'m, 't> Decoder<'m, 't> {
         let (id, title, class) = match t.kind {
             Kind::Word => {
                 let core = &line[t.start..t.end];
-                let title = if Case::of(core) == Case::Title { TITLE } else { 0 };
-                (self.info(core).id.unwrap_or(lm::UNK), title, self.info(core).class)
+                let title = if Case::of(core) == Case::Title {
+                    TITLE
+                } else {
+                    0
+                };
+                (
+                    self.info(core).id.unwrap_or(lm::UNK),
+                    title,
+                    self.info(core).class,
+                )
             }
             Kind::Number => (lm::NUM, 0, None),
             Kind::Code => (lm::CODE, 0, None),
@@ -681,9 +806,15 @@ impl<'m, 't> Decoder<'m, 't> {
 
     /// −log10 P(written case | candidate) for a word inside a sentence.
     fn case_cost(&self, c: &Cand, case: Case) -> f32 {
-        let Some(&id) = c.ids.first().filter(|&&id| id >= lm::FIRST_WORD) else { return 0.0 };
+        let Some(&id) = c.ids.first().filter(|&&id| id >= lm::FIRST_WORD) else {
+            return 0.0;
+        };
         let p_title = (f32::from(self.m.lm.title[id as usize]) / 255.0).clamp(0.01, 0.99);
-        let p = if case == Case::Title { p_title } else { 1.0 - p_title };
+        let p = if case == Case::Title {
+            p_title
+        } else {
+            1.0 - p_title
+        };
         -CASE_WEIGHT * p.log10()
     }
 }
@@ -701,11 +832,17 @@ pub(super) fn token_candidates(m: &Model, lower: &str, stripped: bool) -> Vec<Ca
     };
     let known = m.lm.id(&super::word_key(lower));
     // Context-free plausibility of a reading: unigram × channel.
-    let prior_of = |ids: &[u32], cost: f32| ids.iter().map(|&i| m.lm.unigram(i)).sum::<f32>() - CHANNEL_WEIGHT * cost;
+    let prior_of = |ids: &[u32], cost: f32| {
+        ids.iter().map(|&i| m.lm.unigram(i)).sum::<f32>() - CHANNEL_WEIGHT * cost
+    };
     let plain = lower.chars().all(|c| c.is_ascii_alphabetic());
     if plain {
         // Stripped marks: every word with these letters is equally likely.
-        for &id in m.fold_index.get(&fold(lower)).map_or(&[][..], |v| v.as_slice()) {
+        for &id in m
+            .fold_index
+            .get(&fold(lower))
+            .map_or(&[][..], |v| v.as_slice())
+        {
             add(Ids::one(id), 0.0, &mut cands);
         }
     }
@@ -716,10 +853,21 @@ pub(super) fn token_candidates(m: &Model, lower: &str, stripped: bool) -> Vec<Ca
             .iter()
             .map(|c| prior_of(&c.ids, c.cost))
             .chain(known.map(|id| prior_of(&[id], 0.0)))
-            .chain(m.channel.lexicon(lower).iter().map(|&(id, cost)| prior_of(&[id], cost)))
+            .chain(
+                m.channel
+                    .lexicon(lower)
+                    .iter()
+                    .map(|&(id, cost)| prior_of(&[id], cost)),
+            )
             .fold(f32::NEG_INFINITY, f32::max);
-        let prune = Prune { best: best_prior, decades: PRUNE };
-        for (ids, cost) in m.channel.candidates(&m.trie, lower, MAX_CHANNEL, MAX_CANDS, true, Some(prune)) {
+        let prune = Prune {
+            best: best_prior,
+            decades: PRUNE,
+        };
+        for (ids, cost) in
+            m.channel
+                .candidates(&m.trie, lower, MAX_CHANNEL, MAX_CANDS, true, Some(prune))
+        {
             if let Some(ids) = Ids::new(&ids) {
                 add(ids, cost, &mut cands);
             }
@@ -745,7 +893,10 @@ pub(super) fn token_candidates(m: &Model, lower: &str, stripped: bool) -> Vec<Ca
     }
     cands.truncate(MAX_CANDS);
     if known.is_none() {
-        cands.push(Cand { ids: Ids::one(lm::UNK), cost: KEEP_UNKNOWN });
+        cands.push(Cand {
+            ids: Ids::one(lm::UNK),
+            cost: KEEP_UNKNOWN,
+        });
     }
     cands
 }
@@ -757,7 +908,13 @@ fn glued_readings(m: &Model, lower: &str) -> Vec<(Ids, f32)> {
     let half = |part: &str| -> Vec<(u32, f32)> {
         let mut v: Vec<(u32, f32)> = m.channel.lexicon(part).to_vec();
         if part.chars().all(|c| c.is_ascii_alphabetic()) {
-            v.extend(m.fold_index.get(&fold(part)).into_iter().flatten().map(|&id| (id, 0.0)));
+            v.extend(
+                m.fold_index
+                    .get(&fold(part))
+                    .into_iter()
+                    .flatten()
+                    .map(|&id| (id, 0.0)),
+            );
         }
         if let Some(id) = m.lm.id(part) {
             v.push((id, 0.0));
@@ -786,7 +943,11 @@ fn glued_readings(m: &Model, lower: &str) -> Vec<(Ids, f32)> {
 
 /// The LM state after `line`, whose tokens read as `read`, if its sentence runs
 /// on into the next line.
-fn end_state(line: &str, toks: &[Tok], read: impl DoubleEndedIterator<Item = u32>) -> Option<History> {
+fn end_state(
+    line: &str,
+    toks: &[Tok],
+    read: impl DoubleEndedIterator<Item = u32>,
+) -> Option<History> {
     if !runs_on(line) {
         return None;
     }
@@ -797,7 +958,12 @@ fn end_state(line: &str, toks: &[Tok], read: impl DoubleEndedIterator<Item = u32
     if ends_in_punct(line, toks) {
         last.insert(0, lm::PUNCT);
     }
-    Some(last.iter().take(2).rev().fold([lm::BOS; 2], |h, &w| push(&h, w)))
+    Some(
+        last.iter()
+            .take(2)
+            .rev()
+            .fold([lm::BOS; 2], |h, &w| push(&h, w)),
+    )
 }
 
 /// Whether a line's sentence runs on into the next line (PDF dumps wrap sentences).
@@ -820,25 +986,40 @@ fn add_context(m: &Model, lattice: &mut [Slot], own: usize) {
             [id] => m.word_class[id as usize],
             _ => u32::MAX,
         }));
-        let shared = |k: usize| classes[k] != u32::MAX && classes.iter().filter(|&&c| c == classes[k]).count() > 1;
+        let shared = |k: usize| {
+            classes[k] != u32::MAX && classes.iter().filter(|&&c| c == classes[k]).count() > 1
+        };
         if !(0..classes.len()).any(shared) {
             continue;
         }
-        let window = i.saturating_sub(lm::CONTEXT_WINDOW)..(i + lm::CONTEXT_WINDOW + 1).min(lattice.len());
+        let window =
+            i.saturating_sub(lm::CONTEXT_WINDOW)..(i + lm::CONTEXT_WINDOW + 1).min(lattice.len());
         near.clear();
-        near.extend(window.filter(|&j| j.abs_diff(i) >= 2).filter_map(|j| lattice[j].class));
+        near.extend(
+            window
+                .filter(|&j| j.abs_diff(i) >= 2)
+                .filter_map(|j| lattice[j].class),
+        );
         if near.is_empty() {
             continue;
         }
         let slot = &mut lattice[i];
         evidence.clear();
-        evidence.extend(
-            (0..classes.len())
-                .map(|k| if shared(k) { near.iter().map(|&n| m.lm.context(slot.cands[k].ids[0], n)).sum() } else { 0.0 }),
-        );
+        evidence.extend((0..classes.len()).map(|k| {
+            if shared(k) {
+                near.iter()
+                    .map(|&n| m.lm.context(slot.cands[k].ids[0], n))
+                    .sum()
+            } else {
+                0.0
+            }
+        }));
         slot.extra.resize(slot.cands.len(), 0.0);
         for k in (0..classes.len()).filter(|&k| shared(k)) {
-            let best = (0..classes.len()).filter(|&j| classes[j] == classes[k]).map(|j| evidence[j]).fold(evidence[k], f32::max);
+            let best = (0..classes.len())
+                .filter(|&j| classes[j] == classes[k])
+                .map(|j| evidence[j])
+                .fold(evidence[k], f32::max);
             slot.extra[k] += CONTEXT_WEIGHT * (best - evidence[k]);
         }
     }
@@ -846,12 +1027,20 @@ fn add_context(m: &Model, lattice: &mut [Slot], own: usize) {
 
 /// Probability of the chosen candidate against the others at one position,
 /// with the chosen neighbours fixed (a local posterior).
-fn local_confidence(m: &Model, memo: &mut Memo, slot: &Slot, choice: usize, flat: &[u32], at: usize) -> f32 {
+fn local_confidence(
+    m: &Model,
+    memo: &mut Memo,
+    slot: &Slot,
+    choice: usize,
+    flat: &[u32],
+    at: usize,
+) -> f32 {
     let cands = &slot.cands;
     if cands.len() < 2 {
         return 1.0;
     }
-    let start = [at.checked_sub(2), at.checked_sub(1)].map(|i| i.map_or(lm::BOS, |i| flat[i] & !TITLE));
+    let start =
+        [at.checked_sub(2), at.checked_sub(1)].map(|i| i.map_or(lm::BOS, |i| flat[i] & !TITLE));
     let after = &flat[(at + cands[choice].ids.len()).min(flat.len())..];
     let after = &after[..after.len().min(2)];
     let scores: Vec<f32> = cands
@@ -885,7 +1074,11 @@ fn viterbi(m: &Model, memo: &mut Memo, lattice: &[Slot], start: History) -> Vec<
     }
     // Arena of (parent, candidate) for backtracking.
     let mut arena: Vec<(u32, u16)> = Vec::new();
-    let mut beam = vec![Hyp { h: start, score: 0.0, back: u32::MAX }];
+    let mut beam = vec![Hyp {
+        h: start,
+        score: 0.0,
+        back: u32::MAX,
+    }];
     // Without the document cache or names the LM scores no word above its best.
     let bounded = !memo.mixed();
     for slot in lattice {
@@ -897,13 +1090,21 @@ fn viterbi(m: &Model, memo: &mut Memo, lattice: &[Slot], start: History) -> Vec<
                 let (mut hist, mut s) = (h.h, h.score - CHANNEL_WEIGHT * c.cost - extra);
                 // The floor below would drop this one: LM scores are at most 0, and
                 // without mixing at most the words' best.
-                let best_lm = if bounded && !slot.name { c.ids.iter().map(|&id| m.lm.best_score(id)).sum() } else { 0.0 };
+                let best_lm = if bounded && !slot.name {
+                    c.ids.iter().map(|&id| m.lm.best_score(id)).sum()
+                } else {
+                    0.0
+                };
                 if s + best_lm < best - BEAM_DECADES {
                     continue;
                 }
                 for (n, &id) in c.ids.iter().enumerate() {
                     let id = if n == 0 { id | slot.title } else { id };
-                    s += if n == 0 { slot.first_score(m, memo, &hist, id) } else { memo.score(&m.lm, &hist, id) };
+                    s += if n == 0 {
+                        slot.first_score(m, memo, &hist, id)
+                    } else {
+                        memo.score(&m.lm, &hist, id)
+                    };
                     hist = push(&hist, id);
                 }
                 // Under the floor already: dropped below in any case.
@@ -912,7 +1113,11 @@ fn viterbi(m: &Model, memo: &mut Memo, lattice: &[Slot], start: History) -> Vec<
                 }
                 best = best.max(s);
                 arena.push((h.back, ci as u16));
-                next.push(Hyp { h: hist, score: s, back: arena.len() as u32 - 1 });
+                next.push(Hyp {
+                    h: hist,
+                    score: s,
+                    back: arena.len() as u32 - 1,
+                });
             }
         }
         // Recombine hypotheses that end in the same LM state, keeping the best.

@@ -63,7 +63,9 @@ pub fn quantise(log10p: f64) -> u8 {
 
 /// A signed log10 ratio in one byte: 1/20 decade, 128 = 0.
 pub fn quantise_ratio(log10r: f64) -> u8 {
-    (log10r * f64::from(QUANT) + 128.0).round().clamp(0.0, 255.0) as u8
+    (log10r * f64::from(QUANT) + 128.0)
+        .round()
+        .clamp(0.0, 255.0) as u8
 }
 
 fn dequantise(q: u8) -> f32 {
@@ -90,7 +92,11 @@ impl Table {
     /// `key_bits`: the bits of a key, 40 for bigrams (whose value is score and backoff weight).
     fn new(pairs: impl ExactSizeIterator<Item = (u64, u32)>, key_bits: u32) -> Table {
         let cap = (pairs.len() * 2 + 2).next_power_of_two().max(4);
-        let mut t = Table { slots: vec![Slot::default(); cap], shift: 64 - cap.trailing_zeros(), key_bits };
+        let mut t = Table {
+            slots: vec![Slot::default(); cap],
+            shift: 64 - cap.trailing_zeros(),
+            key_bits,
+        };
         for (k, v) in pairs {
             let mut i = t.slot(k);
             while t.slots[i].kv != 0 {
@@ -196,7 +202,11 @@ impl Lm {
         let context = self.bigrams.find(context_key);
         let [from, to] = match context {
             Some(i) => self.bigrams.slots[i].run,
-            None => self.bare_contexts.iter().find(|c| c.0 == context_key).map_or([0, 0], |c| c.1),
+            None => self
+                .bare_contexts
+                .iter()
+                .find(|c| c.0 == context_key)
+                .map_or([0, 0], |c| c.1),
         };
         let run = &self.trigrams[from as usize..to as usize];
         if let Ok(i) = run.binary_search_by_key(&w3, |t| t >> 8) {
@@ -214,12 +224,16 @@ impl Lm {
     /// "cây" nearby favours "trồng" over "trong". A fold class is named by its most
     /// frequent word; 0 when not stored.
     pub fn context(&self, reading: u32, class: u32) -> f32 {
-        let (Some(&from), Some(&to)) = (self.context_at.get(reading as usize), self.context_at.get(reading as usize + 1))
-        else {
+        let (Some(&from), Some(&to)) = (
+            self.context_at.get(reading as usize),
+            self.context_at.get(reading as usize + 1),
+        ) else {
             return 0.0;
         };
         let (from, to) = (from as usize, to as usize);
-        self.context_classes[from..to].binary_search(&class).map_or(0.0, |i| self.context_ratios[from + i])
+        self.context_classes[from..to]
+            .binary_search(&class)
+            .map_or(0.0, |i| self.context_ratios[from + i])
     }
 
     pub fn from_data(d: LmData) -> Lm {
@@ -227,10 +241,26 @@ impl Lm {
         let unigram: Vec<f32> = d
             .counts
             .iter()
-            .map(|&c| if c == 0 { -9.0 } else { (f64::from(c) / total).log10() as f32 })
+            .map(|&c| {
+                if c == 0 {
+                    -9.0
+                } else {
+                    (f64::from(c) / total).log10() as f32
+                }
+            })
             .collect();
-        let ids = d.words.iter().enumerate().map(|(i, w)| (w.clone(), i as u32)).collect();
-        let mut bigrams = Table::new(d.bigrams.iter().map(|&(k, s, b)| (k, u32::from(s) | u32::from(b) << 8)), 40);
+        let ids = d
+            .words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.clone(), i as u32))
+            .collect();
+        let mut bigrams = Table::new(
+            d.bigrams
+                .iter()
+                .map(|&(k, s, b)| (k, u32::from(s) | u32::from(b) << 8)),
+            40,
+        );
         // Trigrams come sorted by key, so each context's are one run.
         let mut bare_contexts = Vec::new();
         let mut from = 0;
@@ -246,7 +276,12 @@ impl Lm {
         // stored n-gram or its unigram.
         let mut best_score: Vec<f32> = unigram.clone();
         let low = |k: u64| (k & ((1 << ID_BITS) - 1)) as usize;
-        for (w, q) in d.bigrams.iter().map(|&(k, s, _)| (low(k), s)).chain(d.trigrams.iter().map(|&(k, s)| (low(k), s))) {
+        for (w, q) in d
+            .bigrams
+            .iter()
+            .map(|&(k, s, _)| (low(k), s))
+            .chain(d.trigrams.iter().map(|&(k, s)| (low(k), s)))
+        {
             if let Some(b) = best_score.get_mut(w) {
                 *b = b.max(dequantise(q));
             }
@@ -257,13 +292,25 @@ impl Lm {
             unigram,
             bows: d.bows.iter().map(|&q| dequantise(q)).collect(),
             bigrams,
-            trigrams: d.trigrams.iter().map(|&(k, s)| ((k & ((1 << ID_BITS) - 1)) as u32) << 8 | u32::from(s)).collect(),
+            trigrams: d
+                .trigrams
+                .iter()
+                .map(|&(k, s)| ((k & ((1 << ID_BITS) - 1)) as u32) << 8 | u32::from(s))
+                .collect(),
             bare_contexts,
             context_at: (0..=d.words.len() as u64)
                 .map(|r| d.context.partition_point(|&(k, _)| k >> ID_BITS < r) as u32)
                 .collect(),
-            context_classes: d.context.iter().map(|&(k, _)| (k & ((1 << ID_BITS) - 1)) as u32).collect(),
-            context_ratios: d.context.iter().map(|&(_, q)| (f32::from(q) - 128.0) / QUANT).collect(),
+            context_classes: d
+                .context
+                .iter()
+                .map(|&(k, _)| (k & ((1 << ID_BITS) - 1)) as u32)
+                .collect(),
+            context_ratios: d
+                .context
+                .iter()
+                .map(|&(_, q)| (f32::from(q) - 128.0) / QUANT)
+                .collect(),
             words: d.words,
             counts: d.counts,
             title: d.title,
@@ -279,23 +326,44 @@ impl Lm {
         let n = r.u32()? as usize;
         // A word takes bytes of the file: a count past its length is a bad file.
         let cap = n.min(bytes.len());
-        let (mut words, mut counts, mut title, mut bows) =
-            (Vec::with_capacity(cap), Vec::with_capacity(cap), Vec::with_capacity(cap), Vec::with_capacity(cap));
+        let (mut words, mut counts, mut title, mut bows) = (
+            Vec::with_capacity(cap),
+            Vec::with_capacity(cap),
+            Vec::with_capacity(cap),
+            Vec::with_capacity(cap),
+        );
         for _ in 0..n {
             counts.push(r.u32()?);
             title.push(r.u8()?);
             bows.push(r.u8()?);
             let len = usize::from(r.u8()?);
-            words.push(std::str::from_utf8(r.take(len)?).map_err(|e| e.to_string())?.to_string());
+            words.push(
+                std::str::from_utf8(r.take(len)?)
+                    .map_err(|e| e.to_string())?
+                    .to_string(),
+            );
         }
         let (keys, scores) = r.ngrams()?;
         let bigram_bows = r.take(keys.len())?;
-        let bigrams = keys.into_iter().zip(scores).zip(bigram_bows).map(|((k, s), &b)| (k, s, b)).collect();
+        let bigrams = keys
+            .into_iter()
+            .zip(scores)
+            .zip(bigram_bows)
+            .map(|((k, s), &b)| (k, s, b))
+            .collect();
         let (keys, scores) = r.ngrams()?;
         let trigrams = keys.into_iter().zip(scores).collect();
         let (keys, ratios) = r.ngrams()?;
         let context = keys.into_iter().zip(ratios).collect();
-        Ok(Lm::from_data(LmData { words, counts, title, bows, bigrams, trigrams, context }))
+        Ok(Lm::from_data(LmData {
+            words,
+            counts,
+            title,
+            bows,
+            bigrams,
+            trigrams,
+            context,
+        }))
     }
 
     pub fn write(d: &LmData, out: &mut Vec<u8>) {
@@ -346,7 +414,9 @@ pub fn fold_classes(words: &[String]) -> Vec<u32> {
             if id < FIRST_WORD {
                 return u32::MAX;
             }
-            *first.entry(crate::text::fold(&words[id as usize])).or_insert(id)
+            *first
+                .entry(crate::text::fold(&words[id as usize]))
+                .or_insert(id)
         })
         .collect()
 }
@@ -374,7 +444,11 @@ impl<'a> Reader<'a> {
     }
 
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        let s = self.at.checked_add(n).and_then(|end| self.b.get(self.at..end)).ok_or("truncated model")?;
+        let s = self
+            .at
+            .checked_add(n)
+            .and_then(|end| self.b.get(self.at..end))
+            .ok_or("truncated model")?;
         self.at += n;
         Ok(s)
     }
@@ -384,11 +458,15 @@ impl<'a> Reader<'a> {
     }
 
     pub fn u32(&mut self) -> Result<u32, String> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().map_err(|_| "truncated model")?))
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().map_err(|_| "truncated model")?,
+        ))
     }
 
     pub fn u64(&mut self) -> Result<u64, String> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().map_err(|_| "truncated model")?))
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().map_err(|_| "truncated model")?,
+        ))
     }
 
     /// Keys and one byte of score each.
@@ -433,14 +511,25 @@ mod tests {
         words.extend(["cải".to_string(), "cách".to_string()]);
         let (cai, cach) = (FIRST_WORD, FIRST_WORD + 1);
         let mut counts = vec![1; words.len()];
-        (counts[0], counts[1], counts[cai as usize], counts[cach as usize]) = (0, 10, 5, 5);
+        (
+            counts[0],
+            counts[1],
+            counts[cai as usize],
+            counts[cach as usize],
+        ) = (0, 10, 5, 5);
         let d = LmData {
             counts,
             title: vec![128; words.len()],
             bows: vec![quantise(-0.5); words.len()],
             words,
-            bigrams: vec![(key(0, 1, cai), quantise(-0.3), quantise(-1.0)), (key(0, cai, cach), quantise(-0.1), quantise(-2.0))],
-            trigrams: vec![(key(1, 1, cai), quantise(-0.2)), (key(1, cai, cach), quantise(-0.05))],
+            bigrams: vec![
+                (key(0, 1, cai), quantise(-0.3), quantise(-1.0)),
+                (key(0, cai, cach), quantise(-0.1), quantise(-2.0)),
+            ],
+            trigrams: vec![
+                (key(1, 1, cai), quantise(-0.2)),
+                (key(1, cai, cach), quantise(-0.05)),
+            ],
             context: vec![(key(0, cai, cach), quantise_ratio(0.5))],
         };
         let mut buf = Vec::new();

@@ -100,18 +100,33 @@ const MIN_PROPOSE: u32 = 3;
 impl Model {
     /// Loads the models from a directory holding the files named by the consts above.
     pub fn load(dir: &std::path::Path) -> Result<Model, String> {
-        let read = |f: &str| std::fs::read(dir.join(f)).map_err(|e| format!("{}: {e}", dir.join(f).display()));
-        let (lm_bytes, chan_bytes, lex_bytes) = (read(LM_FILE)?, read(CHANNEL_FILE)?, read(LEXICON_FILE)?);
+        let read = |f: &str| {
+            std::fs::read(dir.join(f)).map_err(|e| format!("{}: {e}", dir.join(f).display()))
+        };
+        let (lm_bytes, chan_bytes, lex_bytes) =
+            (read(LM_FILE)?, read(CHANNEL_FILE)?, read(LEXICON_FILE)?);
         let lm = lm::Lm::read(&lm_bytes)?;
         let text = |f: &str| read(f).map(|b| String::from_utf8_lossy(&b).into_owned());
-        let channel = channel::Channel::parse(&String::from_utf8_lossy(&chan_bytes), &String::from_utf8_lossy(&lex_bytes), &lm);
+        let channel = channel::Channel::parse(
+            &String::from_utf8_lossy(&chan_bytes),
+            &String::from_utf8_lossy(&lex_bytes),
+            &lm,
+        );
         let fingerprint = readings::fingerprint(&[&lm_bytes, &chan_bytes, &lex_bytes]);
         // Without the file (a model being trained) every token is searched.
-        let readings = std::fs::read(dir.join(READINGS_FILE))
-            .map_or_else(|_| readings::Readings::default(), |b| readings::Readings::parse(&b, fingerprint));
+        let readings = std::fs::read(dir.join(READINGS_FILE)).map_or_else(
+            |_| readings::Readings::default(),
+            |b| readings::Readings::parse(&b, fingerprint),
+        );
         let trie = channel::Trie::build(&lm, MIN_PROPOSE);
         let mut fold_index: HashMap<String, Vec<u32>> = HashMap::default();
-        for (id, (w, &c)) in lm.words.iter().zip(&lm.counts).enumerate().skip(lm::FIRST_WORD as usize) {
+        for (id, (w, &c)) in lm
+            .words
+            .iter()
+            .zip(&lm.counts)
+            .enumerate()
+            .skip(lm::FIRST_WORD as usize)
+        {
             if c >= MIN_PROPOSE {
                 fold_index.entry(fold(w)).or_default().push(id as u32);
             }
@@ -125,8 +140,13 @@ impl Model {
             })
             .collect();
         let mut code_forms: HashMap<String, (String, u32)> = HashMap::default();
-        for (p, &c) in code_parts.iter().filter(|(p, _)| p.contains(['/', '-']) && p.contains(['Đ', 'đ'])) {
-            let e = code_forms.entry(without_d_stroke(p)).or_insert((p.clone(), 0));
+        for (p, &c) in code_parts
+            .iter()
+            .filter(|(p, _)| p.contains(['/', '-']) && p.contains(['Đ', 'đ']))
+        {
+            let e = code_forms
+                .entry(without_d_stroke(p))
+                .or_insert((p.clone(), 0));
             if c > e.1 {
                 *e = (p.clone(), c);
             }
@@ -138,7 +158,10 @@ impl Model {
                 *e = (p.clone(), c);
             }
         }
-        let part_forms = best.into_iter().map(|(plain, (form, _))| (plain, form)).collect();
+        let part_forms = best
+            .into_iter()
+            .map(|(plain, (form, _))| (plain, form))
+            .collect();
         let names = text(NAMES_FILE)?;
         let named = names.lines().filter_map(|l| {
             let (w, c) = l.split_once('\t')?;
@@ -150,13 +173,27 @@ impl Model {
         }
         let total = name_prob.iter().sum::<f32>().max(1.0);
         name_prob.iter_mut().for_each(|p| *p /= total);
-        Ok(Model { lm, channel, trie, fold_index, word_class, code_parts, code_forms, part_forms, name_prob, readings, fingerprint })
+        Ok(Model {
+            lm,
+            channel,
+            trie,
+            fold_index,
+            word_class,
+            code_parts,
+            code_forms,
+            part_forms,
+            name_prob,
+            readings,
+            fingerprint,
+        })
     }
 
     /// True when a vocabulary word with marks folds to `word` ("dieu" ← "điều").
     fn could_be_marked(&self, word: &str) -> bool {
         let f = fold(word);
-        self.fold_index.get(&f).is_some_and(|ids| ids.iter().any(|&i| self.lm.words[i as usize] != f))
+        self.fold_index
+            .get(&f)
+            .is_some_and(|ids| ids.iter().any(|&i| self.lm.words[i as usize] != f))
     }
 
     /// "ND-CP" → "NĐ-CP": a code part is rewritten only into a known part that
@@ -166,8 +203,14 @@ impl Model {
     /// and amounts get their "đ" back ("300.000d"). `None` = unchanged.
     fn repair_code(&self, code: &str, stripped: bool) -> Option<String> {
         if stripped {
-            if let Some(amount) = code.strip_suffix('d').filter(|a| a.ends_with(|c: char| c.is_ascii_digit())) {
-                if amount.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+            if let Some(amount) = code
+                .strip_suffix('d')
+                .filter(|a| a.ends_with(|c: char| c.is_ascii_digit()))
+            {
+                if amount
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+                {
                     return Some(format!("{amount}đ"));
                 }
             }
@@ -176,7 +219,11 @@ impl Model {
         let plain = without_d_stroke(code);
         if let Some((form, n)) = self.code_forms.get(&plain) {
             let own = self.code_parts.get(code).copied().unwrap_or(0);
-            let enough = if stripped { *n > own } else { *n >= 10 * own.max(2) };
+            let enough = if stripped {
+                *n > own
+            } else {
+                *n >= 10 * own.max(2)
+            };
             if *form != code && enough {
                 return Some(form.clone());
             }
@@ -185,7 +232,11 @@ impl Model {
         let mut changed = false;
         for piece in code.split_inclusive(['/', '-']) {
             let part = piece.trim_end_matches(['/', '-']);
-            let fixed = if stripped { self.restore_part(part) } else { self.fix_code_part(part) };
+            let fixed = if stripped {
+                self.restore_part(part)
+            } else {
+                self.fix_code_part(part)
+            };
             changed |= fixed.is_some();
             out.push_str(fixed.as_deref().unwrap_or(part));
             out.push_str(&piece[part.len()..]);
@@ -198,13 +249,18 @@ impl Model {
     fn restore_part(&self, part: &str) -> Option<String> {
         let start = part.find(|c: char| !c.is_ascii_digit())?;
         let (digits, letters) = part.split_at(start);
-        if letters.len() < 2 || !letters.contains('D') || !letters.chars().all(|c| c.is_ascii_uppercase()) {
+        if letters.len() < 2
+            || !letters.contains('D')
+            || !letters.chars().all(|c| c.is_ascii_uppercase())
+        {
             return None;
         }
         let mut out = String::from(digits);
         let mut at = 0;
         while at < letters.len() {
-            let known = (at + 2..=letters.len()).rev().find_map(|end| self.part_forms.get(&letters[at..end]).map(|f| (end, f)));
+            let known = (at + 2..=letters.len())
+                .rev()
+                .find_map(|end| self.part_forms.get(&letters[at..end]).map(|f| (end, f)));
             match known {
                 Some((end, form)) => {
                     out.push_str(form);
@@ -240,7 +296,13 @@ impl Model {
 
 /// `text` with Đ/đ written as D/d, as a stripped document has it.
 fn without_d_stroke(text: &str) -> String {
-    text.chars().map(|c| match c { 'Đ' => 'D', 'đ' => 'd', c => c }).collect()
+    text.chars()
+        .map(|c| match c {
+            'Đ' => 'D',
+            'đ' => 'd',
+            c => c,
+        })
+        .collect()
 }
 
 /// The lower-case, tone-normalised form a word is looked up by.
@@ -300,7 +362,10 @@ pub fn repair_with(m: &Model, text: &str) -> Repaired {
     }
     let mut changed = 0;
     if dec.stripped() {
-        let mut lines: Vec<String> = results.iter_mut().map(|r| std::mem::take(&mut r.text)).collect();
+        let mut lines: Vec<String> = results
+            .iter_mut()
+            .map(|r| std::mem::take(&mut r.text))
+            .collect();
         changed += acronym::restore(&mut lines);
         results.iter_mut().zip(lines).for_each(|(r, l)| r.text = l);
     }
@@ -318,7 +383,11 @@ pub fn repair_with(m: &Model, text: &str) -> Repaired {
         unknown += r.unknown;
         conf_sum += r.conf_sum;
     }
-    let confidence = if decoded == 0 { 1.0 } else { conf_sum / decoded as f64 };
+    let confidence = if decoded == 0 {
+        1.0
+    } else {
+        conf_sum / decoded as f64
+    };
     let diacritics = match (changed, decoded) {
         (0, _) => "intact",
         (_, d) if d > 0 && (unknown as f64 / d as f64) < 0.05 && confidence >= 0.85 => "restored",
@@ -330,14 +399,19 @@ pub fn repair_with(m: &Model, text: &str) -> Repaired {
             "repair: {damaged_lines} damaged lines, {unknown} of {decoded} decoded tokens left unknown, confidence {confidence:.2}"
         ));
     }
-    Repaired { text: out, repaired_tokens: changed, diacritics, confidence, warnings }
+    Repaired {
+        text: out,
+        repaired_tokens: changed,
+        diacritics,
+        confidence,
+        warnings,
+    }
 }
 
 /// `text` with every Vietnamese syllable in this project's tone placement ("hoà" →
 /// "hòa"); nothing else changes.
 pub fn normalize_tones(text: &str) -> String {
-    text
-        .split('\n')
+    text.split('\n')
         .map(|line| {
             let mut s = String::with_capacity(line.len());
             let mut at = 0;
@@ -360,7 +434,9 @@ fn fallback(text: &str, why: &str) -> Repaired {
         repaired_tokens: 0,
         diacritics: "intact",
         confidence: 0.5,
-        warnings: vec![format!("repair model unavailable ({why}); only normalised NFC and tone placement")],
+        warnings: vec![format!(
+            "repair model unavailable ({why}); only normalised NFC and tone placement"
+        )],
     }
 }
 
@@ -385,9 +461,16 @@ mod tests {
     #[test]
     fn shipped_readings_are_what_the_search_finds() {
         let m = model().as_ref().expect("model");
-        assert!(m.readings.iter().count() > 10_000, "corpus/models/{READINGS_FILE} is missing or stale");
+        assert!(
+            m.readings.iter().count() > 10_000,
+            "corpus/models/{READINGS_FILE} is missing or stale"
+        );
         for (token, cands) in m.readings.iter() {
-            assert_eq!(cands, &decode::token_candidates(m, token, false)[..], "{token}");
+            assert_eq!(
+                cands,
+                &decode::token_candidates(m, token, false)[..],
+                "{token}"
+            );
         }
         let dugc = m.readings.get("dugc").expect("a lexicon form");
         assert_eq!(m.lm.words[dugc[0].ids[0] as usize], "được");

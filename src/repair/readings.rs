@@ -37,11 +37,17 @@ pub(super) struct Ids {
 
 impl Ids {
     pub fn one(id: u32) -> Ids {
-        Ids { words: [id, 0], len: 1 }
+        Ids {
+            words: [id, 0],
+            len: 1,
+        }
     }
 
     pub fn pair(a: u32, b: u32) -> Ids {
-        Ids { words: [a, b], len: 2 }
+        Ids {
+            words: [a, b],
+            len: 2,
+        }
     }
 
     /// `None` unless there are one or two words.
@@ -70,7 +76,12 @@ pub(super) struct Readings {
 
 /// FNV-1a over the model files the candidates depend on, in order.
 pub(super) fn fingerprint(files: &[&[u8]]) -> u64 {
-    files.iter().flat_map(|f| f.iter()).fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    files
+        .iter()
+        .flat_map(|f| f.iter())
+        .fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
 }
 
 impl Readings {
@@ -100,8 +111,13 @@ impl Readings {
                 let token = std::str::from_utf8(r.take(usize::from(len)).ok()?).ok()?;
                 let cands = (0..r.u8().ok()?)
                     .map(|_| {
-                        let ids = (0..r.u8().ok()?).map(|_| r.u32().ok()).collect::<Option<Vec<u32>>>()?;
-                        Some(Cand { ids: Ids::new(&ids)?, cost: f32::from_bits(r.u32().ok()?) })
+                        let ids = (0..r.u8().ok()?)
+                            .map(|_| r.u32().ok())
+                            .collect::<Option<Vec<u32>>>()?;
+                        Some(Cand {
+                            ids: Ids::new(&ids)?,
+                            cost: f32::from_bits(r.u32().ok()?),
+                        })
                     })
                     .collect::<Option<Box<[Cand]>>>()?;
                 index.insert(token.into(), cands);
@@ -142,8 +158,26 @@ mod tests {
 
     fn entries() -> Vec<(String, Vec<Cand>)> {
         vec![
-            ("dugc".into(), vec![Cand { ids: Ids::one(70), cost: 0.4 }, Cand { ids: Ids::one(1), cost: 2.5 }]),
-            ("vatién".into(), vec![Cand { ids: Ids::pair(9, 12), cost: 1.25 }]),
+            (
+                "dugc".into(),
+                vec![
+                    Cand {
+                        ids: Ids::one(70),
+                        cost: 0.4,
+                    },
+                    Cand {
+                        ids: Ids::one(1),
+                        cost: 2.5,
+                    },
+                ],
+            ),
+            (
+                "vatién".into(),
+                vec![Cand {
+                    ids: Ids::pair(9, 12),
+                    cost: 1.25,
+                }],
+            ),
         ]
     }
 
@@ -172,7 +206,10 @@ mod tests {
         let bytes = Readings::write(&entries(), 7);
         assert!(Readings::parse(&bytes, 8).index.is_empty());
         for cut in 0..bytes.len() {
-            assert!(Readings::parse(&bytes[..cut], 7).index.is_empty(), "cut at {cut}");
+            assert!(
+                Readings::parse(&bytes[..cut], 7).index.is_empty(),
+                "cut at {cut}"
+            );
         }
     }
 }

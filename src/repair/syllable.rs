@@ -43,14 +43,14 @@ const RHYMES: &[&str] = &[
     "ăm", "ăp", "ăt", "ăc", "âu", "ây", "ân", "âng", "âm", "âp", "ât", "âc", "e", "eo", "en",
     "eng", "em", "ep", "et", "ec", "ê", "êu", "ên", "ênh", "êm", "êp", "êt", "êch", "i", "ia",
     "iu", "in", "inh", "im", "ip", "it", "ich", "iêu", "iên", "iêng", "iêm", "iêp", "iêt", "iêc",
-    "yêu", "yên", "yêm", "yêt", "y", "o", "oi", "on", "ong", "om", "op", "ot", "oc", "oong",
-    "ooc", "ô", "ôi", "ôn", "ông", "ôm", "ôp", "ôt", "ôc", "ơ", "ơi", "ơn", "ơm", "ơp", "ơt",
-    "u", "ua", "ui", "un", "ung", "um", "up", "ut", "uc", "uôi", "uôn", "uông", "uôm", "uôt",
-    "uôc", "ư", "ưa", "ưi", "ưu", "ưn", "ưng", "ưm", "ưt", "ưc", "ươi", "ươu", "ươn", "ương",
-    "ươm", "ươp", "ươt", "ươc", "oa", "oai", "oay", "oan", "oang", "oanh", "oam", "oap", "oat",
-    "oac", "oach", "oăn", "oăng", "oăm", "oăt", "oăc", "oe", "oeo", "oen", "oem", "oet", "uân",
-    "uâng", "uât", "uây", "uê", "uên", "uênh", "uêch", "uêt", "uy", "uya", "uyu", "uyn",
-    "uynh", "uyp", "uyt", "uych", "uyên", "uyêt", "uơ",
+    "yêu", "yên", "yêm", "yêt", "y", "o", "oi", "on", "ong", "om", "op", "ot", "oc", "oong", "ooc",
+    "ô", "ôi", "ôn", "ông", "ôm", "ôp", "ôt", "ôc", "ơ", "ơi", "ơn", "ơm", "ơp", "ơt", "u", "ua",
+    "ui", "un", "ung", "um", "up", "ut", "uc", "uôi", "uôn", "uông", "uôm", "uôt", "uôc", "ư",
+    "ưa", "ưi", "ưu", "ưn", "ưng", "ưm", "ưt", "ưc", "ươi", "ươu", "ươn", "ương", "ươm", "ươp",
+    "ươt", "ươc", "oa", "oai", "oay", "oan", "oang", "oanh", "oam", "oap", "oat", "oac", "oach",
+    "oăn", "oăng", "oăm", "oăt", "oăc", "oe", "oeo", "oen", "oem", "oet", "uân", "uâng", "uât",
+    "uây", "uê", "uên", "uênh", "uêch", "uêt", "uy", "uya", "uyu", "uyn", "uynh", "uyp", "uyt",
+    "uych", "uyên", "uyêt", "uơ",
 ];
 
 const STOP_FINALS: [&str; 4] = ["p", "t", "c", "ch"];
@@ -79,10 +79,12 @@ pub fn split_tone(word: &str) -> Option<(String, Tone)> {
             match tone_of(d) {
                 Some(t) if tone == Tone::Level => tone = t,
                 Some(_) => return None,
-                None => base = Some(match base {
-                    None => d,
-                    Some(b) => compose(b, d)?,
-                }),
+                None => {
+                    base = Some(match base {
+                        None => d,
+                        Some(b) => compose(b, d)?,
+                    })
+                }
             }
         }
         toneless.push(base?);
@@ -104,7 +106,11 @@ pub fn parse(word: &str) -> Option<Syllable> {
         return None;
     }
     let (toneless, tone) = split_tone(word)?;
-    let onsets = ONSETS.iter().copied().filter(|o| toneless.starts_with(o)).chain([""]);
+    let onsets = ONSETS
+        .iter()
+        .copied()
+        .filter(|o| toneless.starts_with(o))
+        .chain([""]);
     for onset in onsets {
         let rhyme = &toneless[onset.len()..];
         let ok = match onset {
@@ -115,7 +121,11 @@ pub fn parse(word: &str) -> Option<Syllable> {
             _ => valid_rhyme(rhyme),
         };
         if ok && tone_fits(rhyme, tone) {
-            return Some(Syllable { onset: onset.to_string(), rhyme: rhyme.to_string(), tone });
+            return Some(Syllable {
+                onset: onset.to_string(),
+                rhyme: rhyme.to_string(),
+                tone,
+            });
         }
     }
     None
@@ -162,8 +172,12 @@ pub fn normalize(word: &str) -> String {
         return word.to_string();
     }
     let lower = word.to_lowercase();
-    let Some(syl) = parse(&lower) else { return word.nfc().collect() };
-    let Some(mark) = mark_of(syl.tone) else { return word.nfc().collect() };
+    let Some(syl) = parse(&lower) else {
+        return word.nfc().collect();
+    };
+    let Some(mark) = mark_of(syl.tone) else {
+        return word.nfc().collect();
+    };
     let at = syl.onset.chars().count() + tone_position(&syl.rhyme);
     let placed: Option<Vec<char>> = syl
         .onset
@@ -177,7 +191,13 @@ pub fn normalize(word: &str) -> String {
         Some(placed) if placed.len() == orig.len() => placed
             .iter()
             .zip(&orig)
-            .map(|(p, o)| if o.is_uppercase() { p.to_uppercase().next().unwrap_or(*p) } else { *p })
+            .map(|(p, o)| {
+                if o.is_uppercase() {
+                    p.to_uppercase().next().unwrap_or(*p)
+                } else {
+                    *p
+                }
+            })
             .collect(),
         _ => word.nfc().collect(),
     }

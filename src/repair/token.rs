@@ -37,9 +37,13 @@ pub struct Tok {
     pub kind: Kind,
 }
 
-const LEAD: &[char] = &['(', '[', '{', '"', '\'', '“', '‘', '«', '*', '-', '–', '—', '+', '•', '…', '.', ',', ';', ':'];
-const TRAIL: &[char] =
-    &['.', ',', ';', ':', '!', '?', ')', ']', '}', '"', '\'', '”', '’', '»', '*', '…', '-', '–', '—', '/'];
+const LEAD: &[char] = &[
+    '(', '[', '{', '"', '\'', '“', '‘', '«', '*', '-', '–', '—', '+', '•', '…', '.', ',', ';', ':',
+];
+const TRAIL: &[char] = &[
+    '.', ',', ';', ':', '!', '?', ')', ']', '}', '"', '\'', '”', '’', '»', '*', '…', '-', '–', '—',
+    '/',
+];
 
 /// Tokens of one line, in order.
 pub fn tokenize(line: &str) -> Vec<Tok> {
@@ -65,7 +69,11 @@ pub fn tokenize(line: &str) -> Vec<Tok> {
             // "cá nhân/tập thể": words joined by slashes are words, each decoded.
             let mut at = s;
             for part in core.split('/') {
-                out.push(Tok { start: at, end: at + part.len(), kind: Kind::Word });
+                out.push(Tok {
+                    start: at,
+                    end: at + part.len(),
+                    kind: Kind::Word,
+                });
                 at += part.len() + 1;
             }
             continue;
@@ -73,15 +81,29 @@ pub fn tokenize(line: &str) -> Vec<Tok> {
         // OCR splits a code's last letter off ("59/SKHCN-V P"): it belongs to the code.
         let split_code_letter = core.len() == 1
             && core.chars().all(|c| c.is_ascii_uppercase())
-            && out.last().is_some_and(|t: &Tok| t.kind == Kind::Code && t.end + 1 == s);
+            && out
+                .last()
+                .is_some_and(|t: &Tok| t.kind == Kind::Code && t.end + 1 == s);
         let kind = if split_code_letter { Kind::Code } else { kind };
         if let Some(word_len) = footnoted(core) {
             // "nguyen21": a word with its footnote number; only the word is read.
-            out.push(Tok { start: s, end: s + word_len, kind: Kind::Word });
-            out.push(Tok { start: s + word_len, end: s + core.len(), kind: Kind::Other });
+            out.push(Tok {
+                start: s,
+                end: s + word_len,
+                kind: Kind::Word,
+            });
+            out.push(Tok {
+                start: s + word_len,
+                end: s + core.len(),
+                kind: Kind::Other,
+            });
             continue;
         }
-        out.push(Tok { start: s, end: s + core.len(), kind });
+        out.push(Tok {
+            start: s,
+            end: s + core.len(),
+            kind,
+        });
     }
     out
 }
@@ -104,20 +126,26 @@ pub fn punct_before(line: &str, toks: &[Tok]) -> Vec<bool> {
 
 /// Punctuation follows the last token the LM reads on this line ("tỉnh,").
 pub fn ends_in_punct(line: &str, toks: &[Tok]) -> bool {
-    toks.iter().rev().find(|t| t.kind.is_read()).is_some_and(|t| !line[t.end..].trim().is_empty())
+    toks.iter()
+        .rev()
+        .find(|t| t.kind.is_read())
+        .is_some_and(|t| !line[t.end..].trim().is_empty())
 }
 
 /// Common surnames by their letters: a capitalised one starts a person's name.
 /// Left out are those whose letters mostly spell other capitalised words:
 /// "Đoàn" (the Youth Union), "Đảng", "Trường", "Vụ", "Chủ", "Tổ", "Do".
 const SURNAMES: &[&str] = &[
-    "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vo", "bui", "ho", "ngo", "duong", "ly", "trinh",
-    "dinh", "luong", "lam", "phung", "ta", "vuong", "dao", "mai", "cao", "kieu", "thai", "luu", "quach", "nong", "ha",
+    "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vo", "bui", "ho", "ngo", "duong",
+    "ly", "trinh", "dinh", "luong", "lam", "phung", "ta", "vuong", "dao", "mai", "cao", "kieu",
+    "thai", "luu", "quach", "nong", "ha",
 ];
 
 /// The word's letters spell a surname of [`SURNAMES`] ("Bùi", "Bui").
 fn is_surname(word: &str) -> bool {
-    let folded = word.chars().map(|c| fold_char(c).to_lowercase().next().unwrap_or(c));
+    let folded = word
+        .chars()
+        .map(|c| fold_char(c).to_lowercase().next().unwrap_or(c));
     SURNAMES.iter().any(|s| s.chars().eq(folded.clone()))
 }
 
@@ -132,8 +160,12 @@ pub fn name_positions(line: &str, toks: &[Tok], open: &mut u8) -> Vec<bool> {
     let mut surname = vec![false; toks.len()];
     for (i, t) in toks.iter().enumerate() {
         let core = &line[t.start..t.end];
-        let capital = t.kind == Kind::Word && Case::of(core) == Case::Title && core.chars().count() >= 2;
-        let joined = i == 0 || line[toks[i - 1].end..t.start].chars().all(char::is_whitespace);
+        let capital =
+            t.kind == Kind::Word && Case::of(core) == Case::Title && core.chars().count() >= 2;
+        let joined = i == 0
+            || line[toks[i - 1].end..t.start]
+                .chars()
+                .all(char::is_whitespace);
         // A surname starts a name even right after another one: signature blocks
         // run names together ("Nguyễn Tấn Dũng Nguyễn Sinh Hùng").
         if capital && is_surname(core) {
@@ -146,7 +178,10 @@ pub fn name_positions(line: &str, toks: &[Tok], open: &mut u8) -> Vec<bool> {
             *open = 0;
         }
     }
-    if toks.last().is_some_and(|t| !line[t.end..].trim().is_empty()) {
+    if toks
+        .last()
+        .is_some_and(|t| !line[t.end..].trim().is_empty())
+    {
         *open = 0;
     }
     for i in 1..toks.len() {
@@ -188,18 +223,28 @@ fn footnoted(core: &str) -> Option<usize> {
 /// Lower-case words joined by `/` ("nhân/tập", "ngày/tháng"), not a code like "V/v".
 fn is_word_list(core: &str) -> bool {
     let parts: Vec<&str> = core.split('/').collect();
-    parts.len() > 1 && parts.iter().all(|p| p.len() > 1 && p.chars().all(|c| c.is_alphabetic() && c.is_lowercase()))
+    parts.len() > 1
+        && parts
+            .iter()
+            .all(|p| p.len() > 1 && p.chars().all(|c| c.is_alphabetic() && c.is_lowercase()))
 }
 
 /// The kind of one token core.
 pub fn classify(core: &str) -> Kind {
-    if core.contains("://") || core.starts_with("www.") || (core.contains('@') && core.contains('.')) {
+    if core.contains("://")
+        || core.starts_with("www.")
+        || (core.contains('@') && core.contains('.'))
+    {
         return Kind::Url;
     }
     let letters = core.chars().filter(|c| c.is_alphabetic()).count();
     let digits = core.chars().filter(|c| c.is_ascii_digit()).count();
     if letters == 0 {
-        return if digits > 0 { Kind::Number } else { Kind::Other };
+        return if digits > 0 {
+            Kind::Number
+        } else {
+            Kind::Other
+        };
     }
     if core.contains(['/', '-', '.', '_', ',', '(', ')', '=', '%', '+']) {
         return Kind::Code;
@@ -235,10 +280,13 @@ pub enum Case {
 impl Case {
     pub fn of(word: &str) -> Case {
         let mut chars = word.chars().filter(|c| c.is_alphabetic());
-        let Some(first) = chars.next() else { return Case::Lower };
+        let Some(first) = chars.next() else {
+            return Case::Lower;
+        };
         // Of the letters after the first: how many, any upper case, any lower case.
-        let (rest, upper, lower) =
-            chars.fold((0, false, false), |(n, u, l), c| (n + 1, u || c.is_uppercase(), l || c.is_lowercase()));
+        let (rest, upper, lower) = chars.fold((0, false, false), |(n, u, l), c| {
+            (n + 1, u || c.is_uppercase(), l || c.is_lowercase())
+        });
         match (first.is_uppercase(), upper, lower) {
             (true, true, false) => Case::Upper,
             // "S&", "K&": one capital and no other letters reads as a capitalised word.
@@ -254,7 +302,9 @@ impl Case {
             Case::Upper => lower.to_uppercase(),
             Case::Title => {
                 let mut cs = lower.chars();
-                cs.next().map(|f| f.to_uppercase().chain(cs).collect()).unwrap_or_default()
+                cs.next()
+                    .map(|f| f.to_uppercase().chain(cs).collect())
+                    .unwrap_or_default()
             }
         }
     }
@@ -267,7 +317,10 @@ mod tests {
     #[test]
     fn tokens_and_kinds() {
         let line = "(Ké hoach s6 59/SKHCN-VP, https://a.vn 2023) |y S&. ca nhan/tap V/v";
-        let got: Vec<(&str, Kind)> = tokenize(line).iter().map(|t| (&line[t.start..t.end], t.kind)).collect();
+        let got: Vec<(&str, Kind)> = tokenize(line)
+            .iter()
+            .map(|t| (&line[t.start..t.end], t.kind))
+            .collect();
         assert_eq!(
             got,
             [
@@ -290,7 +343,10 @@ mod tests {
     #[test]
     fn glued_words_and_footnotes() {
         let line = "Thoi gian:Ngay 12 nguyen21. dao2, ca nhan/ s6 x8y 3x";
-        let got: Vec<(&str, Kind)> = tokenize(line).iter().map(|t| (&line[t.start..t.end], t.kind)).collect();
+        let got: Vec<(&str, Kind)> = tokenize(line)
+            .iter()
+            .map(|t| (&line[t.start..t.end], t.kind))
+            .collect();
         assert_eq!(
             got,
             [
@@ -329,20 +385,33 @@ mod tests {
 
     #[test]
     fn names_follow_a_surname() {
-        let line = "Đ/c Bui Minh Tuan, Uy vien; Tổ Công tác, ông Lê Văn Nam Bình Định, tỉnh Thái Nguyên";
+        let line =
+            "Đ/c Bui Minh Tuan, Uy vien; Tổ Công tác, ông Lê Văn Nam Bình Định, tỉnh Thái Nguyên";
         let toks = tokenize(line);
         let named = name_positions(line, &toks, &mut 0);
-        let named: Vec<&str> = toks.iter().zip(named).filter(|(_, n)| *n).map(|(t, _)| &line[t.start..t.end]).collect();
+        let named: Vec<&str> = toks
+            .iter()
+            .zip(named)
+            .filter(|(_, n)| *n)
+            .map(|(t, _)| &line[t.start..t.end])
+            .collect();
         assert_eq!(named, ["Bui", "Minh", "Tuan", "Lê", "Văn", "Nam", "Bình"]);
     }
 
     #[test]
     fn a_name_goes_on_into_the_next_line_unless_punctuation_ends_it() {
         let mut open = 0;
-        for (line, named) in [("Đ/c Nguyễn Anh", vec![false, true, true]), ("", vec![]), ("Tuấn, Bí thư", vec![true, false, false])] {
+        for (line, named) in [
+            ("Đ/c Nguyễn Anh", vec![false, true, true]),
+            ("", vec![]),
+            ("Tuấn, Bí thư", vec![true, false, false]),
+        ] {
             assert_eq!(name_positions(line, &tokenize(line), &mut open), named);
         }
-        assert_eq!(name_positions("Lê Văn.", &tokenize("Lê Văn."), &mut open), [true, true]);
+        assert_eq!(
+            name_positions("Lê Văn.", &tokenize("Lê Văn."), &mut open),
+            [true, true]
+        );
         assert_eq!(open, 0);
     }
 }

@@ -29,7 +29,12 @@ pub struct TrainConfig {
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        Self { min_word: 2, min_bigram: 2, min_trigram: 2, boost: Vec::new() }
+        Self {
+            min_word: 2,
+            min_bigram: 2,
+            min_trigram: 2,
+            boost: Vec::new(),
+        }
     }
 }
 
@@ -83,9 +88,17 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
     // (start in seq, weight) per file.
     let mut weights: Vec<(usize, u32)> = Vec::new();
     for f in files {
-        let Ok(bytes) = std::fs::read(f) else { continue };
+        let Ok(bytes) = std::fs::read(f) else {
+            continue;
+        };
         let path = f.to_string_lossy();
-        let w = cfg.boost.iter().filter(|(s, _)| path.contains(s.as_str())).map(|(_, w)| *w).max().unwrap_or(1);
+        let w = cfg
+            .boost
+            .iter()
+            .filter(|(s, _)| path.contains(s.as_str()))
+            .map(|(_, w)| *w)
+            .max()
+            .unwrap_or(1);
         weights.push((seq.len(), w));
         let text: String = String::from_utf8_lossy(&bytes).nfc().collect();
         let mut name_open = 0;
@@ -93,8 +106,14 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
             let mut prev_end = None;
             let toks = tokenize(line);
             let punct = punct_before(line, &toks);
-            for ((t, in_name), punct) in toks.iter().zip(name_positions(line, &toks, &mut name_open)).zip(punct) {
-                let inside = prev_end.is_some_and(|e: usize| line[e..t.start].trim().is_empty() || line[e..t.start].trim() == ",");
+            for ((t, in_name), punct) in toks
+                .iter()
+                .zip(name_positions(line, &toks, &mut name_open))
+                .zip(punct)
+            {
+                let inside = prev_end.is_some_and(|e: usize| {
+                    line[e..t.start].trim().is_empty() || line[e..t.start].trim() == ","
+                });
                 prev_end = Some(t.end);
                 let core = &line[t.start..t.end];
                 let id = match t.kind {
@@ -126,7 +145,10 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
                     }
                     Kind::Number => NUM_T,
                     Kind::Code => {
-                        if core.contains(['Đ', 'đ']) && core.chars().count() <= 8 && !core.contains(|c: char| c.is_ascii_digit()) {
+                        if core.contains(['Đ', 'đ'])
+                            && core.chars().count() <= 8
+                            && !core.contains(|c: char| c.is_ascii_digit())
+                        {
                             *code_parts.entry(core.to_string()).or_default() += 1;
                         }
                         for part in core.split(['/', '-', '.']) {
@@ -154,7 +176,9 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
         }
     }
     // Final ids: reserved, then kept words by descending count (ties by string).
-    let mut kept: Vec<usize> = (0..names.len()).filter(|&i| tcount[i] >= cfg.min_word).collect();
+    let mut kept: Vec<usize> = (0..names.len())
+        .filter(|&i| tcount[i] >= cfg.min_word)
+        .collect();
     kept.sort_by(|&a, &b| tcount[b].cmp(&tcount[a]).then(names[a].cmp(&names[b])));
     kept.truncate((1 << lm::ID_BITS) - lm::FIRST_WORD as usize - 1);
     let mut remap = vec![lm::UNK; names.len()];
@@ -194,7 +218,11 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
         (w1, w2) = (w2, w);
     }
     // Context counts: a bigram's context is its first word, a trigram's its bigram.
-    uni[lm::BOS as usize] = bi.iter().filter(|(&k, _)| (k >> lm::ID_BITS) == u64::from(lm::BOS)).map(|(_, &c)| c).sum();
+    uni[lm::BOS as usize] = bi
+        .iter()
+        .filter(|(&k, _)| (k >> lm::ID_BITS) == u64::from(lm::BOS))
+        .map(|(_, &c)| c)
+        .sum();
     // Per context: (times followed by a word, distinct words that followed).
     let mut tri_ctx: HashMap<u64, (u32, u32)> = HashMap::new();
     for (&k, &c) in &tri {
@@ -205,21 +233,34 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
     for &k in bi.keys() {
         bi_types[((k >> lm::ID_BITS) & ((1 << lm::ID_BITS) - 1)) as usize] += 1;
     }
-    let bows: Vec<u8> = uni.iter().zip(&bi_types).map(|(&c, &n)| witten_bell(c, n)).collect();
+    let bows: Vec<u8> = uni
+        .iter()
+        .zip(&bi_types)
+        .map(|(&c, &n)| witten_bell(c, n))
+        .collect();
     let mut bigrams: Vec<(u64, u8, u8)> = bi
         .iter()
         .filter(|&(_, &c)| c >= cfg.min_bigram)
         .map(|(&k, &c)| {
             let ctx = uni[((k >> lm::ID_BITS) & ((1 << lm::ID_BITS) - 1)) as usize].max(c);
             let (after, types) = tri_ctx.get(&k).copied().unwrap_or_default();
-            (k, quantise((f64::from(c) / f64::from(ctx)).log10()), witten_bell(after, types))
+            (
+                k,
+                quantise((f64::from(c) / f64::from(ctx)).log10()),
+                witten_bell(after, types),
+            )
         })
         .collect();
     bigrams.sort_unstable();
     let mut trigrams: Vec<(u64, u8)> = tri
         .iter()
         .filter(|&(_, &c)| c >= cfg.min_trigram)
-        .map(|(&k, &c)| (k, quantise((f64::from(c) / f64::from(tri_ctx[&(k >> lm::ID_BITS)].0)).log10())))
+        .map(|(&k, &c)| {
+            (
+                k,
+                quantise((f64::from(c) / f64::from(tri_ctx[&(k >> lm::ID_BITS)].0)).log10()),
+            )
+        })
         .collect();
     trigrams.sort_unstable();
     counts[lm::NUM as usize] = uni[lm::NUM as usize];
@@ -237,15 +278,36 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
         })
         .collect();
     let context = context_pairs(&weighted, &words);
-    let mut code_parts: Vec<(String, u32)> = code_parts.into_iter().filter(|(_, c)| *c >= 3).collect();
+    let mut code_parts: Vec<(String, u32)> =
+        code_parts.into_iter().filter(|(_, c)| *c >= 3).collect();
     code_parts.sort();
-    let mut name_words: Vec<(String, u32)> =
-        kept.iter().filter(|&&i| named[i] > 0).map(|&i| (names[i].clone(), named[i])).collect();
-    let unknown_named = (0..names.len()).filter(|&i| remap[i] == lm::UNK).map(|i| named[i]).sum::<u32>();
+    let mut name_words: Vec<(String, u32)> = kept
+        .iter()
+        .filter(|&&i| named[i] > 0)
+        .map(|&i| (names[i].clone(), named[i]))
+        .collect();
+    let unknown_named = (0..names.len())
+        .filter(|&i| remap[i] == lm::UNK)
+        .map(|i| named[i])
+        .sum::<u32>();
     name_words.push((words[lm::UNK as usize].clone(), unknown_named));
     name_words.sort();
-    let lm = LmData { words, counts, title, bows, bigrams, trigrams, context };
-    Trained { lm, code_parts, name_words, files: files.len(), tokens }
+    let lm = LmData {
+        words,
+        counts,
+        title,
+        bows,
+        bigrams,
+        trigrams,
+        context,
+    };
+    Trained {
+        lm,
+        code_parts,
+        name_words,
+        files: files.len(),
+        tokens,
+    }
 }
 
 /// Context pairs seen fewer times (unweighted) are dropped, and so are those whose
@@ -266,7 +328,10 @@ fn context_pairs(seq: &[(u32, u32)], words: &[String]) -> Vec<(u64, u8)> {
     for &c in class.iter().filter(|&&c| c != u32::MAX) {
         *class_size.entry(c).or_default() += 1;
     }
-    let ambiguous: Vec<bool> = class.iter().map(|c| class_size.get(c).is_some_and(|&n| n >= 2)).collect();
+    let ambiguous: Vec<bool> = class
+        .iter()
+        .map(|c| class_size.get(c).is_some_and(|&n| n >= 2))
+        .collect();
     // (reading, class nearby) → (weighted, raw) count; (class, class nearby) → weighted count.
     let mut pairs: HashMap<u64, (u64, u32)> = HashMap::new();
     let mut class_pairs: HashMap<u64, u64> = HashMap::new();
@@ -277,7 +342,9 @@ fn context_pairs(seq: &[(u32, u32)], words: &[String]) -> Vec<(u64, u8)> {
                 continue;
             }
             let before = &line[i.saturating_sub(lm::CONTEXT_WINDOW)..i.saturating_sub(1)];
-            let after = line.get(i + 2..(i + lm::CONTEXT_WINDOW + 1).min(line.len())).unwrap_or(&[]);
+            let after = line
+                .get(i + 2..(i + lm::CONTEXT_WINDOW + 1).min(line.len()))
+                .unwrap_or(&[]);
             for &(c, _) in before.iter().chain(after).filter(|&&(_, cwt)| cwt > 0) {
                 let (near, own) = (class[c as usize], class[r as usize]);
                 let e = pairs.entry(key(0, r, near)).or_default();
@@ -324,7 +391,11 @@ pub fn write(t: &Trained, dir: &Path) -> std::io::Result<()> {
     let mut buf = Vec::new();
     lm::Lm::write(&t.lm, &mut buf);
     std::fs::write(dir.join(super::LM_FILE), buf)?;
-    let tsv = |rows: &[(String, u32)]| rows.iter().map(|(p, c)| format!("{p}\t{c}\n")).collect::<String>();
+    let tsv = |rows: &[(String, u32)]| {
+        rows.iter()
+            .map(|(p, c)| format!("{p}\t{c}\n"))
+            .collect::<String>()
+    };
     std::fs::write(dir.join(super::CODES_FILE), tsv(&t.code_parts))?;
     std::fs::write(dir.join(super::NAMES_FILE), tsv(&t.name_words))
 }
@@ -335,18 +406,26 @@ pub fn write(t: &Trained, dir: &Path) -> std::io::Result<()> {
 /// Needs the OCR channel tables in `dir`; returns how many tokens it holds.
 pub fn write_readings(dir: &Path) -> Result<usize, String> {
     let m = super::Model::load(dir)?;
-    let mut tokens: Vec<String> = m.channel.lexicon_forms().filter(|t| t.to_lowercase() == *t).map(String::from).collect();
+    let mut tokens: Vec<String> = m
+        .channel
+        .lexicon_forms()
+        .filter(|t| t.to_lowercase() == *t)
+        .map(String::from)
+        .collect();
     for w in m.lm.words.iter().skip(lm::FIRST_WORD as usize) {
         tokens.extend([w.clone(), crate::text::fold(w)]);
     }
     tokens.sort_unstable();
     tokens.dedup();
-    let entries: Vec<(String, Vec<Cand>)> =
-        tokens.into_par_iter().map(|t| {
+    let entries: Vec<(String, Vec<Cand>)> = tokens
+        .into_par_iter()
+        .map(|t| {
             let c = token_candidates(&m, &t, false);
             (t, c)
-        }).collect();
+        })
+        .collect();
     let path = dir.join(super::READINGS_FILE);
-    std::fs::write(&path, Readings::write(&entries, m.fingerprint)).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&path, Readings::write(&entries, m.fingerprint))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(entries.len())
 }

@@ -7,13 +7,32 @@ use regex::Regex;
 use crate::model::Signer;
 use crate::text::{fold, is_upper, squash, trim_item, Line};
 
-static AUTHORITY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(KT|TM|TL|TUQ|Q)\s*\.\s*(\p{Lu}[\p{Lu} ]*\p{Lu})").unwrap());
+static AUTHORITY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(KT|TM|TL|TUQ|Q)\s*\.\s*(\p{Lu}[\p{Lu} ]*\p{Lu})").unwrap());
 /// Positions that sign, folded; longer first so "pho giam doc" wins over "giam doc".
 const POSITIONS: &[&str] = &[
-    "pho chu tich", "chu tich", "pho giam doc", "giam doc", "pho chanh van phong", "chanh van phong",
-    "pho truong phong", "truong phong", "pho truong ban", "truong ban", "pho bi thu", "bi thu",
-    "thu truong", "bo truong", "pho cuc truong", "cuc truong", "vien truong", "hieu truong",
-    "chanh thanh tra", "chi cuc truong", "tong giam doc", "pho thu truong",
+    "pho chu tich",
+    "chu tich",
+    "pho giam doc",
+    "giam doc",
+    "pho chanh van phong",
+    "chanh van phong",
+    "pho truong phong",
+    "truong phong",
+    "pho truong ban",
+    "truong ban",
+    "pho bi thu",
+    "bi thu",
+    "thu truong",
+    "bo truong",
+    "pho cuc truong",
+    "cuc truong",
+    "vien truong",
+    "hieu truong",
+    "chanh thanh tra",
+    "chi cuc truong",
+    "tong giam doc",
+    "pho thu truong",
 ];
 
 #[derive(Debug, Default)]
@@ -27,7 +46,12 @@ pub struct Closing {
 /// Finds the closing block among lines not `taken` by tables.
 pub fn read_closing(lines: &[Line], taken: &[bool]) -> Closing {
     let mut closing = Closing::default();
-    let noi_nhan = lines.iter().position(|l| !taken[l.no] && fold(l.text).trim_start_matches(|c: char| !c.is_alphanumeric()).starts_with("noi nhan"));
+    let noi_nhan = lines.iter().position(|l| {
+        !taken[l.no]
+            && fold(l.text)
+                .trim_start_matches(|c: char| !c.is_alphanumeric())
+                .starts_with("noi nhan")
+    });
     if let Some(at) = noi_nhan {
         closing.lines.push(at);
         for line in lines[at + 1..].iter().take(30) {
@@ -44,10 +68,19 @@ pub fn read_closing(lines: &[Line], taken: &[bool]) -> Closing {
         }
     }
     let region: Vec<&Line> = match noi_nhan {
-        Some(at) => lines[at.saturating_sub(12)..lines.len().min(at + 40)].iter().filter(|l| !taken[l.no]).collect(),
+        Some(at) => lines[at.saturating_sub(12)..lines.len().min(at + 40)]
+            .iter()
+            .filter(|l| !taken[l.no])
+            .collect(),
         None => {
-            let last_body = lines.iter().rposition(|l| !taken[l.no] && !l.text.trim().is_empty()).unwrap_or(0);
-            lines[last_body.saturating_sub(15)..=last_body].iter().filter(|l| !taken[l.no]).collect()
+            let last_body = lines
+                .iter()
+                .rposition(|l| !taken[l.no] && !l.text.trim().is_empty())
+                .unwrap_or(0);
+            lines[last_body.saturating_sub(15)..=last_body]
+                .iter()
+                .filter(|l| !taken[l.no])
+                .collect()
         }
     };
     closing.signer = read_signer(&region, &mut closing.lines);
@@ -60,7 +93,10 @@ pub fn read_closing(lines: &[Line], taken: &[bool]) -> Closing {
 /// With "Nơi nhận" unreadable (OCR), the bullets interleaved with the signature
 /// block are still the recipients.
 fn recipients_inside_signature(lines: &[Line], closing: &mut Closing) {
-    let (Some(&first), Some(&last)) = (closing.lines.iter().min(), closing.lines.iter().max()) else { return };
+    let (Some(&first), Some(&last)) = (closing.lines.iter().min(), closing.lines.iter().max())
+    else {
+        return;
+    };
     for line in &lines[first..=last] {
         if let Some(rest) = line.text.trim().strip_prefix(['-', '+', '•']) {
             closing.recipients.push(trim_item(rest).to_string());
@@ -99,7 +135,11 @@ fn read_signer(region: &[&Line], used: &mut Vec<usize>) -> Option<Signer> {
     }
     if let (Some(auth), None) = (&signer.authority, &signer.position) {
         // "KT. GIÁM ĐỐC" with no deputy line: the authority names the position.
-        signer.position = Some(auth.split_once(". ").map(|(_, p)| p.to_string()).unwrap_or_default());
+        signer.position = Some(
+            auth.split_once(". ")
+                .map(|(_, p)| p.to_string())
+                .unwrap_or_default(),
+        );
     }
     let start = after? + 1;
     for line in region.iter().skip(start).take(8) {
@@ -115,7 +155,11 @@ fn read_signer(region: &[&Line], used: &mut Vec<usize>) -> Option<Signer> {
 
 /// The position phrase in a line, as written: "PHÓ GIÁM ĐỐC".
 fn position_in(line: &str) -> Option<String> {
-    let cols: Vec<&str> = line.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    let cols: Vec<&str> = line
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
     for col in cols.iter().rev() {
         let col = col.rsplit(':').next().unwrap_or(col).trim();
         let f = fold(col);
@@ -130,7 +174,10 @@ fn position_in(line: &str) -> Option<String> {
 fn is_person_name(t: &str) -> bool {
     let words: Vec<&str> = t.split_whitespace().collect();
     (2..=5).contains(&words.len())
-        && words.iter().all(|w| w.chars().next().is_some_and(|c| c.is_uppercase()) && w.chars().all(|c| c.is_alphabetic()))
+        && words.iter().all(|w| {
+            w.chars().next().is_some_and(|c| c.is_uppercase())
+                && w.chars().all(|c| c.is_alphabetic())
+        })
         && !is_upper(t)
         && position_in(t).is_none()
 }
@@ -157,8 +204,13 @@ mod tests {
 
     #[test]
     fn plain_position() {
-        let s = closing("Nơi nhận:\n- Như Điều 2;\n- Lưu: VT.\n\nCHỦ TỊCH\n\n\n\nVũ Hồng Bắc").signer.unwrap();
-        assert_eq!((s.authority, s.position.as_deref(), s.name.as_deref()), (None, Some("CHỦ TỊCH"), Some("Vũ Hồng Bắc")));
+        let s = closing("Nơi nhận:\n- Như Điều 2;\n- Lưu: VT.\n\nCHỦ TỊCH\n\n\n\nVũ Hồng Bắc")
+            .signer
+            .unwrap();
+        assert_eq!(
+            (s.authority, s.position.as_deref(), s.name.as_deref()),
+            (None, Some("CHỦ TỊCH"), Some("Vũ Hồng Bắc"))
+        );
     }
 
     #[test]

@@ -6,31 +6,11 @@ use regex::Regex;
 
 use crate::model::Metadata;
 use crate::text::{fold, is_upper, squash, Line};
+use crate::vn::{self, iso_date, normalize_number};
 
-/// Document types, folded form → written form.
-pub const DOC_TYPES: &[(&str, &str)] = &[
-    ("ke hoach", "Kế hoạch"),
-    ("quyet dinh", "Quyết định"),
-    ("bao cao", "Báo cáo"),
-    ("cong van", "Công văn"),
-    ("thong bao", "Thông báo"),
-    ("to trinh", "Tờ trình"),
-    ("chi thi", "Chỉ thị"),
-    ("nghi quyet", "Nghị quyết"),
-    ("nghi dinh", "Nghị định"),
-    ("thong tu", "Thông tư"),
-    ("huong dan", "Hướng dẫn"),
-    ("chuong trinh", "Chương trình"),
-    ("de an", "Đề án"),
-    ("quy che", "Quy chế"),
-    ("quy dinh", "Quy định"),
-    ("bien ban", "Biên bản"),
-    ("cong dien", "Công điện"),
-    ("the le", "Thể lệ"),
-];
-
-static NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(?:[Ss][oốồô6]|SỐ|SO)\s*[:;]?\s*([0-9]*[a-z]?\s*[-/]?\s*[\p{Lu}0-9][\p{Lu}0-9 \-/&.]*)").unwrap());
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:[Ss][oốồô6]|SỐ|SO)\s*[:;]?\s*([0-9]*[a-z]?\s*[-/]?\s*[\p{Lu}0-9][\p{Lu}0-9 \-/&.]*)").unwrap()
+});
 static PLACE_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:^|\s{2,}|\t)([\p{L}][\p{L} .\-]{1,40}?),?\s+ng[aà]y\s+(\d{1,2})\s+th[aá]ng\s+(\d{1,2})\s+n[aă]m\s+(\d{4})").unwrap()
 });
@@ -39,7 +19,15 @@ static NATIONAL_MOTTO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(cong hoa xa hoi|doc lap\s*-|-{3,}|_{3,}|\*{3,}|dang cong san viet nam$|doan tncs ho chi minh$)").unwrap()
 });
 /// Words that continue an agency name on its next header line ("ỦY BAN NHÂN DÂN" / "TỈNH THÁI NGUYÊN").
-const PLACE_WORDS: &[&str] = &["tinh ", "thanh pho ", "huyen ", "quan ", "thi xa ", "xa ", "phuong "];
+const PLACE_WORDS: &[&str] = &[
+    "tinh ",
+    "thanh pho ",
+    "huyen ",
+    "quan ",
+    "thi xa ",
+    "xa ",
+    "phuong ",
+];
 
 /// What the header block tells, and where the body starts.
 #[derive(Debug, Default)]
@@ -101,7 +89,11 @@ pub fn read_header(lines: &[Line]) -> Header {
     md.parent_agency = parent;
     md.agency = agency;
     if md.doc_type.is_none() {
-        md.doc_type = md.number.as_deref().and_then(type_from_number).map(String::from);
+        md.doc_type = md
+            .number
+            .as_deref()
+            .and_then(type_from_number)
+            .map(String::from);
     }
     let body_start = match type_at {
         Some(at) => {
@@ -114,7 +106,10 @@ pub fn read_header(lines: &[Line]) -> Header {
             0
         }
     };
-    Header { metadata: md, body_start }
+    Header {
+        metadata: md,
+        body_start,
+    }
 }
 
 /// A công văn states its subject on a "V/v …" line.
@@ -126,36 +121,38 @@ fn subject_line(lines: &[Line]) -> Option<String> {
     let mut parts = Vec::new();
     for line in &lines[at..] {
         let t = line.text.trim();
-        if t.is_empty() || parts.len() >= 4 || (!parts.is_empty() && (is_upper(t) || PLACE_DATE.is_match(t))) {
+        if t.is_empty()
+            || parts.len() >= 4
+            || (!parts.is_empty() && (is_upper(t) || PLACE_DATE.is_match(t)))
+        {
             break;
         }
         parts.push(t);
     }
     let joined = squash(&parts.join(" "));
     let subject = joined.trim_matches(['“', '”', '"', ' ']);
-    let subject = subject.strip_prefix("V/v").or_else(|| subject.strip_prefix("V/V")).unwrap_or(subject);
+    let subject = subject
+        .strip_prefix("V/v")
+        .or_else(|| subject.strip_prefix("V/V"))
+        .unwrap_or(subject);
     Some(subject.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 /// The type a number's code names: "226-CV/TWĐTNVP" → Công văn, "73/KH-SKHCN" → Kế hoạch;
 /// an administrative code led by its issuer ("1356/UBND-THNV") is a công văn.
 pub fn type_from_number(number: &str) -> Option<&'static str> {
-    const CODES: &[(&str, &str)] = &[
-        ("KH", "Kế hoạch"), ("BC", "Báo cáo"), ("QĐ", "Quyết định"), ("CV", "Công văn"), ("TB", "Thông báo"),
-        ("TTr", "Tờ trình"), ("HD", "Hướng dẫn"), ("NQ", "Nghị quyết"), ("CT", "Chỉ thị"), ("ĐA", "Đề án"),
-        ("QC", "Quy chế"), ("NĐ", "Nghị định"), ("TT", "Thông tư"), ("CTr", "Chương trình"), ("KL", "Kết luận"),
-        ("CĐ", "Công điện"), ("BB", "Biên bản"), ("QĐi", "Quy định"),
-    ];
-    let (_, code) = number.split_once(['/', '-'])?;
-    let code = code.trim_start_matches(|c: char| c.is_ascii_digit() || c == '/');
-    let first = code.split(['-', '/']).next()?;
-    CODES.iter().find(|(k, _)| *k == first).map(|(_, v)| *v).or_else(|| (number.contains('/') && code.contains('-')).then_some("Công văn"))
+    let code = vn::type_code(number)?;
+    vn::by_symbol(code)
+        .map(|t| t.name)
+        .or_else(|| (number.contains('/') && number.contains('-')).then_some("Công văn"))
 }
 
 /// Two-column headers come as runs of 3+ spaces or tabs on one line.
 fn split_columns(line: &str) -> Vec<&str> {
     static GAP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\t|\s{3,}").unwrap());
-    GAP.split(line.trim()).filter(|c| !c.trim().is_empty()).collect()
+    GAP.split(line.trim())
+        .filter(|c| !c.trim().is_empty())
+        .collect()
 }
 
 /// A line that is only a document type: "KẾ HOẠCH", "QUYẾT ĐỊNH:", "BAO CAO".
@@ -165,28 +162,7 @@ pub fn doc_type_line(line: &str) -> Option<&'static str> {
     if !is_upper(line) {
         return None;
     }
-    DOC_TYPES.iter().find(|(k, _)| *k == f).map(|(_, v)| *v)
-}
-
-/// "73 /KH-SKHCN" → "73/KH-SKHCN"; Party style without a separator,
-/// "226 CV/TWĐTNVP" or "342KH/TWĐTNBTG", gets its hyphen: "226-CV/TWĐTNVP".
-pub fn normalize_number(raw: &str) -> String {
-    static BARE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d+)\s*(\p{Lu})").unwrap());
-    let hyphenated = BARE.replace(raw.trim(), "$1-$2");
-    let joined: String = hyphenated.chars().filter(|c| !c.is_whitespace()).collect();
-    joined.trim_end_matches(['.', '-', '/']).to_string()
-}
-
-pub fn iso_date(year: &str, month: &str, day: &str) -> Option<String> {
-    let (y, m, d): (u32, u32, u32) = (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
-    let days_in_month = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        _ => return None,
-    };
-    ((1900..=2100).contains(&y) && (1..=days_in_month).contains(&d)).then(|| format!("{y:04}-{m:02}-{d:02}"))
+    vn::by_folded_name(f).map(|t| t.name)
 }
 
 /// Agency header lines → (parent, agency): "UBND TỈNH GIA LAI / SỞ KHOA HỌC…".
@@ -248,11 +224,20 @@ mod tests {
     #[test]
     fn two_line_agency_joins() {
         let md = header("ỦY BAN NHÂN DÂN\nTỈNH THÁI NGUYÊN\n-------\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n\nSố: 4203/QĐ-UBND\n\nThái Nguyên, ngày 27 tháng 12 năm 2019\n\nQUYẾT ĐỊNH\n\nBAN HÀNH KẾ HOẠCH\n\nCăn cứ");
-        assert_eq!(md.agency.as_deref(), Some("ỦY BAN NHÂN DÂN TỈNH THÁI NGUYÊN"));
+        assert_eq!(
+            md.agency.as_deref(),
+            Some("ỦY BAN NHÂN DÂN TỈNH THÁI NGUYÊN")
+        );
         assert_eq!(md.parent_agency, None);
         assert_eq!(md.number.as_deref(), Some("4203/QĐ-UBND"));
-        assert_eq!((md.place.as_deref(), md.date.as_deref()), (Some("Thái Nguyên"), Some("2019-12-27")));
-        assert_eq!((md.doc_type.as_deref(), md.title.as_deref()), (Some("Quyết định"), Some("BAN HÀNH KẾ HOẠCH")));
+        assert_eq!(
+            (md.place.as_deref(), md.date.as_deref()),
+            (Some("Thái Nguyên"), Some("2019-12-27"))
+        );
+        assert_eq!(
+            (md.doc_type.as_deref(), md.title.as_deref()),
+            (Some("Quyết định"), Some("BAN HÀNH KẾ HOẠCH"))
+        );
     }
 
     #[test]
@@ -266,12 +251,15 @@ mod tests {
 
     #[test]
     fn party_style_numbers() {
-        assert_eq!(normalize_number("342KH/TWĐTNBTG"), "342-KH/TWĐTNBTG");
-        assert_eq!(normalize_number("226 CV/TWĐTNVP"), "226-CV/TWĐTNVP");
-        assert_eq!(normalize_number("73 /KH-SKHCN"), "73/KH-SKHCN");
         let md = header("BAN CHẤP HÀNH TRUNG ƯƠNG\n\nSố:  342KH/TWĐTNBTG\n\nĐOÀN TNCS HỒ CHÍ MINH\n\n     Hà Nội, ngày 04 tháng 3 năm 2025\n\nKẾ HOẠCH\nTổ chức cuộc thi");
-        assert_eq!((md.number.as_deref(), md.agency.as_deref()), (Some("342-KH/TWĐTNBTG"), Some("BAN CHẤP HÀNH TRUNG ƯƠNG")));
-        assert_eq!((md.place.as_deref(), md.date.as_deref()), (Some("Hà Nội"), Some("2025-03-04")));
+        assert_eq!(
+            (md.number.as_deref(), md.agency.as_deref()),
+            (Some("342-KH/TWĐTNBTG"), Some("BAN CHẤP HÀNH TRUNG ƯƠNG"))
+        );
+        assert_eq!(
+            (md.place.as_deref(), md.date.as_deref()),
+            (Some("Hà Nội"), Some("2025-03-04"))
+        );
     }
 
     #[test]
@@ -286,12 +274,9 @@ mod tests {
     fn cong_van_subject() {
         let md = header("BAN CHẤP HÀNH TRUNG ƯƠNG\n\nSố: 226 CV/TWĐTNVP\n“V/v đề xuất sửa đổi Quy chế và Hướng dẫn\nthực hiện Quy chế Thi đua”\n\nĐOÀN TNCS HỒ CHÍ MINH\n\nHà Nội, ngày 10 tháng 02 năm 2023\n\nKính gửi:");
         assert_eq!(md.doc_type.as_deref(), Some("Công văn"));
-        assert_eq!(md.title.as_deref(), Some("đề xuất sửa đổi Quy chế và Hướng dẫn thực hiện Quy chế Thi đua"));
-    }
-
-    #[test]
-    fn bad_dates_are_none() {
-        assert_eq!(iso_date("2019", "2", "30"), None);
-        assert_eq!(iso_date("2020", "2", "29").as_deref(), Some("2020-02-29"));
+        assert_eq!(
+            md.title.as_deref(),
+            Some("đề xuất sửa đổi Quy chế và Hướng dẫn thực hiện Quy chế Thi đua")
+        );
     }
 }

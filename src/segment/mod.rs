@@ -12,12 +12,14 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-pub use header::{doc_type_line, iso_date, normalize_number, DOC_TYPES};
+pub use header::doc_type_line;
+
 pub use sections::{bullet_of, label_of, Label};
 pub use tables::{group_label, FoundTable, Role};
 
 use crate::model::{Metadata, Section, Span};
 use crate::text::{fold, lines, squash, CharIndex};
+use crate::vn;
 
 #[derive(Debug, Clone, Default)]
 pub struct Segmented {
@@ -62,7 +64,12 @@ pub fn segment(text: &str) -> Segmented {
     if header.body_start > 0 {
         furniture.push([0, lines[header.body_start - 1].end()]);
     }
-    furniture.extend(closing.lines.iter().map(|&no| [lines[no].start, lines[no].end()]));
+    furniture.extend(
+        closing
+            .lines
+            .iter()
+            .map(|&no| [lines[no].start, lines[no].end()]),
+    );
     let reference_year = reference_year(&metadata);
     let preamble_start = lines.get(header.body_start).map_or(0, |l| l.start);
     let preamble_end = sections.first().map_or(text.chars().count(), |s| s.span[0]);
@@ -71,7 +78,16 @@ pub fn segment(text: &str) -> Segmented {
     if sections.is_empty() {
         warnings.push("no numbered sections found".to_string());
     }
-    Segmented { metadata, sections, tables, own_references, furniture, preamble, reference_year, warnings }
+    Segmented {
+        metadata,
+        sections,
+        tables,
+        own_references,
+        furniture,
+        preamble,
+        reference_year,
+        warnings,
+    }
 }
 
 static OWN_REFERENCE: LazyLock<Regex> =
@@ -79,7 +95,10 @@ static OWN_REFERENCE: LazyLock<Regex> =
 
 fn own_references(text: &str) -> Vec<Span> {
     let ix = CharIndex::new(text);
-    OWN_REFERENCE.find_iter(text).map(|m| [ix.char_at(m.start()), ix.char_at(m.end())]).collect()
+    OWN_REFERENCE
+        .find_iter(text)
+        .map(|m| [ix.char_at(m.start()), ix.char_at(m.end())])
+        .collect()
 }
 
 static NOTE_PARTS: LazyLock<Regex> = LazyLock::new(|| {
@@ -93,19 +112,27 @@ fn fill_from_own_reference(md: &mut Metadata, text: &str, own: &[Span]) {
     for span in own {
         let note: String = chars[span[0]..span[1]].iter().collect();
         let note = squash(&note);
-        let Some(c) = NOTE_PARTS.captures(&note) else { continue };
-        let doc_type = DOC_TYPES.iter().find(|(k, _)| *k == fold(&c[1])).map(|(_, v)| v.to_string());
+        let Some(c) = NOTE_PARTS.captures(&note) else {
+            continue;
+        };
+        let doc_type = vn::by_folded_name(&fold(&c[1])).map(|t| t.name.to_string());
         if md.doc_type.is_none() {
             md.doc_type = doc_type;
         }
         if md.number.is_none() {
-            md.number = c.get(2).map(|m| normalize_number(m.as_str())).filter(|n| !n.starts_with('/'));
+            md.number = c
+                .get(2)
+                .filter(|m| !m.as_str().trim_start().starts_with('/'))
+                .map(|m| vn::normalize_number(m.as_str()));
         }
         if md.date.is_none() {
-            md.date = iso_date(&c[5], &c[4], &c[3]);
+            md.date = vn::iso_date(&c[5], &c[4], &c[3]);
         }
         if md.agency.is_none() {
-            md.agency = c.get(6).map(|m| squash(m.as_str().trim_end_matches(')'))).filter(|a| !a.is_empty());
+            md.agency = c
+                .get(6)
+                .map(|m| squash(m.as_str().trim_end_matches(')')))
+                .filter(|a| !a.is_empty());
         }
     }
 }
@@ -115,11 +142,13 @@ fn first_line_title(lines: &[crate::text::Line]) -> Option<String> {
     let first = lines.iter().find(|l| !l.text.trim().is_empty())?;
     let t = squash(first.text);
     let letters = t.chars().filter(|c| c.is_alphabetic()).count();
-    (letters >= 3 && t.chars().count() <= 200 && label_of(&t).is_none() && bullet_of(&t).is_none()).then_some(t)
+    (letters >= 3 && t.chars().count() <= 200 && label_of(&t).is_none() && bullet_of(&t).is_none())
+        .then_some(t)
 }
 
 fn reference_year(md: &Metadata) -> Option<i32> {
-    static YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)năm\s+(20\d\d|19\d\d)").unwrap());
+    static YEAR: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)năm\s+(20\d\d|19\d\d)").unwrap());
     md.title
         .as_deref()
         .and_then(|t| YEAR.captures(t))

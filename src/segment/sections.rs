@@ -26,19 +26,31 @@ pub struct Label {
     rank: Rank,
 }
 
-static PART: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(Chương|CHƯƠNG|Phần|PHẦN|Mục|MỤC)\s+([IVXLC]+|\d{1,2})\b\s*[.:]?\s*(.*)$").unwrap());
-static ROMAN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([IVXl1|]{1,5})\s*[.:]\s*(\S.*)$").unwrap());
-static DECIMAL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(\S.*)$").unwrap());
-static ARABIC: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{1,2})\s*[.)]\s*(\D.*)$").unwrap());
+static PART: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(Chương|CHƯƠNG|Phần|PHẦN|Mục|MỤC)\s+([IVXLC]+|\d{1,2})\b\s*[.:]?\s*(.*)$")
+        .unwrap()
+});
+static ROMAN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([IVXl1|]{1,5})\s*[.:]\s*(\S.*)$").unwrap());
+static DECIMAL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(\S.*)$").unwrap());
+static ARABIC: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,2})\s*[.)]\s*(\D.*)$").unwrap());
 static LETTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([a-zđ])\s*\)\s*(\S.*)$").unwrap());
-static ARTICLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(Điều|ĐIỀU)\s+(\d{1,3})\s*[.:]\s*(.*)$").unwrap());
+static ARTICLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(Điều|ĐIỀU)\s+(\d{1,3})\s*[.:]\s*(.*)$").unwrap());
 static BULLET: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*([-+•–*])\s*(\S.*)$").unwrap());
 
 /// The section label at the start of a line, if any.
 pub fn label_of(line: &str) -> Option<Label> {
     let t = line.trim();
-    let make = |label: String, heading: &str, rank| Some(Label { label, heading: squash(heading), rank });
+    let make = |label: String, heading: &str, rank| {
+        Some(Label {
+            label,
+            heading: squash(heading),
+            rank,
+        })
+    };
     if let Some(c) = PART.captures(t) {
         return make(format!("{} {}", &c[1], &c[2]), &c[3], Rank::Part);
     }
@@ -49,15 +61,31 @@ pub fn label_of(line: &str) -> Option<Label> {
         let raw = &c[1];
         let has_roman_letter = raw.chars().any(|ch| matches!(ch, 'I' | 'V' | 'X' | '|'));
         let clean = raw.chars().all(|ch| matches!(ch, 'I' | 'V' | 'X'));
-        if has_roman_letter && (clean || is_upper(&c[2])) && (clean || !raw.chars().all(|ch| ch.is_ascii_digit())) {
-            let roman: String = raw.chars().map(|ch| if matches!(ch, 'l' | '1' | '|') { 'I' } else { ch }).collect();
+        if has_roman_letter
+            && (clean || is_upper(&c[2]))
+            && (clean || !raw.chars().all(|ch| ch.is_ascii_digit()))
+        {
+            let roman: String = raw
+                .chars()
+                .map(|ch| {
+                    if matches!(ch, 'l' | '1' | '|') {
+                        'I'
+                    } else {
+                        ch
+                    }
+                })
+                .collect();
             if is_roman(&roman) {
                 return make(format!("{roman}."), &c[2], Rank::Roman);
             }
         }
     }
     if let Some(c) = DECIMAL.captures(t) {
-        let rank = if c[1].matches('.').count() == 1 { Rank::Decimal2 } else { Rank::Decimal3 };
+        let rank = if c[1].matches('.').count() == 1 {
+            Rank::Decimal2
+        } else {
+            Rank::Decimal3
+        };
         return make(format!("{}.", &c[1]), &c[2], rank);
     }
     if let Some(c) = ARABIC.captures(t) {
@@ -70,7 +98,10 @@ pub fn label_of(line: &str) -> Option<Label> {
 }
 
 fn is_roman(s: &str) -> bool {
-    const VALID: &[&str] = &["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV"];
+    const VALID: &[&str] = &[
+        "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV",
+        "XV",
+    ];
     VALID.contains(&s)
 }
 
@@ -83,7 +114,11 @@ pub fn bullet_of(line: &str) -> Option<(String, String)> {
 
 /// Builds the section tree from `lines[start..]`, skipping lines where `skip` is true.
 pub fn build(lines: &[Line], start: usize, skip: &[bool]) -> Vec<Section> {
-    let body_end = lines.iter().rposition(|l| !l.text.trim().is_empty()).map(|i| lines[i].end()).unwrap_or(0);
+    let body_end = lines
+        .iter()
+        .rposition(|l| !l.text.trim().is_empty())
+        .map(|i| lines[i].end())
+        .unwrap_or(0);
     // Stack of open sections with their ranks; closed sections move into their parent.
     let mut stack: Vec<(Rank, Section)> = Vec::new();
     let mut roots: Vec<Section> = Vec::new();
@@ -101,23 +136,42 @@ pub fn build(lines: &[Line], start: usize, skip: &[bool]) -> Vec<Section> {
                 close(&mut stack, &mut roots, line.start);
             }
             let level = stack.len() as u32 + 1;
-            let section = Section { label: label.label, heading: label.heading, level, span: [line.start, line.end()], items: Vec::new(), children: Vec::new(), page: None };
+            let section = Section {
+                label: label.label,
+                heading: label.heading,
+                level,
+                span: [line.start, line.end()],
+                items: Vec::new(),
+                children: Vec::new(),
+                page: None,
+            };
             stack.push((label.rank, section));
             last_item_line = None;
             continue;
         }
-        let Some((_, current)) = stack.last_mut() else { continue };
+        let Some((_, current)) = stack.last_mut() else {
+            continue;
+        };
         if let Some((marker, text)) = bullet_of(line.text) {
-            current.items.push(ListItem { marker, text, span: [line.start, line.end()] });
+            current.items.push(ListItem {
+                marker,
+                text,
+                span: [line.start, line.end()],
+            });
             last_item_line = Some(line.no);
         } else if let (Some(prev), Some(item)) = (last_item_line, current.items.last_mut()) {
             // A wrapped item line (PDF and OCR dumps break lines inside sentences),
             // also across a page break when the sentence plainly goes on.
             let adjacent = prev + 1 == line.no;
             let first_word = line.text.split_whitespace().next().unwrap_or("");
-            let goes_on = first_word.starts_with(char::is_lowercase) || (first_word.chars().count() >= 2 && is_upper(first_word));
+            let goes_on = first_word.starts_with(char::is_lowercase)
+                || (first_word.chars().count() >= 2 && is_upper(first_word));
             let ended = item.text.ends_with(['.', ';', ':', '!', '?']);
-            let continues = if ended { adjacent && first_word.starts_with(char::is_lowercase) } else { adjacent || goes_on };
+            let continues = if ended {
+                adjacent && first_word.starts_with(char::is_lowercase)
+            } else {
+                adjacent || goes_on
+            };
             if continues {
                 item.text.push(' ');
                 item.text.push_str(&squash(line.text));
@@ -161,12 +215,18 @@ mod tests {
     #[test]
     fn label_kinds() {
         let src = "I. MỤC ĐÍCH\n1. Mục đích\n1.1. Nội dung\n7.2. Giải pháp\na) Chỉ tiêu\nđ) Đẩy mạnh\nĐiều 1. Ban hành\n1. Lĩnh vực 1: Công tác\n2023 năm";
-        assert_eq!(labels(src), ["I.", "1.", "1.1.", "7.2.", "a)", "đ)", "Điều 1.", "1."]);
+        assert_eq!(
+            labels(src),
+            ["I.", "1.", "1.1.", "7.2.", "a)", "đ)", "Điều 1.", "1."]
+        );
     }
 
     #[test]
     fn ocr_damaged_roman() {
-        assert_eq!(labels("|. CONG TAC CHI DAO\nI11. PANH GIA CHUNG\n1. Cai cach"), ["I.", "III.", "1."]);
+        assert_eq!(
+            labels("|. CONG TAC CHI DAO\nI11. PANH GIA CHUNG\n1. Cai cach"),
+            ["I.", "III.", "1."]
+        );
     }
 
     #[test]
@@ -174,7 +234,10 @@ mod tests {
         let src = "1. A\n+ đôn đốc thực hiện và\n\nđịnh kỳ báo cáo.\n\nNew paragraph";
         let ls = lines(src);
         let tree = build(&ls, 0, &vec![false; ls.len()]);
-        assert_eq!(tree[0].items[0].text, "đôn đốc thực hiện và định kỳ báo cáo.");
+        assert_eq!(
+            tree[0].items[0].text,
+            "đôn đốc thực hiện và định kỳ báo cáo."
+        );
     }
 
     #[test]

@@ -31,13 +31,30 @@ impl Role {
             Role::Number
         } else if f.contains("phoi hop") {
             Role::Partners
-        } else if f.contains("chu tri") || f.contains("thuc hien chinh") || f.starts_with("co quan thuc hien") || f.starts_with("don vi thuc hien") || f == "trach nhiem" {
+        } else if f.contains("chu tri")
+            || f.contains("thuc hien chinh")
+            || f.starts_with("co quan thuc hien")
+            || f.starts_with("don vi thuc hien")
+            || f == "trach nhiem"
+        {
             Role::Lead
-        } else if f.contains("san pham") || f.contains("ket qua dau ra") || f.contains("hinh thuc van ban") {
+        } else if f.contains("san pham")
+            || f.contains("ket qua dau ra")
+            || f.contains("hinh thuc van ban")
+        {
             Role::Outputs
-        } else if f.starts_with("thoi gian") || f.starts_with("thoi han") || f.starts_with("tien do") || f.starts_with("moc thoi gian") {
+        } else if f.starts_with("thoi gian")
+            || f.starts_with("thoi han")
+            || f.starts_with("tien do")
+            || f.starts_with("moc thoi gian")
+        {
             Role::Deadline
-        } else if f.starts_with("noi dung") || f.starts_with("nhiem vu") || f.contains("cong viec") || f.starts_with("ten nhiem vu") || f.starts_with("hoat dong") {
+        } else if f.starts_with("noi dung")
+            || f.starts_with("nhiem vu")
+            || f.contains("cong viec")
+            || f.starts_with("ten nhiem vu")
+            || f.starts_with("hoat dong")
+        {
             Role::Content
         } else if f.starts_with("ket qua") {
             Role::Result
@@ -62,18 +79,25 @@ impl FoundTable {
     }
 }
 
-static ROMAN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([IVX]{1,5})\.?(\s+(.*))?$").unwrap());
+static ROMAN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([IVX]{1,5})\.?(\s+(.*))?$").unwrap());
 
 /// A header row names at least a content or number column and one of lead/deadline.
 fn is_header(cells: &[String]) -> bool {
     let roles: Vec<Role> = cells.iter().map(|c| Role::of_header(c)).collect();
     let has = |r| roles.contains(&r);
-    (has(Role::Content) || has(Role::Number)) && (has(Role::Lead) || has(Role::Deadline)) && roles.len() >= 3
+    (has(Role::Content) || has(Role::Number))
+        && (has(Role::Lead) || has(Role::Deadline))
+        && roles.len() >= 3
 }
 
 fn is_column_numbers(cells: &[String]) -> bool {
     let filled: Vec<&String> = cells.iter().filter(|c| !c.is_empty()).collect();
-    filled.len() >= 3 && filled.iter().enumerate().all(|(i, c)| c.trim_matches(['(', ')']) == (i + 1).to_string())
+    filled.len() >= 3
+        && filled
+            .iter()
+            .enumerate()
+            .all(|(i, c)| c.trim_matches(['(', ')']) == (i + 1).to_string())
 }
 
 fn cells_of(line: &str) -> Vec<String> {
@@ -139,11 +163,27 @@ fn read_tsv_table(lines: &[Line], header_at: usize) -> (FoundTable, usize) {
         if is_column_numbers(&cells) || (raw.is_empty() && is_header(&cells)) {
             continue;
         }
-        raw.push(RawRow { cells, start: line.start, end: line.end() });
+        raw.push(RawRow {
+            cells,
+            start: line.start,
+            end: line.end(),
+        });
     }
     let rows = merge_continuations(raw, &roles);
     let span = [lines[header_at].start, lines[end - 1].end()];
-    (FoundTable { table: Table { title: None, header, rows, span }, roles, lines: header_at..end }, end)
+    (
+        FoundTable {
+            table: Table {
+                title: None,
+                header,
+                rows,
+                span,
+            },
+            roles,
+            lines: header_at..end,
+        },
+        end,
+    )
 }
 
 /// Joins rows broken across pages into the row they continue.
@@ -158,7 +198,10 @@ fn merge_continuations(raw: Vec<RawRow>, roles: &[Role]) -> Vec<TableRow> {
         let content_empty = content_col.is_none_or(|c| row.cells[c].is_empty());
         let lead_empty = lead_col.is_none_or(|c| row.cells[c].is_empty());
         let after_group = rows.last().is_none_or(|r| r.kind == "group");
-        let continues = kind == "task" && number_empty && !after_group && (content_empty || lead_empty || starts_lowercase(&row.cells, content_col));
+        let continues = kind == "task"
+            && number_empty
+            && !after_group
+            && (content_empty || lead_empty || starts_lowercase(&row.cells, content_col));
         match rows.last_mut() {
             Some(prev) if continues => {
                 for (into, more) in prev.cells.iter_mut().zip(&row.cells) {
@@ -171,21 +214,30 @@ fn merge_continuations(raw: Vec<RawRow>, roles: &[Role]) -> Vec<TableRow> {
                 }
                 prev.span[1] = row.end;
             }
-            _ => rows.push(TableRow { kind: kind.to_string(), cells: row.cells, span: [row.start, row.end] }),
+            _ => rows.push(TableRow {
+                kind: kind.to_string(),
+                cells: row.cells,
+                span: [row.start, row.end],
+            }),
         }
     }
     rows
 }
 
 fn starts_lowercase(cells: &[String], col: Option<usize>) -> bool {
-    col.and_then(|c| cells[c].chars().next()).is_some_and(|c| c.is_lowercase())
+    col.and_then(|c| cells[c].chars().next())
+        .is_some_and(|c| c.is_lowercase())
 }
 
 /// `group` for heading rows ("I\tCÔNG TÁC CHỈ ĐẠO", "II XÂY DỰNG…"), else `task`.
 fn row_kind(cells: &[String], number_col: usize, lead_col: Option<usize>) -> &'static str {
     let lead_empty = lead_col.is_none_or(|c| cells.get(c).is_none_or(|s| s.is_empty()));
     let roman = ROMAN.is_match(&cells[number_col]);
-    let rest_upper = cells.iter().enumerate().filter(|(i, c)| *i != number_col && !c.is_empty()).all(|(_, c)| crate::text::is_upper(c));
+    let rest_upper = cells
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| *i != number_col && !c.is_empty())
+        .all(|(_, c)| crate::text::is_upper(c));
     if lead_empty && roman && rest_upper {
         "group"
     } else {
@@ -196,10 +248,18 @@ fn row_kind(cells: &[String], number_col: usize, lead_col: Option<usize>) -> &'s
 /// Splits a group row into its label and title: ("I", "CÔNG TÁC CHỈ ĐẠO").
 pub fn group_label(cells: &[String], number_col: usize) -> (String, String) {
     let first = &cells[number_col];
-    let caps = ROMAN.captures(first).expect("group rows start with a Roman numeral");
+    let caps = ROMAN
+        .captures(first)
+        .expect("group rows start with a Roman numeral");
     let label = caps[1].to_string();
     let mut title: Vec<&str> = caps.get(3).map(|m| vec![m.as_str()]).unwrap_or_default();
-    title.extend(cells.iter().enumerate().filter(|(i, c)| *i != number_col && !c.is_empty()).map(|(_, c)| c.as_str()));
+    title.extend(
+        cells
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| *i != number_col && !c.is_empty())
+            .map(|(_, c)| c.as_str()),
+    );
     (label, title.join(" "))
 }
 
@@ -208,14 +268,24 @@ fn cell_per_line_header(lines: &[Line], at: usize) -> Option<usize> {
     if Role::of_header(lines[at].text) != Role::Number || lines[at].text.contains('\t') {
         return None;
     }
-    let cells: Vec<&Line> = lines[at..].iter().filter(|l| !l.text.trim().is_empty()).take(10).collect();
-    let width = cells.iter().take_while(|l| l.text.chars().count() < 60 && Role::of_header(l.text) != Role::Other).count();
+    let cells: Vec<&Line> = lines[at..]
+        .iter()
+        .filter(|l| !l.text.trim().is_empty())
+        .take(10)
+        .collect();
+    let width = cells
+        .iter()
+        .take_while(|l| l.text.chars().count() < 60 && Role::of_header(l.text) != Role::Other)
+        .count();
     let roles: Vec<String> = cells[..width].iter().map(|l| l.text.to_string()).collect();
     (width >= 3 && is_header(&roles)).then_some(width)
 }
 
 fn read_cell_per_line_table(lines: &[Line], header_at: usize, width: usize) -> (FoundTable, usize) {
-    let non_blank: Vec<&Line> = lines[header_at..].iter().filter(|l| !l.text.trim().is_empty()).collect();
+    let non_blank: Vec<&Line> = lines[header_at..]
+        .iter()
+        .filter(|l| !l.text.trim().is_empty())
+        .collect();
     let header: Vec<String> = non_blank[..width].iter().map(|l| squash(l.text)).collect();
     let roles: Vec<Role> = header.iter().map(|c| Role::of_header(c)).collect();
     let mut rows: Vec<TableRow> = Vec::new();
@@ -223,12 +293,17 @@ fn read_cell_per_line_table(lines: &[Line], header_at: usize, width: usize) -> (
     let mut end = non_blank[width - 1].no + 1;
     for line in &non_blank[width..] {
         let text = squash(line.text);
-        let starts_row = text.parse::<u32>().ok() == Some(expected) || ROMAN.is_match(&text) && text.len() <= 5;
+        let starts_row =
+            text.parse::<u32>().ok() == Some(expected) || ROMAN.is_match(&text) && text.len() <= 5;
         if starts_row {
             if text.parse::<u32>().is_ok() {
                 expected += 1;
             }
-            rows.push(TableRow { kind: "task".into(), cells: vec![text], span: [line.start, line.end()] });
+            rows.push(TableRow {
+                kind: "task".into(),
+                cells: vec![text],
+                span: [line.start, line.end()],
+            });
         } else if let Some(row) = rows.last_mut() {
             if row.cells.len() >= width {
                 break;
@@ -245,10 +320,23 @@ fn read_cell_per_line_table(lines: &[Line], header_at: usize, width: usize) -> (
         row.kind = row_kind(&row.cells, 0, roles.iter().position(|&r| r == Role::Lead)).into();
     }
     let span = [lines[header_at].start, lines[end - 1].end()];
-    (FoundTable { table: Table { title: None, header, rows, span }, roles, lines: header_at..end }, end)
+    (
+        FoundTable {
+            table: Table {
+                title: None,
+                header,
+                rows,
+                span,
+            },
+            roles,
+            lines: header_at..end,
+        },
+        end,
+    )
 }
 
-static ATTACHED_TO: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\(\s*(ban hành\s+)?kèm theo[^)]*\)?").unwrap());
+static ATTACHED_TO: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\(\s*(ban hành\s+)?kèm theo[^)]*\)?").unwrap());
 
 /// The title lines just above a table, without the "(Kèm theo …)" note.
 fn title_above(lines: &[Line], header_at: usize) -> (Option<String>, usize) {
@@ -273,14 +361,19 @@ fn title_above(lines: &[Line], header_at: usize) -> (Option<String>, usize) {
         parts.push(t);
         start = i;
         let f = fold(t);
-        if ["phu luc", "danh muc", "bieu"].iter().any(|w| f.starts_with(w)) {
+        if ["phu luc", "danh muc", "bieu"]
+            .iter()
+            .any(|w| f.starts_with(w))
+        {
             break;
         }
     }
     parts.reverse();
     let joined = ATTACHED_TO.replace_all(&parts.join(" "), "").into_owned();
     let title = squash(&joined);
-    let title = title.trim_start_matches(|c: char| !c.is_alphanumeric()).to_string();
+    let title = title
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .to_string();
     let title = strip_appendix_word(&title);
     (Some(title).filter(|t| !t.is_empty()), start)
 }
@@ -291,7 +384,9 @@ fn strip_appendix_word(title: &str) -> String {
     for word in ["phu luc", "danh muc"] {
         if f.starts_with(word) && title.chars().count() > word.len() + 1 && word == "phu luc" {
             let rest: String = title.chars().skip(word.len()).collect();
-            let rest = rest.trim_start_matches(|c: char| !c.is_alphanumeric()).trim();
+            let rest = rest
+                .trim_start_matches(|c: char| !c.is_alphanumeric())
+                .trim();
             if rest.chars().count() > 3 {
                 return rest.to_string();
             }
@@ -313,7 +408,10 @@ mod tests {
     fn roles_from_headers() {
         assert_eq!(Role::of_header("Đơn vị chủ trì"), Role::Lead);
         assert_eq!(Role::of_header("Cơ quan phối hợp"), Role::Partners);
-        assert_eq!(Role::of_header("Thời gian hoàn thành chậm nhất"), Role::Deadline);
+        assert_eq!(
+            Role::of_header("Thời gian hoàn thành chậm nhất"),
+            Role::Deadline
+        );
         assert_eq!(Role::of_header("Số TT"), Role::Number);
         assert_eq!(Role::of_header("Sản phẩm đầu ra"), Role::Outputs);
         assert_eq!(Role::of_header("Nhiệm vụ"), Role::Content);
@@ -342,13 +440,19 @@ mod tests {
         let src = "Số TT\n\nNội dung công việc\n\nCơ quan chủ trì\n\nCơ quan phối hợp\n\nThời gian hoàn thành\n\n1\n\nTổ chức hội nghị\n\nSở Nội vụ\n\nCác Sở\n\nQuý I/2020\n\n2\n\nĐánh giá\n\nSở Nội vụ\n\nVăn phòng\n\nQuý II/2020";
         let t = &tables(src)[0];
         assert_eq!(t.table.rows.len(), 2);
-        assert_eq!(t.table.rows[1].cells, vec!["2", "Đánh giá", "Sở Nội vụ", "Văn phòng", "Quý II/2020"]);
+        assert_eq!(
+            t.table.rows[1].cells,
+            vec!["2", "Đánh giá", "Sở Nội vụ", "Văn phòng", "Quý II/2020"]
+        );
         assert_eq!(t.column(Role::Deadline), Some(4));
     }
 
     #[test]
     fn title_drops_attached_note() {
         let src = "PHỤ LỤC\nNHIỆM VỤ CỤ THỂ\n(Kèm theo Kế hoạch số 1 /KH-S ngày 1/1/2019 của\nSở Khoa học)\n\nTT\tNội dung\tĐơn vị chủ trì\tThời gian\n1\tA\tB\tC";
-        assert_eq!(tables(src)[0].table.title.as_deref(), Some("NHIỆM VỤ CỤ THỂ"));
+        assert_eq!(
+            tables(src)[0].table.title.as_deref(),
+            Some("NHIỆM VỤ CỤ THỂ")
+        );
     }
 }

@@ -33,15 +33,25 @@ pub fn worker_main(path: &Path, limits: WorkerLimits) -> std::io::Result<()> {
 
 /// Parses `bytes` under `limits`; the error is a message for `IngestError::Pdf`.
 pub fn parse(bytes: &[u8], limits: &Limits) -> Result<(RawDoc, Vec<String>), String> {
-    let worker_limits = WorkerLimits { max_pages: limits.max_pages, max_decompressed_bytes: limits.max_decompressed_bytes };
-    let in_process = |why: String| parse_in_thread(bytes, worker_limits, limits.parse_timeout).map(|d| (d, vec![why]));
+    let worker_limits = WorkerLimits {
+        max_pages: limits.max_pages,
+        max_decompressed_bytes: limits.max_decompressed_bytes,
+    };
+    let in_process = |why: String| {
+        parse_in_thread(bytes, worker_limits, limits.parse_timeout).map(|d| (d, vec![why]))
+    };
     match worker_binary() {
         Some(bin) => match parse_in_child(&bin, bytes, worker_limits, limits.parse_timeout) {
-            Err(Child::Stale) => in_process(format!("{} has no {WORKER_SUBCOMMAND} (an older build): parsed in-process", bin.display())),
+            Err(Child::Stale) => in_process(format!(
+                "{} has no {WORKER_SUBCOMMAND} (an older build): parsed in-process",
+                bin.display()
+            )),
             Err(Child::Failed(message)) => Err(message),
             Ok(doc) => Ok((doc, Vec::new())),
         },
-        None => in_process("no vanban binary found for the PDF worker: parsed in-process".to_string()),
+        None => {
+            in_process("no vanban binary found for the PDF worker: parsed in-process".to_string())
+        }
     }
 }
 
@@ -55,7 +65,9 @@ fn worker_binary() -> Option<PathBuf> {
         return Some(exe);
     }
     let dir = exe.parent()?;
-    [dir.join(&name), dir.parent()?.join(&name)].into_iter().find(|p| p.is_file())
+    [dir.join(&name), dir.parent()?.join(&name)]
+        .into_iter()
+        .find(|p| p.is_file())
 }
 
 /// Why the child gave no document.
@@ -71,9 +83,15 @@ impl From<String> for Child {
     }
 }
 
-fn parse_in_child(bin: &Path, bytes: &[u8], limits: WorkerLimits, timeout: Duration) -> Result<RawDoc, Child> {
+fn parse_in_child(
+    bin: &Path,
+    bytes: &[u8],
+    limits: WorkerLimits,
+    timeout: Duration,
+) -> Result<RawDoc, Child> {
     let mut file = tempfile::NamedTempFile::new().map_err(|e| format!("temporary file: {e}"))?;
-    file.write_all(bytes).map_err(|e| format!("temporary file: {e}"))?;
+    file.write_all(bytes)
+        .map_err(|e| format!("temporary file: {e}"))?;
     let mut command = Command::new(bin);
     command
         .arg(WORKER_SUBCOMMAND)
@@ -85,15 +103,29 @@ fn parse_in_child(bin: &Path, bytes: &[u8], limits: WorkerLimits, timeout: Durat
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    cap_memory(&mut command, WORKER_BASE_MEMORY + 2 * limits.max_decompressed_bytes);
-    let output = run_with_timeout(command, timeout).map_err(|e| format!("cannot run the PDF worker {}: {e}", bin.display()))?;
+    cap_memory(
+        &mut command,
+        WORKER_BASE_MEMORY + 2 * limits.max_decompressed_bytes,
+    );
+    let output = run_with_timeout(command, timeout)
+        .map_err(|e| format!("cannot run the PDF worker {}: {e}", bin.display()))?;
     let Some(output) = output else {
-        return Err(format!("parse timed out after {} s (time limit)", timeout.as_secs_f64()).into());
+        return Err(format!(
+            "parse timed out after {} s (time limit)",
+            timeout.as_secs_f64()
+        )
+        .into());
     };
     match serde_json::from_slice::<Result<RawDoc, String>>(&output.stdout) {
         Ok(reply) => reply.map_err(Child::Failed),
-        Err(_) if String::from_utf8_lossy(&output.stderr).contains("unrecognized subcommand") => Err(Child::Stale),
-        Err(_) if !output.status.success() => Err(format!("the PDF parser crashed ({})", describe_status(output.status)).into()),
+        Err(_) if String::from_utf8_lossy(&output.stderr).contains("unrecognized subcommand") => {
+            Err(Child::Stale)
+        }
+        Err(_) if !output.status.success() => Err(format!(
+            "the PDF parser crashed ({})",
+            describe_status(output.status)
+        )
+        .into()),
         Err(e) => Err(format!("the PDF worker sent an unreadable reply: {e}").into()),
     }
 }
@@ -115,7 +147,10 @@ fn cap_memory(command: &mut Command, bytes: u64) {
     // SAFETY: between fork and exec only async-signal-safe calls: setrlimit is one.
     unsafe {
         command.pre_exec(move || {
-            let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+            let limit = libc::rlimit {
+                rlim_cur: bytes as libc::rlim_t,
+                rlim_max: bytes as libc::rlim_t,
+            };
             libc::setrlimit(libc::RLIMIT_AS, &limit);
             Ok(())
         });
@@ -133,7 +168,10 @@ pub struct Finished {
 }
 
 /// Runs `command` (stdout and stderr piped) and kills it at `timeout`: `Ok(None)` then.
-pub fn run_with_timeout(mut command: Command, timeout: Duration) -> std::io::Result<Option<Finished>> {
+pub fn run_with_timeout(
+    mut command: Command,
+    timeout: Duration,
+) -> std::io::Result<Option<Finished>> {
     let deadline = Instant::now() + timeout;
     let mut child = command.spawn()?;
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
@@ -145,8 +183,18 @@ pub fn run_with_timeout(mut command: Command, timeout: Duration) -> std::io::Res
             buf
         })
     };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let mut pause = Duration::from_millis(2);
     let status = loop {
         if let Some(status) = child.try_wait()? {
@@ -160,15 +208,28 @@ pub fn run_with_timeout(mut command: Command, timeout: Duration) -> std::io::Res
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(50));
     };
-    Ok(Some(Finished { status, stdout: stdout.join().unwrap_or_default(), stderr: stderr.join().unwrap_or_default() }))
+    Ok(Some(Finished {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    }))
 }
 
-fn parse_in_thread(bytes: &[u8], limits: WorkerLimits, timeout: Duration) -> Result<RawDoc, String> {
+fn parse_in_thread(
+    bytes: &[u8],
+    limits: WorkerLimits,
+    timeout: Duration,
+) -> Result<RawDoc, String> {
     let (tx, rx) = std::sync::mpsc::channel();
     let bytes = bytes.to_vec();
     std::thread::spawn(move || {
         let result = std::panic::catch_unwind(|| raw::extract(&bytes, limits));
         let _ = tx.send(result.unwrap_or_else(|_| Err("the PDF parser panicked".to_string())));
     });
-    rx.recv_timeout(timeout).unwrap_or_else(|_| Err(format!("parse timed out after {} s (time limit)", timeout.as_secs_f64())))
+    rx.recv_timeout(timeout).unwrap_or_else(|_| {
+        Err(format!(
+            "parse timed out after {} s (time limit)",
+            timeout.as_secs_f64()
+        ))
+    })
 }

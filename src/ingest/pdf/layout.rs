@@ -106,7 +106,11 @@ impl Assembler {
     /// All lines, once every page is pushed.
     pub fn finish(mut self) -> Vec<OutLine> {
         if let Some((_, text, page)) = self.open_para.take() {
-            self.lines.push(OutLine { page, text, cells: None });
+            self.lines.push(OutLine {
+                page,
+                text,
+                cells: None,
+            });
         }
         self.lines
     }
@@ -117,7 +121,11 @@ impl Assembler {
         let mut para = self.open_para.take();
         let flush = |para: &mut Option<(TextLine, String, u32)>, lines: &mut Vec<OutLine>| {
             if let Some((_, text, page)) = para.take() {
-                lines.push(OutLine { page, text, cells: None });
+                lines.push(OutLine {
+                    page,
+                    text,
+                    cells: None,
+                });
             }
         };
         let mut open = self.open_table.take();
@@ -128,9 +136,17 @@ impl Assembler {
                         continue;
                     }
                     open = None;
-                    let joins = |prev: &TextLine| if first { continues_on_next_page(prev, &line) } else { continues(prev, &line) };
+                    let joins = |prev: &TextLine| {
+                        if first {
+                            continues_on_next_page(prev, &line)
+                        } else {
+                            continues(prev, &line)
+                        }
+                    };
                     para = match para.take() {
-                        Some((prev, text, start)) if joins(&prev) => Some((line.clone(), join_wrapped(&text, &line.text), start)),
+                        Some((prev, text, start)) if joins(&prev) => {
+                            Some((line.clone(), join_wrapped(&text, &line.text), start))
+                        }
                         mut other => {
                             flush(&mut other, &mut self.lines);
                             Some((line.clone(), line.text.clone(), page.number))
@@ -142,13 +158,19 @@ impl Assembler {
                     flush(&mut para, &mut self.lines);
                     // A table continues the open one at the top of a page, or right after it
                     // on the same page (a table part that a repeated header starts).
-                    let continued = open.as_ref().is_some_and(|(cols, _)| same_columns(cols, &table.columns));
+                    let continued = open
+                        .as_ref()
+                        .is_some_and(|(cols, _)| same_columns(cols, &table.columns));
                     let mut rows = table.rows.clone().into_iter();
                     let header = match open.take() {
                         Some((_, header)) if continued => header,
                         _ => {
                             let header = rows.next().unwrap_or_default();
-                            self.lines.push(OutLine { page: page.number, text: String::new(), cells: Some(header.clone()) });
+                            self.lines.push(OutLine {
+                                page: page.number,
+                                text: String::new(),
+                                cells: Some(header.clone()),
+                            });
                             header
                         }
                     };
@@ -159,14 +181,22 @@ impl Assembler {
                             may_continue = true;
                             continue;
                         }
-                        let last = self.lines.last_mut().and_then(|l| l.cells.as_mut()).filter(|c| c.len() == row.len());
+                        let last = self
+                            .lines
+                            .last_mut()
+                            .and_then(|l| l.cells.as_mut())
+                            .filter(|c| c.len() == row.len());
                         match last {
                             Some(cells) if may_continue && is_split_row(&row) => {
                                 for (cell, more) in cells.iter_mut().zip(&row) {
                                     *cell = join_wrapped(cell, more);
                                 }
                             }
-                            _ => self.lines.push(OutLine { page: page.number, text: String::new(), cells: Some(row) }),
+                            _ => self.lines.push(OutLine {
+                                page: page.number,
+                                text: String::new(),
+                                cells: Some(row),
+                            }),
                         }
                         may_continue = false;
                     }
@@ -196,7 +226,9 @@ fn same_row(a: &[String], b: &[String]) -> bool {
 /// A row a page break split: no number, and the next cell empty or continuing a sentence.
 fn is_split_row(row: &[String]) -> bool {
     row.first().is_some_and(|c| c.trim().is_empty())
-        && row.get(1).is_none_or(|c| c.trim().chars().next().is_none_or(|ch| ch.is_lowercase()))
+        && row
+            .get(1)
+            .is_none_or(|c| c.trim().chars().next().is_none_or(|ch| ch.is_lowercase()))
 }
 
 /// Joins a wrapped line: a hyphen at the break stays ("CB,CC,VC-" is rare in Vietnamese).
@@ -214,8 +246,15 @@ fn is_furniture(line: &TextLine, height: f64) -> bool {
     let banner = folded.trim_matches(|c| c == '(' || c == ')' || c == ' ') == "tiep theo";
     let in_margin = line.y < height * MARGIN_SHARE * 1.5 || line.y > height * (1.0 - MARGIN_SHARE);
     let page_number = {
-        let t = folded.trim().trim_start_matches("trang").trim().trim_matches('-').trim();
-        !t.is_empty() && t.split('/').all(|p| !p.trim().is_empty() && p.trim().chars().all(|c| c.is_ascii_digit()))
+        let t = folded
+            .trim()
+            .trim_start_matches("trang")
+            .trim()
+            .trim_matches('-')
+            .trim();
+        !t.is_empty()
+            && t.split('/')
+                .all(|p| !p.trim().is_empty() && p.trim().chars().all(|c| c.is_ascii_digit()))
     };
     banner || (in_margin && page_number)
 }
@@ -227,8 +266,10 @@ fn continues(prev: &TextLine, next: &TextLine) -> bool {
     let size = prev.size.max(1.0);
     let leading = next.y - prev.y;
     let same_left = (next.x0 - prev.x0).abs() <= size * 1.5 || next.x0 < prev.x0;
-    let ordinary_leading = leading > 0.0 && leading <= size * 1.6 && (next.size - prev.size).abs() <= size * 0.2;
-    let starts_item = LIST_START.iter().any(|m| next.text.starts_with(m)) || starts_numbered(&next.text);
+    let ordinary_leading =
+        leading > 0.0 && leading <= size * 1.6 && (next.size - prev.size).abs() <= size * 0.2;
+    let starts_item =
+        LIST_START.iter().any(|m| next.text.starts_with(m)) || starts_numbered(&next.text);
     let room = prev.right_limit - prev.x1;
     let wrapped = next.first_word_width + size * WRAP_SLACK > room;
     same_left && ordinary_leading && !starts_item && wrapped
@@ -239,7 +280,8 @@ fn continues(prev: &TextLine, next: &TextLine) -> bool {
 fn continues_on_next_page(prev: &TextLine, next: &TextLine) -> bool {
     let size = prev.size.max(1.0);
     let same_left = (next.x0 - prev.x0).abs() <= size * 1.5;
-    let starts_item = LIST_START.iter().any(|m| next.text.starts_with(m)) || starts_numbered(&next.text);
+    let starts_item =
+        LIST_START.iter().any(|m| next.text.starts_with(m)) || starts_numbered(&next.text);
     let wrapped = next.first_word_width + size * WRAP_SLACK > prev.right_limit - prev.x1;
     same_left && (next.size - prev.size).abs() <= size * 0.2 && !starts_item && wrapped
 }
@@ -273,7 +315,11 @@ fn page_items(page: &RawPage) -> Vec<Item> {
     // a page of short lines must not look wrapped.
     let left = lines.iter().map(|l| l.x0).fold(f64::MAX, f64::min);
     let widest = lines.iter().map(|l| l.x1).fold(0.0, f64::max);
-    let right_limit = if page.width > left { widest.max(page.width - left) } else { widest };
+    let right_limit = if page.width > left {
+        widest.max(page.width - left)
+    } else {
+        widest
+    };
     for line in &mut lines {
         line.right_limit = right_limit;
     }
@@ -298,11 +344,17 @@ fn page_items(page: &RawPage) -> Vec<Item> {
 /// (cells wrapped over several lines).
 fn unruled_tables(lines: Vec<TextLine>) -> (Vec<TextLine>, Vec<TableBlock>) {
     let mut sorted = lines;
-    sorted.sort_by(|a, b| a.y.partial_cmp(&b.y).unwrap_or(Ordering::Equal).then(a.x0.partial_cmp(&b.x0).unwrap_or(Ordering::Equal)));
+    sorted.sort_by(|a, b| {
+        a.y.partial_cmp(&b.y)
+            .unwrap_or(Ordering::Equal)
+            .then(a.x0.partial_cmp(&b.x0).unwrap_or(Ordering::Equal))
+    });
     let mut rows: Vec<Vec<TextLine>> = Vec::new();
     for line in sorted {
         match rows.last_mut() {
-            Some(row) if (line.y - row[0].y).abs() <= row[0].size.max(line.size) * 0.4 => row.push(line),
+            Some(row) if (line.y - row[0].y).abs() <= row[0].size.max(line.size) * 0.4 => {
+                row.push(line)
+            }
             _ => rows.push(vec![line]),
         }
     }
@@ -322,8 +374,12 @@ fn unruled_tables(lines: Vec<TextLine>) -> (Vec<TextLine>, Vec<TableBlock>) {
         while end < rows.len() {
             let row = &rows[end];
             let gap = row[0].y - rows[end - 1][0].y;
-            let aligned = row.iter().all(|l| columns.iter().any(|c| (l.x0 - c).abs() <= ALIGN * size));
-            if gap > size * 3.0 || !(aligned || row.len() >= MIN_COLUMNS && row.len() + 1 >= columns.len()) {
+            let aligned = row
+                .iter()
+                .all(|l| columns.iter().any(|c| (l.x0 - c).abs() <= ALIGN * size));
+            if gap > size * 3.0
+                || !(aligned || row.len() >= MIN_COLUMNS && row.len() + 1 >= columns.len())
+            {
                 break;
             }
             if row.len() >= MIN_COLUMNS {
@@ -342,8 +398,17 @@ fn unruled_tables(lines: Vec<TextLine>) -> (Vec<TextLine>, Vec<TableBlock>) {
             continue;
         }
         columns.sort_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal));
-        let column_of = |x: f64| columns.iter().rposition(|&c| c <= x + ALIGN * size).unwrap_or(0);
-        let mut block = TableBlock { top: rows[i][0].y - size, columns: columns.clone(), rows: Vec::new() };
+        let column_of = |x: f64| {
+            columns
+                .iter()
+                .rposition(|&c| c <= x + ALIGN * size)
+                .unwrap_or(0)
+        };
+        let mut block = TableBlock {
+            top: rows[i][0].y - size,
+            columns: columns.clone(),
+            rows: Vec::new(),
+        };
         for (k, row) in rows[i..end].iter().enumerate() {
             let mut cells = vec![String::new(); columns.len()];
             for l in row {
@@ -394,8 +459,13 @@ fn text_lines(glyphs: &[&Glyph]) -> Vec<TextLine> {
             let mut start = 0;
             for i in 1..=part.len() {
                 let split = i == part.len() || {
-                    let prev_end = part[start..i].iter().filter(|g| !g.t.trim().is_empty()).map(|g| g.x + g.w).fold(f64::MIN, f64::max);
-                    !part[i].t.trim().is_empty() && part[i].x - prev_end > COLUMN_GAP * part[i].s.max(1.0)
+                    let prev_end = part[start..i]
+                        .iter()
+                        .filter(|g| !g.t.trim().is_empty())
+                        .map(|g| g.x + g.w)
+                        .fold(f64::MIN, f64::max);
+                    !part[i].t.trim().is_empty()
+                        && part[i].x - prev_end > COLUMN_GAP * part[i].s.max(1.0)
                 };
                 if split {
                     out.extend(make_line(&part[start..i]));
@@ -415,7 +485,9 @@ fn make_line(glyphs: &[&Glyph]) -> Option<TextLine> {
     let text = glyph_text(glyphs);
     let first_word_end = visible
         .windows(2)
-        .find(|w| w[1].x - (w[0].x + w[0].w) > WORD_GAP * size || glyphs_between_space(glyphs, w[0], w[1]))
+        .find(|w| {
+            w[1].x - (w[0].x + w[0].w) > WORD_GAP * size || glyphs_between_space(glyphs, w[0], w[1])
+        })
         .map(|w| w[0].x + w[0].w)
         .unwrap_or_else(|| visible.last().map(|g| g.x + g.w).unwrap_or(first.x));
     Some(TextLine {
@@ -430,7 +502,9 @@ fn make_line(glyphs: &[&Glyph]) -> Option<TextLine> {
 }
 
 fn glyphs_between_space(glyphs: &[&Glyph], a: &Glyph, b: &Glyph) -> bool {
-    glyphs.iter().any(|g| g.t.trim().is_empty() && g.x >= a.x && g.x <= b.x)
+    glyphs
+        .iter()
+        .any(|g| g.t.trim().is_empty() && g.x >= a.x && g.x <= b.x)
 }
 
 /// Text of glyphs sorted by x: spaces from space glyphs or gaps, runs of spaces squashed.
@@ -482,7 +556,9 @@ impl Grid {
                 .filter(|&i| {
                     i == 0
                         || i == self.xs.len() - 1
-                        || self.verticals.iter().any(|v| (v.x0 - self.xs[i]).abs() <= SNAP && v.y0 <= mid && v.y1 >= mid)
+                        || self.verticals.iter().any(|v| {
+                            (v.x0 - self.xs[i]).abs() <= SNAP && v.y0 <= mid && v.y1 >= mid
+                        })
                 })
                 .collect();
             cuts.dedup();
@@ -507,18 +583,29 @@ impl Grid {
                 rows.push(cells);
             }
         }
-        TableBlock { top: self.ys[0], columns: self.xs.clone(), rows }
+        TableBlock {
+            top: self.ys[0],
+            columns: self.xs.clone(),
+            rows,
+        }
     }
 }
 
 /// Lines of a cell: no column splitting inside a cell.
 fn text_lines_unsplit(glyphs: &[&Glyph]) -> Vec<String> {
-    visual_rows(glyphs).iter().map(|row| glyph_text(row)).collect()
+    visual_rows(glyphs)
+        .iter()
+        .map(|row| glyph_text(row))
+        .collect()
 }
 
 /// Groups touching rules into grids with at least two columns and two row boundaries.
 fn find_tables(rules: &[Rule]) -> Vec<Grid> {
-    let rules: Vec<Rule> = rules.iter().copied().filter(|r| r.is_horizontal() || r.is_vertical()).collect();
+    let rules: Vec<Rule> = rules
+        .iter()
+        .copied()
+        .filter(|r| r.is_horizontal() || r.is_vertical())
+        .collect();
     let n = rules.len();
     let mut parent: Vec<usize> = (0..n).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
@@ -551,10 +638,17 @@ fn find_tables(rules: &[Rule]) -> Vec<Grid> {
         let xs = snap(verticals.iter().map(|r| r.x0).collect());
         // Row boundaries: horizontal rules, and heights where most verticals break or end
         // (some generators leave out the rule under a repeated header or a split row).
-        let mut ys: Vec<f64> = group.iter().filter(|r| r.is_horizontal()).map(|r| r.y0).collect();
+        let mut ys: Vec<f64> = group
+            .iter()
+            .filter(|r| r.is_horizontal())
+            .map(|r| r.y0)
+            .collect();
         let ends: Vec<f64> = snap(verticals.iter().flat_map(|r| [r.y0, r.y1]).collect());
         for y in ends {
-            let at = verticals.iter().filter(|r| (r.y0 - y).abs() <= SNAP || (r.y1 - y).abs() <= SNAP).count();
+            let at = verticals
+                .iter()
+                .filter(|r| (r.y0 - y).abs() <= SNAP || (r.y1 - y).abs() <= SNAP)
+                .count();
             if at > xs.len().max(2) / 2 {
                 ys.push(y);
             }
@@ -587,7 +681,13 @@ mod tests {
         let mut out = Vec::new();
         let mut x = x;
         for c in text.chars() {
-            out.push(Glyph { t: c.to_string(), x, y, w: 5.0, s: 10.0 });
+            out.push(Glyph {
+                t: c.to_string(),
+                x,
+                y,
+                w: 5.0,
+                s: 10.0,
+            });
             x += 5.0;
         }
         out
@@ -595,8 +695,21 @@ mod tests {
 
     fn grid(xs: &[f64], ys: &[f64]) -> Vec<Rule> {
         let (x0, x1, y0, y1) = (xs[0], *xs.last().unwrap(), ys[0], *ys.last().unwrap());
-        let mut rules: Vec<Rule> = ys.iter().map(|&y| Rule { x0, y0: y, x1, y1: y }).collect();
-        rules.extend(xs.iter().map(|&x| Rule { x0: x, y0, x1: x, y1 }));
+        let mut rules: Vec<Rule> = ys
+            .iter()
+            .map(|&y| Rule {
+                x0,
+                y0: y,
+                x1,
+                y1: y,
+            })
+            .collect();
+        rules.extend(xs.iter().map(|&x| Rule {
+            x0: x,
+            y0,
+            x1: x,
+            y1,
+        }));
         rules
     }
 
@@ -609,7 +722,14 @@ mod tests {
     }
 
     fn page(number: u32, glyphs: Vec<Vec<Glyph>>, rules: Vec<Rule>) -> RawPage {
-        RawPage { number, width: 600.0, height: 800.0, glyphs: glyphs.concat(), rules, ..RawPage::default() }
+        RawPage {
+            number,
+            width: 600.0,
+            height: 800.0,
+            glyphs: glyphs.concat(),
+            rules,
+            ..RawPage::default()
+        }
     }
 
     #[test]
@@ -617,7 +737,13 @@ mod tests {
         let rules = grid(&[100.0, 150.0, 300.0], &[100.0, 120.0, 160.0]);
         let p = page(
             1,
-            vec![word("TT", 105.0, 115.0), word("Nội dung", 155.0, 115.0), word("1", 105.0, 135.0), word("Ban hành", 155.0, 135.0), word("kế hoạch", 155.0, 150.0)],
+            vec![
+                word("TT", 105.0, 115.0),
+                word("Nội dung", 155.0, 115.0),
+                word("1", 105.0, 135.0),
+                word("Ban hành", 155.0, 135.0),
+                word("kế hoạch", 155.0, 150.0),
+            ],
             rules,
         );
         assert_eq!(lines_of(&[p]), ["TT\tNội dung", "1\tBan hành kế hoạch"]);
@@ -626,13 +752,30 @@ mod tests {
     #[test]
     fn continued_table_drops_repeated_header_and_merges_split_row() {
         let rules = grid(&[100.0, 150.0, 300.0], &[100.0, 120.0, 160.0]);
-        let p1 = page(1, vec![word("TT", 105.0, 115.0), word("Nội dung", 155.0, 115.0), word("1", 105.0, 135.0), word("Ban hành", 155.0, 135.0)], rules.clone());
+        let p1 = page(
+            1,
+            vec![
+                word("TT", 105.0, 115.0),
+                word("Nội dung", 155.0, 115.0),
+                word("1", 105.0, 135.0),
+                word("Ban hành", 155.0, 135.0),
+            ],
+            rules.clone(),
+        );
         let p2 = page(
             2,
-            vec![word("(tiếp theo)", 250.0, 40.0), word("TT", 105.0, 115.0), word("Nội dung", 155.0, 115.0), word("kế hoạch", 155.0, 135.0)],
+            vec![
+                word("(tiếp theo)", 250.0, 40.0),
+                word("TT", 105.0, 115.0),
+                word("Nội dung", 155.0, 115.0),
+                word("kế hoạch", 155.0, 135.0),
+            ],
             rules,
         );
-        assert_eq!(lines_of(&[p1, p2]), ["TT\tNội dung", "1\tBan hành kế hoạch"]);
+        assert_eq!(
+            lines_of(&[p1, p2]),
+            ["TT\tNội dung", "1\tBan hành kế hoạch"]
+        );
     }
 
     #[test]
@@ -657,19 +800,37 @@ mod tests {
             1,
             vec![
                 word("Mở đầu", 100.0, 100.0),
-                word("TT", 100.0, 130.0), word("Nội dung", 150.0, 130.0), word("Chủ trì", 300.0, 130.0),
-                word("1", 100.0, 145.0), word("Ban hành", 150.0, 145.0), word("Văn phòng", 300.0, 145.0),
+                word("TT", 100.0, 130.0),
+                word("Nội dung", 150.0, 130.0),
+                word("Chủ trì", 300.0, 130.0),
+                word("1", 100.0, 145.0),
+                word("Ban hành", 150.0, 145.0),
+                word("Văn phòng", 300.0, 145.0),
                 word("kế hoạch", 150.0, 157.0),
-                word("2", 100.0, 172.0), word("Kiểm tra", 150.0, 172.0), word("Thanh tra", 300.0, 172.0),
+                word("2", 100.0, 172.0),
+                word("Kiểm tra", 150.0, 172.0),
+                word("Thanh tra", 300.0, 172.0),
             ],
             vec![],
         );
-        assert_eq!(lines_of(&[p]), ["Mở đầu", "TT\tNội dung\tChủ trì", "1\tBan hành kế hoạch\tVăn phòng", "2\tKiểm tra\tThanh tra"]);
+        assert_eq!(
+            lines_of(&[p]),
+            [
+                "Mở đầu",
+                "TT\tNội dung\tChủ trì",
+                "1\tBan hành kế hoạch\tVăn phòng",
+                "2\tKiểm tra\tThanh tra"
+            ]
+        );
     }
 
     #[test]
     fn page_numbers_in_margins_are_dropped() {
-        let p = page(1, vec![word("Nội dung", 100.0, 300.0), word("- 2 -", 290.0, 780.0)], vec![]);
+        let p = page(
+            1,
+            vec![word("Nội dung", 100.0, 300.0), word("- 2 -", 290.0, 780.0)],
+            vec![],
+        );
         assert_eq!(lines_of(&[p]), ["Nội dung"]);
     }
 }

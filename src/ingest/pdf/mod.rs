@@ -69,12 +69,20 @@ impl Layer {
 /// a page number) has too few words to judge and keeps its layer.
 pub fn classify(text: &str, glyphs: usize, images: u32, invisible_text: bool) -> (Layer, Quality) {
     let q = legacy::quality(text);
-    let sound = if invisible_text { Layer::Ocr } else { Layer::Native };
+    let sound = if invisible_text {
+        Layer::Ocr
+    } else {
+        Layer::Native
+    };
     let layer = if glyphs == 0 || (glyphs < MIN_GLYPHS && images > 0) {
         Layer::None
     } else if q.words < MIN_WORDS_TO_JUDGE {
         sound
-    } else if q.valid < MIN_VALID || q.marked < MIN_MARKED || q.marked_valid < MIN_MARKED_VALID || q.junk > MAX_JUNK {
+    } else if q.valid < MIN_VALID
+        || q.marked < MIN_MARKED
+        || q.marked_valid < MIN_MARKED_VALID
+        || q.junk > MAX_JUNK
+    {
         Layer::Damaged
     } else {
         sound
@@ -92,11 +100,21 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     let mut lines = assemble(&raw.pages);
 
     // Legacy fonts: hinted by font names, confirmed by syllables.
-    let hint = raw.pages.iter().flat_map(|p| &p.fonts).find_map(|f| Legacy::from_font_name(f));
-    let all: String = lines.iter().map(|l| l.render()).collect::<Vec<_>>().join("\n");
+    let hint = raw
+        .pages
+        .iter()
+        .flat_map(|p| &p.fonts)
+        .find_map(|f| Legacy::from_font_name(f));
+    let all: String = lines
+        .iter()
+        .map(|l| l.render())
+        .collect::<Vec<_>>()
+        .join("\n");
     let legacy = legacy::detect(&all, hint);
     // Fonts mapped their codes to Unicode (ToUnicode, standard encodings) unless legacy.
-    let encoding = legacy.as_ref().map_or("unicode", |found| found.encoding.label());
+    let encoding = legacy
+        .as_ref()
+        .map_or("unicode", |found| found.encoding.label());
     if let Some(found) = &legacy {
         warnings.push(format!(
             "legacy {} font encoding converted (valid syllables {:.0}% → {:.0}%)",
@@ -110,8 +128,17 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     // Classify each page; pages with no or a damaged layer go to OCR.
     let mut layers = Vec::new();
     for page in &raw.pages {
-        let text: String = lines.iter().filter(|l| l.page == page.number).map(|l| l.render()).collect::<Vec<_>>().join("\n");
-        let glyphs = page.glyphs.iter().filter(|g| !g.t.trim().is_empty()).count();
+        let text: String = lines
+            .iter()
+            .filter(|l| l.page == page.number)
+            .map(|l| l.render())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let glyphs = page
+            .glyphs
+            .iter()
+            .filter(|g| !g.t.trim().is_empty())
+            .count();
         let (mut layer, q) = classify(&text, glyphs, page.images, page.invisible_text);
         if page.failed {
             // The worker already warned; the page is rendered and read instead.
@@ -131,12 +158,18 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     let to_ocr: Vec<u32> = layers
         .iter()
         // A damaged layer is rendered and read again; a page without one only if it has a scan.
-        .filter(|(_, layer, _, images)| *layer == Layer::Damaged || *layer == Layer::None && *images > 0)
+        .filter(|(_, layer, _, images)| {
+            *layer == Layer::Damaged || *layer == Layer::None && *images > 0
+        })
         .map(|(n, ..)| *n)
         .collect();
     // OCR'd pages replace their geometry and the document is laid out again, so tables
     // and paragraphs continue across scanned pages too.
-    let read = if to_ocr.is_empty() { Vec::new() } else { run_ocr(bytes, &to_ocr, limits, &mut raw.pages, &mut warnings) };
+    let read = if to_ocr.is_empty() {
+        Vec::new()
+    } else {
+        run_ocr(bytes, &to_ocr, limits, &mut raw.pages, &mut warnings)
+    };
     if !read.is_empty() {
         lines = assemble(&raw.pages);
         if let Some(found) = &legacy {
@@ -151,7 +184,11 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
         let mut rendered: String = line.render().replace(['\n', '\r'], " ").nfc().collect();
         if rendered.chars().count() > limits.max_line_chars {
             rendered = rendered.chars().take(limits.max_line_chars).collect();
-            warnings.push(format!("line {} cut to {} characters", text_lines.len() + 1, limits.max_line_chars));
+            warnings.push(format!(
+                "line {} cut to {} characters",
+                text_lines.len() + 1,
+                limits.max_line_chars
+            ));
         }
         text_lines.push(rendered);
         line_pages.push(line.page);
@@ -160,7 +197,15 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     if text.trim().is_empty() && to_ocr.is_empty() {
         return Err(IngestError::Empty);
     }
-    Ok(Ingested { text, format: "pdf", encoding, text_layer, pages: Some(raw.page_count), line_pages, warnings })
+    Ok(Ingested {
+        text,
+        format: "pdf",
+        encoding,
+        text_layer,
+        pages: Some(raw.page_count),
+        line_pages,
+        warnings,
+    })
 }
 
 /// The document's layer: the most common page layer, ties going to the worse one.
@@ -172,7 +217,11 @@ fn document_layer(layers: &[(u32, Layer, usize, u32)]) -> Layer {
             *counts.entry(*layer).or_insert(0usize) += 1;
         }
     }
-    counts.into_iter().max_by_key(|&(layer, n)| (n, layer)).map(|(l, _)| l).unwrap_or(Layer::None)
+    counts
+        .into_iter()
+        .max_by_key(|&(layer, n)| (n, layer))
+        .map(|(l, _)| l)
+        .unwrap_or(Layer::None)
 }
 
 fn assemble(pages: &[raw::RawPage]) -> Vec<layout::OutLine> {
@@ -187,7 +236,13 @@ fn assemble(pages: &[raw::RawPage]) -> Vec<layout::OutLine> {
 /// and text already in Unicode Vietnamese: documents mix a legacy body font with a
 /// Unicode one (a letterhead, a later insert).
 fn convert_lines(lines: &mut [layout::OutLine], encoding: Legacy, skip: &[u32]) {
-    let convert = |s: &str| if has_unicode_vietnamese(s) { s.to_string() } else { legacy::convert(s, encoding) };
+    let convert = |s: &str| {
+        if has_unicode_vietnamese(s) {
+            s.to_string()
+        } else {
+            legacy::convert(s, encoding)
+        }
+    };
     for line in lines.iter_mut().filter(|l| !skip.contains(&l.page)) {
         match &mut line.cells {
             Some(cells) => cells.iter_mut().for_each(|c| *c = convert(c)),
@@ -198,14 +253,23 @@ fn convert_lines(lines: &mut [layout::OutLine], encoding: Legacy, skip: &[u32]) 
 
 /// Letters only Unicode Vietnamese has (no legacy font leaves them): ă đ ĩ ũ ơ ư, ạ…ỹ.
 fn has_unicode_vietnamese(s: &str) -> bool {
-    s.chars().any(|c| ('\u{1EA0}'..='\u{1EF9}').contains(&c) || "ăĂđĐĩĨũŨơƠưƯ".contains(c))
+    s.chars()
+        .any(|c| ('\u{1EA0}'..='\u{1EF9}').contains(&c) || "ăĂđĐĩĨũŨơƠưƯ".contains(c))
 }
 
 /// Replaces the geometry of `wanted` pages with OCR words (scaled to points); returns
 /// the pages read. Failures keep the text layer, with a warning.
-fn run_ocr(bytes: &[u8], wanted: &[u32], limits: &Limits, pages: &mut [raw::RawPage], warnings: &mut Vec<String>) -> Vec<u32> {
+fn run_ocr(
+    bytes: &[u8],
+    wanted: &[u32],
+    limits: &Limits,
+    pages: &mut [raw::RawPage],
+    warnings: &mut Vec<String>,
+) -> Vec<u32> {
     if let Some(why) = ocr::unavailable() {
-        warnings.push(format!("pages {wanted:?} need OCR but {why}: kept the text layer"));
+        warnings.push(format!(
+            "pages {wanted:?} need OCR but {why}: kept the text layer"
+        ));
         return Vec::new();
     }
     let file = tempfile::NamedTempFile::new().and_then(|mut f| f.write_all(bytes).map(|_| f));
@@ -225,7 +289,12 @@ fn run_ocr(bytes: &[u8], wanted: &[u32], limits: &Limits, pages: &mut [raw::RawP
                 if let Some(page) = pages.iter_mut().find(|p| p.number == read.number) {
                     page.glyphs = read.page.glyphs;
                     for g in &mut page.glyphs {
-                        (g.x, g.y, g.w, g.s) = (g.x * points_per_pixel, g.y * points_per_pixel, g.w * points_per_pixel, g.s * points_per_pixel);
+                        (g.x, g.y, g.w, g.s) = (
+                            g.x * points_per_pixel,
+                            g.y * points_per_pixel,
+                            g.w * points_per_pixel,
+                            g.s * points_per_pixel,
+                        );
                     }
                     page.width = read.page.width * points_per_pixel;
                     page.height = read.page.height * points_per_pixel;
@@ -240,8 +309,14 @@ fn run_ocr(bytes: &[u8], wanted: &[u32], limits: &Limits, pages: &mut [raw::RawP
         }
     }
     if !done.is_empty() {
-        let mean = if words > 0 { conf_sum / words as f64 } else { 0.0 };
-        warnings.push(format!("OCR (tesseract vie) on pages {done:?}: {words} words, mean word confidence {mean:.1}"));
+        let mean = if words > 0 {
+            conf_sum / words as f64
+        } else {
+            0.0
+        };
+        warnings.push(format!(
+            "OCR (tesseract vie) on pages {done:?}: {words} words, mean word confidence {mean:.1}"
+        ));
     }
     done
 }
@@ -266,8 +341,16 @@ mod tests {
     #[test]
     fn mixed_fonts_keep_unicode_lines() {
         let mut lines = vec![
-            layout::OutLine { page: 1, text: "Cộng hòa xã hội chủ nghĩa Việt Nam".into(), cells: None },
-            layout::OutLine { page: 1, text: "KÕ ho¹ch".into(), cells: None },
+            layout::OutLine {
+                page: 1,
+                text: "Cộng hòa xã hội chủ nghĩa Việt Nam".into(),
+                cells: None,
+            },
+            layout::OutLine {
+                page: 1,
+                text: "KÕ ho¹ch".into(),
+                cells: None,
+            },
         ];
         convert_lines(&mut lines, Legacy::Tcvn3, &[]);
         assert_eq!(lines[0].text, "Cộng hòa xã hội chủ nghĩa Việt Nam");

@@ -10,7 +10,9 @@
 use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use pdf_extract::{ColorSpace, MediaBox, OutputDev, OutputError, Path as PdfPath, PathOp, Transform};
+use pdf_extract::{
+    ColorSpace, MediaBox, OutputDev, OutputError, Path as PdfPath, PathOp, Transform,
+};
 use serde::{Deserialize, Serialize};
 
 /// What the worker sends back for one document.
@@ -83,20 +85,32 @@ pub struct WorkerLimits {
 
 /// Parses `bytes`; `Err` is a message for [`IngestError::Pdf`](crate::ingest::IngestError).
 pub fn extract(bytes: &[u8], limits: WorkerLimits) -> Result<RawDoc, String> {
-    let mut doc = lopdf::Document::load_mem(bytes).map_err(|e| describe_load_error(&e.to_string()))?;
+    let mut doc =
+        lopdf::Document::load_mem(bytes).map_err(|e| describe_load_error(&e.to_string()))?;
     if doc.is_encrypted() && doc.decrypt("").is_err() {
         return Err("encrypted: a password is needed".into());
     }
     check_decompressed_size(&doc, limits.max_decompressed_bytes)?;
     let page_ids = doc.get_pages();
-    let mut raw = RawDoc { page_count: page_ids.len() as u32, ..RawDoc::default() };
+    let mut raw = RawDoc {
+        page_count: page_ids.len() as u32,
+        ..RawDoc::default()
+    };
     if raw.page_count > limits.max_pages {
-        raw.warnings.push(format!("{} pages; only the first {} read (page limit)", raw.page_count, limits.max_pages));
+        raw.warnings.push(format!(
+            "{} pages; only the first {} read (page limit)",
+            raw.page_count, limits.max_pages
+        ));
     }
     for (&number, &id) in page_ids.iter().take(limits.max_pages as usize) {
         let mut collector = Collector::default();
-        let run = catch_unwind(AssertUnwindSafe(|| pdf_extract::output_doc_page(&doc, &mut collector, number)));
-        let mut page = collector.page.take().unwrap_or_else(|| RawPage { number, ..RawPage::default() });
+        let run = catch_unwind(AssertUnwindSafe(|| {
+            pdf_extract::output_doc_page(&doc, &mut collector, number)
+        }));
+        let mut page = collector.page.take().unwrap_or_else(|| RawPage {
+            number,
+            ..RawPage::default()
+        });
         match run {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
@@ -104,7 +118,8 @@ pub fn extract(bytes: &[u8], limits: WorkerLimits) -> Result<RawDoc, String> {
                 page.failed = true;
             }
             Err(_) => {
-                raw.warnings.push(format!("page {number}: the PDF parser failed on this page"));
+                raw.warnings
+                    .push(format!("page {number}: the PDF parser failed on this page"));
                 page.failed = true;
             }
         }
@@ -114,19 +129,29 @@ pub fn extract(bytes: &[u8], limits: WorkerLimits) -> Result<RawDoc, String> {
             .map(|fonts| {
                 fonts
                     .values()
-                    .filter_map(|f| f.get(b"BaseFont").ok()?.as_name().ok().map(|n| String::from_utf8_lossy(n).into_owned()))
+                    .filter_map(|f| {
+                        f.get(b"BaseFont")
+                            .ok()?
+                            .as_name()
+                            .ok()
+                            .map(|n| String::from_utf8_lossy(n).into_owned())
+                    })
                     .collect()
             })
             .unwrap_or_default();
         page.images = doc.get_page_images(id).map(|i| i.len() as u32).unwrap_or(0);
-        page.invisible_text = doc.get_page_content(id).is_ok_and(|c| sets_invisible_text(&c));
+        page.invisible_text = doc
+            .get_page_content(id)
+            .is_ok_and(|c| sets_invisible_text(&c));
         raw.pages.push(page);
     }
     Ok(raw)
 }
 
 fn describe_load_error(message: &str) -> String {
-    if message.to_ascii_lowercase().contains("encrypt") || message.to_ascii_lowercase().contains("password") {
+    if message.to_ascii_lowercase().contains("encrypt")
+        || message.to_ascii_lowercase().contains("password")
+    {
         format!("encrypted: {message}")
     } else {
         message.to_string()
@@ -138,20 +163,30 @@ fn describe_load_error(message: &str) -> String {
 fn check_decompressed_size(doc: &lopdf::Document, limit: u64) -> Result<(), String> {
     let mut total = 0u64;
     for object in doc.objects.values() {
-        let Ok(stream) = object.as_stream() else { continue };
+        let Ok(stream) = object.as_stream() else {
+            continue;
+        };
         let flate = match stream.dict.get(b"Filter") {
             Ok(lopdf::Object::Name(n)) => n == b"FlateDecode",
-            Ok(lopdf::Object::Array(a)) => a.iter().any(|f| matches!(f, lopdf::Object::Name(n) if n == b"FlateDecode")),
+            Ok(lopdf::Object::Array(a)) => a
+                .iter()
+                .any(|f| matches!(f, lopdf::Object::Name(n) if n == b"FlateDecode")),
             _ => false,
         };
         if !flate {
             total += stream.content.len() as u64;
         } else {
             let decoder = flate2::read::ZlibDecoder::new(stream.content.as_slice());
-            total += std::io::copy(&mut decoder.take(limit.saturating_sub(total) + 1), &mut std::io::sink()).unwrap_or(0);
+            total += std::io::copy(
+                &mut decoder.take(limit.saturating_sub(total) + 1),
+                &mut std::io::sink(),
+            )
+            .unwrap_or(0);
         }
         if total > limit {
-            return Err(format!("streams decompress to more than {limit} bytes (decompression limit)"));
+            return Err(format!(
+                "streams decompress to more than {limit} bytes (decompression limit)"
+            ));
         }
     }
     Ok(())
@@ -160,7 +195,11 @@ fn check_decompressed_size(doc: &lopdf::Document, limit: u64) -> Result<(), Stri
 /// True when a content stream contains the operator `3 Tr`.
 fn sets_invisible_text(content: &[u8]) -> bool {
     content.windows(4).enumerate().any(|(i, w)| {
-        w == b"3 Tr" && (i == 0 || content[i - 1].is_ascii_whitespace()) && content.get(i + 4).is_none_or(|c| !c.is_ascii_alphanumeric())
+        w == b"3 Tr"
+            && (i == 0 || content[i - 1].is_ascii_whitespace())
+            && content
+                .get(i + 4)
+                .is_none_or(|c| !c.is_ascii_alphanumeric())
     })
 }
 
@@ -197,7 +236,12 @@ impl Collector {
     }
 
     fn rule(&mut self, a: (f64, f64), b: (f64, f64)) {
-        let rule = Rule { x0: a.0.min(b.0), y0: a.1.min(b.1), x1: a.0.max(b.0), y1: a.1.max(b.1) };
+        let rule = Rule {
+            x0: a.0.min(b.0),
+            y0: a.1.min(b.1),
+            x1: a.0.max(b.0),
+            y1: a.1.max(b.1),
+        };
         if rule.is_horizontal() || rule.is_vertical() {
             self.page().rules.push(rule);
         }
@@ -217,7 +261,12 @@ impl Collector {
 }
 
 impl OutputDev for Collector {
-    fn begin_page(&mut self, page_num: u32, media_box: &MediaBox, _: Option<(f64, f64, f64, f64)>) -> Result<(), OutputError> {
+    fn begin_page(
+        &mut self,
+        page_num: u32,
+        media_box: &MediaBox,
+        _: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), OutputError> {
         self.height = media_box.ury - media_box.lly;
         self.page = Some(RawPage {
             number: page_num,
@@ -230,12 +279,28 @@ impl OutputDev for Collector {
     fn end_page(&mut self) -> Result<(), OutputError> {
         Ok(())
     }
-    fn output_character(&mut self, trm: &Transform, width: f64, _spacing: f64, font_size: f64, char: &str) -> Result<(), OutputError> {
+    fn output_character(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        _spacing: f64,
+        font_size: f64,
+        char: &str,
+    ) -> Result<(), OutputError> {
         // As pdf-extract's own PlainTextOutput: the size is the side of the square with the
         // area of the transformed (font_size, font_size) vector.
-        let v = (font_size * (trm.m11 + trm.m21), font_size * (trm.m12 + trm.m22));
+        let v = (
+            font_size * (trm.m11 + trm.m21),
+            font_size * (trm.m12 + trm.m22),
+        );
         let size = (v.0 * v.1).abs().sqrt();
-        let glyph = Glyph { t: char.to_string(), x: trm.m31, y: self.height - trm.m32, w: width * size, s: size };
+        let glyph = Glyph {
+            t: char.to_string(),
+            x: trm.m31,
+            y: self.height - trm.m32,
+            w: width * size,
+            s: size,
+        };
         let glyphs = &mut self.page().glyphs;
         match glyphs.last_mut() {
             Some(last) if continues_run(last, &glyph) => {
@@ -255,7 +320,13 @@ impl OutputDev for Collector {
     fn end_line(&mut self) -> Result<(), OutputError> {
         Ok(())
     }
-    fn stroke(&mut self, ctm: &Transform, _: &ColorSpace, _: &[f64], path: &PdfPath) -> Result<(), OutputError> {
+    fn stroke(
+        &mut self,
+        ctm: &Transform,
+        _: &ColorSpace,
+        _: &[f64],
+        path: &PdfPath,
+    ) -> Result<(), OutputError> {
         let mut current = None;
         let mut start = None;
         for op in &path.ops {
@@ -272,7 +343,12 @@ impl OutputDev for Collector {
                     current = Some(p);
                 }
                 PathOp::Rect(x, y, w, h) => {
-                    let (a, b, c, d) = (self.point(ctm, x, y), self.point(ctm, x + w, y), self.point(ctm, x + w, y + h), self.point(ctm, x, y + h));
+                    let (a, b, c, d) = (
+                        self.point(ctm, x, y),
+                        self.point(ctm, x + w, y),
+                        self.point(ctm, x + w, y + h),
+                        self.point(ctm, x, y + h),
+                    );
                     for (p, q) in [(a, b), (b, c), (c, d), (d, a)] {
                         self.rule(p, q);
                     }
@@ -288,7 +364,13 @@ impl OutputDev for Collector {
         }
         Ok(())
     }
-    fn fill(&mut self, ctm: &Transform, _: &ColorSpace, _: &[f64], path: &PdfPath) -> Result<(), OutputError> {
+    fn fill(
+        &mut self,
+        ctm: &Transform,
+        _: &ColorSpace,
+        _: &[f64],
+        path: &PdfPath,
+    ) -> Result<(), OutputError> {
         // Thin filled shapes: `re` rectangles or closed four-point paths.
         let mut points: Vec<(f64, f64)> = Vec::new();
         let flush = |points: &mut Vec<(f64, f64)>, me: &mut Self| {

@@ -1,0 +1,240 @@
+//! Dates as documents write them, with the precision they were written to:
+//! "ngày 08 tháng 11 năm 2019", "08/11/2019", "08-11-2019", "ngày    tháng 10 năm 2022"
+//! (the day left blank for the clerk), "tháng 10/2022", "quý II năm 2023".
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::text::fold;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Precision {
+    Year,
+    Quarter,
+    Month,
+    Day,
+}
+
+impl Precision {
+    pub fn label(self) -> &'static str {
+        match self {
+            Precision::Year => "year",
+            Precision::Quarter => "quarter",
+            Precision::Month => "month",
+            Precision::Day => "day",
+        }
+    }
+}
+
+/// A date known to a year, a quarter, a month or a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartialDate {
+    pub year: u32,
+    pub quarter: Option<u8>,
+    pub month: Option<u32>,
+    pub day: Option<u32>,
+}
+
+impl PartialDate {
+    pub fn precision(&self) -> Precision {
+        match (self.day, self.month, self.quarter) {
+            (Some(_), _, _) => Precision::Day,
+            (None, Some(_), _) => Precision::Month,
+            (None, None, Some(_)) => Precision::Quarter,
+            _ => Precision::Year,
+        }
+    }
+
+    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY` (a quarter is given by its year).
+    pub fn iso(&self) -> String {
+        match (self.month, self.day) {
+            (Some(m), Some(d)) => format!("{:04}-{m:02}-{d:02}", self.year),
+            (Some(m), None) => format!("{:04}-{m:02}", self.year),
+            _ => format!("{:04}", self.year),
+        }
+    }
+
+    fn checked(self) -> Option<Self> {
+        let year_ok = (1900..=2100).contains(&self.year);
+        let month_ok = self.month.is_none_or(|m| (1..=12).contains(&m));
+        let day_ok = match (self.month, self.day) {
+            (Some(m), Some(d)) => (1..=days_in_month(self.year, m)).contains(&d),
+            (None, Some(_)) => false,
+            _ => true,
+        };
+        (year_ok && month_ok && day_ok).then_some(self)
+    }
+}
+
+pub fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// A whole date from its written parts, or `None` when it does not exist.
+pub fn iso_date(year: &str, month: &str, day: &str) -> Option<String> {
+    let date = PartialDate {
+        year: year.parse().ok()?,
+        quarter: None,
+        month: Some(month.parse().ok()?),
+        day: Some(day.parse().ok()?),
+    };
+    date.checked().map(|d| d.iso())
+}
+
+/// Written forms on folded text. The day of "ngày … tháng … năm" may be blank or
+/// unreadable ("ngày     tháng 10 năm 2022", "ngàytháng 01 năm 2025").
+static WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"ngay\s*(\d{1,2}|[^\s\d]{0,3})?\s*(?:thang|/|-|\.)\s*(\d{1,2})\s*(?:,?\s*nam|/|-|\.)\s*(\d{4})\b").unwrap()
+});
+static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*([/.-])\s*(\d{4})\b").unwrap()
+});
+static MONTH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bthang\s+(\d{1,2})\s*(?:,?\s*nam\s+|/|-)\s*(\d{4})\b").unwrap());
+static QUARTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bquy\s+(iv|iii|ii|i|[1-4])\s*(?:,?\s*nam\s+|/|-)\s*(\d{4})\b").unwrap()
+});
+
+/// The first date written in `text`, with its byte range in `text`. Forms are tried
+/// from the most precise down; a numeric date needs one separator throughout.
+pub fn parse_date(text: &str) -> Option<(PartialDate, Range<usize>)> {
+    let folded = fold(text);
+    // `fold` keeps one char per char; map its byte offsets back through char counts.
+    let back = |b: usize| {
+        let chars = folded[..b].chars().count();
+        text.char_indices()
+            .nth(chars)
+            .map_or(text.len(), |(i, _)| i)
+    };
+    let mut found: Vec<(PartialDate, Range<usize>)> = Vec::new();
+    if let Some(c) = WORDS.captures(&folded) {
+        let day = c.get(1).and_then(|d| d.as_str().parse().ok());
+        let date = PartialDate {
+            year: c[3].parse().ok()?,
+            quarter: None,
+            month: c[2].parse().ok(),
+            day,
+        };
+        if let Some(d) = date
+            .checked()
+            .or(PartialDate { day: None, ..date }.checked())
+        {
+            found.push((d, c.get(0).unwrap().range()));
+        }
+    }
+    for c in NUMERIC.captures_iter(&folded) {
+        if c[2] != c[4] {
+            continue;
+        }
+        let date = PartialDate {
+            year: c[5].parse().ok()?,
+            quarter: None,
+            month: c[3].parse().ok(),
+            day: c[1].parse().ok(),
+        };
+        if let Some(d) = date.checked() {
+            found.push((d, c.get(0).unwrap().range()));
+            break;
+        }
+    }
+    if let Some(c) = MONTH.captures(&folded) {
+        let date = PartialDate {
+            year: c[2].parse().ok()?,
+            quarter: None,
+            month: c[1].parse().ok(),
+            day: None,
+        };
+        if let Some(d) = date.checked() {
+            found.push((d, c.get(0).unwrap().range()));
+        }
+    }
+    if let Some(c) = QUARTER.captures(&folded) {
+        let quarter = match &c[1] {
+            "i" | "1" => 1,
+            "ii" | "2" => 2,
+            "iii" | "3" => 3,
+            _ => 4,
+        };
+        let date = PartialDate {
+            year: c[2].parse().ok()?,
+            quarter: Some(quarter),
+            month: None,
+            day: None,
+        };
+        if let Some(d) = date.checked() {
+            found.push((d, c.get(0).unwrap().range()));
+        }
+    }
+    // The earliest in the text; at one place, the most precise.
+    found
+        .into_iter()
+        .min_by_key(|(d, r)| (r.start, std::cmp::Reverse(d.precision())))
+        .map(|(d, r)| (d, back(r.start)..back(r.end)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iso(text: &str) -> Option<(String, Precision)> {
+        parse_date(text).map(|(d, _)| (d.iso(), d.precision()))
+    }
+
+    #[test]
+    fn written_forms() {
+        assert_eq!(
+            iso("Hà Nội, ngày 08 tháng 11 năm 2019"),
+            Some(("2019-11-08".into(), Precision::Day))
+        );
+        assert_eq!(
+            iso("Hà Nội, ngày        tháng 10 năm 2022"),
+            Some(("2022-10".into(), Precision::Month))
+        );
+        assert_eq!(
+            iso("QuảngNgãi, ngàytháng 01 năm 2025"),
+            Some(("2025-01".into(), Precision::Month))
+        );
+        assert_eq!(
+            iso("ngày 14/10/2019 của UBND"),
+            Some(("2019-10-14".into(), Precision::Day))
+        );
+        assert_eq!(
+            iso("trước 30-11-2021"),
+            Some(("2021-11-30".into(), Precision::Day))
+        );
+        assert_eq!(
+            iso("trong tháng 10/2022"),
+            Some(("2022-10".into(), Precision::Month))
+        );
+        assert_eq!(
+            iso("quý II năm 2023"),
+            Some(("2023".into(), Precision::Quarter))
+        );
+        assert_eq!(
+            iso("ngày 30 tháng 02 năm 2019"),
+            Some(("2019-02".into(), Precision::Month))
+        );
+        assert_eq!(iso("10/11-2019"), None);
+    }
+
+    #[test]
+    fn ranges_point_into_the_text() {
+        let text = "Quảng Ngãi, ngày 08 tháng 01 năm 2025";
+        let (_, r) = parse_date(text).unwrap();
+        assert_eq!(&text[r], "ngày 08 tháng 01 năm 2025");
+    }
+
+    #[test]
+    fn whole_dates() {
+        assert_eq!(iso_date("2019", "2", "30"), None);
+        assert_eq!(iso_date("2020", "2", "29").as_deref(), Some("2020-02-29"));
+    }
+}

@@ -1,0 +1,14 @@
+//! Knowledge of Vietnamese administrative documents, shared by every stage: document
+//! types and their symbols, dates with their precision, document numbers and symbols.
+//!
+//! Stages ask here; they never keep their own lists.
+
+mod date;
+mod doc_type;
+mod number;
+
+pub use date::{iso_date, parse_date, PartialDate, Precision};
+pub use doc_type::{by_folded_name, by_symbol, leading_type, DocType, DOC_TYPES};
+pub use number::{
+    code_len, hyphenate_type, normalize_code, normalize_number, number_key, type_code,
+};
