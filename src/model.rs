@@ -60,8 +60,12 @@ pub struct Metadata {
     #[serde(rename = "type")]
     pub doc_type: Option<String>,
     pub place: Option<String>,
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`; `YYYY-MM` or `YYYY` when the day (and month) were left blank or
+    /// could not be read, as `date_precision` says.
     pub date: Option<String>,
+    /// `day`, `month` or `year`: how much of `date` the document gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_precision: Option<crate::vn::Precision>,
     pub title: Option<String>,
     pub signer: Option<Signer>,
     pub recipients: Vec<String>,

@@ -13,33 +13,19 @@ use regex::Regex;
 use crate::model::{Citation, Span};
 use crate::segment::Segmented;
 use crate::text::{fold, CharIndex, Folded};
-use crate::vn::{code_len, iso_date, normalize_code};
-
-const TYPES: &[(&str, &str)] = &[
-    ("thong tu lien tich", "Thông tư liên tịch"),
-    ("nghi dinh", "Nghị định"),
-    ("nghi quyet", "Nghị quyết"),
-    ("quyet dinh", "Quyết định"),
-    ("chi thi", "Chỉ thị"),
-    ("thong tu", "Thông tư"),
-    ("ke hoach", "Kế hoạch"),
-    ("cong van", "Công văn"),
-    ("thong bao", "Thông báo"),
-    ("de an", "Đề án"),
-    ("chuong trinh", "Chương trình"),
-    ("huong dan", "Hướng dẫn"),
-    ("cong dien", "Công điện"),
-    ("to trinh", "Tờ trình"),
-    ("van ban", "Văn bản"),
-    ("luat", "Luật"),
-    ("phap lenh", "Pháp lệnh"),
-];
+use crate::vn::{self, code_len, iso_date, normalize_code};
 
 /// `<type> [số] <number…>`; the number part is read by [`NUMBER`]. Type words may
 /// wrap onto the next line, be glued to a preceding "và" ("vaNghi dinh"), and
 /// "Kế hoạch" and "Chỉ thị" survive common OCR and repair damage ("K& hoach", "Chủ thị").
 static TYPED: LazyLock<Regex> = LazyLock::new(|| {
-    let types: Vec<String> = TYPES.iter().map(|(k, _)| k.replace(' ', r"\s+")).collect();
+    let mut types: Vec<&str> = vn::DOC_TYPES
+        .iter()
+        .filter(|t| t.citable)
+        .map(|t| t.folded)
+        .collect();
+    types.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    let types: Vec<String> = types.iter().map(|k| k.replace(' ', r"\s+")).collect();
     Regex::new(&format!(
         r"(?:\bva|\b)({}|k[e&]{{1,2}}\s+hoach|chu\s+thi)\s+",
         types.join("|")
@@ -50,6 +36,9 @@ static TYPED: LazyLock<Regex> = LazyLock::new(|| {
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:s[o06bd8e]?\s*:?\s*)?(\d{1,5})(?:([a-z]?)\s?(?:/(\d{4}))?/([a-z&]+[a-z0-9&]*(?:-[a-z0-9&]+)*)|\s?-?([a-z]{1,4}/[a-z&][a-z0-9&]*(?:-[a-z0-9&]+)*))").unwrap()
 });
+/// "Chỉ thị 07", "Hướng dẫn số 12,": a type with a bare number and no symbol.
+static BARE_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:so\s+)?(\d{1,3})(?:[\s,;.)]|$)").unwrap());
 static LIST_NEXT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:,|và|va)\s*").unwrap());
 /// OCR splits a code's last letter off: "157/SKHCN-V P".
 static SPLIT_LAST_LETTER: LazyLock<Regex> =
@@ -114,16 +103,15 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
         let whole = m.get(0).unwrap();
         let type_match = m.get(1).unwrap();
         let type_key = type_key(type_match.as_str());
-        let doc_type = TYPES
-            .iter()
-            .find(|(k, _)| *k == type_key)
-            .map(|(_, v)| v.to_string())
+        let doc_type = vn::by_folded_name(&type_key)
+            .map(|t| t.name.to_string())
             .unwrap_or_default();
         let type_start = fix.char_at(type_match.start());
         let title_case_law = orig.get(type_start..type_start + 2) == Some(&['L', 'u']);
         let glued_to_va = type_match.start() > whole.start();
         if !(glued_to_va || starts_word(&orig, type_start))
             || (type_key == "luat" && !title_case_law)
+            || type_key == "van ban"
         {
             continue;
         }
@@ -168,6 +156,26 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
                     n_end += 2;
                 }
             }
+            if let Some(tail_len) = symbol_tail(
+                &orig,
+                fix.char_at(n_end),
+                mention.code.as_deref().unwrap_or(""),
+            ) {
+                let s = fix.char_at(n_end);
+                let tail: String = orig[s..s + tail_len]
+                    .iter()
+                    .collect::<String>()
+                    .trim()
+                    .to_string();
+                for part in [
+                    &mut mention.id,
+                    mention.code.get_or_insert_with(String::new),
+                ] {
+                    part.push('-');
+                    part.push_str(&tail);
+                }
+                n_end = fix.byte_at(s + tail_len);
+            }
             let mut end = n_end;
             let date_at = |end: usize| {
                 DATE.captures(&folded[end..])
@@ -204,9 +212,37 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
                 _ => break,
             }
         }
-        if !found_number_before && type_key == "luat" && folded[..whole.end()].ends_with("luat ") {
-            if let Some(m) = law_by_name(&folded, &orig, &fix, whole.end(), type_start, relation) {
+        let is_law = type_key == "luat" || type_key == "bo luat";
+        if !found_number_before && is_law && folded[..whole.end()].ends_with("luat ") {
+            if let Some(m) = law_by_name(
+                &folded,
+                &orig,
+                &fix,
+                whole.end(),
+                type_start,
+                &doc_type,
+                relation,
+            ) {
                 mentions.push(m);
+            }
+        } else if !found_number_before && !is_law && orig[type_start].is_uppercase() {
+            if let Some(c) = BARE_NUMBER
+                .captures(&folded[whole.end()..])
+                .filter(|c| c.get(1).is_some_and(|n| n.len() >= 2) || c[0].starts_with("so"))
+            {
+                let end = whole.end() + c.get(0).unwrap().end();
+                let number = c[1].to_string();
+                mentions.push(Mention {
+                    id: format!("{doc_type} {number}"),
+                    doc_type: doc_type.clone(),
+                    number: Some(number),
+                    year: None,
+                    code: None,
+                    date: None,
+                    issuer: None,
+                    relation,
+                    span: [type_start, fix.char_at(end)],
+                });
             }
         }
     }
@@ -214,6 +250,18 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
     mentions.retain(|m| {
         Some(m.id.as_str()) != own_number
             && !own.iter().any(|o| o[0] <= m.span[0] && m.span[0] < o[1])
+    });
+    // "Kết luận 88" beside "Kết luận số 88-KL/TW" is the same document.
+    let numbered: Vec<String> = mentions
+        .iter()
+        .filter(|m| m.code.is_some())
+        .filter_map(|m| m.number.clone())
+        .collect();
+    mentions.retain(|m| {
+        m.code.is_some()
+            || m.doc_type == "Luật"
+            || m.doc_type == "Bộ luật"
+            || !m.number.as_ref().is_some_and(|n| numbered.contains(n))
     });
     share_issuers(&folded, &fix, &mut mentions);
     group(mentions)
@@ -315,6 +363,33 @@ fn numbered(
     }
 }
 
+/// A symbol whose hyphen was lost at a line break: "46KH/TWĐTN" / "CNĐT ngày …",
+/// "641/QĐ" / "TTg ngày …". Only a code that is visibly unfinished takes the next line's
+/// first word: a state code with no issuer part, a Youth Union code with no department.
+fn symbol_tail(orig: &[char], at: usize, code: &str) -> Option<usize> {
+    let unfinished = (!code.contains('-') && !code.contains('/')) || code.ends_with("/TWĐTN");
+    let mut i = at;
+    while orig.get(i) == Some(&' ') {
+        i += 1;
+    }
+    if !unfinished || orig.get(i) != Some(&'\n') {
+        return None;
+    }
+    let start = i + 1;
+    let len = orig[start..]
+        .iter()
+        .take_while(|c| c.is_alphanumeric())
+        .count();
+    let word: String = orig[start..start + len].iter().collect();
+    let upper = word.chars().filter(|c| c.is_uppercase()).count();
+    let ends = orig.get(start + len).is_none_or(|c| !c.is_alphanumeric());
+    ((2..=8).contains(&len)
+        && upper + 1 >= len
+        && word.chars().next().is_some_and(char::is_uppercase)
+        && ends)
+        .then_some(start + len - at)
+}
+
 /// "thực hiện" when the words right before the mention say so, else "dẫn chiếu".
 /// ("căn cứ" comes only from the preamble.)
 fn relation_before(folded: &str, at: usize) -> &'static str {
@@ -406,6 +481,7 @@ fn law_by_name(
     fix: &CharIndex,
     at: usize,
     type_start: usize,
+    doc_type: &str,
     relation: &'static str,
 ) -> Option<Mention> {
     let rest = &folded[at..];
@@ -433,8 +509,8 @@ fn law_by_name(
                 }
                 end += 1;
             }
-            // "Luật này quy định": a lower-case single word is not a name.
-            if count < 2 && !orig[fix.char_at(at)].is_uppercase() {
+            // "Luật này quy định", "Luật đã bộc lộ": an unknown name starts upper case.
+            if count == 0 || !orig[fix.char_at(at)].is_uppercase() {
                 return None;
             }
             end
@@ -453,8 +529,8 @@ fn law_by_name(
         .captures(&folded[name_end..])
         .and_then(|c| c[1].parse().ok());
     Some(Mention {
-        id: format!("Luật {name}"),
-        doc_type: "Luật".into(),
+        id: format!("{doc_type} {name}"),
+        doc_type: doc_type.into(),
         number: None,
         year,
         code: None,

@@ -6,18 +6,30 @@ use regex::Regex;
 
 use crate::model::Metadata;
 use crate::text::{fold, is_upper, squash, Line};
-use crate::vn::{self, iso_date, normalize_number};
+use crate::vn::{self, normalize_number};
 
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:[Ss][oốồô6]|SỐ|SO)\s*[:;]?\s*([0-9]*[a-z]?\s*[-/]?\s*[\p{Lu}0-9][\p{Lu}0-9 \-/&.]*)").unwrap()
+    Regex::new(r"^\s*(?:[Ss][oốồô6ỗổ]|SỐ|SO)\s*[:;]?\s*((?:[0-9OoIl@]+[a-z]?)?\s*[-/]?\s*[\p{Lu}0-9][\p{Lu}0-9 \-/&.]*[\p{Lu}0-9r]?)").unwrap()
 });
-static PLACE_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:^|\s{2,}|\t)([\p{L}][\p{L} .\-]{1,40}?),?\s+ng[aà]y\s+(\d{1,2})\s+th[aá]ng\s+(\d{1,2})\s+n[aă]m\s+(\d{4})").unwrap()
+/// "Hà Nội, ngày …": the words before the date name the place.
+static PLACE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*([\p{L}][\p{L} .\-]{1,40}?),?\s*ng[aà]y").unwrap());
+/// The state motto and the Party / Youth Union names that stand in for it in the
+/// right-hand column; removed from a header segment, whatever else it holds.
+static MOTTO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"cong\s+hoa\s+xa\s+hoi\s+chu\s+nghia\s+viet\s+nam|doc\s+lap\s*[-–]?\s*tu\s+do\s*[-–]?\s*hanh\s+phuc|dang\s+cong\s+san\s+viet\s+nam|doan\s+tncs\s+ho\s+chi\s+minh|doan\s+thanh\s+nien\s+cong\s+san\s+ho\s+chi\s+minh|[-_*=\\~.]{3,}").unwrap()
 });
-/// The right-hand column of the header: state motto, or the Party / Youth Union name that stands in for it.
-static NATIONAL_MOTTO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(cong hoa xa hoi|doc lap\s*-|-{3,}|_{3,}|\*{3,}|dang cong san viet nam$|doan tncs ho chi minh$)").unwrap()
-});
+/// Header segments that are neither agency nor title.
+const MARKERS: &[&str] = &[
+    "du thao",
+    "mat",
+    "toi mat",
+    "khan",
+    "hoa toc",
+    "thuong khan",
+    "ban in",
+    "lưu hanh noi bo",
+];
 /// Words that continue an agency name on its next header line ("ỦY BAN NHÂN DÂN" / "TỈNH THÁI NGUYÊN").
 const PLACE_WORDS: &[&str] = &[
     "tinh ",
@@ -27,7 +39,32 @@ const PLACE_WORDS: &[&str] = &[
     "thi xa ",
     "xa ",
     "phuong ",
+    "va ",
+    "- ",
 ];
+/// Lines that start the body, so a title never runs into them.
+const BODY_STARTS: &[&str] = &[
+    "can cu",
+    "thuc hien",
+    "kinh gui",
+    "nham ",
+    "de ",
+    "trien khai",
+    "ngay ",
+    "(ban hanh",
+    "(kem theo",
+    "ban hanh kem",
+    "kem theo",
+    "sau khi",
+    "theo de nghi",
+    "xet de nghi",
+];
+/// Most lines a title runs over.
+const TITLE_MAX_LINES: usize = 8;
+/// A header segment longer than this is body text: the header has ended.
+const SEGMENT_MAX_CHARS: usize = 120;
+/// Lines searched for the header block.
+const HEADER_LINES: usize = 60;
 
 /// What the header block tells, and where the body starts.
 #[derive(Debug, Default)]
@@ -37,52 +74,86 @@ pub struct Header {
     pub body_start: usize,
 }
 
+/// One column of one header line.
+struct Segment {
+    line: usize,
+    text: String,
+}
+
 /// Reads the header block from the first lines of the document.
 pub fn read_header(lines: &[Line]) -> Header {
     let mut md = Metadata::default();
-    let limit = lines.len().min(60);
+    let limit = lines.len().min(HEADER_LINES);
     let mut agency_lines: Vec<String> = Vec::new();
+    let mut agency_open = true;
     let mut type_at = None;
-    'lines: for line in &lines[..limit] {
-        let cols: Vec<&str> = split_columns(line.text);
-        for col in cols {
-            let f = fold(col);
-            let f = f.trim();
-            if f.is_empty() {
+    let mut title_rest = None;
+    let segments = segments(&lines[..limit]);
+    let mut i = 0;
+    while i < segments.len() {
+        let seg = &segments[i];
+        let col = seg.text.as_str();
+        i += 1;
+        if col.chars().count() > SEGMENT_MAX_CHARS {
+            break;
+        }
+        let f = fold(col);
+        let is_date = f.contains("ngay") && f.contains("nam");
+        // Prose before any header element: a document without a header block.
+        if !is_upper(col) && !is_date && col.chars().count() > 60 && NUMBER.captures(col).is_none()
+        {
+            break;
+        }
+        if md.number.is_none() {
+            if let Some(c) = NUMBER
+                .captures(col)
+                .filter(|c| c[1].contains('/') || c[1].contains('-'))
+            {
+                let mut raw = c[1].to_string();
+                // A symbol the line break cut: "34-KH/TWĐTN-" / "TNNT".
+                if raw.trim_end().ends_with(['-', '/']) {
+                    if let Some(next) = segments.get(i).filter(|n| is_symbol_tail(&n.text)) {
+                        raw.push_str(&next.text);
+                        i += 1;
+                    }
+                }
+                md.number = Some(normalize_number(&raw));
+                agency_open = false;
                 continue;
-            }
-            if NATIONAL_MOTTO.is_match(f) {
-                continue;
-            }
-            if col.chars().count() > 120 {
-                break 'lines;
-            }
-            if md.number.is_none() {
-                if let Some(c) = NUMBER.captures(col).filter(|c| c[1].contains('/')) {
-                    md.number = Some(normalize_number(&c[1]));
-                    continue;
-                }
-            }
-            if md.date.is_none() {
-                if let Some(c) = PLACE_DATE.captures(col) {
-                    md.place = Some(squash(&c[1]));
-                    md.date = iso_date(&c[4], &c[3], &c[2]);
-                    continue;
-                }
-            }
-            if type_at.is_none() && md.doc_type.is_none() {
-                if let Some(t) = doc_type_line(col) {
-                    md.doc_type = Some(t.to_string());
-                    type_at = Some(line.no);
-                    continue;
-                }
-                if md.number.is_none() && is_upper(col) && col.chars().count() < 80 {
-                    agency_lines.push(squash(col));
-                }
             }
         }
-        if type_at.is_some() {
-            break;
+        if md.date.is_none() && f.contains("ngay") {
+            if let Some((date, range)) = vn::parse_date(col) {
+                md.place = PLACE.captures(&col[..range.end]).map(|c| squash(&c[1]));
+                md.date = Some(date.iso());
+                md.date_precision = Some(date.precision());
+                agency_open = false;
+                continue;
+            }
+        }
+        if type_at.is_none() && is_upper(col) {
+            if let Some((t, rest)) = vn::leading_type(col) {
+                let rest = rest.trim().trim_start_matches(':').trim();
+                md.doc_type = Some(t.name.to_string());
+                type_at = Some(seg.line);
+                // "BÁO CÁO TÓM TẮT" qualifies the type; "HƯỚNG DẪN MINH CHỨNG …" holds the title.
+                if rest.split_whitespace().count() > 2 {
+                    title_rest = Some(squash(rest));
+                }
+                break;
+            }
+        }
+        if !agency_open || !is_upper(col) || MARKERS.contains(&f.trim()) {
+            if !agency_lines.is_empty() && !is_upper(col) {
+                agency_open = false;
+            }
+            continue;
+        }
+        let starts_agency = vn::AGENCY_HEADS
+            .iter()
+            .any(|h| f.trim_start().starts_with(h));
+        if starts_agency || !agency_lines.is_empty() {
+            agency_lines.push(squash(col));
         }
     }
     let (parent, agency) = split_agency(&agency_lines);
@@ -97,7 +168,7 @@ pub fn read_header(lines: &[Line]) -> Header {
     }
     let body_start = match type_at {
         Some(at) => {
-            let (title, end) = title_after(lines, at + 1);
+            let (title, end) = title_after(lines, at + 1, title_rest);
             md.title = title;
             end
         }
@@ -112,6 +183,78 @@ pub fn read_header(lines: &[Line]) -> Header {
     }
 }
 
+/// The header's lines cut into columns: tabs, runs of 3+ spaces, cells of a pipe table and
+/// "\\\" column marks separate them; the motto is removed; "Số:" alone joins what follows,
+/// and a date cut before its "năm" joins its year.
+fn segments(lines: &[Line]) -> Vec<Segment> {
+    static GAP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\t|\s{3,}|\|").unwrap());
+    static BACKSLASHES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\\{2,}").unwrap());
+    let mut out: Vec<Segment> = Vec::new();
+    for line in lines {
+        let text = BACKSLASHES.replace_all(line.text, "   ");
+        for col in GAP.split(text.trim()) {
+            let kept = without_motto(col);
+            let kept = kept.trim();
+            if kept.is_empty() || kept.chars().all(|c| !c.is_alphanumeric()) {
+                continue;
+            }
+            let folded = fold(kept);
+            match out.last_mut() {
+                Some(prev)
+                    if is_bare_number_label(&prev.text) || date_wants_year(&prev.text, &folded) =>
+                {
+                    prev.text.push(' ');
+                    prev.text.push_str(kept);
+                }
+                _ => out.push(Segment {
+                    line: line.no,
+                    text: kept.to_string(),
+                }),
+            }
+        }
+    }
+    out
+}
+
+fn without_motto(col: &str) -> String {
+    let folded = fold(col);
+    let chars: Vec<char> = col.chars().collect();
+    let mut keep = vec![true; chars.len()];
+    for m in MOTTO.find_iter(&folded) {
+        let (s, e) = (
+            folded[..m.start()].chars().count(),
+            folded[..m.end()].chars().count(),
+        );
+        keep[s..e].iter_mut().for_each(|k| *k = false);
+    }
+    chars
+        .iter()
+        .zip(keep)
+        .map(|(c, k)| if k { *c } else { ' ' })
+        .collect()
+}
+
+fn is_bare_number_label(text: &str) -> bool {
+    matches!(fold(text).trim().trim_end_matches([':', ';']).trim(), "so")
+}
+
+/// "Hà Nội, ngày 06 tháng 10" followed by "năm 2023".
+fn date_wants_year(prev: &str, next_folded: &str) -> bool {
+    let p = fold(prev);
+    p.contains("ngay")
+        && !p.contains("nam")
+        && (next_folded.starts_with("nam") || next_folded.starts_with("thang"))
+}
+
+/// The rest of a symbol cut by a line break: upper case letters and digits, no spaces.
+fn is_symbol_tail(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty()
+        && t.chars().count() <= 16
+        && t.chars()
+            .all(|c| c.is_uppercase() || c.is_ascii_digit() || c == '-' || c == '/')
+}
+
 /// A công văn states its subject on a "V/v …" line.
 fn subject_line(lines: &[Line]) -> Option<String> {
     let at = lines.iter().position(|l| {
@@ -123,7 +266,8 @@ fn subject_line(lines: &[Line]) -> Option<String> {
         let t = line.text.trim();
         if t.is_empty()
             || parts.len() >= 4
-            || (!parts.is_empty() && (is_upper(t) || PLACE_DATE.is_match(t)))
+            || (!parts.is_empty()
+                && (is_upper(t) || (fold(t).contains("ngay") && vn::parse_date(t).is_some())))
         {
             break;
         }
@@ -147,14 +291,6 @@ pub fn type_from_number(number: &str) -> Option<&'static str> {
         .or_else(|| (number.contains('/') && number.contains('-')).then_some("Công văn"))
 }
 
-/// Two-column headers come as runs of 3+ spaces or tabs on one line.
-fn split_columns(line: &str) -> Vec<&str> {
-    static GAP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\t|\s{3,}").unwrap());
-    GAP.split(line.trim())
-        .filter(|c| !c.trim().is_empty())
-        .collect()
-}
-
 /// A line that is only a document type: "KẾ HOẠCH", "QUYẾT ĐỊNH:", "BAO CAO".
 pub fn doc_type_line(line: &str) -> Option<&'static str> {
     let f = fold(line);
@@ -171,7 +307,11 @@ fn split_agency(lines: &[String]) -> (Option<String>, Option<String>) {
     for line in lines {
         let f = fold(line) + " ";
         match names.last_mut() {
-            Some(prev) if PLACE_WORDS.iter().any(|w| f.starts_with(w)) => {
+            Some(prev)
+                if PLACE_WORDS.iter().any(|w| f.starts_with(w))
+                    || !vn::AGENCY_HEADS.iter().any(|h| f.starts_with(h))
+                    || prev.ends_with([',', '-']) =>
+            {
                 prev.push(' ');
                 prev.push_str(line);
             }
@@ -192,24 +332,51 @@ fn agency_case(name: &str) -> String {
     squash(name)
 }
 
-/// The title (trích yếu) after the type line: the next non-blank lines up to a blank line.
-fn title_after(lines: &[Line], from: usize) -> (Option<String>, usize) {
+/// The title (trích yếu) after the type line: the next lines up to the body. A single
+/// blank line inside a title is skipped when the title goes on after it.
+fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<String>, usize) {
+    let mut parts: Vec<String> = first.into_iter().collect();
     let mut i = from;
-    while i < lines.len() && lines[i].text.trim().is_empty() {
-        i += 1;
-    }
-    let mut parts = Vec::new();
-    while i < lines.len() && !lines[i].text.trim().is_empty() && parts.len() < 4 {
+    let mut end = from;
+    while i < lines.len() && parts.len() < TITLE_MAX_LINES {
         let t = lines[i].text.trim();
+        if t.is_empty() {
+            // Blank lines before the title are skipped; inside it one is, two end it.
+            if !parts.is_empty() && lines.get(i + 1).is_none_or(|n| n.text.trim().is_empty()) {
+                break;
+            }
+            i += 1;
+            continue;
+        }
         let f = fold(t);
-        if f.starts_with("can cu") || crate::segment::sections::label_of(t).is_some() {
+        let f = f.trim_start_matches(['“', '"', ' ']);
+        let starts_upper = t
+            .trim_start_matches(['“', '"', '('])
+            .starts_with(char::is_uppercase);
+        let ends_body =
+            (!parts.is_empty() && starts_upper && BODY_STARTS.iter().any(|b| f.starts_with(b)))
+                || f.starts_with("(ban hanh")
+                || f.starts_with("(kem theo")
+                || crate::segment::sections::label_of(t).is_some()
+                || (!parts.is_empty()
+                    && is_upper(t)
+                    && !is_upper(parts.last().map_or("", |p| p.as_str())))
+                || (!parts.is_empty() && t.chars().count() > 200);
+        if ends_body {
             break;
         }
         parts.push(t.to_string());
         i += 1;
+        end = i;
     }
     let title = squash(&parts.join(" "));
-    (Some(title).filter(|t| !t.is_empty()), i)
+    let title = title
+        .strip_prefix("V/v ")
+        .or_else(|| title.strip_prefix("V/V "))
+        .unwrap_or(&title)
+        .trim()
+        .to_string();
+    (Some(title).filter(|t| !t.is_empty()), end.max(from))
 }
 
 #[cfg(test)]

@@ -54,9 +54,9 @@ pub fn segment(text: &str) -> Segmented {
     let mut metadata = header.metadata;
     metadata.signer = closing.signer;
     metadata.recipients = closing.recipients;
-    let own_references = own_references(text);
+    let own_references = own_references(text, metadata.doc_type.as_deref());
     fill_from_own_reference(&mut metadata, text, &own_references);
-    if metadata.title.is_none() {
+    if metadata.title.is_none() && metadata.agency.is_none() && metadata.number.is_none() {
         metadata.title = first_line_title(&lines);
     }
     let sections = sections::build(&lines, header.body_start, &skip);
@@ -93,10 +93,22 @@ pub fn segment(text: &str) -> Segmented {
 static OWN_REFERENCE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\(\s*(ban hành\s+)?kèm theo\s+[^()]{0,300}\)").unwrap());
 
-fn own_references(text: &str) -> Vec<Span> {
+/// "(Kèm theo …)" notes that name this document: a note naming another type ("Thể lệ …
+/// (Ban hành kèm theo Kế hoạch số 34 …)") points to a parent document, a citation.
+fn own_references(text: &str, doc_type: Option<&str>) -> Vec<Span> {
     let ix = CharIndex::new(text);
     OWN_REFERENCE
         .find_iter(text)
+        .filter(|m| {
+            let note = fold(m.as_str());
+            let named = note
+                .find("kem theo")
+                .and_then(|at| vn::leading_type(note[at + "kem theo".len()..].trim_start()));
+            match (named, doc_type) {
+                (Some((named, _)), Some(own)) => named.name == own,
+                _ => true,
+            }
+        })
         .map(|m| [ix.char_at(m.start()), ix.char_at(m.end())])
         .collect()
 }

@@ -6,26 +6,17 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 
 use crate::text::fold;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Precision {
     Year,
     Quarter,
     Month,
     Day,
-}
-
-impl Precision {
-    pub fn label(self) -> &'static str {
-        match self {
-            Precision::Year => "year",
-            Precision::Quarter => "quarter",
-            Precision::Month => "month",
-            Precision::Day => "day",
-        }
-    }
 }
 
 /// A date known to a year, a quarter, a month or a day.
@@ -94,6 +85,9 @@ pub fn iso_date(year: &str, month: &str, day: &str) -> Option<String> {
 static WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"ngay\s*(\d{1,2}|[^\s\d]{0,3})?\s*(?:thang|/|-|\.)\s*(\d{1,2})\s*(?:,?\s*nam|/|-|\.)\s*(\d{4})\b").unwrap()
 });
+/// "ngày … tháng … năm 2022" with day and month both blank.
+static YEAR_ONLY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"ngay[^\d\n]{0,12}thang[^\d\n]{0,12}nam\s*(\d{4})\b").unwrap());
 static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*([/.-])\s*(\d{4})\b").unwrap()
 });
@@ -127,6 +121,17 @@ pub fn parse_date(text: &str) -> Option<(PartialDate, Range<usize>)> {
             .checked()
             .or(PartialDate { day: None, ..date }.checked())
         {
+            found.push((d, c.get(0).unwrap().range()));
+        }
+    }
+    if let Some(c) = YEAR_ONLY.captures(&folded) {
+        let date = PartialDate {
+            year: c[1].parse().ok()?,
+            quarter: None,
+            month: None,
+            day: None,
+        };
+        if let Some(d) = date.checked() {
             found.push((d, c.get(0).unwrap().range()));
         }
     }
@@ -223,6 +228,14 @@ mod tests {
             Some(("2019-02".into(), Precision::Month))
         );
         assert_eq!(iso("10/11-2019"), None);
+        assert_eq!(
+            iso("Hà Nội, ngày       tháng      năm 2023"),
+            Some(("2023".into(), Precision::Year))
+        );
+        assert_eq!(
+            iso("Hà Nội, ngày 20 tháng 7năm 2023"),
+            Some(("2023-07-20".into(), Precision::Day))
+        );
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub const DOC_TYPES: &[DocType] = &[
     t("Bộ luật", "bo luat", &[], true),
     t("Pháp lệnh", "phap lenh", &[], true),
     t("Văn bản", "van ban", &[], true),
+    t("Bảng so sánh", "bang so sanh", &[], false),
 ];
 
 /// The type a folded name names: `ke hoach` → Kế hoạch.

@@ -3,10 +3,12 @@
 //!
 //! Stages ask here; they never keep their own lists.
 
+mod agency;
 mod date;
 mod doc_type;
 mod number;
 
+pub use agency::AGENCY_HEADS;
 pub use date::{iso_date, parse_date, PartialDate, Precision};
 pub use doc_type::{by_folded_name, by_symbol, leading_type, DocType, DOC_TYPES};
 pub use number::{
