@@ -509,8 +509,12 @@ fn law_by_name(
                 }
                 end += 1;
             }
-            // "Luật này quy định", "Luật đã bộc lộ": an unknown name starts upper case.
-            if count == 0 || !orig[fix.char_at(at)].is_uppercase() {
+            // "Luật này quy định", "Luật đã bộc lộ": an unknown name starts upper case or
+            // holds a capital ("Luật ban hành VBQPPL").
+            let capitals = orig[fix.char_at(at)..fix.char_at(end)]
+                .iter()
+                .any(|c| c.is_uppercase());
+            if count == 0 || !capitals {
                 return None;
             }
             end

@@ -8,9 +8,18 @@ use crate::model::Signer;
 use crate::text::{fold, is_upper, squash, trim_item, Line};
 
 static AUTHORITY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(KT|TM|TL|TUQ|Q)\s*\.\s*(\p{Lu}[\p{Lu} ]*\p{Lu})").unwrap());
+    LazyLock::new(|| Regex::new(r"\b(KT|TM|TL|TUQ|Q)\s*\.\s*(\p{Lu}+(?: \p{Lu}+)*)").unwrap());
 /// Positions that sign, folded; longer first so "pho giam doc" wins over "giam doc".
 const POSITIONS: &[&str] = &[
+    "bi thu thu nhat",
+    "pho bi thu thuong truc",
+    "bi thu thuong truc",
+    "pho chu nhiem",
+    "chu nhiem",
+    "tong bien tap",
+    "pho tong bien tap",
+    "chanh an",
+    "vien truong vien kiem sat",
     "pho chu tich",
     "chu tich",
     "pho giam doc",
@@ -142,6 +151,15 @@ fn read_signer(region: &[&Line], used: &mut Vec<usize>) -> Option<Signer> {
         );
     }
     let start = after? + 1;
+    // A closing flattened into one table cell: "… BÍ THƯ THƯỜNG TRỰC  Đã ký  Bùi Quang Huy".
+    if let Some(name) = signer
+        .position
+        .as_deref()
+        .and_then(|p| name_after(region[start - 1].text, p))
+    {
+        signer.name = Some(name);
+        return Some(signer);
+    }
     for line in region.iter().skip(start).take(8) {
         let t = line.text.trim();
         if is_person_name(t) {
@@ -151,6 +169,17 @@ fn read_signer(region: &[&Line], used: &mut Vec<usize>) -> Option<Signer> {
         }
     }
     Some(signer)
+}
+
+/// The person's name written after `position` on the same line.
+fn name_after(line: &str, position: &str) -> Option<String> {
+    let at = line.find(position)? + position.len();
+    let rest = line[at..].split('|').next().unwrap_or("");
+    rest.split("  ")
+        .map(str::trim)
+        .filter(|c| is_person_name(c) && fold(c) != "da ky")
+        .last()
+        .map(squash)
 }
 
 /// The position phrase in a line, as written: "PHÓ GIÁM ĐỐC".
