@@ -63,6 +63,8 @@ const BODY_STARTS: &[&str] = &[
 const TITLE_MAX_LINES: usize = 8;
 /// A header segment longer than this is body text: the header has ended.
 const SEGMENT_MAX_CHARS: usize = 120;
+/// Lines of prose after which a header without a type line has ended.
+const PROSE_LINES_END_HEADER: usize = 3;
 /// Lines searched for the header block.
 const HEADER_LINES: usize = 60;
 
@@ -88,6 +90,7 @@ pub fn read_header(lines: &[Line]) -> Header {
     let mut agency_open = true;
     let mut type_at = None;
     let mut title_rest = None;
+    let mut prose_lines = 0;
     let segments = segments(&lines[..limit]);
     let mut i = 0;
     while i < segments.len() {
@@ -99,10 +102,13 @@ pub fn read_header(lines: &[Line]) -> Header {
         }
         let f = fold(col);
         let is_date = f.contains("ngay") && f.contains("nam");
-        // Prose before any header element: a document without a header block.
+        // Lines of prose: a document without a header block (a stamp or OCR noise is one line).
         if !is_upper(col) && !is_date && col.chars().count() > 60 && NUMBER.captures(col).is_none()
         {
-            break;
+            prose_lines += 1;
+            if prose_lines >= PROSE_LINES_END_HEADER {
+                break;
+            }
         }
         if md.number.is_none() {
             if let Some(c) = NUMBER
@@ -338,6 +344,7 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
     let mut parts: Vec<String> = first.into_iter().collect();
     let mut i = from;
     let mut end = from;
+    let mut after_blank = false;
     while i < lines.len() && parts.len() < TITLE_MAX_LINES {
         let t = lines[i].text.trim();
         if t.is_empty() {
@@ -345,8 +352,13 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
             if !parts.is_empty() && lines.get(i + 1).is_none_or(|n| n.text.trim().is_empty()) {
                 break;
             }
+            after_blank = !parts.is_empty();
             i += 1;
             continue;
+        }
+        // After a blank line only a lower-case or quoted line goes on with the title.
+        if after_blank && !t.starts_with(|c: char| c.is_lowercase() || "“\"(".contains(c)) {
+            break;
         }
         let f = fold(t);
         let f = f.trim_start_matches(['“', '"', ' ']);
