@@ -1,11 +1,13 @@
 //! Knowledge of Vietnamese administrative documents, shared by every stage: document
-//! types and their symbols, dates with their precision, document numbers and symbols.
+//! types and their symbols, dates with their precision, document numbers and symbols,
+//! e-signature stamps.
 //!
 //! Stages ask here; they never keep their own lists.
 
 mod date;
 mod doc_type;
 mod number;
+pub mod stamp;
 
 pub use date::{iso_date, parse_date, PartialDate, Precision};
 pub use doc_type::{by_folded_name, by_symbol, leading_type, DocType, DOC_TYPES};
