@@ -22,6 +22,10 @@ pub struct Document {
     pub tasks: Vec<Task>,
     pub figures: Vec<Figure>,
     pub citations: Vec<Citation>,
+    /// Digital signatures and e-signature stamps, in page order; empty when none were
+    /// found (and, for now, for text inputs).
+    #[serde(default)]
+    pub signatures: Vec<Signature>,
     pub text: String,
     pub warnings: Vec<String>,
 }
@@ -190,6 +194,33 @@ pub struct Citation {
     /// 1-based page of each mention, for paged sources (empty otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pages: Vec<u32>,
+}
+
+/// One digital signature of the document.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Signature {
+    /// Who signed: the signature's `/Name`, else the stamp's "Ký bởi:"/"Người ký:" name,
+    /// else (the gazette centre's stamp) the centre's name.
+    pub signer: Option<String>,
+    /// The stamp's "Cơ quan:" value.
+    pub organization: Option<String>,
+    /// ISO 8601 signing time, with its offset when known: `2025-01-07T10:09:57+07:00`.
+    pub time: Option<String>,
+    /// 1-based page of the signature, for paged sources.
+    pub page: Option<u32>,
+    pub source: SignatureSource,
+}
+
+/// Where a signature was read.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureSource {
+    /// A signed signature field of a PDF (its widget and signature dictionary).
+    Widget,
+    /// A stamp's text in a text layer or text input.
+    StampText,
+    /// A stamp read by OCR.
+    Ocr,
 }
 
 /// What a document that could not be processed yields instead of a [`Document`].

@@ -45,6 +45,7 @@ fn base(path: &str, text: &str) -> Document {
         tasks: vec![],
         figures: vec![],
         citations: vec![],
+        signatures: vec![],
         text: text.into(),
         warnings: vec![],
     }

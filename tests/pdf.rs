@@ -179,3 +179,49 @@ fn scanned_ruled_table_over_three_pages_is_read_as_tsv() {
     eprintln!("{matched} of {numbered} numbered rows match the native table");
     assert!(matched * 10 >= numbered * 7, "{matched} of {numbered} rows matched:\n{}", doc.text);
 }
+
+/// A signed PDF of the Quảng Ngãi set beside the checkout (`../shared/external`).
+fn process_signed(name: &str) -> vanban::Document {
+    std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/external/vbhc-quangngai-pdfs").join(name);
+    assert!(path.is_file(), "{} missing: the signed PDFs live in ../shared beside the checkout", path.display());
+    vanban::process_file(&path, &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// The signatures of fixtures/gold/signed/STEM.json as (signer, organization, time, page).
+fn gold_signatures(stem: &str) -> Vec<serde_json::Value> {
+    let gold = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/gold/signed/{stem}.json"))).unwrap();
+    let gold: serde_json::Value = serde_json::from_str(&gold).unwrap();
+    gold["signatures"].as_array().unwrap().iter().map(|s| serde_json::json!([s["signer"], s["organization"], s["time"], s["page"]])).collect()
+}
+
+fn signatures(doc: &vanban::Document) -> Vec<serde_json::Value> {
+    doc.signatures.iter().map(|s| serde_json::json!([s.signer, s.organization, s.time, s.page])).collect()
+}
+
+fn has_stamp_text(s: &str) -> bool {
+    ["Ký bởi", "Cơ quan:", "Thời gian ký", "TRUNG TÂM CÔNG BÁO", "ttcbth@"].iter().any(|w| s.contains(w))
+}
+
+#[test]
+fn signature_widgets_draw_the_number_and_day_and_stamps_become_signatures() {
+    let doc = process_signed("doc18.pdf");
+    assert_eq!(doc.metadata.number.as_deref(), Some("11/TB-UBND"), "{:?}", doc.text.lines().take(12).collect::<Vec<_>>());
+    assert_eq!(doc.metadata.date.as_deref(), Some("2025-01-08"));
+    let agency = doc.metadata.agency.as_deref().unwrap_or_default();
+    assert!(agency.starts_with("ỦY BAN NHÂN DÂN") && !has_stamp_text(agency), "{agency}");
+    assert!(!has_stamp_text(&doc.text), "stamp text in the body: {}", doc.text);
+    assert_eq!(signatures(&doc), gold_signatures("doc18"));
+    assert!(doc.signatures.iter().all(|s| s.source == vanban::model::SignatureSource::Widget));
+    common::assert_schema_valid(&common::to_value(&doc));
+}
+
+#[test]
+fn scan_signatures_come_from_widgets_and_ocr_skips_the_stamps() {
+    require_ocr();
+    let doc = process_signed("doc01.pdf");
+    assert_eq!(signatures(&doc), gold_signatures("doc01"));
+    let head: Vec<&str> = doc.text.lines().take(10).collect();
+    assert!(!head.iter().any(|l| has_stamp_text(l)), "{head:#?}");
+    assert!(!doc.metadata.agency.as_deref().is_some_and(has_stamp_text), "{:?}", doc.metadata.agency);
+}

@@ -15,6 +15,7 @@ use std::path::Path;
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::model::Signature;
 use crate::Limits;
 
 /// The text of one document as read, before repair.
@@ -31,6 +32,10 @@ pub struct Ingested {
     pub pages: Option<u32>,
     /// 1-based page of each line of `text`; empty for unpaged inputs.
     pub line_pages: Vec<u32>,
+    /// Signed signature fields of a PDF, in page order (see
+    /// [`Document::signatures`](crate::model::Document::signatures)); their stamps' text
+    /// is not in `text`. Empty for other inputs.
+    pub signatures: Vec<Signature>,
     pub warnings: Vec<String>,
 }
 
@@ -124,6 +129,7 @@ pub fn ingest_text(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingeste
         text_layer: "plain",
         pages: None,
         line_pages: Vec::new(),
+        signatures: Vec::new(),
         warnings,
     })
 }

@@ -100,6 +100,9 @@ fn ocr_page(pdf: &Path, number: u32, timeout: Duration) -> Result<OcrPage, Strin
             "-gray",
             "-png",
             "-singlefile",
+            // Signature widgets draw stamps and numbers; their text is read from the
+            // file, and OCR must not read stamps into the page.
+            "-hide-annotations",
             "-f",
             &number.to_string(),
             "-l",

@@ -54,6 +54,7 @@ pub fn assemble(
         tasks: extracted.tasks,
         figures: extracted.figures,
         citations: extracted.citations,
+        signatures: ingested.signatures,
         text: repaired.text,
         warnings,
     }

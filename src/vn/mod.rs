@@ -1,5 +1,6 @@
 //! Knowledge of Vietnamese administrative documents, shared by every stage: document
-//! types and their symbols, dates with their precision, document numbers and symbols.
+//! types and their symbols, dates with their precision, document numbers and symbols,
+//! e-signature stamps.
 //!
 //! Stages ask here; they never keep their own lists.
 
@@ -7,6 +8,7 @@ mod agency;
 mod date;
 mod doc_type;
 mod number;
+pub mod stamp;
 
 pub use agency::AGENCY_HEADS;
 pub use date::{iso_date, parse_date, PartialDate, Precision};

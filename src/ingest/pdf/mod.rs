@@ -4,10 +4,14 @@
 //!
 //! 1. [`isolate`] parses in a `vanban pdf-worker` child under [`Limits`] (pages,
 //!    decompressed bytes, time, memory), so a bad file costs one document;
-//! 2. [`raw`] (in the child) collects glyphs, ruling lines, fonts and image counts per page;
-//! 3. [`layout`] turns geometry into body paragraphs and tab-separated table rows,
+//! 2. [`raw`] (in the child) collects glyphs, ruling lines, fonts and image counts per page,
+//!    and what each visible annotation draws;
+//! 3. [`annotations`]: e-signature stamps drawn by signature widgets become
+//!    signatures, every other annotation's glyphs (the number, the day of issue) join
+//!    the page's glyphs;
+//! 4. [`layout`] turns geometry into body paragraphs and tab-separated table rows,
 //!    following tables across pages;
-//! 4. here: legacy font encodings are detected and converted
+//! 5. here: legacy font encodings are detected and converted
 //!    ([`legacy`](crate::ingest::legacy)), each page's text layer is classified
 //!    ([`classify`]), and pages with no or a damaged layer are read again by OCR
 //!    ([`ocr`](crate::ingest::ocr)).
@@ -16,6 +20,7 @@
 //! tools become warnings, never errors. Errors are only for files that cannot be parsed
 //! within the limits (`IngestError::Pdf`, kind `parse`).
 
+mod annotations;
 mod isolate;
 mod layout;
 pub(crate) mod raw;
@@ -96,6 +101,11 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     warnings.extend(raw.warnings.iter().cloned());
     if raw.pages.is_empty() {
         return Err(IngestError::Pdf("no pages".into()));
+    }
+    let signatures = annotations::signatures(&raw.pages);
+    for page in &mut raw.pages {
+        let drawn = annotations::page_glyphs(page);
+        page.glyphs.extend(drawn);
     }
     let mut lines = assemble(&raw.pages);
 
@@ -204,6 +214,7 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
         text_layer,
         pages: Some(raw.page_count),
         line_pages,
+        signatures,
         warnings,
     })
 }
@@ -257,8 +268,9 @@ fn has_unicode_vietnamese(s: &str) -> bool {
         .any(|c| ('\u{1EA0}'..='\u{1EF9}').contains(&c) || "ăĂđĐĩĨũŨơƠưƯ".contains(c))
 }
 
-/// Replaces the geometry of `wanted` pages with OCR words (scaled to points); returns
-/// the pages read. Failures keep the text layer, with a warning.
+/// Replaces the geometry of `wanted` pages with OCR words (scaled to points) plus what
+/// their annotations draw; returns the pages read. Failures keep the text layer, with a
+/// warning.
 fn run_ocr(
     bytes: &[u8],
     wanted: &[u32],
@@ -296,6 +308,9 @@ fn run_ocr(
                             g.s * points_per_pixel,
                         );
                     }
+                    // Pages are rendered without annotations: what widgets draw is read
+                    // from the file, on top of the OCR words.
+                    page.glyphs.extend(annotations::page_glyphs(page));
                     page.width = read.page.width * points_per_pixel;
                     page.height = read.page.height * points_per_pixel;
                 }

@@ -1,5 +1,6 @@
 //! Worker side: one PDF → raw page geometry (glyphs with positions, ruling lines, font
-//! names), through lopdf and pdf-extract's [`OutputDev`].
+//! names, what each visible annotation draws), through lopdf and pdf-extract's
+//! [`OutputDev`].
 //!
 //! This runs in the `vanban pdf-worker` child process (see `isolate`), because the parsers
 //! can panic, recurse without bound or inflate a decompression bomb. Everything here
@@ -40,6 +41,34 @@ pub struct RawPage {
     pub invisible_text: bool,
     /// The parser failed on this page: its text layer is unusable, the page may be OCR'd.
     pub failed: bool,
+    /// Visible annotations that draw text, and signature widgets, in `/Annots` order.
+    #[serde(default)]
+    pub annotations: Vec<RawAnnotation>,
+}
+
+/// What one annotation draws (its normal appearance), apart from the page content:
+/// signature widgets draw the number, the day of issue or an e-signature stamp.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RawAnnotation {
+    /// `[x0, y0, x1, y1]` in top-left page space, `x0 <= x1`, `y0 <= y1`.
+    pub rect: [f64; 4],
+    /// The widget of a signature field (`/FT /Sig`, possibly inherited from `/Parent`).
+    pub signature: bool,
+    /// The signature dictionary (`/V`) of a signed signature field.
+    pub value: Option<SignatureValue>,
+    /// The appearance's glyphs, placed on the page.
+    pub glyphs: Vec<Glyph>,
+}
+
+/// The text entries of a signature dictionary, as written.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SignatureValue {
+    /// `/Name`: the signer as the signing software wrote it.
+    pub name: Option<String>,
+    /// `/M`: a PDF date, `D:20250107100957+07'00'`.
+    pub time: Option<String>,
+    pub reason: Option<String>,
+    pub location: Option<String>,
 }
 
 /// A run of drawn characters without a gap (a word or part of one).
@@ -143,9 +172,401 @@ pub fn extract(bytes: &[u8], limits: WorkerLimits) -> Result<RawDoc, String> {
         page.invisible_text = doc
             .get_page_content(id)
             .is_ok_and(|c| sets_invisible_text(&c));
+        page.annotations = read_annotations(&mut doc, id, number, &mut raw.warnings);
         raw.pages.push(page);
     }
     Ok(raw)
+}
+
+/// Annotation flags that keep an annotation off the screen: Hidden (2), NoView (32).
+const HIDDEN_FLAGS: i64 = 2 | 32;
+/// Annotations read per page: a form with thousands of fields costs no more than this.
+const MAX_ANNOTATIONS: usize = 64;
+/// Text-drawing form streams read per appearance.
+const MAX_PIECES: usize = 8;
+/// Form XObjects nested inside an appearance that are followed.
+const MAX_FORM_DEPTH: usize = 8;
+/// `/Parent` links followed for an inherited entry.
+const MAX_PARENTS: usize = 32;
+
+/// An affine map in PDF's row-vector convention: (x, y) → (a x + c y + e, b x + d y + f).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Affine {
+    a: f64,
+    b: f64,
+    c: f64,
+    d: f64,
+    e: f64,
+    f: f64,
+}
+
+impl Affine {
+    const IDENTITY: Affine = Affine {
+        a: 1.0,
+        b: 0.0,
+        c: 0.0,
+        d: 1.0,
+        e: 0.0,
+        f: 0.0,
+    };
+
+    fn from_numbers(n: [f64; 6]) -> Affine {
+        let [a, b, c, d, e, f] = n;
+        Affine { a, b, c, d, e, f }
+    }
+
+    /// `self`, then `next`.
+    fn then(&self, next: &Affine) -> Affine {
+        Affine {
+            a: self.a * next.a + self.b * next.c,
+            b: self.a * next.b + self.b * next.d,
+            c: self.c * next.a + self.d * next.c,
+            d: self.c * next.b + self.d * next.d,
+            e: self.e * next.a + self.f * next.c + next.e,
+            f: self.e * next.b + self.f * next.d + next.f,
+        }
+    }
+
+    fn apply(&self, x: f64, y: f64) -> (f64, f64) {
+        (
+            self.a * x + self.c * y + self.e,
+            self.b * x + self.d * y + self.f,
+        )
+    }
+}
+
+impl From<&Transform> for Affine {
+    fn from(t: &Transform) -> Self {
+        Affine::from_numbers([t.m11, t.m12, t.m21, t.m22, t.m31, t.m32])
+    }
+}
+
+/// One text-drawing form stream of an appearance: its operators without `Do` (each
+/// nested form is a piece of its own), its resources and its map to page user space.
+struct Piece {
+    content: Vec<u8>,
+    resources: lopdf::Dictionary,
+    to_page: Affine,
+}
+
+/// Reads what each visible annotation of the page draws, after the page's own pass.
+///
+/// pdf-extract reads only page content and starts every form XObject from the identity
+/// matrix, so each text-drawing form of an appearance is read on its own: the page's
+/// `/Contents` and `/Resources` are pointed at it for one more `output_doc_page`, and the
+/// collector maps its glyphs onto the annotation's `/Rect`. The page is restored after.
+fn read_annotations(
+    doc: &mut lopdf::Document,
+    page_id: lopdf::ObjectId,
+    number: u32,
+    warnings: &mut Vec<String>,
+) -> Vec<RawAnnotation> {
+    let Some(height) = inherited(doc, page_id, b"MediaBox")
+        .and_then(|b| numbers::<4>(doc, b))
+        .map(|b| b[3] - b[1])
+    else {
+        return Vec::new();
+    };
+    let annotations = doc.get_page_annotations(page_id).unwrap_or_default();
+    if annotations.len() > MAX_ANNOTATIONS {
+        warnings.push(format!(
+            "page {number}: {} annotations; only the first {MAX_ANNOTATIONS} read",
+            annotations.len()
+        ));
+    }
+    let mut planned = Vec::new();
+    for (i, annotation) in annotations.iter().take(MAX_ANNOTATIONS).enumerate() {
+        let flags = annotation
+            .get(b"F")
+            .and_then(lopdf::Object::as_i64)
+            .unwrap_or(0);
+        let Some(rect) = annotation
+            .get(b"Rect")
+            .ok()
+            .and_then(|r| numbers::<4>(doc, r))
+        else {
+            continue;
+        };
+        if flags & HIDDEN_FLAGS != 0 {
+            continue;
+        }
+        let field = |key: &[u8]| inherited_field(doc, annotation, key);
+        let signature = field(b"FT").and_then(|t| t.as_name().ok()) == Some(b"Sig".as_slice());
+        let value = field(b"V")
+            .filter(|_| signature)
+            .and_then(|v| v.as_dict().ok())
+            .map(|v| signature_value(doc, v));
+        let pieces = match appearance(doc, annotation) {
+            Some(form) => appearance_pieces(doc, form, rect).unwrap_or_else(|e| {
+                warnings.push(format!("page {number}: annotation {}: {e}", i + 1));
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
+        let (x0, x1) = (rect[0].min(rect[2]), rect[0].max(rect[2]));
+        let (y0, y1) = (rect[1].min(rect[3]), rect[1].max(rect[3]));
+        let annotation = RawAnnotation {
+            rect: [x0, height - y1, x1, height - y0],
+            signature,
+            value,
+            glyphs: Vec::new(),
+        };
+        planned.push((i, annotation, pieces));
+    }
+
+    let saved = doc.get_dictionary(page_id).ok().map(|page| {
+        (
+            page.get(b"Contents").ok().cloned(),
+            page.get(b"Resources").ok().cloned(),
+        )
+    });
+    let mut read = Vec::new();
+    for (i, mut annotation, pieces) in planned {
+        for piece in pieces {
+            let stream =
+                doc.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), piece.content));
+            if let Ok(page) = doc.get_dictionary_mut(page_id) {
+                page.set("Contents", stream);
+                page.set("Resources", piece.resources);
+            }
+            let mut collector = Collector {
+                to_page: Some(piece.to_page),
+                ..Collector::default()
+            };
+            let run = catch_unwind(AssertUnwindSafe(|| {
+                pdf_extract::output_doc_page(doc, &mut collector, number)
+            }));
+            doc.objects.remove(&stream);
+            match run {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => warnings.push(format!("page {number}: annotation {}: {e:?}", i + 1)),
+                Err(_) => warnings.push(format!(
+                    "page {number}: annotation {}: the PDF parser failed on its appearance",
+                    i + 1
+                )),
+            }
+            if let Some(page) = collector.page {
+                annotation.glyphs.extend(page.glyphs);
+            }
+        }
+        if annotation.signature || annotation.glyphs.iter().any(|g| !g.t.trim().is_empty()) {
+            read.push(annotation);
+        }
+    }
+    if let (Some((contents, resources)), Ok(page)) = (saved, doc.get_dictionary_mut(page_id)) {
+        for (key, value) in [
+            (b"Contents".as_slice(), contents),
+            (b"Resources".as_slice(), resources),
+        ] {
+            match value {
+                Some(v) => page.set(key, v),
+                None => {
+                    page.remove(key);
+                }
+            }
+        }
+    }
+    read
+}
+
+/// `obj`, following references.
+fn resolve<'a>(doc: &'a lopdf::Document, obj: &'a lopdf::Object) -> Option<&'a lopdf::Object> {
+    doc.dereference(obj).ok().map(|(_, o)| o)
+}
+
+/// `N` numbers from an array object.
+fn numbers<const N: usize>(doc: &lopdf::Document, obj: &lopdf::Object) -> Option<[f64; N]> {
+    let array = resolve(doc, obj)?.as_array().ok()?;
+    if array.len() != N {
+        return None;
+    }
+    let mut out = [0.0; N];
+    for (o, item) in out.iter_mut().zip(array) {
+        *o = resolve(doc, item)?.as_float().ok().map(f64::from)?;
+    }
+    Some(out)
+}
+
+/// A page entry, inherited through the page tree (`MediaBox`).
+fn inherited<'a>(
+    doc: &'a lopdf::Document,
+    page_id: lopdf::ObjectId,
+    key: &[u8],
+) -> Option<&'a lopdf::Object> {
+    inherited_field(doc, doc.get_dictionary(page_id).ok()?, key)
+}
+
+/// An entry of `dict` or of the nearest `/Parent` that has it (field entries: `FT`, `V`).
+fn inherited_field<'a>(
+    doc: &'a lopdf::Document,
+    mut dict: &'a lopdf::Dictionary,
+    key: &[u8],
+) -> Option<&'a lopdf::Object> {
+    for _ in 0..MAX_PARENTS {
+        if let Ok(value) = dict.get(key) {
+            return resolve(doc, value);
+        }
+        dict = resolve(doc, dict.get(b"Parent").ok()?)?.as_dict().ok()?;
+    }
+    None
+}
+
+fn signature_value(doc: &lopdf::Document, v: &lopdf::Dictionary) -> SignatureValue {
+    let text = |key: &[u8]| {
+        let object = resolve(doc, v.get(key).ok()?)?;
+        let text = lopdf::decode_text_string(object).ok()?;
+        Some(text.trim().to_string()).filter(|t| !t.is_empty())
+    };
+    SignatureValue {
+        name: text(b"Name"),
+        time: text(b"M"),
+        reason: text(b"Reason"),
+        location: text(b"Location"),
+    }
+}
+
+/// The normal appearance (`/AP /N`), or its state named by `/AS`.
+fn appearance<'a>(
+    doc: &'a lopdf::Document,
+    annotation: &'a lopdf::Dictionary,
+) -> Option<&'a lopdf::Stream> {
+    let ap = resolve(doc, annotation.get(b"AP").ok()?)?.as_dict().ok()?;
+    match resolve(doc, ap.get(b"N").ok()?)? {
+        lopdf::Object::Stream(s) => Some(s),
+        lopdf::Object::Dictionary(states) => {
+            let state = annotation.get(b"AS").ok()?.as_name().ok()?;
+            resolve(doc, states.get(state).ok()?)?.as_stream().ok()
+        }
+        _ => None,
+    }
+}
+
+/// The text-drawing pieces of an appearance form, mapped as PDF 32000 §12.5.5 says: the
+/// form's `/BBox`, transformed by its `/Matrix`, is fitted onto the annotation's `/Rect`.
+fn appearance_pieces(
+    doc: &lopdf::Document,
+    form: &lopdf::Stream,
+    rect: [f64; 4],
+) -> Result<Vec<Piece>, String> {
+    let matrix = form_matrix(doc, form);
+    let bbox = form
+        .dict
+        .get(b"BBox")
+        .ok()
+        .and_then(|b| numbers::<4>(doc, b))
+        .ok_or("appearance without /BBox")?;
+    let corners = [
+        matrix.apply(bbox[0], bbox[1]),
+        matrix.apply(bbox[2], bbox[1]),
+        matrix.apply(bbox[0], bbox[3]),
+        matrix.apply(bbox[2], bbox[3]),
+    ];
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for (x, y) in corners {
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+    }
+    let (rx0, rx1) = (rect[0].min(rect[2]), rect[0].max(rect[2]));
+    let (ry0, ry1) = (rect[1].min(rect[3]), rect[1].max(rect[3]));
+    if x1 - x0 <= 0.0 || y1 - y0 <= 0.0 || rx1 - rx0 <= 0.0 || ry1 - ry0 <= 0.0 {
+        // An invisible signature (empty /Rect) draws nothing.
+        return Ok(Vec::new());
+    }
+    let (sx, sy) = ((rx1 - rx0) / (x1 - x0), (ry1 - ry0) / (y1 - y0));
+    let fit = Affine::from_numbers([sx, 0.0, 0.0, sy, rx0 - x0 * sx, ry0 - y0 * sy]);
+    let mut pieces = Vec::new();
+    let none = lopdf::Dictionary::new();
+    collect_pieces(doc, form, matrix.then(&fit), &none, 0, &mut pieces)?;
+    Ok(pieces)
+}
+
+fn form_matrix(doc: &lopdf::Document, form: &lopdf::Stream) -> Affine {
+    form.dict
+        .get(b"Matrix")
+        .ok()
+        .and_then(|m| numbers::<6>(doc, m))
+        .map_or(Affine::IDENTITY, Affine::from_numbers)
+}
+
+/// Adds `form` (if it shows text) and the forms it draws to `pieces`, tracking `q`, `Q`
+/// and `cm` to place each nested form.
+fn collect_pieces(
+    doc: &lopdf::Document,
+    form: &lopdf::Stream,
+    to_page: Affine,
+    parent_resources: &lopdf::Dictionary,
+    depth: usize,
+    pieces: &mut Vec<Piece>,
+) -> Result<(), String> {
+    let content = if form.dict.get(b"Filter").is_ok() {
+        form.decompressed_content()
+            .map_err(|e| format!("appearance stream: {e}"))?
+    } else {
+        form.content.clone()
+    };
+    let resources = form
+        .dict
+        .get(b"Resources")
+        .ok()
+        .and_then(|r| resolve(doc, r)?.as_dict().ok())
+        .unwrap_or(parent_resources);
+    let operations = lopdf::content::Content::decode(&content)
+        .map_err(|e| format!("appearance content: {e}"))?
+        .operations;
+    let (mut ctm, mut saved) = (Affine::IDENTITY, Vec::new());
+    let mut kept = Vec::with_capacity(operations.len());
+    let mut shows_text = false;
+    for op in operations {
+        match op.operator.as_str() {
+            "q" => saved.push(ctm),
+            "Q" => ctm = saved.pop().unwrap_or(ctm),
+            "cm" => {
+                let n: Vec<f64> = op
+                    .operands
+                    .iter()
+                    .filter_map(|o| o.as_float().ok().map(f64::from))
+                    .collect();
+                if let Ok(n) = <[f64; 6]>::try_from(n) {
+                    ctm = Affine::from_numbers(n).then(&ctm);
+                }
+            }
+            "Do" => {
+                let child = op
+                    .operands
+                    .first()
+                    .and_then(|o| o.as_name().ok())
+                    .and_then(|name| {
+                        let xobjects = resolve(doc, resources.get(b"XObject").ok()?)?;
+                        resolve(doc, xobjects.as_dict().ok()?.get(name).ok()?)?
+                            .as_stream()
+                            .ok()
+                    })
+                    .filter(|s| {
+                        s.dict.get(b"Subtype").and_then(lopdf::Object::as_name).ok()
+                            == Some(b"Form".as_slice())
+                    });
+                if let Some(child) = child.filter(|_| depth < MAX_FORM_DEPTH) {
+                    let place = form_matrix(doc, child).then(&ctm).then(&to_page);
+                    collect_pieces(doc, child, place, resources, depth + 1, pieces)?;
+                }
+                // pdf-extract would read images as content and nested forms unplaced.
+                continue;
+            }
+            "Tj" | "TJ" | "'" | "\"" => shows_text = true,
+            _ => {}
+        }
+        kept.push(op);
+    }
+    if shows_text && pieces.len() < MAX_PIECES {
+        let content = lopdf::content::Content { operations: kept }
+            .encode()
+            .map_err(|e| format!("appearance content: {e}"))?;
+        pieces.push(Piece {
+            content,
+            resources: resources.clone(),
+            to_page,
+        });
+    }
+    Ok(())
 }
 
 fn describe_load_error(message: &str) -> String {
@@ -221,6 +642,8 @@ fn continues_run(last: &Glyph, next: &Glyph) -> bool {
 struct Collector {
     page: Option<RawPage>,
     height: f64,
+    /// For an appearance stream: form space → page user space (rules are not collected).
+    to_page: Option<Affine>,
 }
 
 impl Collector {
@@ -287,17 +710,18 @@ impl OutputDev for Collector {
         font_size: f64,
         char: &str,
     ) -> Result<(), OutputError> {
+        let trm = match &self.to_page {
+            Some(m) => Affine::from(trm).then(m),
+            None => Affine::from(trm),
+        };
         // As pdf-extract's own PlainTextOutput: the size is the side of the square with the
         // area of the transformed (font_size, font_size) vector.
-        let v = (
-            font_size * (trm.m11 + trm.m21),
-            font_size * (trm.m12 + trm.m22),
-        );
+        let v = (font_size * (trm.a + trm.c), font_size * (trm.b + trm.d));
         let size = (v.0 * v.1).abs().sqrt();
         let glyph = Glyph {
             t: char.to_string(),
-            x: trm.m31,
-            y: self.height - trm.m32,
+            x: trm.e,
+            y: self.height - trm.f,
             w: width * size,
             s: size,
         };
@@ -327,6 +751,9 @@ impl OutputDev for Collector {
         _: &[f64],
         path: &PdfPath,
     ) -> Result<(), OutputError> {
+        if self.to_page.is_some() {
+            return Ok(());
+        }
         let mut current = None;
         let mut start = None;
         for op in &path.ops {
@@ -371,6 +798,9 @@ impl OutputDev for Collector {
         _: &[f64],
         path: &PdfPath,
     ) -> Result<(), OutputError> {
+        if self.to_page.is_some() {
+            return Ok(());
+        }
         // Thin filled shapes: `re` rectangles or closed four-point paths.
         let mut points: Vec<(f64, f64)> = Vec::new();
         let flush = |points: &mut Vec<(f64, f64)>, me: &mut Self| {

@@ -224,3 +224,37 @@ fn page_without_media_box_costs_that_page_only() {
     assert!(doc.text.contains("Trang hai"));
     assert_eq!(*doc.line_pages.last().unwrap(), 2);
 }
+
+/// Signature widgets as signed PDFs draw them (the number through a nested, scaled form;
+/// a "Ký bởi" stamp; a field inherited from `/Parent`), a hidden one and one whose
+/// appearance names a missing font: the number joins its line, the stamp becomes a
+/// signature, and the broken appearance costs only itself.
+#[test]
+fn signature_widgets_give_text_and_signatures_and_a_broken_one_costs_itself() {
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> /Annots [6 0 R 9 0 R 13 0 R 15 0 R] >>".to_vec(),
+        stream("", b"BT /F1 12 Tf 72 720 Td (So:) Tj 53 0 Td (/TB-UBND) Tj ET"),
+        FONT.as_bytes().to_vec(),
+        b"<< /Type /Annot /Subtype /Widget /Rect [100 715 150 735] /F 4 /AP << /N 7 0 R >> /Parent 11 0 R >>".to_vec(),
+        stream("/Type /XObject /Subtype /Form /BBox [0 0 100 40] /Resources << /XObject << /In 8 0 R >> >>", b"q 1 0 0 1 10 10 cm /In Do Q"),
+        stream("/Type /XObject /Subtype /Form /BBox [0 0 100 40] /Resources << /Font << /F1 5 0 R >> >>", b"BT /F1 24 Tf 0 0 Td (11) Tj ET"),
+        b"<< /Type /Annot /Subtype /Widget /FT /Sig /Rect [300 780 500 820] /F 4 /AP << /N 10 0 R >> /V 12 0 R >>".to_vec(),
+        stream(
+            "/Type /XObject /Subtype /Form /BBox [0 0 200 40] /Resources << /Font << /F1 5 0 R >> >>",
+            b"BT /F1 8 Tf 2 28 Td (Ky boi: Nguyen Van A) Tj 0 -10 Td (Co quan: So Noi vu) Tj 0 -10 Td (Thoi gian ky: 07/01/2025 10:09:57) Tj ET",
+        ),
+        b"<< /FT /Sig /T (Number) /Kids [6 0 R] /V 12 0 R >>".to_vec(),
+        b"<< /Type /Sig /M (D:20250107100957+07'00') >>".to_vec(),
+        b"<< /Type /Annot /Subtype /Widget /Rect [10 10 60 30] /AP << /N 14 0 R >> >>".to_vec(),
+        stream("/Type /XObject /Subtype /Form /BBox [0 0 50 20] /Resources << /Font << /F9 99 0 R >> >>", b"BT /F9 12 Tf (x) Tj ET"),
+        b"<< /Type /Annot /Subtype /FreeText /F 2 /Rect [72 600 200 620] /AP << /N 16 0 R >> >>".to_vec(),
+        stream("/Type /XObject /Subtype /Form /BBox [0 0 128 20] /Resources << /Font << /F1 5 0 R >> >>", b"BT /F1 12 Tf 2 5 Td (HIDDEN) Tj ET"),
+    ];
+    let doc = run(&build(&objects, "")).unwrap();
+    assert_eq!(doc.text, "So: 11 /TB-UBND", "{:?}", doc.warnings);
+    let got: Vec<_> = doc.signatures.iter().map(|s| (s.signer.as_deref(), s.organization.as_deref(), s.time.as_deref(), s.page)).collect();
+    let time = Some("2025-01-07T10:09:57+07:00");
+    assert_eq!(got, [(Some("Nguyen Van A"), Some("So Noi vu"), time, Some(1)), (None, None, time, Some(1))]);
+}
