@@ -47,17 +47,43 @@ const AGENCIES: [&str; 8] = [
     "Sở Kế hoạch và Đầu tư",
     "Ủy ban nhân dân thành phố Hải Phòng",
 ];
-const LEADS: [&str; 6] = ["Văn phòng Sở", "Sở Nội vụ", "Văn phòng UBND tỉnh", "Sở Tư pháp", "Thanh tra Sở", "Phòng Tổ chức cán bộ"];
+const LEADS: [&str; 6] = [
+    "Văn phòng Sở",
+    "Sở Nội vụ",
+    "Văn phòng UBND tỉnh",
+    "Sở Tư pháp",
+    "Thanh tra Sở",
+    "Phòng Tổ chức cán bộ",
+];
 const TYPES: [&str; 4] = ["Kế hoạch", "Quyết định", "Báo cáo", "Kế hoạch"];
-const DECREES: [&str; 6] =
-    ["61/2018/NĐ-CP", "45/2020/NĐ-CP", "107/2021/NĐ-CP", "92/2017/NĐ-CP", "63/2010/NĐ-CP", "30/2020/NĐ-CP"];
+const DECREES: [&str; 6] = [
+    "61/2018/NĐ-CP",
+    "45/2020/NĐ-CP",
+    "107/2021/NĐ-CP",
+    "92/2017/NĐ-CP",
+    "63/2010/NĐ-CP",
+    "30/2020/NĐ-CP",
+];
 /// OCR confusions seen in the seeds (seed 004): letters swapped for look-alikes.
-const OCR: [(char, char); 8] = [('h', 'b'), ('n', 'm'), ('u', 'v'), ('c', 'e'), ('i', 'l'), ('o', '0'), ('t', 'f'), ('a', 'á')];
+const OCR: [(char, char); 8] = [
+    ('h', 'b'),
+    ('n', 'm'),
+    ('u', 'v'),
+    ('c', 'e'),
+    ('i', 'l'),
+    ('o', '0'),
+    ('t', 'f'),
+    ('a', 'á'),
+];
 
 fn damage(text: &str, rng: &mut Rng, strip_percent: u64, damage_percent: u64) -> String {
     let mut out = String::with_capacity(text.len());
     for word in text.split_inclusive(' ') {
-        let mut w = if rng.chance(strip_percent) { vanban::text::fold(word) } else { word.to_string() };
+        let mut w = if rng.chance(strip_percent) {
+            vanban::text::fold(word)
+        } else {
+            word.to_string()
+        };
         if rng.chance(damage_percent) {
             let (from, to) = *rng.pick(&OCR);
             w = w.replacen(from, &to.to_string(), 1);
@@ -88,21 +114,29 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
         .replace("2019", &(year - 1).to_string())
         .replace("2020", &year.to_string())
         .replace("61/2018/NĐ-CP", decree)
-        .replace("Thái Nguyên", agency.rsplit("tỉnh ").next().unwrap_or("Thái Nguyên"));
+        .replace(
+            "Thái Nguyên",
+            agency.rsplit("tỉnh ").next().unwrap_or("Thái Nguyên"),
+        );
     let text = match rng.below(10) {
         0 | 1 => damage(&text, rng, 60, 8),
         2 => damage(&text, rng, 10, 2),
         _ => text,
     };
     let path = format!("generated/{i:05}.txt");
-    let mut doc = vanban::process_bytes(text.as_bytes(), &path, &vanban::Limits::default()).expect("text processes");
+    let mut doc = vanban::process_bytes(text.as_bytes(), &path, &vanban::Limits::default())
+        .expect("text processes");
     let text = doc.text.clone();
     let m = &mut doc.metadata;
     m.agency.get_or_insert_with(|| agency.to_string());
-    m.doc_type.get_or_insert_with(|| rng.pick(&TYPES).to_string());
-    m.date.get_or_insert_with(|| format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28)));
-    m.number.get_or_insert_with(|| format!("{}/KH-UBND", 100 + i));
-    m.title.get_or_insert_with(|| format!("Kế hoạch cải cách hành chính năm {year}"));
+    m.doc_type
+        .get_or_insert_with(|| rng.pick(&TYPES).to_string());
+    m.date
+        .get_or_insert_with(|| format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28)));
+    m.number
+        .get_or_insert_with(|| format!("{}/KH-UBND", 100 + i));
+    m.title
+        .get_or_insert_with(|| format!("Kế hoạch cải cách hành chính năm {year}"));
     if doc.tasks.is_empty() {
         let mut offset = 0;
         for line in text.split('\n') {
@@ -116,7 +150,10 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
                     partners: vec![rng.pick(&LEADS).to_string()],
                     outputs: None,
                     deadline: Some(Deadline {
-                        text: format!("Quý {}/{year}", ["I", "II", "III", "IV"][quarter as usize - 1]),
+                        text: format!(
+                            "Quý {}/{year}",
+                            ["I", "II", "III", "IV"][quarter as usize - 1]
+                        ),
                         kind: "quarter".into(),
                         start: None,
                         end: None,
@@ -154,11 +191,20 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
         }
     }
     if doc.figures.is_empty() {
-        for found in Regex::new(r"\d+(,\d+)?%").expect("valid").find_iter(&text).take(30) {
+        for found in Regex::new(r"\d+(,\d+)?%")
+            .expect("valid")
+            .find_iter(&text)
+            .take(30)
+        {
             doc.figures.push(Figure {
                 text: found.as_str().to_string(),
                 kind: "percent".into(),
-                value: found.as_str().trim_end_matches('%').replace(',', ".").parse().unwrap_or(0.0),
+                value: found
+                    .as_str()
+                    .trim_end_matches('%')
+                    .replace(',', ".")
+                    .parse()
+                    .unwrap_or(0.0),
                 total: None,
                 percent: None,
                 unit: None,
@@ -182,24 +228,41 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
-    let n: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(5_000);
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(5_000);
     // ARCHIVE_BENCH_INDEX=DIR keeps the index there and, when it exists, only runs queries.
-    if let Some(kept) = std::env::var_os("ARCHIVE_BENCH_INDEX").map(PathBuf::from).filter(|d| d.join("meta.json").exists()) {
+    if let Some(kept) = std::env::var_os("ARCHIVE_BENCH_INDEX")
+        .map(PathBuf::from)
+        .filter(|d| d.join("meta.json").exists())
+    {
         let archive = Archive::open(&kept).expect("kept index opens");
-        println!("reusing {} ({} documents)", kept.display(), archive.document_count().expect("count"));
+        println!(
+            "reusing {} ({} documents)",
+            kept.display(),
+            archive.document_count().expect("count")
+        );
         report(run_queries(&archive));
         return;
     }
     let seeds_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds");
-    let mut seed_paths: Vec<PathBuf> = std::fs::read_dir(&seeds_dir).expect("seeds").map(|e| e.expect("entry").path()).collect();
+    let mut seed_paths: Vec<PathBuf> = std::fs::read_dir(&seeds_dir)
+        .expect("seeds")
+        .map(|e| e.expect("entry").path())
+        .collect();
     seed_paths.sort();
-    let seeds: Vec<Document> =
-        seed_paths.iter().map(|p| vanban::process_file(p, &vanban::Limits::default()).expect("seed processes")).collect();
+    let seeds: Vec<Document> = seed_paths
+        .iter()
+        .map(|p| vanban::process_file(p, &vanban::Limits::default()).expect("seed processes"))
+        .collect();
 
     let started = Instant::now();
     let citation_re = Regex::new(r"\d+[a-z]?/(\d{4}/)?(NĐ|QĐ|NQ|TT|CT)-[A-ZĐa-z]+").expect("valid");
     let mut rng = Rng(0x5eed_cafe);
-    let docs: Vec<Document> = (0..n).map(|i| vary(&seeds[i % seeds.len()], i, &mut rng, &citation_re)).collect();
+    let docs: Vec<Document> = (0..n)
+        .map(|i| vary(&seeds[i % seeds.len()], i, &mut rng, &citation_re))
+        .collect();
     let text_mb = docs.iter().map(|d| d.text.len()).sum::<usize>() as f64 / 1e6;
     let entries = |f: fn(&Document) -> usize| docs.iter().map(f).sum::<usize>();
     println!(
@@ -211,13 +274,22 @@ fn main() {
     );
 
     let temp = tempfile::tempdir().expect("temp dir");
-    let dir = std::env::var_os("ARCHIVE_BENCH_INDEX").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
+    let dir = std::env::var_os("ARCHIVE_BENCH_INDEX")
+        .map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
     let started = Instant::now();
     let archive = Archive::open_or_create(&dir).expect("index opens");
     archive.add(&docs).expect("index builds");
     let build = started.elapsed();
-    let size: u64 = std::fs::read_dir(&dir).expect("index dir").map(|e| e.expect("entry").metadata().map_or(0, |m| m.len())).sum();
-    println!("index build: {:.1} s ({:.0} docs/s, {:.0} MB on disk, one writer thread)", build.as_secs_f64(), n as f64 / build.as_secs_f64(), size as f64 / 1e6);
+    let size: u64 = std::fs::read_dir(&dir)
+        .expect("index dir")
+        .map(|e| e.expect("entry").metadata().map_or(0, |m| m.len()))
+        .sum();
+    println!(
+        "index build: {:.1} s ({:.0} docs/s, {:.0} MB on disk, one writer thread)",
+        build.as_secs_f64(),
+        n as f64 / build.as_secs_f64(),
+        size as f64 / 1e6
+    );
 
     let started = Instant::now();
     let mut conn = rusqlite::Connection::open(temp.path().join("archive.db")).expect("db opens");
@@ -233,7 +305,14 @@ fn main() {
 fn report(medians: Vec<(Duration, SearchRequest)>) {
     if std::env::var_os("ARCHIVE_BENCH_VERBOSE").is_some() {
         for (took, r) in medians {
-            println!("  {:6.2} ms  {:?} {:?} {:?} {:?}", ms(took), r.query, r.kind, r.cites, r.agency);
+            println!(
+                "  {:6.2} ms  {:?} {:?} {:?} {:?}",
+                ms(took),
+                r.query,
+                r.kind,
+                r.cites,
+                r.agency
+            );
         }
     }
 }
@@ -259,12 +338,44 @@ fn run_queries(archive: &Archive) -> Vec<(Duration, SearchRequest)> {
         ("ocr", q("chinb quyen dien tu")),
         ("one-word", q("kiem tra")),
         ("one-word", q("ứng dụng")),
-        ("filter", with(q(""), &|r| { r.kind = Some("document".into()); r.cites = Some("61/2018/NĐ-CP".into()) })),
-        ("filter", with(q(""), &|r| { r.kind = Some("document".into()); r.cites = Some("45/2020/nd-cp".into()) })),
-        ("filter", with(q("quy i"), &|r| { r.kind = Some("task".into()); r.agency = Some("Văn phòng Sở".into()) })),
-        ("filter", with(q("hanh chinh"), &|r| { r.year = Some(2020); r.doc_type = Some("Kế hoạch".into()) })),
-        ("filter", with(q("cong chuc"), &|r| r.agency = Some("so noi vu".into()))),
-        ("document", with(q("cai cach hanh chinh"), &|r| r.kind = Some("document".into()))),
+        (
+            "filter",
+            with(q(""), &|r| {
+                r.kind = Some("document".into());
+                r.cites = Some("61/2018/NĐ-CP".into())
+            }),
+        ),
+        (
+            "filter",
+            with(q(""), &|r| {
+                r.kind = Some("document".into());
+                r.cites = Some("45/2020/nd-cp".into())
+            }),
+        ),
+        (
+            "filter",
+            with(q("quy i"), &|r| {
+                r.kind = Some("task".into());
+                r.agency = Some("Văn phòng Sở".into())
+            }),
+        ),
+        (
+            "filter",
+            with(q("hanh chinh"), &|r| {
+                r.year = Some(2020);
+                r.doc_type = Some("Kế hoạch".into())
+            }),
+        ),
+        (
+            "filter",
+            with(q("cong chuc"), &|r| r.agency = Some("so noi vu".into())),
+        ),
+        (
+            "document",
+            with(q("cai cach hanh chinh"), &|r| {
+                r.kind = Some("document".into())
+            }),
+        ),
         ("miss", q("tàu vũ trụ sao hỏa")),
     ];
     for (_, r) in &queries {
@@ -290,21 +401,41 @@ fn run_queries(archive: &Archive) -> Vec<(Duration, SearchRequest)> {
     }
     for (class, r) in &queries {
         if *class != "miss" {
-            assert!(archive.search(r).expect("query").total > 0, "{r:?} finds something");
+            assert!(
+                archive.search(r).expect("query").total > 0,
+                "{r:?} finds something"
+            );
         }
     }
     all.sort();
-    println!("queries: {} ({} distinct x {rounds}), one thread, 20 hits with snippets", all.len(), queries.len());
-    println!("  all       p50 {:6.2} ms  p99 {:6.2} ms  max {:6.2} ms", ms(percentile(&all, 0.5)), ms(percentile(&all, 0.99)), ms(*all.last().expect("ran")));
+    println!(
+        "queries: {} ({} distinct x {rounds}), one thread, 20 hits with snippets",
+        all.len(),
+        queries.len()
+    );
+    println!(
+        "  all       p50 {:6.2} ms  p99 {:6.2} ms  max {:6.2} ms",
+        ms(percentile(&all, 0.5)),
+        ms(percentile(&all, 0.99)),
+        ms(*all.last().expect("ran"))
+    );
     for (class, mut v) in by_class {
         v.sort();
-        println!("  {class:<9} p50 {:6.2} ms  p99 {:6.2} ms", ms(percentile(&v, 0.5)), ms(percentile(&v, 0.99)));
+        println!(
+            "  {class:<9} p50 {:6.2} ms  p99 {:6.2} ms",
+            ms(percentile(&v, 0.5)),
+            ms(percentile(&v, 0.99))
+        );
     }
     let mut medians: Vec<(Duration, SearchRequest)> = queries
         .iter()
         .enumerate()
         .map(|(i, (_, r))| {
-            let mut v: Vec<Duration> = per_query.iter().filter(|(q, _)| *q == i).map(|(_, d)| *d).collect();
+            let mut v: Vec<Duration> = per_query
+                .iter()
+                .filter(|(q, _)| *q == i)
+                .map(|(_, d)| *d)
+                .collect();
             v.sort();
             (percentile(&v, 0.5), r.clone())
         })

@@ -5,9 +5,15 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn seeds() -> Vec<(String, Vec<u8>)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds");
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
-    files.into_iter().map(|p| (p.to_string_lossy().into_owned(), std::fs::read(&p).unwrap())).collect()
+    files
+        .into_iter()
+        .map(|p| (p.to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect()
 }
 
 fn pipeline(c: &mut Criterion) {

@@ -12,12 +12,21 @@ use std::process::Command;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdf").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/pdf")
+        .join(name)
 }
 
 fn pages(path: &Path) -> u64 {
-    let info = Command::new("pdfinfo").arg(path).output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
-    info.lines().find_map(|l| l.strip_prefix("Pages:")).and_then(|n| n.trim().parse().ok()).unwrap_or(1)
+    let info = Command::new("pdfinfo")
+        .arg(path)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    info.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(1)
 }
 
 fn bench(c: &mut Criterion) {
@@ -35,10 +44,23 @@ fn bench(c: &mut Criterion) {
         });
         if have_pdftotext {
             group.bench_function("pdftotext", |b| {
-                b.iter(|| Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext"))
+                b.iter(|| {
+                    Command::new("pdftotext")
+                        .arg(&path)
+                        .arg("-")
+                        .output()
+                        .expect("pdftotext")
+                })
             });
             group.bench_function("pdftotext -layout", |b| {
-                b.iter(|| Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output().expect("pdftotext"))
+                b.iter(|| {
+                    Command::new("pdftotext")
+                        .arg("-layout")
+                        .arg(&path)
+                        .arg("-")
+                        .output()
+                        .expect("pdftotext")
+                })
             });
         }
         group.finish();

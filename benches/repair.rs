@@ -15,11 +15,19 @@ use vanban::text::fold_char;
 
 fn seeds(prefixes: &[&str]) -> String {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds");
-    let mut names: Vec<_> = std::fs::read_dir(&dir).expect("fixtures/seeds").flatten().map(|e| e.path()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures/seeds")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     names.sort();
     names
         .iter()
-        .filter(|p| prefixes.iter().any(|x| p.file_name().unwrap().to_string_lossy().starts_with(x)))
+        .filter(|p| {
+            prefixes
+                .iter()
+                .any(|x| p.file_name().unwrap().to_string_lossy().starts_with(x))
+        })
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect::<Vec<_>>()
         .join("\n")
@@ -29,14 +37,20 @@ fn seeds(prefixes: &[&str]) -> String {
 /// start empty every time), until about 1 MB has gone through.
 fn measure(name: &str, units: &[String]) {
     // `cargo bench --bench repair -- ocr` runs only the measures whose name has "ocr".
-    let wanted: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let wanted: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     if !wanted.is_empty() && !wanted.iter().any(|w| name.contains(w.as_str())) {
         return;
     }
     let bytes: usize = units.iter().map(String::len).sum();
     let copies = 1_000_000usize.div_ceil(bytes.max(1));
     let (t0, c0) = (Instant::now(), cpu_secs());
-    let repaired: u64 = (0..copies).flat_map(|_| units).map(|u| repair(u).repaired_tokens).sum();
+    let repaired: u64 = (0..copies)
+        .flat_map(|_| units)
+        .map(|u| repair(u).repaired_tokens)
+        .sum();
     let (secs, cpu) = (t0.elapsed().as_secs_f64(), cpu_secs() - c0);
     let mb = (copies * bytes) as f64 / 1e6;
     let documents = copies * units.len();
@@ -64,16 +78,28 @@ fn pages(text: &str, size: usize) -> Vec<String> {
 /// User + system CPU seconds of this process (Linux `/proc/self/stat`; 0 elsewhere).
 fn cpu_secs() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, r)| r).split_whitespace().collect();
-    let ticks: f64 = fields.get(11..13).map_or(0.0, |f| f.iter().filter_map(|x| x.parse::<f64>().ok()).sum());
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, r)| r)
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields.get(11..13).map_or(0.0, |f| {
+        f.iter().filter_map(|x| x.parse::<f64>().ok()).sum()
+    });
     ticks / 100.0
 }
 
 fn main() {
     let t0 = Instant::now();
     let loaded = model().is_ok();
-    println!("model load: {:.0} ms (loaded: {loaded})", t0.elapsed().as_secs_f64() * 1e3);
-    let stripped: String = seeds(&["000", "001", "002", "003"]).chars().map(fold_char).collect();
+    println!(
+        "model load: {:.0} ms (loaded: {loaded})",
+        t0.elapsed().as_secs_f64() * 1e3
+    );
+    let stripped: String = seeds(&["000", "001", "002", "003"])
+        .chars()
+        .map(fold_char)
+        .collect();
     measure("stripped", &[stripped]);
     let ocr = seeds(&["004"]);
     measure("ocr (seed 004)", std::slice::from_ref(&ocr));

@@ -9,13 +9,17 @@ use rusqlite::Connection;
 use vanban::archive::index::Archive;
 use vanban::archive::search::SearchRequest;
 use vanban::archive::{csv, serve, sqlite};
-use vanban::model::{Citation, Deadline, Document, Figure, Metadata, Quality, Section, Source, Task};
+use vanban::model::{
+    Citation, Deadline, Document, Figure, Metadata, Quality, Section, Source, Task,
+};
 
 // ---------------------------------------------------------------- the test archive
 
 /// `[start, end)` of `needle` in code points of `text`.
 fn span_of(text: &str, needle: &str) -> [usize; 2] {
-    let byte = text.find(needle).unwrap_or_else(|| panic!("{needle:?} not in text"));
+    let byte = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in text"));
     let start = text[..byte].chars().count();
     [start, start + needle.chars().count()]
 }
@@ -134,8 +138,18 @@ Phấn đấu 100% hồ sơ được giải quyết đúng hạn.";
         children: vec![],
     }];
     doc.tasks = vec![
-        task(text, "Tổ chức Hội nghị tổng kết công tác cải cách hành chính năm 2019", &["Sở Nội vụ"], Some(quarter_one_2020())),
-        task(text, "Rà soát, đơn giản hóa thủ tục hành chính trong lĩnh vực đất đai", &["Văn phòng UBND tỉnh"], Some(date_deadline("Trước ngày 30/6/2020", "2020-06-30"))),
+        task(
+            text,
+            "Tổ chức Hội nghị tổng kết công tác cải cách hành chính năm 2019",
+            &["Sở Nội vụ"],
+            Some(quarter_one_2020()),
+        ),
+        task(
+            text,
+            "Rà soát, đơn giản hóa thủ tục hành chính trong lĩnh vực đất đai",
+            &["Văn phòng UBND tỉnh"],
+            Some(date_deadline("Trước ngày 30/6/2020", "2020-06-30")),
+        ),
     ];
     doc.citations = vec![
         citation(text, "30c/NQ-CP", "Nghị quyết", "căn cứ"),
@@ -213,7 +227,12 @@ fn unrelated_plan() -> Document {
 }
 
 fn archive_docs() -> Vec<Document> {
-    vec![decision_4203(), plan_online_services(), damaged_report(), unrelated_plan()]
+    vec![
+        decision_4203(),
+        plan_online_services(),
+        damaged_report(),
+        unrelated_plan(),
+    ]
 }
 
 fn seed_docs() -> Vec<Document> {
@@ -225,13 +244,19 @@ fn seed_docs() -> Vec<Document> {
         .collect();
     paths.sort();
     assert!(!paths.is_empty());
-    paths.iter().map(|p| vanban::process_file(p, &vanban::Limits::default()).expect("seeds process")).collect()
+    paths
+        .iter()
+        .map(|p| vanban::process_file(p, &vanban::Limits::default()).expect("seeds process"))
+        .collect()
 }
 
 // ---------------------------------------------------------------- SQLite and CSV
 
 fn count(conn: &Connection, table: &str) -> usize {
-    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get::<_, i64>(0)).unwrap() as usize
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .unwrap() as usize
 }
 
 /// Row counts every table should have for `docs`, computed from the JSON.
@@ -243,10 +268,22 @@ fn json_counts(docs: &[Document]) -> Vec<(&'static str, usize)> {
         ("documents", docs.len()),
         ("sections", docs.iter().map(|d| sections(&d.sections)).sum()),
         ("tasks", docs.iter().map(|d| d.tasks.len()).sum()),
-        ("task_agencies", docs.iter().flat_map(|d| &d.tasks).map(|t| t.lead.len() + t.partners.len()).sum()),
+        (
+            "task_agencies",
+            docs.iter()
+                .flat_map(|d| &d.tasks)
+                .map(|t| t.lead.len() + t.partners.len())
+                .sum(),
+        ),
         ("figures", docs.iter().map(|d| d.figures.len()).sum()),
         ("citations", docs.iter().map(|d| d.citations.len()).sum()),
-        ("citation_mentions", docs.iter().flat_map(|d| &d.citations).map(|c| c.mentions.len()).sum()),
+        (
+            "citation_mentions",
+            docs.iter()
+                .flat_map(|d| &d.citations)
+                .map(|c| c.mentions.len())
+                .sum(),
+        ),
     ]
 }
 
@@ -274,7 +311,11 @@ fn re_export_updates_rows_instead_of_duplicating() {
     sqlite::export(&mut Connection::open(&path).unwrap(), &docs).unwrap();
     let id_before: i64 = Connection::open(&path)
         .unwrap()
-        .query_row("SELECT doc_id FROM documents WHERE number = '4203/QĐ-UBND'", [], |r| r.get(0))
+        .query_row(
+            "SELECT doc_id FROM documents WHERE number = '4203/QĐ-UBND'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
 
     // Same sha256, new extraction: one task fewer, a changed title.
@@ -285,9 +326,17 @@ fn re_export_updates_rows_instead_of_duplicating() {
     assert_eq!((stats.inserted, stats.updated), (0, docs.len()));
     check_row_counts(&conn, &docs);
     let (id_after, title): (i64, String) = conn
-        .query_row("SELECT doc_id, title FROM documents WHERE number = '4203/QĐ-UBND'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT doc_id, title FROM documents WHERE number = '4203/QĐ-UBND'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
-    assert_eq!((id_after, title.as_str()), (id_before, "Tiêu đề mới"), "doc_id is stable for dashboards");
+    assert_eq!(
+        (id_after, title.as_str()),
+        (id_before, "Tiêu đề mới"),
+        "doc_id is stable for dashboards"
+    );
 }
 
 #[test]
@@ -295,9 +344,14 @@ fn dashboard_example_queries_run_and_answer() {
     let mut conn = Connection::open_in_memory().unwrap();
     sqlite::export(&mut conn, &archive_docs()).unwrap();
 
-    let mut stmt = conn.prepare(sqlite::examples::DEADLINE_QUARTER_SHARE).unwrap();
-    let rows: Vec<(String, i64, f64, f64)> =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect();
+    let mut stmt = conn
+        .prepare(sqlite::examples::DEADLINE_QUARTER_SHARE)
+        .unwrap();
+    let rows: Vec<(String, i64, f64, f64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     let expected = [
         ("Sở Nội vụ".to_string(), 1, 1.0, 0.0),
         ("Văn phòng Sở".to_string(), 1, 1.0, 0.0),
@@ -306,18 +360,39 @@ fn dashboard_example_queries_run_and_answer() {
     assert_eq!(rows, expected);
 
     let mut stmt = conn.prepare(sqlite::examples::MOST_CITED_DECREES).unwrap();
-    let rows: Vec<(String, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
-    assert_eq!(rows, [("61/2018/NĐ-CP".to_string(), 2), ("45/2020/NĐ-CP".to_string(), 1)]);
+    let rows: Vec<(String, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("61/2018/NĐ-CP".to_string(), 2),
+            ("45/2020/NĐ-CP".to_string(), 1)
+        ]
+    );
 }
 
 #[test]
 fn docs_show_the_example_queries_verbatim() {
-    let docs = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/archive.md")).unwrap();
-    for query in [sqlite::examples::DEADLINE_QUARTER_SHARE, sqlite::examples::MOST_CITED_DECREES] {
-        assert!(docs.contains(query.trim()), "docs/archive.md lacks:\n{query}");
+    let docs =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/archive.md"))
+            .unwrap();
+    for query in [
+        sqlite::examples::DEADLINE_QUARTER_SHARE,
+        sqlite::examples::MOST_CITED_DECREES,
+    ] {
+        assert!(
+            docs.contains(query.trim()),
+            "docs/archive.md lacks:\n{query}"
+        );
     }
     for table in sqlite::TABLES {
-        assert!(docs.contains(&format!("### {table}")), "docs/archive.md lacks table {table}");
+        assert!(
+            docs.contains(&format!("### {table}")),
+            "docs/archive.md lacks table {table}"
+        );
     }
 }
 
@@ -331,7 +406,10 @@ fn csv_export_writes_one_file_per_table() {
     assert_eq!(counts, json_counts(&docs));
     let tasks = std::fs::read_to_string(dir.path().join("tasks.csv")).unwrap();
     assert!(tasks.starts_with("doc_id,task_no,task_group,"), "{tasks}");
-    assert!(tasks.contains("Quý I/2020,quarter,2020-01-01,2020-03-31,1,"), "{tasks}");
+    assert!(
+        tasks.contains("Quý I/2020,quarter,2020-01-01,2020-03-31,1,"),
+        "{tasks}"
+    );
 }
 
 // ---------------------------------------------------------------- search
@@ -343,7 +421,13 @@ fn archive() -> Archive {
 }
 
 fn paths(archive: &Archive, request: &SearchRequest) -> Vec<String> {
-    archive.search(request).unwrap().hits.into_iter().map(|h| h.document.path).collect()
+    archive
+        .search(request)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.document.path)
+        .collect()
 }
 
 fn distinct(paths: Vec<String>) -> BTreeSet<String> {
@@ -369,20 +453,80 @@ fn search_cases() {
     check(&a, req("hoi nghi tong ket"), &["002.txt"]);
     check(&a, req("linh vuc dat dai"), &["002.txt"]);
     // OCR damage in the query ("thi" for "thủ") and in the text ("chinb").
-    check(&a, req("thi tuc hanh chinh"), &["001.txt", "002.txt", "damaged.txt"]);
+    check(
+        &a,
+        req("thi tuc hanh chinh"),
+        &["001.txt", "002.txt", "damaged.txt"],
+    );
     // Filters.
-    let cites = |id: &str| SearchRequest { kind: Some("document".into()), cites: Some(id.into()), ..req("") };
+    let cites = |id: &str| SearchRequest {
+        kind: Some("document".into()),
+        cites: Some(id.into()),
+        ..req("")
+    };
     check(&a, cites("61/2018/NĐ-CP"), &["001.txt", "002.txt"]);
     check(&a, cites("61/2018/nd-cp"), &["001.txt", "002.txt"]);
     check(&a, cites("30c/NQ-CP"), &["002.txt", "damaged.txt"]);
     check(&a, cites("1/2000/NĐ-CP"), &[]);
-    check(&a, SearchRequest { year: Some(2021), kind: Some("document".into()), ..req("") }, &["damaged.txt", "disaster.txt"]);
-    check(&a, SearchRequest { doc_type: Some("bao cao".into()), ..req("cai cach") }, &["damaged.txt"]);
-    check(&a, SearchRequest { agency: Some("Văn phòng Sở".into()), kind: Some("task".into()), ..req("quy i") }, &["001.txt"]);
-    check(&a, SearchRequest { agency: Some("so noi vu".into()), kind: Some("task".into()), ..req("") }, &["002.txt"]);
-    check(&a, SearchRequest { agency: Some("Đại Từ".into()), ..req("") }, &["damaged.txt"]);
-    check(&a, SearchRequest { kind: Some("figure".into()), ..req("ho so") }, &["002.txt"]);
-    check(&a, SearchRequest { kind: Some("citation".into()), ..req("mot cua") }, &["002.txt"]);
+    check(
+        &a,
+        SearchRequest {
+            year: Some(2021),
+            kind: Some("document".into()),
+            ..req("")
+        },
+        &["damaged.txt", "disaster.txt"],
+    );
+    check(
+        &a,
+        SearchRequest {
+            doc_type: Some("bao cao".into()),
+            ..req("cai cach")
+        },
+        &["damaged.txt"],
+    );
+    check(
+        &a,
+        SearchRequest {
+            agency: Some("Văn phòng Sở".into()),
+            kind: Some("task".into()),
+            ..req("quy i")
+        },
+        &["001.txt"],
+    );
+    check(
+        &a,
+        SearchRequest {
+            agency: Some("so noi vu".into()),
+            kind: Some("task".into()),
+            ..req("")
+        },
+        &["002.txt"],
+    );
+    check(
+        &a,
+        SearchRequest {
+            agency: Some("Đại Từ".into()),
+            ..req("")
+        },
+        &["damaged.txt"],
+    );
+    check(
+        &a,
+        SearchRequest {
+            kind: Some("figure".into()),
+            ..req("ho so")
+        },
+        &["002.txt"],
+    );
+    check(
+        &a,
+        SearchRequest {
+            kind: Some("citation".into()),
+            ..req("mot cua")
+        },
+        &["002.txt"],
+    );
     check(&a, req("động đất sóng thần"), &[]);
 }
 
@@ -390,13 +534,28 @@ fn search_cases() {
 fn cites_filter_returns_exactly_the_citing_documents() {
     let a = archive();
     let docs = archive_docs();
-    let ids: BTreeSet<&str> = docs.iter().flat_map(|d| &d.citations).map(|c| c.id.as_str()).collect();
+    let ids: BTreeSet<&str> = docs
+        .iter()
+        .flat_map(|d| &d.citations)
+        .map(|c| c.id.as_str())
+        .collect();
     for id in ids {
-        let expected: BTreeSet<String> =
-            docs.iter().filter(|d| d.citations.iter().any(|c| c.id == id)).map(|d| d.source.path.clone()).collect();
-        let request = SearchRequest { kind: Some("document".into()), cites: Some(id.into()), ..req("") };
+        let expected: BTreeSet<String> = docs
+            .iter()
+            .filter(|d| d.citations.iter().any(|c| c.id == id))
+            .map(|d| d.source.path.clone())
+            .collect();
+        let request = SearchRequest {
+            kind: Some("document".into()),
+            cites: Some(id.into()),
+            ..req("")
+        };
         let found = paths(&a, &request);
-        assert_eq!(found.len(), expected.len(), "one hit per document citing {id}");
+        assert_eq!(
+            found.len(),
+            expected.len(),
+            "one hit per document citing {id}"
+        );
         assert_eq!(distinct(found), expected, "{id}");
     }
 }
@@ -407,31 +566,75 @@ fn exact_matches_rank_first() {
     // Marked text beats the text that lost its marks.
     let hits = paths(&a, &req("thủ tục hành chính"));
     assert_ne!(hits[0], "corpus/damaged.txt", "{hits:?}");
-    assert_eq!(hits.last().map(String::as_str), Some("corpus/damaged.txt"), "{hits:?}");
+    assert_eq!(
+        hits.last().map(String::as_str),
+        Some("corpus/damaged.txt"),
+        "{hits:?}"
+    );
     // A query without marks ranks marked text and text that lost its marks alike; the
     // damaged word "chinb" ranks its passage below the intact ones.
-    let hits = paths(&a, &SearchRequest { kind: Some("section".into()), ..req("thu tuc hanh chinh") });
-    assert_eq!(hits.last().map(String::as_str), Some("corpus/damaged.txt"), "{hits:?}");
+    let hits = paths(
+        &a,
+        &SearchRequest {
+            kind: Some("section".into()),
+            ..req("thu tuc hanh chinh")
+        },
+    );
+    assert_eq!(
+        hits.last().map(String::as_str),
+        Some("corpus/damaged.txt"),
+        "{hits:?}"
+    );
     // And the unmarked query ranks the unmarked text first.
-    let hits = paths(&a, &SearchRequest { kind: Some("section".into()), ..req("thu tuc hanh chinb") });
+    let hits = paths(
+        &a,
+        &SearchRequest {
+            kind: Some("section".into()),
+            ..req("thu tuc hanh chinb")
+        },
+    );
     assert_eq!(hits[0], "corpus/damaged.txt", "{hits:?}");
 }
 
 #[test]
 fn hits_carry_location_and_highlighted_snippet() {
     let a = archive();
-    let results = a.search(&SearchRequest { kind: Some("task".into()), ..req("hoi nghi tong ket") }).unwrap();
+    let results = a
+        .search(&SearchRequest {
+            kind: Some("task".into()),
+            ..req("hoi nghi tong ket")
+        })
+        .unwrap();
     let hit = &results.hits[0];
     assert_eq!(hit.document.number.as_deref(), Some("4203/QĐ-UBND"));
     assert_eq!(hit.location.section.as_deref(), Some("II. NHIỆM VỤ"));
     assert_eq!((hit.location.table, hit.location.row), (Some(0), Some(1)));
     let doc = decision_4203();
     assert_eq!(hit.location.span, doc.tasks[0].span);
-    assert!(hit.snippet.marked("[", "]", str::to_string).starts_with("Tổ chức [Hội] [nghị] [tổng] [kết]"), "{:?}", hit.snippet);
-    assert!(hit.snippet.text.contains("Chủ trì: Sở Nội vụ") && hit.snippet.text.contains("Thời hạn: Quý I/2020"));
+    assert!(
+        hit.snippet
+            .marked("[", "]", str::to_string)
+            .starts_with("Tổ chức [Hội] [nghị] [tổng] [kết]"),
+        "{:?}",
+        hit.snippet
+    );
+    assert!(
+        hit.snippet.text.contains("Chủ trì: Sở Nội vụ")
+            && hit.snippet.text.contains("Thời hạn: Quý I/2020")
+    );
 
-    let results = a.search(&SearchRequest { kind: Some("citation".into()), cites: Some("45/2020/NĐ-CP".into()), ..req("") }).unwrap();
-    let ids: BTreeSet<_> = results.hits.iter().filter_map(|h| h.citation_id.as_deref()).collect();
+    let results = a
+        .search(&SearchRequest {
+            kind: Some("citation".into()),
+            cites: Some("45/2020/NĐ-CP".into()),
+            ..req("")
+        })
+        .unwrap();
+    let ids: BTreeSet<_> = results
+        .hits
+        .iter()
+        .filter_map(|h| h.citation_id.as_deref())
+        .collect();
     assert_eq!(ids, BTreeSet::from(["61/2018/NĐ-CP", "45/2020/NĐ-CP"]));
 }
 
@@ -446,7 +649,12 @@ fn re_indexing_replaces_entries() {
 
 #[test]
 fn unknown_type_is_an_error_not_a_panic() {
-    let err = archive().search(&SearchRequest { kind: Some("table".into()), ..req("x") }).unwrap_err();
+    let err = archive()
+        .search(&SearchRequest {
+            kind: Some("table".into()),
+            ..req("x")
+        })
+        .unwrap_err();
     assert!(err.to_string().contains("unknown type"), "{err}");
 }
 
@@ -456,17 +664,36 @@ fn seeds_index_and_search_consistently() {
     let a = Archive::in_memory().unwrap();
     a.add(&docs).unwrap();
     assert_eq!(a.document_count().unwrap(), docs.len());
-    let all = a.search(&SearchRequest { kind: Some("document".into()), limit: 100, ..req("") }).unwrap();
+    let all = a
+        .search(&SearchRequest {
+            kind: Some("document".into()),
+            limit: 100,
+            ..req("")
+        })
+        .unwrap();
     assert_eq!(all.total, docs.len());
     for doc in &docs {
         for c in &doc.citations {
-            let request = SearchRequest { kind: Some("document".into()), cites: Some(c.id.clone()), limit: 100, ..req("") };
-            assert!(paths(&a, &request).contains(&doc.source.path), "{} cites {}", doc.source.path, c.id);
+            let request = SearchRequest {
+                kind: Some("document".into()),
+                cites: Some(c.id.clone()),
+                limit: 100,
+                ..req("")
+            };
+            assert!(
+                paths(&a, &request).contains(&doc.source.path),
+                "{} cites {}",
+                doc.source.path,
+                c.id
+            );
         }
         assert_eq!(a.document(&doc.source.sha256).unwrap().as_ref(), Some(doc));
     }
     // Seed 002 is about "thủ tục hành chính"; typed without marks it is found.
-    let request = SearchRequest { kind: Some("document".into()), ..req("thu tuc hanh chinh") };
+    let request = SearchRequest {
+        kind: Some("document".into()),
+        ..req("thu tuc hanh chinh")
+    };
     assert!(paths(&a, &request).iter().any(|p| p.contains("002_")));
 }
 
@@ -475,13 +702,23 @@ fn load_reads_extract_output_directories_and_jsonl() {
     let dir = tempfile::tempdir().unwrap();
     let docs = archive_docs();
     for (i, doc) in docs.iter().enumerate() {
-        std::fs::write(dir.path().join(format!("{i}.json")), serde_json::to_vec_pretty(doc).unwrap()).unwrap();
+        std::fs::write(
+            dir.path().join(format!("{i}.json")),
+            serde_json::to_vec_pretty(doc).unwrap(),
+        )
+        .unwrap();
     }
     let jsonl = dir.path().join("all.jsonl");
-    let lines: Vec<String> = docs.iter().map(|d| serde_json::to_string(d).unwrap()).collect();
+    let lines: Vec<String> = docs
+        .iter()
+        .map(|d| serde_json::to_string(d).unwrap())
+        .collect();
     std::fs::write(&jsonl, lines.join("\n")).unwrap();
     let loaded = vanban::archive::load(&[dir.path().to_path_buf()]);
-    assert_eq!((loaded.documents.len(), loaded.issues.len()), (2 * docs.len(), 0));
+    assert_eq!(
+        (loaded.documents.len(), loaded.issues.len()),
+        (2 * docs.len(), 0)
+    );
     let loaded = vanban::archive::load(&[jsonl]);
     assert_eq!(loaded.documents, docs);
 }
@@ -493,17 +730,42 @@ fn web_page_searches_groups_and_opens_documents() {
     let a = archive();
     let page = serve::respond(&a, "/?q=thu+tuc+hanh+chinh&type=");
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("<mark>thủ</mark> <mark>tục</mark>"), "{}", page.body);
-    assert_eq!(page.body.matches("class=\"result\"").count(), 3, "grouped by document");
+    assert!(
+        page.body.contains("<mark>thủ</mark> <mark>tục</mark>"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        page.body.matches("class=\"result\"").count(),
+        3,
+        "grouped by document"
+    );
 
     let doc = decision_4203();
     let [start, end] = doc.tasks[0].span;
-    let page = serve::respond(&a, &format!("/doc/{}?q=hoi+nghi&start={start}&end={end}", doc.source.sha256));
+    let page = serve::respond(
+        &a,
+        &format!(
+            "/doc/{}?q=hoi+nghi&start={start}&end={end}",
+            doc.source.sha256
+        ),
+    );
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("<span id=\"hit\" class=\"hit\">Tổ chức <mark>Hội</mark> <mark>nghị</mark>"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<span id=\"hit\" class=\"hit\">Tổ chức <mark>Hội</mark> <mark>nghị</mark>"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("<td>Sở Nội vụ</td>"));
     let link = "/?type=document&amp;cites=61%2F2018%2FN%C4%90-CP";
-    assert!(page.body.contains(&format!("<a class=\"citing\" href=\"{link}\">2 văn bản trích dẫn</a>")), "{}", page.body);
+    assert!(
+        page.body.contains(&format!(
+            "<a class=\"citing\" href=\"{link}\">2 văn bản trích dẫn</a>"
+        )),
+        "{}",
+        page.body
+    );
 
     let citing = serve::respond(&a, &link.replace("&amp;", "&"));
     assert_eq!(citing.body.matches("class=\"result\"").count(), 2);
@@ -525,14 +787,22 @@ fn web_page_searches_groups_and_opens_documents() {
 /// cannot build Documents itself). Regenerate with `UPDATE_FIXTURES=1 cargo test --test archive`.
 #[test]
 fn browser_fixture_matches_the_test_archive() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser/fixtures/archive.jsonl");
-    let expected: String = archive_docs().iter().map(|d| serde_json::to_string(d).unwrap() + "\n").collect();
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser/fixtures/archive.jsonl");
+    let expected: String = archive_docs()
+        .iter()
+        .map(|d| serde_json::to_string(d).unwrap() + "\n")
+        .collect();
     if std::env::var_os("UPDATE_FIXTURES").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &expected).unwrap();
     }
     let found = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(found == expected, "{} is stale: run UPDATE_FIXTURES=1 cargo test --test archive", path.display());
+    assert!(
+        found == expected,
+        "{} is stale: run UPDATE_FIXTURES=1 cargo test --test archive",
+        path.display()
+    );
 }
 
 // ---------------------------------------------------------------- robustness

@@ -11,25 +11,45 @@ fn vanban() -> Command {
 #[test]
 fn extract_directory_writes_one_json_per_document() {
     let out = tempfile::tempdir().unwrap();
-    let status = vanban().arg("extract").arg(common::root().join("fixtures/seeds")).arg("-o").arg(out.path()).status().unwrap();
+    let status = vanban()
+        .arg("extract")
+        .arg(common::root().join("fixtures/seeds"))
+        .arg("-o")
+        .arg(out.path())
+        .status()
+        .unwrap();
     assert!(status.success());
-    let mut names: Vec<String> = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     assert_eq!(names.len(), 5);
     assert!(names.iter().all(|n| n.ends_with(".json")));
     for name in names {
-        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join(name)).unwrap()).unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.path().join(name)).unwrap()).unwrap();
         common::assert_schema_valid(&doc);
     }
 }
 
 #[test]
 fn jsonl_is_in_path_order() {
-    let out = vanban().arg("extract").arg(common::root().join("fixtures/seeds")).arg("--jsonl").output().unwrap();
+    let out = vanban()
+        .arg("extract")
+        .arg(common::root().join("fixtures/seeds"))
+        .arg("--jsonl")
+        .output()
+        .unwrap();
     let paths: Vec<String> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["source"]["path"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["source"]["path"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     let mut sorted = paths.clone();
     sorted.sort();
@@ -38,7 +58,11 @@ fn jsonl_is_in_path_order() {
 
 #[test]
 fn single_file_prints_json() {
-    let out = vanban().arg("extract").arg(common::seed("002")).output().unwrap();
+    let out = vanban()
+        .arg("extract")
+        .arg(common::seed("002"))
+        .output()
+        .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["metadata"]["number"], "4203/QĐ-UBND");
 }
@@ -56,8 +80,21 @@ fn text_keeps_one_line_per_input_line() {
 #[test]
 fn text_reads_stdin() {
     use std::io::Write;
-    let mut child = vanban().arg("text").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all("<b>Số:</b> 1&amp;2\n**KẾ HOẠCH**".as_bytes()).unwrap();
+    let mut child = vanban()
+        .arg("text")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("<b>Số:</b> 1&amp;2\n**KẾ HOẠCH**".as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), "Số: 1&2\nKẾ HOẠCH\n");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "Số: 1&2\nKẾ HOẠCH\n"
+    );
 }

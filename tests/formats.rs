@@ -21,7 +21,10 @@ fn markdown_pipe_table_gives_tasks() {
     assert_eq!(doc.tasks[0].group.as_deref(), Some("I. CẢI CÁCH THỂ CHẾ"));
     assert_eq!(doc.tasks[0].lead, ["Sở Tư pháp"]);
     let d = doc.tasks[1].deadline.as_ref().unwrap();
-    assert_eq!((d.kind.as_str(), d.end.as_deref()), ("month", Some("2021-10-31")));
+    assert_eq!(
+        (d.kind.as_str(), d.end.as_deref()),
+        ("month", Some("2021-10-31"))
+    );
 }
 
 #[test]
@@ -31,10 +34,23 @@ fn two_column_header_in_one_line_each() {
         "report.txt",
     );
     let md = &doc.metadata;
-    assert_eq!((md.parent_agency.as_deref(), md.agency.as_deref()), (Some("UBND TỈNH GIA LAI"), Some("SỞ NỘI VỤ")));
-    assert_eq!((md.number.as_deref(), md.date.as_deref(), md.doc_type.as_deref()), (Some("125/BC-SNV"), Some("2021-03-05"), Some("Báo cáo")));
+    assert_eq!(
+        (md.parent_agency.as_deref(), md.agency.as_deref()),
+        (Some("UBND TỈNH GIA LAI"), Some("SỞ NỘI VỤ"))
+    );
+    assert_eq!(
+        (
+            md.number.as_deref(),
+            md.date.as_deref(),
+            md.doc_type.as_deref()
+        ),
+        (Some("125/BC-SNV"), Some("2021-03-05"), Some("Báo cáo"))
+    );
     let f = doc.figures.iter().find(|f| f.kind == "ratio").unwrap();
-    assert_eq!((f.value, f.total, f.percent, f.consistent), (120.0, Some(125.0), Some(96.0), Some(true)));
+    assert_eq!(
+        (f.value, f.total, f.percent, f.consistent),
+        (120.0, Some(125.0), Some(96.0), Some(true))
+    );
 }
 
 #[test]
@@ -51,7 +67,8 @@ fn saved_html_page() {
 #[test]
 fn windows_1258_file() {
     // "Số: 1/KH-UBND" and "Quyết định số 2/QĐ-UBND" in CP1258 with decomposed marks.
-    let (bytes, _, _) = encoding_rs::WINDOWS_1258.encode("Căn cứ Quyết định số 2/QĐ-UBND ngày 01/02/2020 của UBND tỉnh;");
+    let (bytes, _, _) = encoding_rs::WINDOWS_1258
+        .encode("Căn cứ Quyết định số 2/QĐ-UBND ngày 01/02/2020 của UBND tỉnh;");
     let doc = process_bytes(&bytes, "old.txt", &Limits::default()).unwrap();
     common::assert_schema_valid(&common::to_value(&doc));
     assert_eq!(doc.quality.encoding, "windows-1258");

@@ -8,20 +8,38 @@ use vanban::ingest::{ingest, Ingested};
 use vanban::Limits;
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdf").join(name)).expect("fixture")
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/pdf")
+            .join(name),
+    )
+    .expect("fixture")
 }
 
 fn ingest_fixture(name: &str) -> Ingested {
     std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
-    ingest(&fixture(name), Path::new(name), &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
+    ingest(&fixture(name), Path::new(name), &Limits::default())
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 /// The scan tests need OCR; say what to install instead of failing on a missing word.
 fn require_ocr() {
-    let langs = std::process::Command::new("tesseract").arg("--list-langs").output();
-    let has_vie = langs.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == "vie"));
-    let has_poppler = std::process::Command::new("pdftoppm").arg("-v").output().is_ok();
-    assert!(has_vie && has_poppler, "OCR tests need: apt-get install tesseract-ocr tesseract-ocr-vie poppler-utils");
+    let langs = std::process::Command::new("tesseract")
+        .arg("--list-langs")
+        .output();
+    let has_vie = langs.is_ok_and(|o| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .any(|l| l.trim() == "vie")
+    });
+    let has_poppler = std::process::Command::new("pdftoppm")
+        .arg("-v")
+        .output()
+        .is_ok();
+    assert!(
+        has_vie && has_poppler,
+        "OCR tests need: apt-get install tesseract-ocr tesseract-ocr-vie poppler-utils"
+    );
 }
 
 fn lines(doc: &Ingested) -> Vec<&str> {
@@ -36,16 +54,23 @@ fn words(text: &str) -> Vec<String> {
 #[test]
 fn native_table_rows_match_the_seed_appendix() {
     let doc = ingest_fixture("native_table.pdf");
-    assert_eq!((doc.format, doc.encoding, doc.text_layer, doc.pages), ("pdf", "unicode", "native", Some(11)));
+    assert_eq!(
+        (doc.format, doc.encoding, doc.text_layer, doc.pages),
+        ("pdf", "unicode", "native", Some(11))
+    );
     assert_eq!(doc.line_pages.len(), lines(&doc).len());
     let expected = String::from_utf8(fixture("native_table.expected.tsv")).unwrap();
     let expected: Vec<&str> = expected.lines().collect();
-    let rows: Vec<&str> = lines(&doc).into_iter().filter(|l| l.contains('\t')).collect();
+    let rows: Vec<&str> = lines(&doc)
+        .into_iter()
+        .filter(|l| l.contains('\t'))
+        .collect();
     for (got, want) in rows.iter().zip(&expected) {
         assert_eq!(got, want);
     }
     assert_eq!(rows.len(), expected.len(), "row count");
-    assert!(rows[0].starts_with("TT\tNội dung thực hiện\tĐơn vị chủ trì\tĐơn vị phối hợp\tSản phẩm đầu ra"));
+    assert!(rows[0]
+        .starts_with("TT\tNội dung thực hiện\tĐơn vị chủ trì\tĐơn vị phối hợp\tSản phẩm đầu ra"));
 }
 
 #[test]
@@ -56,18 +81,42 @@ fn native_table_keeps_pages_and_drops_furniture() {
     assert_eq!(doc.line_pages[header], 8, "the appendix starts on page 8");
     assert_eq!(doc.line_pages[0], 1);
     assert_eq!(*doc.line_pages.last().unwrap(), 11);
-    assert!(doc.line_pages.windows(2).all(|w| w[0] <= w[1]), "pages never go back");
-    assert!(!ls.iter().any(|l| l.contains("tiếp theo)") && l.len() < 20), "banner dropped");
-    assert!(!ls.iter().any(|l| l.trim().parse::<u32>().is_ok()), "page numbers dropped");
-    assert_eq!(ls.iter().filter(|l| l.starts_with("TT\t")).count(), 1, "repeated headers dropped");
+    assert!(
+        doc.line_pages.windows(2).all(|w| w[0] <= w[1]),
+        "pages never go back"
+    );
+    assert!(
+        !ls.iter().any(|l| l.contains("tiếp theo)") && l.len() < 20),
+        "banner dropped"
+    );
+    assert!(
+        !ls.iter().any(|l| l.trim().parse::<u32>().is_ok()),
+        "page numbers dropped"
+    );
+    assert_eq!(
+        ls.iter().filter(|l| l.starts_with("TT\t")).count(),
+        1,
+        "repeated headers dropped"
+    );
 }
 
 #[test]
 fn native_body_paragraphs_match_the_seed_lines() {
     let doc = ingest_fixture("native_table.pdf");
-    let seed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds/000_054b06831aabb86f.txt")).unwrap();
-    let body: Vec<&str> = seed.lines().take_while(|l| !l.contains('\t')).map(str::trim).filter(|l| !l.is_empty()).collect();
-    let got: Vec<&str> = lines(&doc).into_iter().take_while(|l| !l.contains('\t')).collect();
+    let seed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds/000_054b06831aabb86f.txt"),
+    )
+    .unwrap();
+    let body: Vec<&str> = seed
+        .lines()
+        .take_while(|l| !l.contains('\t'))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let got: Vec<&str> = lines(&doc)
+        .into_iter()
+        .take_while(|l| !l.contains('\t'))
+        .collect();
     assert_eq!(got, body);
 }
 
@@ -75,7 +124,10 @@ fn native_body_paragraphs_match_the_seed_lines() {
 fn pdf_gives_the_same_tasks_as_the_seed_text() {
     std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
     let limits = Limits::default();
-    let seed = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds/000_054b06831aabb86f.txt")).unwrap();
+    let seed = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds/000_054b06831aabb86f.txt"),
+    )
+    .unwrap();
     let from_text = vanban::process_bytes(&seed, "000.txt", &limits).unwrap();
     let from_pdf = vanban::process_bytes(&fixture("native_table.pdf"), "000.pdf", &limits).unwrap();
     assert_eq!(from_pdf.source.format, "pdf");
@@ -84,7 +136,19 @@ fn pdf_gives_the_same_tasks_as_the_seed_text() {
     let facts = |doc: &vanban::Document| -> Vec<serde_json::Value> {
         doc.tasks
             .iter()
-            .map(|t| serde_json::json!([t.group, t.number, t.content, t.lead, t.partners, t.outputs, t.deadline, t.table.is_some(), t.section]))
+            .map(|t| {
+                serde_json::json!([
+                    t.group,
+                    t.number,
+                    t.content,
+                    t.lead,
+                    t.partners,
+                    t.outputs,
+                    t.deadline,
+                    t.table.is_some(),
+                    t.section
+                ])
+            })
             .collect()
     };
     let (pdf_tasks, text_tasks) = (facts(&from_pdf), facts(&from_text));
@@ -92,15 +156,30 @@ fn pdf_gives_the_same_tasks_as_the_seed_text() {
         assert_eq!(p, t, "task {i}");
     }
     assert_eq!(pdf_tasks.len(), text_tasks.len());
-    let cites = |doc: &vanban::Document| doc.citations.iter().map(|c| (c.id.clone(), c.date.clone(), c.mentions.len())).collect::<Vec<_>>();
+    let cites = |doc: &vanban::Document| {
+        doc.citations
+            .iter()
+            .map(|c| (c.id.clone(), c.date.clone(), c.mentions.len()))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(cites(&from_pdf), cites(&from_text));
     // Provenance: the appendix starts on page 8; Quyết định 600 is cited on page 1 first.
     let table_task = from_pdf.tasks.iter().find(|t| t.table.is_some()).unwrap();
     assert_eq!(table_task.page, Some(8));
-    let qd600 = from_pdf.citations.iter().find(|c| c.id == "600/QĐ-UBND").unwrap();
-    assert_eq!((qd600.pages.first(), qd600.pages.len()), (Some(&1), qd600.mentions.len()));
+    let qd600 = from_pdf
+        .citations
+        .iter()
+        .find(|c| c.id == "600/QĐ-UBND")
+        .unwrap();
+    assert_eq!(
+        (qd600.pages.first(), qd600.pages.len()),
+        (Some(&1), qd600.mentions.len())
+    );
     assert_eq!(from_pdf.sections[0].page, Some(1));
-    assert!(from_text.tasks.iter().all(|t| t.page.is_none()), "text inputs have no pages");
+    assert!(
+        from_text.tasks.iter().all(|t| t.page.is_none()),
+        "text inputs have no pages"
+    );
     common::assert_schema_valid(&common::to_value(&from_pdf));
 }
 
@@ -109,7 +188,13 @@ fn english_ocr_layer_is_damaged_and_read_again() {
     require_ocr();
     let doc = ingest_fixture("scan_eng_layer.pdf");
     assert_eq!(doc.text_layer, "damaged", "{:?}", doc.warnings);
-    assert!(doc.warnings.iter().any(|w| w.contains("mean word confidence")), "{:?}", doc.warnings);
+    assert!(
+        doc.warnings
+            .iter()
+            .any(|w| w.contains("mean word confidence")),
+        "{:?}",
+        doc.warnings
+    );
     let q = vanban::ingest::legacy::quality(&doc.text);
     assert!(q.marked > 0.4, "OCR with Vietnamese restores marks: {q:?}");
     assert!(doc.text.contains("Gia Lai"));
@@ -124,7 +209,12 @@ fn image_only_scan_is_read_by_ocr() {
     let expected = String::from_utf8(fixture("scan.expected.txt")).unwrap();
     let (got, want) = (words(&doc.text), words(&expected));
     let same = got.iter().filter(|w| want.contains(w)).count();
-    assert!(same as f64 > 0.9 * want.len() as f64, "{same} of {} words: {}", want.len(), doc.text);
+    assert!(
+        same as f64 > 0.9 * want.len() as f64,
+        "{same} of {} words: {}",
+        want.len(),
+        doc.text
+    );
 }
 
 #[test]
@@ -132,7 +222,12 @@ fn legacy_font_pdfs_are_converted() {
     let expected = String::from_utf8(fixture("legacy.expected.txt")).unwrap();
     for (name, encoding) in [("tcvn3.pdf", "tcvn3"), ("vni.pdf", "vni")] {
         let doc = ingest_fixture(name);
-        assert_eq!((doc.encoding, doc.text_layer), (encoding, "native"), "{name}: {:?}", doc.warnings);
+        assert_eq!(
+            (doc.encoding, doc.text_layer),
+            (encoding, "native"),
+            "{name}: {:?}",
+            doc.warnings
+        );
         assert_eq!(words(&doc.text), words(&expected), "{name}");
     }
 }
@@ -141,7 +236,10 @@ fn legacy_font_pdfs_are_converted() {
 fn unruled_table_from_column_alignment() {
     let doc = ingest_fixture("unruled_table.pdf");
     let expected = String::from_utf8(fixture("unruled_table.expected.tsv")).unwrap();
-    let rows: Vec<&str> = lines(&doc).into_iter().filter(|l| l.contains('\t')).collect();
+    let rows: Vec<&str> = lines(&doc)
+        .into_iter()
+        .filter(|l| l.contains('\t'))
+        .collect();
     assert_eq!(rows, expected.lines().collect::<Vec<_>>());
     assert_eq!(lines(&doc)[0], "Phụ lục: nhiệm vụ cụ thể");
 }
@@ -153,9 +251,17 @@ fn scanned_ruled_table_over_three_pages_is_read_as_tsv() {
     assert_eq!(doc.text_layer, "none");
     let ls = lines(&doc);
     assert_eq!(ls[0], "TT\tNội dung thực hiện\tĐơn vị chủ trì\tĐơn vị phối hợp\tSản phẩm đầu ra\tThời gian hoàn thành");
-    let rows: Vec<Vec<&str>> = ls.iter().filter(|l| l.contains('\t')).map(|l| l.split('\t').collect()).collect();
+    let rows: Vec<Vec<&str>> = ls
+        .iter()
+        .filter(|l| l.contains('\t'))
+        .map(|l| l.split('\t').collect())
+        .collect();
     assert!(rows.iter().all(|r| r.len() == 6), "six cells per row");
-    assert_eq!(rows.iter().filter(|r| r[0] == "TT").count(), 1, "headers repeated on pages 2 and 3 dropped");
+    assert_eq!(
+        rows.iter().filter(|r| r[0] == "TT").count(),
+        1,
+        "headers repeated on pages 2 and 3 dropped"
+    );
     assert_eq!(doc.line_pages.first(), Some(&1));
     assert_eq!(doc.line_pages.last(), Some(&3));
     // Every numbered row found by OCR matches a row of the native table, cell by cell.
@@ -169,7 +275,9 @@ fn scanned_ruled_table_over_three_pages_is_read_as_tsv() {
         .filter(|r| {
             expected.iter().any(|e| {
                 let (got, want) = (words(&r.join(" ")), words(&e.join(" ")));
-                prefix(r[1]) == prefix(e[1]) && got.iter().filter(|w| want.contains(w)).count() as f64 >= 0.9 * want.len() as f64
+                prefix(r[1]) == prefix(e[1])
+                    && got.iter().filter(|w| want.contains(w)).count() as f64
+                        >= 0.9 * want.len() as f64
             })
         })
         .count();
@@ -177,42 +285,86 @@ fn scanned_ruled_table_over_three_pages_is_read_as_tsv() {
     // numerals ("II" as "H") and a few marks ("hồ sơ" as "hổ sơ").
     let numbered = rows.iter().skip(1).filter(|r| !r[0].is_empty()).count();
     eprintln!("{matched} of {numbered} numbered rows match the native table");
-    assert!(matched * 10 >= numbered * 7, "{matched} of {numbered} rows matched:\n{}", doc.text);
+    assert!(
+        matched * 10 >= numbered * 7,
+        "{matched} of {numbered} rows matched:\n{}",
+        doc.text
+    );
 }
 
 /// A signed PDF of the Quảng Ngãi set beside the checkout (`../shared/external`).
 fn process_signed(name: &str) -> vanban::Document {
     std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/external/vbhc-quangngai-pdfs").join(name);
-    assert!(path.is_file(), "{} missing: the signed PDFs live in ../shared beside the checkout", path.display());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/external/vbhc-quangngai-pdfs")
+        .join(name);
+    assert!(
+        path.is_file(),
+        "{} missing: the signed PDFs live in ../shared beside the checkout",
+        path.display()
+    );
     vanban::process_file(&path, &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 /// The signatures of fixtures/gold/signed/STEM.json as (signer, organization, time, page).
 fn gold_signatures(stem: &str) -> Vec<serde_json::Value> {
-    let gold = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/gold/signed/{stem}.json"))).unwrap();
+    let gold = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/gold/signed/{stem}.json")),
+    )
+    .unwrap();
     let gold: serde_json::Value = serde_json::from_str(&gold).unwrap();
-    gold["signatures"].as_array().unwrap().iter().map(|s| serde_json::json!([s["signer"], s["organization"], s["time"], s["page"]])).collect()
+    gold["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| serde_json::json!([s["signer"], s["organization"], s["time"], s["page"]]))
+        .collect()
 }
 
 fn signatures(doc: &vanban::Document) -> Vec<serde_json::Value> {
-    doc.signatures.iter().map(|s| serde_json::json!([s.signer, s.organization, s.time, s.page])).collect()
+    doc.signatures
+        .iter()
+        .map(|s| serde_json::json!([s.signer, s.organization, s.time, s.page]))
+        .collect()
 }
 
 fn has_stamp_text(s: &str) -> bool {
-    ["Ký bởi", "Cơ quan:", "Thời gian ký", "TRUNG TÂM CÔNG BÁO", "ttcbth@"].iter().any(|w| s.contains(w))
+    [
+        "Ký bởi",
+        "Cơ quan:",
+        "Thời gian ký",
+        "TRUNG TÂM CÔNG BÁO",
+        "ttcbth@",
+    ]
+    .iter()
+    .any(|w| s.contains(w))
 }
 
 #[test]
 fn signature_widgets_draw_the_number_and_day_and_stamps_become_signatures() {
     let doc = process_signed("doc18.pdf");
-    assert_eq!(doc.metadata.number.as_deref(), Some("11/TB-UBND"), "{:?}", doc.text.lines().take(12).collect::<Vec<_>>());
+    assert_eq!(
+        doc.metadata.number.as_deref(),
+        Some("11/TB-UBND"),
+        "{:?}",
+        doc.text.lines().take(12).collect::<Vec<_>>()
+    );
     assert_eq!(doc.metadata.date.as_deref(), Some("2025-01-08"));
     let agency = doc.metadata.agency.as_deref().unwrap_or_default();
-    assert!(agency.starts_with("ỦY BAN NHÂN DÂN") && !has_stamp_text(agency), "{agency}");
-    assert!(!has_stamp_text(&doc.text), "stamp text in the body: {}", doc.text);
+    assert!(
+        agency.starts_with("ỦY BAN NHÂN DÂN") && !has_stamp_text(agency),
+        "{agency}"
+    );
+    assert!(
+        !has_stamp_text(&doc.text),
+        "stamp text in the body: {}",
+        doc.text
+    );
     assert_eq!(signatures(&doc), gold_signatures("doc18"));
-    assert!(doc.signatures.iter().all(|s| s.source == vanban::model::SignatureSource::Widget));
+    assert!(doc
+        .signatures
+        .iter()
+        .all(|s| s.source == vanban::model::SignatureSource::Widget));
     common::assert_schema_valid(&common::to_value(&doc));
 }
 
@@ -223,5 +375,9 @@ fn scan_signatures_come_from_widgets_and_ocr_skips_the_stamps() {
     assert_eq!(signatures(&doc), gold_signatures("doc01"));
     let head: Vec<&str> = doc.text.lines().take(10).collect();
     assert!(!head.iter().any(|l| has_stamp_text(l)), "{head:#?}");
-    assert!(!doc.metadata.agency.as_deref().is_some_and(has_stamp_text), "{:?}", doc.metadata.agency);
+    assert!(
+        !doc.metadata.agency.as_deref().is_some_and(has_stamp_text),
+        "{:?}",
+        doc.metadata.agency
+    );
 }

@@ -13,7 +13,10 @@ use vanban::Limits;
 /// Lower-case syllables without punctuation.
 fn syllables(text: &str) -> Vec<String> {
     text.split_whitespace()
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
         .filter(|w| !w.is_empty())
         .collect()
 }
@@ -24,7 +27,9 @@ fn edit_distance(a: &[String], b: &[String]) -> usize {
     for (i, x) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, y) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + (x != y) as usize).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + (x != y) as usize)
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -33,11 +38,18 @@ fn edit_distance(a: &[String], b: &[String]) -> usize {
 
 fn syllable_error_rate(pdf: &Path, reference: &Path) -> (f64, usize, Vec<String>) {
     std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
-    let limits = Limits { parse_timeout: std::time::Duration::from_secs(300), ..Limits::default() };
+    let limits = Limits {
+        parse_timeout: std::time::Duration::from_secs(300),
+        ..Limits::default()
+    };
     let doc = ingest(&std::fs::read(pdf).unwrap(), pdf, &limits).unwrap();
     let truth = syllables(&std::fs::read_to_string(reference).unwrap());
     let got = syllables(&doc.text);
-    (edit_distance(&got, &truth) as f64 / truth.len() as f64, truth.len(), doc.warnings)
+    (
+        edit_distance(&got, &truth) as f64 / truth.len() as f64,
+        truth.len(),
+        doc.warnings,
+    )
 }
 
 #[test]
@@ -50,12 +62,17 @@ fn edit_distance_counts_syllables() {
 #[ignore]
 fn heldout_scan_syllable_error_rate() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pdfbench");
-    let (ser, n, warnings) = syllable_error_rate(&dir.join("heldout_scan.pdf"), &dir.join("heldout.txt"));
+    let (ser, n, warnings) =
+        syllable_error_rate(&dir.join("heldout_scan.pdf"), &dir.join("heldout.txt"));
     eprintln!("held-out scan (seed 003, 300 dpi bilevel): syllable error rate {:.2}% over {n} syllables; {warnings:?}", ser * 100.0);
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdf");
     for scan in ["scan_image_only.pdf", "scan_eng_layer.pdf"] {
-        let (ser, n, warnings) = syllable_error_rate(&fixtures.join(scan), &fixtures.join("scan.expected.txt"));
-        eprintln!("{scan} (200 dpi bilevel): syllable error rate {:.2}% over {n} syllables; {warnings:?}", ser * 100.0);
+        let (ser, n, warnings) =
+            syllable_error_rate(&fixtures.join(scan), &fixtures.join("scan.expected.txt"));
+        eprintln!(
+            "{scan} (200 dpi bilevel): syllable error rate {:.2}% over {n} syllables; {warnings:?}",
+            ser * 100.0
+        );
     }
     assert!(ser < 0.05, "syllable error rate {ser}");
 }

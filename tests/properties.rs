@@ -30,15 +30,26 @@ fn documentish() -> impl Strategy<Value = String> {
 }
 
 fn check_all_stages(s: &str) {
-    if let Ok(ingested) = ingest::ingest(s.as_bytes(), std::path::Path::new("p.txt"), &Limits::default()) {
+    if let Ok(ingested) = ingest::ingest(
+        s.as_bytes(),
+        std::path::Path::new("p.txt"),
+        &Limits::default(),
+    ) {
         let repaired = repair::repair(&ingested.text);
-        assert_eq!(repaired.text.split('\n').count(), ingested.text.split('\n').count());
+        assert_eq!(
+            repaired.text.split('\n').count(),
+            ingested.text.split('\n').count()
+        );
         let seg = segment::segment(&repaired.text);
         let ex = extract::extract(&repaired.text, &seg);
         let n = repaired.text.chars().count();
         let in_text = |sp: [usize; 2]| sp[0] <= sp[1] && sp[1] <= n;
         assert!(ex.figures.iter().all(|f| in_text(f.span)));
-        assert!(ex.citations.iter().flat_map(|c| &c.mentions).all(|m| in_text(*m)));
+        assert!(ex
+            .citations
+            .iter()
+            .flat_map(|c| &c.mentions)
+            .all(|m| in_text(*m)));
         assert!(ex.tasks.iter().all(|t| in_text(t.span)));
     }
     let _ = vanban::process_bytes(s.as_bytes(), "p.txt", &Limits::default());

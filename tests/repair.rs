@@ -17,7 +17,10 @@ fn check(case: &Case) -> Result<(), String> {
     if got == case.expected {
         Ok(())
     } else {
-        Err(format!("{}:\n   input: {:?}\n     got: {:?}\nexpected: {:?}", case.name, case.input, got, case.expected))
+        Err(format!(
+            "{}:\n   input: {:?}\n     got: {:?}\nexpected: {:?}",
+            case.name, case.input, got, case.expected
+        ))
     }
 }
 
@@ -26,12 +29,22 @@ fn cases() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases/repair.json");
     let cases: Vec<Case> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let failures: Vec<String> = cases.iter().filter_map(|c| check(c).err()).collect();
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn model_loads() {
-    assert!(vanban::repair::model().is_ok(), "{:?}", vanban::repair::model().as_ref().err());
+    assert!(
+        vanban::repair::model().is_ok(),
+        "{:?}",
+        vanban::repair::model().as_ref().err()
+    );
 }
 
 /// Seeds 000–003 are clean: only tone placement may change.
@@ -58,9 +71,11 @@ fn clean_seeds_unchanged() {
 #[test]
 fn seed_004_is_restored() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seeds");
-    let path = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).find(|p| {
-        p.file_name().unwrap().to_string_lossy().starts_with("004")
-    });
+    let path = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("004"));
     let text = std::fs::read_to_string(path.unwrap()).unwrap();
     let r = repair(&text);
     assert_eq!(r.text.split('\n').count(), text.split('\n').count());

@@ -21,7 +21,9 @@ fn empty_and_blank_files_are_error_records() {
 
 #[test]
 fn binary_garbage_is_unsupported() {
-    let garbage: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let garbage: Vec<u8> = (0..100_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     assert_eq!(kind_of(&garbage), "unsupported");
 }
 
@@ -30,7 +32,11 @@ fn invalid_utf8_is_decoded_with_a_warning() {
     let mut bytes = "Kế hoạch số 1/KH-UBND ".repeat(200).into_bytes();
     bytes.extend([0xff, 0xfe, 0xc3]);
     let doc = process_bytes(&bytes, "bad.txt", &Limits::default()).unwrap();
-    assert!(doc.warnings.iter().any(|w| w.contains("invalid UTF-8")), "{:?}", doc.warnings);
+    assert!(
+        doc.warnings.iter().any(|w| w.contains("invalid UTF-8")),
+        "{:?}",
+        doc.warnings
+    );
 }
 
 #[test]
@@ -44,7 +50,10 @@ fn fifty_megabyte_single_line_is_cut_not_hung() {
 
 #[test]
 fn oversized_input_is_refused_by_limit() {
-    let limits = Limits { max_bytes: 10, ..Limits::default() };
+    let limits = Limits {
+        max_bytes: 10,
+        ..Limits::default()
+    };
     let err = process_bytes(b"Ke hoach so 1", "x.txt", &limits).unwrap_err();
     assert_eq!(err.kind(), "too_large");
 }
@@ -57,12 +66,31 @@ fn batch_goes_on_past_unreadable_and_bad_files() {
     std::os::unix::fs::symlink("/nonexistent/target", dir.path().join("c_dangling.txt")).unwrap();
     std::fs::write(dir.path().join("d_binary.txt"), vec![0u8; 4096]).unwrap();
     std::fs::write(dir.path().join("e_model.bin"), vec![0u8; 16]).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vanban")).arg("extract").arg(dir.path()).arg("--jsonl").output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "non-zero when a document failed");
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let out = Command::new(env!("CARGO_BIN_EXE_vanban"))
+        .arg("extract")
+        .arg(dir.path())
+        .arg("--jsonl")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "non-zero when a document failed"
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 4);
-    assert!(lines[0]["citations"].as_array().unwrap().len() > 10, "the good document is converted");
-    let kinds: Vec<&str> = lines[1..].iter().map(|l| l["error"]["kind"].as_str().unwrap()).collect();
+    assert!(
+        lines[0]["citations"].as_array().unwrap().len() > 10,
+        "the good document is converted"
+    );
+    let kinds: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l["error"]["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["empty", "io", "unsupported"]);
     let summary = String::from_utf8(out.stderr).unwrap();
     assert!(summary.contains("4 documents, 3 failed"), "{summary}");

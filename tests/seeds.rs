@@ -24,40 +24,91 @@ fn check(stem: &str) {
     let exp = expected(stem);
     let mut errors: Vec<String> = Vec::new();
     for (key, e) in exp["metadata"].as_object().unwrap() {
-        same(&mut errors, format!("metadata.{key}"), &actual["metadata"][key], e);
+        same(
+            &mut errors,
+            format!("metadata.{key}"),
+            &actual["metadata"][key],
+            e,
+        );
     }
     for key in ["signer", "recipients"] {
         if let Some(e) = exp.get(key) {
             same(&mut errors, key.to_string(), &actual["metadata"][key], e);
         }
     }
-    let table_tasks: Vec<&Value> = actual["tasks"].as_array().unwrap().iter().filter(|t| !t["table"].is_null()).collect();
+    let table_tasks: Vec<&Value> = actual["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| !t["table"].is_null())
+        .collect();
     let exp_tasks = exp["table_tasks"].as_array().unwrap();
-    same(&mut errors, "table task count".into(), &json!(table_tasks.len()), &json!(exp_tasks.len()));
+    same(
+        &mut errors,
+        "table task count".into(),
+        &json!(table_tasks.len()),
+        &json!(exp_tasks.len()),
+    );
     for (i, (a, e)) in table_tasks.iter().zip(exp_tasks).enumerate() {
         for key in ["group", "number", "lead", "partners"] {
             same(&mut errors, format!("task {i} {key}"), &a[key], &e[key]);
         }
-        let deadline = a["deadline"].as_object().map(|d| json!({"kind": d["kind"], "start": d["start"], "end": d["end"]}));
-        same(&mut errors, format!("task {i} deadline"), &deadline.unwrap_or(Value::Null), &e["deadline"]);
+        let deadline = a["deadline"]
+            .as_object()
+            .map(|d| json!({"kind": d["kind"], "start": d["start"], "end": d["end"]}));
+        same(
+            &mut errors,
+            format!("task {i} deadline"),
+            &deadline.unwrap_or(Value::Null),
+            &e["deadline"],
+        );
     }
     let citations = actual["citations"].as_array().unwrap();
-    let ids = |list: &[Value]| list.iter().map(|c| c["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
-    same(&mut errors, "citation ids".into(), &json!(ids(citations)), &json!(ids(exp["citations"].as_array().unwrap())));
+    let ids = |list: &[Value]| {
+        list.iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    same(
+        &mut errors,
+        "citation ids".into(),
+        &json!(ids(citations)),
+        &json!(ids(exp["citations"].as_array().unwrap())),
+    );
     for e in exp["citations"].as_array().unwrap() {
-        let Some(a) = citations.iter().find(|c| c["id"] == e["id"]) else { continue };
+        let Some(a) = citations.iter().find(|c| c["id"] == e["id"]) else {
+            continue;
+        };
         for (key, value) in e.as_object().unwrap() {
-            let got = if key == "mentions" { json!(a["mentions"].as_array().unwrap().len()) } else { a[key].clone() };
-            same(&mut errors, format!("citation {} {key}", e["id"]), &got, value);
+            let got = if key == "mentions" {
+                json!(a["mentions"].as_array().unwrap().len())
+            } else {
+                a[key].clone()
+            };
+            same(
+                &mut errors,
+                format!("citation {} {key}", e["id"]),
+                &got,
+                value,
+            );
         }
     }
     for e in exp["figures"].as_array().unwrap() {
-        let found = actual["figures"].as_array().unwrap().iter().any(|f| e.as_object().unwrap().iter().all(|(k, v)| &f[k] == v));
+        let found = actual["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| e.as_object().unwrap().iter().all(|(k, v)| &f[k] == v));
         if !found {
             errors.push(format!("figure not found: {e}"));
         }
     }
-    assert!(errors.is_empty(), "{stem}: {} mismatches:\n{}", errors.len(), errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{stem}: {} mismatches:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -104,11 +155,19 @@ fn spans_point_at_what_they_name() {
         for c in &doc.citations {
             for m in &c.mentions {
                 let number = c.number.as_deref().unwrap_or("Luật");
-                assert!(at(*m).contains(number), "{stem}: {:?} not in {:?}", number, at(*m));
+                assert!(
+                    at(*m).contains(number),
+                    "{stem}: {:?} not in {:?}",
+                    number,
+                    at(*m)
+                );
             }
         }
         for t in &doc.tasks {
-            assert!(at(t.span).contains(t.content.split_whitespace().next().unwrap_or("")), "{stem}");
+            assert!(
+                at(t.span).contains(t.content.split_whitespace().next().unwrap_or("")),
+                "{stem}"
+            );
         }
     }
 }
@@ -116,21 +175,69 @@ fn spans_point_at_what_they_name() {
 #[test]
 fn ratio_and_percentage_are_linked() {
     let doc = common::process(&common::seed("003"));
-    let f = doc.figures.iter().find(|f| f.text.starts_with("46/61")).unwrap();
-    assert_eq!((f.value, f.total, f.percent, f.consistent), (46.0, Some(61.0), Some(75.4), Some(true)));
+    let f = doc
+        .figures
+        .iter()
+        .find(|f| f.text.starts_with("46/61"))
+        .unwrap();
+    assert_eq!(
+        (f.value, f.total, f.percent, f.consistent),
+        (46.0, Some(61.0), Some(75.4), Some(true))
+    );
     assert_eq!(f.unit.as_deref(), Some("TTHC"));
 }
 
 #[test]
 fn body_tasks_carry_their_unit_and_section() {
     let doc = common::process(&common::seed("000"));
-    let t = doc.tasks.iter().find(|t| t.table.is_none() && t.content.starts_with("Chủ trì triển khai thực hiện đầy đủ 03 hoạt động")).unwrap();
-    assert_eq!((t.lead.as_slice(), t.section.as_deref()), (&["Thanh tra Sở".to_string()][..], Some("2.2.")));
-    let t = doc.tasks.iter().find(|t| t.content.starts_with("Văn phòng Sở có trách nhiệm là đầu mối")).unwrap();
-    assert_eq!((t.lead.as_slice(), t.section.as_deref()), (&["Văn phòng Sở".to_string()][..], Some("2.")));
+    let t = doc
+        .tasks
+        .iter()
+        .find(|t| {
+            t.table.is_none()
+                && t.content
+                    .starts_with("Chủ trì triển khai thực hiện đầy đủ 03 hoạt động")
+        })
+        .unwrap();
+    assert_eq!(
+        (t.lead.as_slice(), t.section.as_deref()),
+        (&["Thanh tra Sở".to_string()][..], Some("2.2."))
+    );
+    let t = doc
+        .tasks
+        .iter()
+        .find(|t| {
+            t.content
+                .starts_with("Văn phòng Sở có trách nhiệm là đầu mối")
+        })
+        .unwrap();
+    assert_eq!(
+        (t.lead.as_slice(), t.section.as_deref()),
+        (&["Văn phòng Sở".to_string()][..], Some("2."))
+    );
     let doc = common::process(&common::seed("002"));
-    let t = doc.tasks.iter().find(|t| t.content.starts_with("Có trách nhiệm hướng dẫn, kiểm tra, đôn đốc")).unwrap();
+    let t = doc
+        .tasks
+        .iter()
+        .find(|t| {
+            t.content
+                .starts_with("Có trách nhiệm hướng dẫn, kiểm tra, đôn đốc")
+        })
+        .unwrap();
     assert_eq!(t.lead, ["Sở Nội vụ"]);
-    let t = doc.tasks.iter().find(|t| t.content.starts_with("Tham mưu UBND tỉnh tăng cường các giải pháp")).unwrap();
-    assert_eq!(t.lead, ["Các Sở: Kế hoạch và Đầu tư, Xây dựng, Tài nguyên và Môi trường, Giao thông Vận tải", "Ban Quản lý các Khu Công nghiệp"]);
+    let t = doc
+        .tasks
+        .iter()
+        .find(|t| {
+            t.content
+                .starts_with("Tham mưu UBND tỉnh tăng cường các giải pháp")
+        })
+        .unwrap();
+    assert_eq!(
+        t.lead,
+        [
+            "Các Sở: Kế hoạch và Đầu tư, Xây dựng, Tài nguyên và Môi trường, Giao thông Vận tải",
+            "Ban Quản lý các Khu Công nghiệp"
+        ]
+    );
 }

@@ -24,10 +24,16 @@ pub fn seed(stem: &str) -> PathBuf {
 pub fn assert_schema_valid(doc: &Value) {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     let validator = VALIDATOR.get_or_init(|| {
-        let schema: Value = serde_json::from_str(&std::fs::read_to_string(root().join("schemas/document.schema.json")).unwrap()).unwrap();
+        let schema: Value = serde_json::from_str(
+            &std::fs::read_to_string(root().join("schemas/document.schema.json")).unwrap(),
+        )
+        .unwrap();
         jsonschema::validator_for(&schema).expect("schema compiles")
     });
-    let errors: Vec<String> = validator.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
     assert!(errors.is_empty(), "schema errors: {errors:#?}");
 }
 
@@ -36,5 +42,6 @@ pub fn to_value(doc: &vanban::Document) -> Value {
 }
 
 pub fn process(path: &Path) -> vanban::Document {
-    vanban::process_file(path, &vanban::Limits::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    vanban::process_file(path, &vanban::Limits::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -14,7 +14,12 @@ use vanban::Limits;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 fn limits() -> Limits {
-    Limits { parse_timeout: TIMEOUT, max_pages: 100, max_decompressed_bytes: 8 << 20, ..Limits::default() }
+    Limits {
+        parse_timeout: TIMEOUT,
+        max_pages: 100,
+        max_decompressed_bytes: 8 << 20,
+        ..Limits::default()
+    }
 }
 
 /// Ingests `bytes` and checks the time bound.
@@ -25,7 +30,11 @@ fn run(bytes: &[u8]) -> Result<Ingested, IngestError> {
     let took = started.elapsed();
     assert!(took < TIMEOUT + Duration::from_secs(5), "took {took:?}");
     match &result {
-        Ok(doc) => eprintln!("partial/ok in {took:?}: {} pages, warnings {:?}", doc.pages.unwrap_or(0), doc.warnings),
+        Ok(doc) => eprintln!(
+            "partial/ok in {took:?}: {} pages, warnings {:?}",
+            doc.pages.unwrap_or(0),
+            doc.warnings
+        ),
         Err(e) => eprintln!("error in {took:?}: {e}"),
     }
     result
@@ -35,7 +44,10 @@ fn pdf_error(result: Result<Ingested, IngestError>) -> String {
     match result {
         Err(IngestError::Pdf(message)) => message,
         Err(e) => panic!("expected a PDF error, got {e}"),
-        Ok(doc) => panic!("expected a PDF error, got text {:?}", doc.text.chars().take(200).collect::<String>()),
+        Ok(doc) => panic!(
+            "expected a PDF error, got text {:?}",
+            doc.text.chars().take(200).collect::<String>()
+        ),
     }
 }
 
@@ -54,7 +66,12 @@ fn build(objects: &[Vec<u8>], trailer_extra: &str) -> Vec<u8> {
     for o in offsets {
         writeln!(out, "{o:010} 00000 n ").unwrap();
     }
-    write!(out, "trailer\n<< /Size {} /Root 1 0 R {trailer_extra} >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).unwrap();
+    write!(
+        out,
+        "trailer\n<< /Size {} /Root 1 0 R {trailer_extra} >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    )
+    .unwrap();
     out
 }
 
@@ -79,7 +96,10 @@ fn one_page(content: Vec<u8>) -> Vec<Vec<u8>> {
 }
 
 fn text_content(text: &str) -> Vec<u8> {
-    stream("", format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET").as_bytes())
+    stream(
+        "",
+        format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET").as_bytes(),
+    )
 }
 
 #[test]
@@ -91,7 +111,9 @@ fn well_formed_minimal_pdf_reads() {
 
 #[test]
 fn truncated_file_is_an_error_or_partial() {
-    let full = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdf/native_table.pdf")).unwrap();
+    let full =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdf/native_table.pdf"))
+            .unwrap();
     for cut in [full.len() / 2, full.len() - 40, 2000] {
         match run(&full[..cut]) {
             Ok(doc) => assert!(doc.pages.is_some()),
@@ -115,7 +137,10 @@ fn encrypted_file_with_unknown_password_is_an_error() {
     let id = "00112233445566778899aabbccddeeff";
     let bytes = build(&objects, &format!("/Encrypt 6 0 R /ID [<{id}> <{id}>]"));
     let message = pdf_error(run(&bytes));
-    assert!(message.to_lowercase().contains("encrypt") || message.to_lowercase().contains("password"), "{message}");
+    assert!(
+        message.to_lowercase().contains("encrypt") || message.to_lowercase().contains("password"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -154,7 +179,8 @@ fn cyclic_object_references_are_an_error_or_partial() {
     let objects = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources 5 0 R >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources 5 0 R >>"
+            .to_vec(),
         text_content("vong lap"),
         b"<< /Font 6 0 R /Next 6 0 R >>".to_vec(),
         b"<< /F1 5 0 R /Self 6 0 R >>".to_vec(),
@@ -188,7 +214,13 @@ fn ten_thousand_pages_are_cut_at_the_page_limit() {
     let pages = 10_000;
     let mut objects = vec![b"<< /Type /Catalog /Pages 2 0 R >>".to_vec()];
     let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", i + 5)).collect();
-    objects.push(format!("<< /Type /Pages /Kids [{}] /Count {pages} >>", kids.join(" ")).into_bytes());
+    objects.push(
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+            kids.join(" ")
+        )
+        .into_bytes(),
+    );
     objects.push(text_content("Trang noi dung"));
     objects.push(FONT.as_bytes().to_vec());
     for _ in 0..pages {
@@ -196,7 +228,11 @@ fn ten_thousand_pages_are_cut_at_the_page_limit() {
     }
     let doc = run(&build(&objects, "")).unwrap();
     assert_eq!(doc.pages, Some(pages as u32));
-    assert!(doc.warnings.iter().any(|w| w.contains("page limit")), "{:?}", doc.warnings);
+    assert!(
+        doc.warnings.iter().any(|w| w.contains("page limit")),
+        "{:?}",
+        doc.warnings
+    );
     assert_eq!(doc.line_pages.iter().max(), Some(&100));
 }
 
@@ -220,7 +256,11 @@ fn page_without_media_box_costs_that_page_only() {
         FONT.as_bytes().to_vec(),
     ];
     let doc = run(&build(&objects, "")).unwrap();
-    assert!(doc.warnings.iter().any(|w| w.contains("page 1")), "{:?}", doc.warnings);
+    assert!(
+        doc.warnings.iter().any(|w| w.contains("page 1")),
+        "{:?}",
+        doc.warnings
+    );
     assert!(doc.text.contains("Trang hai"));
     assert_eq!(*doc.line_pages.last().unwrap(), 2);
 }
@@ -254,7 +294,24 @@ fn signature_widgets_give_text_and_signatures_and_a_broken_one_costs_itself() {
     ];
     let doc = run(&build(&objects, "")).unwrap();
     assert_eq!(doc.text, "So: 11 /TB-UBND", "{:?}", doc.warnings);
-    let got: Vec<_> = doc.signatures.iter().map(|s| (s.signer.as_deref(), s.organization.as_deref(), s.time.as_deref(), s.page)).collect();
+    let got: Vec<_> = doc
+        .signatures
+        .iter()
+        .map(|s| {
+            (
+                s.signer.as_deref(),
+                s.organization.as_deref(),
+                s.time.as_deref(),
+                s.page,
+            )
+        })
+        .collect();
     let time = Some("2025-01-07T10:09:57+07:00");
-    assert_eq!(got, [(Some("Nguyen Van A"), Some("So Noi vu"), time, Some(1)), (None, None, time, Some(1))]);
+    assert_eq!(
+        got,
+        [
+            (Some("Nguyen Van A"), Some("So Noi vu"), time, Some(1)),
+            (None, None, time, Some(1))
+        ]
+    );
 }
