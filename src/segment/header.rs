@@ -97,7 +97,9 @@ pub fn read_header(lines: &[Line]) -> Header {
         let seg = &segments[i];
         let col = seg.text.as_str();
         i += 1;
-        if col.chars().count() > SEGMENT_MAX_CHARS {
+        // A type line may end in a note: "BẢNG SO SÁNH … (Phần gạch chân là …)".
+        let head = col.split_once(" (").map_or(col, |(head, _)| head);
+        if head.chars().count() > SEGMENT_MAX_CHARS {
             break;
         }
         let f = fold(col);
@@ -129,7 +131,9 @@ pub fn read_header(lines: &[Line]) -> Header {
             }
         }
         if md.date.is_none() && f.contains("ngay") {
-            if let Some((date, range)) = vn::parse_date(col) {
+            if let Some((date, range)) = vn::parse_date(col)
+                .filter(|(_, range)| !vn::mentions_numbered(&fold(&col[..range.start])))
+            {
                 md.place = PLACE.captures(&col[..range.end]).map(|c| squash(&c[1]));
                 md.date = Some(date.iso());
                 md.date_precision = Some(date.precision());
@@ -137,8 +141,8 @@ pub fn read_header(lines: &[Line]) -> Header {
                 continue;
             }
         }
-        if type_at.is_none() && is_upper(col) {
-            if let Some((t, rest)) = vn::leading_type(col) {
+        if type_at.is_none() && is_upper(head) {
+            if let Some((t, rest)) = vn::leading_type(head) {
                 let rest = rest.trim().trim_start_matches(':').trim();
                 md.doc_type = Some(t.name.to_string());
                 type_at = Some(seg.line);

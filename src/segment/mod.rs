@@ -95,6 +95,9 @@ static OWN_REFERENCE: LazyLock<Regex> =
 
 /// "(Kèm theo …)" notes that name this document: a note naming another type ("Thể lệ …
 /// (Ban hành kèm theo Kế hoạch số 34 …)") points to a parent document, a citation.
+/// Lines from the top within which a note can name a document whose header gave no type.
+const OWN_NOTE_LINES: usize = 12;
+
 fn own_references(text: &str, doc_type: Option<&str>) -> Vec<Span> {
     let ix = CharIndex::new(text);
     OWN_REFERENCE
@@ -106,7 +109,15 @@ fn own_references(text: &str, doc_type: Option<&str>) -> Vec<Span> {
                 .and_then(|at| vn::leading_type(note[at + "kem theo".len()..].trim_start()));
             match (named, doc_type) {
                 (Some((named, _)), Some(own)) => named.name == own,
-                _ => true,
+                // Without a header type, only a note on a line of its own under the title,
+                // and never a letter's ("tài liệu … kèm theo Công văn số …" is an attachment).
+                (Some((named, _)), None) => {
+                    let before = &text[..m.start()];
+                    named.folded != "cong van"
+                        && before.lines().count() < OWN_NOTE_LINES
+                        && before.rsplit('\n').next().is_none_or(|l| l.trim().is_empty())
+                }
+                (None, _) => true,
             }
         })
         .map(|m| [ix.char_at(m.start()), ix.char_at(m.end())])

@@ -1,5 +1,9 @@
 //! Document types: written name, folded name, the symbols numbers carry, citable or not.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use crate::text::fold;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +114,20 @@ pub fn leading_type(line: &str) -> Option<(&'static DocType, &str)> {
     })
 }
 
+/// Whether folded text names a numbered document ("cong van so 724", "huong dan 37hd"):
+/// a date that follows such a mention is that document's, not the one being read.
+pub fn mentions_numbered(folded: &str) -> bool {
+    static MENTION: LazyLock<Regex> = LazyLock::new(|| {
+        let names: Vec<&str> = DOC_TYPES.iter().map(|t| t.folded).collect();
+        Regex::new(&format!(
+            r"(?i)\b(?:{})\s+(?:so\b\s*:?\s*)?\d",
+            names.join("|")
+        ))
+        .unwrap()
+    });
+    MENTION.is_match(folded)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +142,8 @@ mod tests {
         let (t, rest) = leading_type("BÁO CÁO TÓM TẮT").unwrap();
         assert_eq!((t.name, rest), ("Báo cáo", " TÓM TẮT"));
         assert!(leading_type("BAN CHẤP HÀNH").is_none());
+        assert!(mentions_numbered("kem theo cong van so 724 cv/twdtnbtg, "));
+        assert!(mentions_numbered("bang so sanh huong dan 37hd/twdtnbtc "));
+        assert!(!mentions_numbered("ha noi, "));
     }
 }
