@@ -1,6 +1,8 @@
 //! Repair stage: data-driven cases (`tests/cases/repair.json`), the line-count
 //! invariant under arbitrary input, and clean seeds passing through unchanged.
 
+mod common;
+
 use proptest::prelude::*;
 use vanban::repair::{normalize_tones, repair};
 
@@ -11,31 +13,17 @@ struct Case {
     expected: String,
 }
 
-/// Runs one case: `input` must repair to `expected`.
-fn check(case: &Case) -> Result<(), String> {
-    let got = repair(&case.input).text;
-    if got == case.expected {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}:\n   input: {:?}\n     got: {:?}\nexpected: {:?}",
-            case.name, case.input, got, case.expected
-        ))
-    }
-}
-
 #[test]
 fn cases() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases/repair.json");
-    let cases: Vec<Case> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let failures: Vec<String> = cases.iter().filter_map(|c| check(c).err()).collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    common::run_cases("repair.json", |case: &Case| {
+        let got = repair(&case.input).text;
+        (got == case.expected).then_some(()).ok_or_else(|| {
+            format!(
+                "{}:\n   input: {:?}\n     got: {:?}\nexpected: {:?}",
+                case.name, case.input, got, case.expected
+            )
+        })
+    });
 }
 
 #[test]

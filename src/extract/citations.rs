@@ -12,7 +12,7 @@ use regex::Regex;
 
 use crate::model::{Citation, Span};
 use crate::segment::Segmented;
-use crate::text::{fold, CharIndex, Folded};
+use crate::text::{fold, squash, CharIndex, Folded};
 use crate::vn::{self, code_len, iso_date, normalize_code};
 
 /// `<type> [số] <number…>`; the number part is read by [`NUMBER`]. Type words may
@@ -34,12 +34,14 @@ static TYPED: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// `59/2012/nd-cp`, `600/qd-ubnd`, `18-nq/tw`, `30c/nq-cp`, `09kh/btgdvtw` in folded text.
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:s[o06bd8e]?\s*:?\s*)?(\d{1,5})(?:([a-z]?)\s?(?:/(\d{4}))?/([a-z&]+[a-z0-9&]*(?:-[a-z0-9&]+)*)|\s?-?([a-z]{1,4}/[a-z&][a-z0-9&]*(?:-[a-z0-9&]+)*))").unwrap()
+    Regex::new(r"^(?:s[o06bd8e]?\s*:?\s*)?(\d{1,5})(?:([a-z]?)\s?(?:/(\d{4}))?/([a-z&]+[a-z0-9&]*(?:-[\n ]?[a-z0-9&]+)*)|\s?-?([a-z]{1,4}/[a-z&][a-z0-9&]*(?:-[a-z0-9&]+)*))").unwrap()
 });
 /// "Chỉ thị 07", "Hướng dẫn số 12,": a type with a bare number and no symbol.
 static BARE_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:so\s+)?(\d{1,3})(?:[\s,;.)]|$)").unwrap());
-static LIST_NEXT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:,|và|va)\s*").unwrap());
+/// Between items of a list: ",", "và", or ";" when "số" follows ("Quyết định số 12/…; số 15/…").
+static LIST_NEXT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(?:,|và|va|;\s*(?:và|va)?)\s*").unwrap());
 /// OCR splits a code's last letter off: "157/SKHCN-V P".
 static SPLIT_LAST_LETTER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^ ([a-z])(?:[^a-z0-9]|$)").unwrap());
@@ -72,12 +74,13 @@ static LAW_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
     names.sort_by_key(|n| std::cmp::Reverse(n.len()));
     names
 });
-/// Words that end an unknown law's name.
+/// Words that end an unknown law's name, with their marks: "về" ends a name, "vệ" of
+/// "An toàn vệ sinh lao động" does not.
 const LAW_STOP: &[&str] = &[
-    "va", "cac", "nam", "so", "cua", "ngay", "da", "duoc", "hien", "thi", "theo", "ve", "de",
-    "nay", "quy", "huong", "tai", "trong", "khi", "do", "con", "lien", "sua", "ban", "nhu", "co",
-    "bao", "gom", "hang", "la", "cung", "nhung", "cho", "voi", "tu", "den", "sau", "truoc", "moi",
-    "nhat", "quy", "dinh", "ky", "nhiem",
+    "và", "các", "năm", "số", "của", "ngày", "đã", "được", "hiện", "thì", "theo", "về", "để",
+    "này", "quy", "hướng", "tại", "trong", "khi", "do", "còn", "liên", "sửa", "ban", "như", "có",
+    "bao", "gồm", "hàng", "là", "cùng", "những", "cho", "với", "từ", "đến", "sau", "trước", "mới",
+    "nhất", "định", "kỳ", "nhiệm",
 ];
 /// Most words of an unknown law's name.
 const LAW_MAX_WORDS: usize = 6;
@@ -208,7 +211,13 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
             found_number_before = true;
             mentions.push(mention);
             match LIST_NEXT.find(&folded[end..]) {
-                Some(sep) if NUMBER.is_match(&folded[end + sep.end()..]) => at = end + sep.end(),
+                Some(sep)
+                    if NUMBER.is_match(&folded[end + sep.end()..])
+                        && (!sep.as_str().contains(';')
+                            || folded[end + sep.end()..].starts_with("so")) =>
+                {
+                    at = end + sep.end()
+                }
                 _ => break,
             }
         }
@@ -263,6 +272,13 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
             || m.doc_type == "Bộ luật"
             || !m.number.as_ref().is_some_and(|n| numbered.contains(n))
     });
+    // "Luật Tổ chức Chính phủ" inside "Luật sửa đổi, … của Luật Tổ chức Chính phủ và …".
+    let spans: Vec<Span> = mentions.iter().map(|m| m.span).collect();
+    mentions.retain(|m| {
+        !spans
+            .iter()
+            .any(|s| s != &m.span && s[0] <= m.span[0] && m.span[1] <= s[1])
+    });
     share_issuers(&folded, &fix, &mut mentions);
     group(mentions)
 }
@@ -301,7 +317,7 @@ fn share_issuers(folded: &str, fix: &CharIndex, mentions: &mut [Mention]) {
 /// "k& hoach" → "ke hoach"; "nghi\ndinh" → "nghi dinh"; "chủ thị" (a repair
 /// confusion of "Chi thi") → "chi thi".
 fn type_key(matched: &str) -> String {
-    let key = crate::text::squash(matched);
+    let key = squash(matched);
     if key.starts_with('k') && key.ends_with("hoach") {
         "ke hoach".to_string()
     } else if key == "chu thi" {
@@ -340,7 +356,8 @@ fn numbered(
     let number = read(1).unwrap_or_default() + &read(2).unwrap_or_default();
     let year: Option<i32> = read(3).and_then(|y| y.parse().ok());
     let (code, id) = if let Some(code) = read(4) {
-        let code = normalize_code(&code);
+        // "1744/QĐ-\nBGTVT", "02/CT- BTC": a line break or OCR cut the symbol at its hyphen.
+        let code = normalize_code(&code.replace(['\n', ' '], ""));
         let id = match year {
             Some(y) => format!("{number}/{y}/{code}"),
             None => format!("{number}/{code}"),
@@ -485,11 +502,12 @@ fn law_by_name(
     relation: &'static str,
 ) -> Option<Mention> {
     let rest = &folded[at..];
-    let known = LAW_NAMES.iter().find(|n| {
-        rest.starts_with(n.as_str()) && !rest[n.len()..].starts_with(|c: char| c.is_alphanumeric())
+    let known = LAW_NAMES.iter().find_map(|n| {
+        prefix_len_ignoring_commas(rest, n)
+            .filter(|&len| !rest[len..].starts_with(|c: char| c.is_alphanumeric()))
     });
     let end = match known {
-        Some(name) => at + name.len(),
+        Some(len) => at + len,
         None => {
             let mut end = at;
             let mut count = 0;
@@ -498,8 +516,9 @@ fn law_by_name(
                 let word_len = rest
                     .find(|c: char| !c.is_alphanumeric() && c != '&')
                     .unwrap_or(rest.len());
-                let word = &rest[..word_len];
-                if word.is_empty() || (words > 0 && LAW_STOP.contains(&word)) {
+                let (ws, we) = (fix.char_at(end), fix.char_at(end + word_len));
+                let word: String = orig[ws..we].iter().flat_map(|c| c.to_lowercase()).collect();
+                if word.is_empty() || (words > 0 && LAW_STOP.contains(&word.as_str())) {
                     break;
                 }
                 end += word_len;
@@ -524,10 +543,23 @@ fn law_by_name(
     if name_end <= at {
         return None;
     }
+    // "Luật Việc làm số 38/2013/QH13" is cited by its number.
+    let after = end + (folded[end..].len() - folded[end..].trim_start().len());
+    if let Some(n) = NUMBER
+        .captures(&folded[after..])
+        .filter(|n| n[0].starts_with('s') && n.get(4).is_some())
+    {
+        let mut mention = numbered(&n, orig, fix, after, doc_type, relation);
+        mention.span = [type_start, fix.char_at(after + n[0].len())];
+        return Some(mention);
+    }
     let (s, e) = (fix.char_at(at), fix.char_at(name_end));
-    let mut name: String = orig[s..e].iter().collect();
-    if let Some(first) = name.chars().next() {
-        name = first.to_uppercase().chain(name.chars().skip(1)).collect();
+    let mut name = squash(&orig[s..e].iter().collect::<String>());
+    // "Luật đất đai" is "Luật Đất đai"; "Luật sửa đổi, bổ sung …" is written so.
+    if !folded[at..].starts_with("sua doi") {
+        if let Some(first) = name.chars().next() {
+            name = first.to_uppercase().chain(name.chars().skip(1)).collect();
+        }
     }
     let year = LAW_YEAR
         .captures(&folded[name_end..])
@@ -543,6 +575,25 @@ fn law_by_name(
         relation,
         span: [type_start, e],
     })
+}
+
+/// Bytes of `text` that spell `name` when commas are optional on both sides and any run
+/// of white space is a space: "an toan ve sinh" and "an toan,\nve sinh" name one law.
+fn prefix_len_ignoring_commas(text: &str, name: &str) -> Option<usize> {
+    let mut text_chars = text.char_indices().peekable();
+    let mut name_chars = name.chars().filter(|&c| c != ',').peekable();
+    while let Some(want) = name_chars.next() {
+        if let Some(&(_, ',')) = text_chars.peek() {
+            text_chars.next();
+        }
+        let (_, got) = text_chars.next()?;
+        if want == ' ' && got.is_whitespace() {
+            while text_chars.next_if(|&(_, c)| c.is_whitespace()).is_some() {}
+        } else if got != want {
+            return None;
+        }
+    }
+    Some(text_chars.peek().map_or(text.len(), |&(i, _)| i))
 }
 
 /// One citation per id, mentions in text order, strongest relation kept.

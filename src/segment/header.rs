@@ -9,7 +9,7 @@ use crate::text::{fold, is_upper, squash, Line};
 use crate::vn::{self, normalize_number};
 
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:[Ss][oốồô6ỗổ]|SỐ|SO)\s*[:;]?\s*((?:[0-9OoIl@]+[a-z]?)?\s*[-/]?\s*[\p{Lu}0-9][\p{Lu}0-9 \-/&.]*[\p{Lu}0-9r]?)").unwrap()
+    Regex::new(r"^\s*(?:[Ss][oốồô6ỗổ]|SỐ|SO)\s*[:;]?\s*((?:[0-9OoIl@]+[a-z]?)?\s*[-/]?\s*[\p{Lu}0-9](?:Tr|Tg|[\p{Lu}0-9 \-/&.])*)").unwrap()
 });
 /// "Hà Nội, ngày …": the words before the date name the place.
 static PLACE: LazyLock<Regex> =
@@ -351,7 +351,10 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
     let mut after_blank = false;
     while i < lines.len() && parts.len() < TITLE_MAX_LINES {
         let t = lines[i].text.trim();
-        if t.is_empty() {
+        // An empty table row ("|  |  |") is a blank line.
+        if t.trim_matches(|c: char| c == '|' || c.is_whitespace())
+            .is_empty()
+        {
             // Blank lines before the title are skipped; inside it one is, two end it.
             if !parts.is_empty() && lines.get(i + 1).is_none_or(|n| n.text.trim().is_empty()) {
                 break;

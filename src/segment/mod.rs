@@ -115,7 +115,10 @@ fn own_references(text: &str, doc_type: Option<&str>) -> Vec<Span> {
                     let before = &text[..m.start()];
                     named.folded != "cong van"
                         && before.lines().count() < OWN_NOTE_LINES
-                        && before.rsplit('\n').next().is_none_or(|l| l.trim().is_empty())
+                        && before
+                            .rsplit('\n')
+                            .next()
+                            .is_none_or(|l| l.trim().is_empty())
                 }
                 (None, _) => true,
             }

@@ -117,10 +117,15 @@ pub fn parse_date(text: &str) -> Option<(PartialDate, Range<usize>)> {
             month: c[2].parse().ok(),
             day,
         };
-        if let Some(d) = date
-            .checked()
-            .or(PartialDate { day: None, ..date }.checked())
-        {
+        // A day written in digits must exist; a blank or unreadable one leaves the month.
+        let day_unread = c
+            .get(1)
+            .is_none_or(|d| !d.as_str().starts_with(|c: char| c.is_ascii_digit()));
+        if let Some(d) = date.checked().or_else(|| {
+            day_unread
+                .then(|| PartialDate { day: None, ..date }.checked())
+                .flatten()
+        }) {
             found.push((d, c.get(0).unwrap().range()));
         }
     }

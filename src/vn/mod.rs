@@ -12,7 +12,9 @@ pub mod stamp;
 
 pub use agency::AGENCY_HEADS;
 pub use date::{iso_date, parse_date, PartialDate, Precision};
-pub use doc_type::{by_folded_name, by_symbol, leading_type, mentions_numbered, DocType, DOC_TYPES};
+pub use doc_type::{
+    by_folded_name, by_symbol, leading_type, mentions_numbered, DocType, DOC_TYPES,
+};
 pub use number::{
     code_len, hyphenate_type, normalize_code, normalize_number, number_key, type_code,
 };

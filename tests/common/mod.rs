@@ -45,3 +45,22 @@ pub fn process(path: &Path) -> vanban::Document {
     vanban::process_file(path, &vanban::Limits::default())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// Runs every case of `tests/cases/<file>` through `check` and fails with the list of
+/// cases that did not hold.
+pub fn run_cases<C: serde::de::DeserializeOwned>(
+    file: &str,
+    check: impl Fn(&C) -> Result<(), String>,
+) {
+    let path = root().join("tests/cases").join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let cases: Vec<C> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let failures: Vec<String> = cases.iter().filter_map(|c| check(c).err()).collect();
+    assert!(
+        failures.is_empty(),
+        "{file}: {} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
