@@ -102,7 +102,7 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
     let (folded, orig, fix) = (&text.folded, &text.orig, &text.index);
     let own_number = seg.metadata.number.as_deref();
     let mut mentions = Vec::new();
-    for m in TYPED.captures_iter(&folded) {
+    for m in TYPED.captures_iter(folded) {
         let whole = m.get(0).unwrap();
         let type_match = m.get(1).unwrap();
         let type_key = type_key(type_match.as_str());
@@ -112,7 +112,7 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
         let type_start = fix.char_at(type_match.start());
         let title_case_law = orig.get(type_start..type_start + 2) == Some(&['L', 'u']);
         let glued_to_va = type_match.start() > whole.start();
-        if !(glued_to_va || starts_word(&orig, type_start))
+        if !(glued_to_va || starts_word(orig, type_start))
             || (type_key == "luat" && !title_case_law)
             || type_key == "van ban"
         {
@@ -122,11 +122,11 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
             Some(p)
                 if p[0] <= type_start
                     && type_start < p[1]
-                    && line_starts_with(&folded, type_match.start(), "can cu") =>
+                    && line_starts_with(folded, type_match.start(), "can cu") =>
             {
                 "căn cứ"
             }
-            _ => relation_before(&folded, type_match.start()),
+            _ => relation_before(folded, type_match.start()),
         };
         let mut at = whole.end();
         let mut found_number_before = false;
@@ -143,7 +143,7 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
                     .map(char::len_utf8)
                     .sum::<usize>();
             }
-            let mut mention = numbered(&n, &orig, &fix, at, &doc_type, relation);
+            let mut mention = numbered(&n, orig, fix, at, &doc_type, relation);
             if let (Some(code), Some(tail)) = (
                 &mut mention.code,
                 SPLIT_LAST_LETTER.captures(&folded[n_end..]),
@@ -160,7 +160,7 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
                 }
             }
             if let Some(tail_len) = symbol_tail(
-                &orig,
+                orig,
                 fix.char_at(n_end),
                 mention.code.as_deref().unwrap_or(""),
             ) {
@@ -188,7 +188,7 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
                 mention.date = date;
                 end += len;
             }
-            if let Some((issuer, issuer_end)) = issuer_after(&folded, &orig, &fix, end) {
+            if let Some((issuer, issuer_end)) = issuer_after(folded, orig, fix, end) {
                 mention.issuer = Some(issuer);
                 // "… của UBND tỉnh ngày 08/11/2019": the date may follow the issuer.
                 match date_at(issuer_end) {
@@ -224,9 +224,9 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
         let is_law = type_key == "luat" || type_key == "bo luat";
         if !found_number_before && is_law && folded[..whole.end()].ends_with("luat ") {
             if let Some(m) = law_by_name(
-                &folded,
-                &orig,
-                &fix,
+                folded,
+                orig,
+                fix,
                 whole.end(),
                 type_start,
                 &doc_type,
@@ -279,7 +279,7 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
             .iter()
             .any(|s| s != &m.span && s[0] <= m.span[0] && m.span[1] <= s[1])
     });
-    share_issuers(&folded, &fix, &mut mentions);
+    share_issuers(folded, fix, &mut mentions);
     group(mentions)
 }
 
@@ -581,8 +581,8 @@ fn law_by_name(
 /// of white space is a space: "an toan ve sinh" and "an toan,\nve sinh" name one law.
 fn prefix_len_ignoring_commas(text: &str, name: &str) -> Option<usize> {
     let mut text_chars = text.char_indices().peekable();
-    let mut name_chars = name.chars().filter(|&c| c != ',').peekable();
-    while let Some(want) = name_chars.next() {
+    let name_chars = name.chars().filter(|&c| c != ',').peekable();
+    for want in name_chars {
         if let Some(&(_, ',')) = text_chars.peek() {
             text_chars.next();
         }

@@ -88,10 +88,10 @@ static LINK_GAP: LazyLock<Regex> = LazyLock::new(|| {
 pub fn extract(text: &Folded, skip: &[Span]) -> Vec<Figure> {
     let (folded, orig, fix) = (&text.folded, &text.orig, &text.index);
     let mut figures: Vec<Figure> = Vec::new();
-    for c in NUMBER.captures_iter(&folded) {
+    for c in NUMBER.captures_iter(folded) {
         let m = c.get(0).unwrap();
         let (start, end_byte) = (m.start(), m.end());
-        if !clean_boundaries(&folded, start, end_byte) || preceded_by_excluded(&folded, start) {
+        if !clean_boundaries(folded, start, end_byte) || preceded_by_excluded(folded, start) {
             continue;
         }
         let span_start = fix.char_at(start);
@@ -107,7 +107,7 @@ pub fn extract(text: &Folded, skip: &[Span]) -> Vec<Figure> {
             }
             ("percent", Some("%".to_string()), end_byte)
         } else {
-            let Some((unit, unit_end)) = unit_after(&folded, &orig, &fix, end_byte) else {
+            let Some((unit, unit_end)) = unit_after(folded, orig, fix, end_byte) else {
                 continue;
             };
             (
@@ -130,14 +130,14 @@ pub fn extract(text: &Folded, skip: &[Span]) -> Vec<Figure> {
             total,
             percent: is_percent.then_some(value),
             unit,
-            subject: subject(&folded, &orig, &fix, start, end_byte, is_percent),
-            qualifier: qualifier(&folded, start, end_byte),
+            subject: subject(folded, orig, fix, start, end_byte, is_percent),
+            qualifier: qualifier(folded, start, end_byte),
             consistent: None,
             span,
             page: None,
         });
     }
-    link_percentages(&folded, &fix, &orig, figures)
+    link_percentages(folded, fix, orig, figures)
 }
 
 /// A figure is a whole number: not glued to letters, slashes or hyphens of a code.

@@ -111,10 +111,8 @@ pub fn find_tables(lines: &[Line]) -> Vec<FoundTable> {
     while i < lines.len() {
         let found = if lines[i].text.contains('\t') && is_header(&cells_of(lines[i].text)) {
             Some(read_tsv_table(lines, i))
-        } else if let Some(n) = cell_per_line_header(lines, i) {
-            Some(read_cell_per_line_table(lines, i, n))
         } else {
-            None
+            cell_per_line_header(lines, i).map(|n| read_cell_per_line_table(lines, i, n))
         };
         match found {
             Some((mut table, end)) => {
