@@ -53,6 +53,9 @@ const RHYMES: &[&str] = &[
     "uych", "uyên", "uyêt", "uơ",
 ];
 
+/// Toneless vowel letters.
+const VOWELS: &str = "aăâeêioôơuưy";
+
 const STOP_FINALS: [&str; 4] = ["p", "t", "c", "ch"];
 const FINALS: [&str; 8] = ["ng", "nh", "ch", "c", "m", "n", "p", "t"];
 
@@ -113,11 +116,15 @@ pub fn parse(word: &str) -> Option<Syllable> {
         .chain([""]);
     for onset in onsets {
         let rhyme = &toneless[onset.len()..];
+        // "gi"/"qu" + vowel: the i or u is part of the onset ("gia", "giếng", "qua",
+        // "quyết"). Before a consonant it is the rhyme's vowel: "gìn" is g + in.
+        let absorbs = |vowel: char| {
+            rhyme.starts_with(|c: char| VOWELS.contains(c))
+                && (valid_rhyme(rhyme) || valid_rhyme(&format!("{vowel}{rhyme}")))
+        };
         let ok = match onset {
-            // "gi" + vowel: the i is part of the onset ("gia", "giếng"); "gì" is g + i.
-            "gi" => !rhyme.is_empty() && (valid_rhyme(rhyme) || valid_rhyme(&format!("i{rhyme}"))),
-            // "qu" + vowel: the u is part of the onset ("qua", "quyết"); "quốc".
-            "qu" => !rhyme.is_empty() && (valid_rhyme(rhyme) || valid_rhyme(&format!("u{rhyme}"))),
+            "gi" => absorbs('i'),
+            "qu" => absorbs('u'),
             _ => valid_rhyme(rhyme),
         };
         if ok && tone_fits(rhyme, tone) {
@@ -228,6 +235,18 @@ mod tests {
             ("iPhone", "iPhone"),
             ("HÓA", "HÓA"),
             ("HOÁ", "HÓA"),
+            ("gìn", "gìn"),
+            ("GÌN", "GÌN"),
+            ("Gìn", "Gìn"),
+            ("gím", "gím"),
+            ("gịt", "gịt"),
+            ("gỉ", "gỉ"),
+            ("giữ", "giữ"),
+            ("giặc", "giặc"),
+            ("giường", "giường"),
+            ("quýt", "quýt"),
+            ("quỳnh", "quỳnh"),
+            ("quả", "quả"),
         ] {
             assert_eq!(normalize(input), want, "{input}");
         }
