@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 
 use super::channel::Prune;
+use super::language::{foreign_words, Look};
 use super::lm::{self, Lm};
 use super::readings::{Cand, Ids};
 use super::token::{
@@ -363,6 +364,13 @@ impl<'m, 't> Decoder<'m, 't> {
             first_pass_lattices: std::iter::repeat_with(|| None).take(n_lines).collect(),
         };
         let lines = d.lines.clone();
+        // English and French words are left alone, as URLs are.
+        let toks: Rc<[Vec<Tok>]> = lines
+            .iter()
+            .zip(toks.iter())
+            .map(|(line, toks)| d.without_foreign(line, toks))
+            .collect();
+        d.toks = Rc::clone(&toks);
         let (mut words, mut marked, mut odd) = (0usize, 0usize, 0usize);
         for (line, line_toks) in lines.iter().zip(toks.iter()) {
             for t in line_toks {
@@ -400,6 +408,28 @@ impl<'m, 't> Decoder<'m, 't> {
                 .collect();
         }
         d
+    }
+
+    /// `toks` with the words of English or French text ([`language`]) made [`Kind::Other`].
+    fn without_foreign(&mut self, line: &str, toks: &[Tok]) -> Vec<Tok> {
+        let words: Vec<usize> = (0..toks.len())
+            .filter(|&i| toks[i].kind == Kind::Word)
+            .collect();
+        let looks: Vec<Look> = words
+            .iter()
+            .map(|&i| {
+                let w = &line[toks[i].start..toks[i].end];
+                let shaped = is_acronym(w) || syllable::is_stripped_syllable(&w.to_lowercase());
+                Look::of(w, shaped)
+            })
+            .collect();
+        let mut out = toks.to_vec();
+        for (&i, foreign) in words.iter().zip(foreign_words(&looks)) {
+            if foreign {
+                out[i].kind = Kind::Other;
+            }
+        }
+        out
     }
 
     /// The document has (almost) no marks at all.

@@ -10,6 +10,7 @@
 //!   acronyms and foreign words, and normalises tone placement ("hoà" → "hòa").
 //! * `token`: splits a line into token cores and classifies them (word, number,
 //!   document code, URL); only words are decoded.
+//! * `language`: English and French lines and runs of words, left alone.
 //! * `lm`: the syllable trigram model with per-context backoff weights, packed in
 //!   `corpus/models/repair-lm.bin`.
 //! * `channel`: the OCR channel learned from rendered-and-OCR'd text
@@ -36,6 +37,7 @@
 mod acronym;
 mod channel;
 mod decode;
+mod language;
 mod lm;
 mod misread;
 mod readings;

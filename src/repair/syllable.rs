@@ -10,8 +10,13 @@
 //! **Invariant:** [`normalize`] never changes the number of chars, only where
 //! the tone mark sits, so offsets stay valid.
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 use unicode_normalization::char::compose;
 use unicode_normalization::UnicodeNormalization;
+
+use crate::text::fold;
 
 /// The six tones, in the order of their combining marks below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +152,30 @@ fn tone_fits(rhyme: &str, tone: Tone) -> bool {
     !stop || matches!(tone, Tone::Acute | Tone::Dot)
 }
 
+/// True when `word` (lower-case ASCII) is a Vietnamese syllable with its marks
+/// stripped ("duoc", "cac"; not "form", "and").
+pub fn is_stripped_syllable(word: &str) -> bool {
+    static RHYMES_STRIPPED: OnceLock<HashSet<String>> = OnceLock::new();
+    let rhymes = RHYMES_STRIPPED.get_or_init(|| RHYMES.iter().map(|r| fold(r)).collect());
+    // "đ" stripped is "d", an onset of its own.
+    let onsets = ONSETS.iter().filter(|o| o.is_ascii());
+    onsets.chain(&[""]).any(|&onset| {
+        let Some(rhyme) = word.strip_prefix(onset) else {
+            return false;
+        };
+        let vowel_first = rhyme.starts_with(|c: char| VOWELS.contains(c));
+        match onset {
+            "gi" => {
+                vowel_first && (rhymes.contains(rhyme) || rhymes.contains(&format!("i{rhyme}")))
+            }
+            "qu" => {
+                vowel_first && (rhymes.contains(rhyme) || rhymes.contains(&format!("u{rhyme}")))
+            }
+            _ => rhymes.contains(rhyme),
+        }
+    })
+}
+
 /// True when `word` (any case) is one well-formed Vietnamese syllable.
 pub fn is_syllable(word: &str) -> bool {
     parse(&word.to_lowercase()).is_some()
@@ -256,6 +285,12 @@ mod tests {
     fn validity() {
         for ok in ["nghiêng", "quyết", "gì", "giếng", "khuya", "đ", "uỷ", "oa"] {
             assert_eq!(is_syllable(ok), ok != "đ", "{ok}");
+        }
+        for stripped in ["duoc", "cac", "nguoi", "gin", "quyet", "it", "de"] {
+            assert!(is_stripped_syllable(stripped), "{stripped}");
+        }
+        for foreign in ["form", "and", "this", "send", "committee", "gn"] {
+            assert!(!is_stripped_syllable(foreign), "{foreign}");
         }
         for bad in ["pieu", "cchc", "tcvn", "càc", "hoạn"] {
             let want = bad == "hoạn";
