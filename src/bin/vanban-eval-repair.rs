@@ -10,14 +10,20 @@
 //!    French and German models, whose damage the channel never saw (`eval-fra/`,
 //!    `eval-deu/`),
 //! 3. clean held-out text (admin + extracted phapdien): share of tokens changed,
-//! 4. seeds: tokens changed in 000–003, and seed 004 written to `docs/repair-seed004.txt`.
+//! 4. seeds: tokens changed in 000–003, and seed 004 written to `docs/repair-seed004.txt`,
+//! 5. real documents read by `tesseract -l vie` at 300, 150 and 110 dpi
+//!    (`--tesseract`, `docNN.tesseract-RRR.txt` against `docNN.gt.txt`), whole
+//!    documents before and after repair; `--docs` picks them (default the dev
+//!    docs 18 and 19; 20 and 21 are the test split, scored once by the lead).
+//!
+//! `--sets` runs only some of these (`--sets tesseract` takes seconds).
 //!
 //! References are tone-normalised ("hoà" = "hòa") so placement style is not an error.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use unicode_normalization::UnicodeNormalization;
 use vanban::repair::{normalize_tones, repair};
 use vanban::text::fold_char;
@@ -35,9 +41,29 @@ struct Args {
     /// (with a model trained without it) for tuning.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/models/heldout.list"))]
     split: PathBuf,
-    /// Print every differing line of the stripped and OCR tests.
+    /// Print every differing line of the stripped and OCR tests, and every
+    /// differing token of the tesseract test.
     #[arg(long)]
     verbose: bool,
+    /// The tests to run.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = Set::value_variants().to_vec())]
+    sets: Vec<Set>,
+    /// Real documents OCR'd by `tesseract -l vie` with their true text.
+    #[arg(long, default_value = "/work/shared/external/vbhc-ocr-tesseract")]
+    tesseract: PathBuf,
+    /// Which of them to score (`docNN`); the default is the dev split.
+    #[arg(long, value_delimiter = ',', default_values_t = [18, 19])]
+    docs: Vec<u32>,
+}
+
+/// The tests, in the order they run.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Set {
+    Stripped,
+    Ocr,
+    Clean,
+    Seeds,
+    Tesseract,
 }
 
 #[derive(Default)]
@@ -50,8 +76,7 @@ struct Score {
 
 impl Score {
     fn add(&mut self, hyp: &str, reference: &str) {
-        let h: Vec<&str> = hyp.split_whitespace().collect();
-        let r: Vec<&str> = reference.split_whitespace().collect();
+        let (h, r) = (words(hyp), words(reference));
         self.tok_err += edit(&h, &r);
         self.toks += r.len();
         let hc: Vec<char> = h.join(" ").chars().collect();
@@ -82,6 +107,103 @@ fn edit<T: PartialEq>(a: &[T], b: &[T]) -> usize {
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
+}
+
+/// The edits turning `r` into `h`, as runs of (reference tokens, hypothesis tokens).
+fn diff<'a>(h: &[&'a str], r: &[&'a str]) -> Vec<(String, String)> {
+    let (n, m) = (h.len(), r.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    d[0] = (0..=m).collect();
+    for i in 1..=n {
+        for j in 1..=m {
+            d[i][j] = (d[i - 1][j - 1] + usize::from(h[i - 1] != r[j - 1]))
+                .min(d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1);
+        }
+    }
+    let (mut i, mut j) = (n, m);
+    let mut runs: Vec<(Vec<&str>, Vec<&str>)> = Vec::new();
+    let mut open = false;
+    while i > 0 || j > 0 {
+        let same = i > 0 && j > 0 && h[i - 1] == r[j - 1] && d[i][j] == d[i - 1][j - 1];
+        if same {
+            (i, j, open) = (i - 1, j - 1, false);
+            continue;
+        }
+        if !open {
+            runs.push(Default::default());
+            open = true;
+        }
+        let run = runs.last_mut().expect("opened above");
+        if i > 0 && j > 0 && d[i][j] == d[i - 1][j - 1] + 1 {
+            run.0.push(r[j - 1]);
+            run.1.push(h[i - 1]);
+            (i, j) = (i - 1, j - 1);
+        } else if i > 0 && d[i][j] == d[i - 1][j] + 1 {
+            run.1.push(h[i - 1]);
+            i -= 1;
+        } else {
+            run.0.push(r[j - 1]);
+            j -= 1;
+        }
+    }
+    let join = |mut v: Vec<&str>| {
+        v.reverse();
+        v.join(" ")
+    };
+    runs.into_iter()
+        .rev()
+        .map(|(r, h)| (join(r), join(h)))
+        .collect()
+}
+
+fn words(text: &str) -> Vec<&str> {
+    text.split_whitespace().collect()
+}
+
+/// Resolutions of the tesseract pages, in dpi.
+const TESSERACT_DPI: [u32; 3] = [300, 150, 110];
+
+/// Real documents read by `tesseract -l vie`: SER and CER of whole documents
+/// before and after repair, per resolution.
+fn tesseract_eval(a: &Args) {
+    let names: Vec<String> = a.docs.iter().map(|d| format!("doc{d:02}")).collect();
+    for dpi in TESSERACT_DPI {
+        let (mut s, mut raw) = (Score::default(), Score::default());
+        for name in &names {
+            let reference = read(&a.tesseract.join(format!("{name}.gt.txt")));
+            let ocr = read(&a.tesseract.join(format!("{name}.tesseract-{dpi}.txt")));
+            let out = repair(&ocr).text;
+            s.add(&out, &reference);
+            raw.add(&ocr, &reference);
+            if a.verbose {
+                let reference = words(&reference);
+                // Edits already in the OCR output are left; the others repair made.
+                let left: std::collections::HashSet<(String, String)> =
+                    diff(&words(&ocr), &reference).into_iter().collect();
+                for (want, got) in diff(&words(&out), &reference) {
+                    let tag = if left.contains(&(want.clone(), got.clone())) {
+                        "left"
+                    } else {
+                        "made"
+                    };
+                    println!("TESS {name} {dpi} {tag}: {want:?} -> {got:?}");
+                }
+            }
+        }
+        println!(
+            "tesseract -l vie {dpi} dpi ({}): {} ref tokens: SER {:.2}% CER {:.2}% (raw SER {:.2}% CER {:.2}%)",
+            names.join(","),
+            s.toks,
+            s.ser(),
+            s.cer(),
+            raw.ser(),
+            raw.cer()
+        );
+    }
 }
 
 /// NFC with every token in this project's tone placement.
@@ -182,11 +304,33 @@ fn main() {
         })
         .collect();
 
-    // 1. Stripped.
+    let runs = |set: Set| a.sets.contains(&set);
+    if runs(Set::Stripped) {
+        stripped_eval(&a, &admin);
+    }
+    if runs(Set::Ocr) {
+        // OCR'd in an unseen font, by the engine the channel learned from and by others.
+        for (dir, label) in OCR_EVALS {
+            ocr_eval(&a, dir, label);
+        }
+    }
+    if runs(Set::Clean) {
+        clean_eval(&a, &held, &admin);
+    }
+    if runs(Set::Seeds) {
+        seeds_eval(&a);
+    }
+    if runs(Set::Tesseract) {
+        tesseract_eval(&a);
+    }
+}
+
+/// Held-out admin docs with every mark stripped.
+fn stripped_eval(a: &Args, admin: &[(String, String)]) {
     let (mut s, mut raw) = (Score::default(), Score::default());
     let t0 = Instant::now();
     let mut bytes = 0;
-    for (_, text) in &admin {
+    for (_, text) in admin {
         let damaged = strip(text);
         bytes += damaged.len();
         let out = repair(&damaged).text;
@@ -203,15 +347,12 @@ fn main() {
         "stripped: {} docs, {} ref tokens: SER {:.2}% CER {:.2}% (unrepaired SER {:.1}%), {:.2} MB/s",
         admin.len(), s.toks, s.ser(), s.cer(), raw.ser(), bytes as f64 / secs / 1e6
     );
+}
 
-    // 2. OCR'd in an unseen font, by the engine the channel learned from and by others.
-    for (dir, label) in OCR_EVALS {
-        ocr_eval(&a, dir, label);
-    }
-
-    // 3. Clean held-out text.
+/// Clean held-out text (admin + extracted phapdien): share of tokens changed.
+fn clean_eval(a: &Args, held: &[String], admin: &[(String, String)]) {
     let mut clean = Score::default();
-    let mut clean_docs = admin.clone();
+    let mut clean_docs = admin.to_vec();
     for h in held.iter().filter_map(|h| h.strip_prefix("phapdien/")) {
         let p = a.extracted.join("phapdien").join(h);
         if p.exists() {
@@ -233,8 +374,10 @@ fn main() {
         clean.toks,
         clean.ser()
     );
+}
 
-    // 4. Seeds.
+/// Seeds: tokens changed in 000–003; seed 004 written out for reading.
+fn seeds_eval(a: &Args) {
     let mut seeds: Vec<PathBuf> = std::fs::read_dir(&a.seeds)
         .map(|rd| rd.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();

@@ -10,10 +10,13 @@
 //!   acronyms and foreign words, and normalises tone placement ("hoà" → "hòa").
 //! * `token`: splits a line into token cores and classifies them (word, number,
 //!   document code, URL); only words are decoded.
+//! * `language`: English and French lines and runs of words, left alone.
 //! * `lm`: the syllable trigram model with per-context backoff weights, packed in
 //!   `corpus/models/repair-lm.bin`.
 //! * `channel`: the OCR channel learned from rendered-and-OCR'd text
 //!   (`corpus/models/ocr-channel.tsv`, `ocr-lexicon.tsv`).
+//! * `misread`: what `tesseract -l vie` writes for what (`corpus/models/ocr-vie-channel.tsv`):
+//!   valid-looking words with a mark dropped or swapped.
 //! * `readings`: the candidates of frequent tokens in damaged lines, computed
 //!   ahead of time by training (`corpus/models/ocr-readings.bin`).
 //! * `decode`: per-line damage detection, beam Viterbi over candidates, and the
@@ -34,7 +37,9 @@
 mod acronym;
 mod channel;
 mod decode;
+mod language;
 mod lm;
+mod misread;
 mod readings;
 pub mod syllable;
 mod token;
@@ -54,6 +59,7 @@ pub const NAMES_FILE: &str = "name-words.tsv";
 pub const CHANNEL_FILE: &str = "ocr-channel.tsv";
 pub const LEXICON_FILE: &str = "ocr-lexicon.tsv";
 pub const READINGS_FILE: &str = "ocr-readings.bin";
+pub const MISREADS_FILE: &str = "ocr-vie-channel.tsv";
 
 /// Repaired text plus what repair did.
 #[derive(Debug, Clone)]
@@ -90,6 +96,8 @@ pub struct Model {
     name_prob: Vec<f32>,
     /// Candidates of frequent tokens in damaged lines, computed ahead of time.
     readings: readings::Readings,
+    /// How `tesseract -l vie` misreads one letter as another.
+    misreads: misread::Misreads,
     /// [`readings::fingerprint`] of the model files the readings depend on.
     fingerprint: u64,
 }
@@ -162,6 +170,7 @@ impl Model {
             .into_iter()
             .map(|(plain, (form, _))| (plain, form))
             .collect();
+        let misreads = misread::Misreads::parse(&text(MISREADS_FILE)?);
         let names = text(NAMES_FILE)?;
         let named = names.lines().filter_map(|l| {
             let (w, c) = l.split_once('\t')?;
@@ -184,6 +193,7 @@ impl Model {
             part_forms,
             name_prob,
             readings,
+            misreads,
             fingerprint,
         })
     }

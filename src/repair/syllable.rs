@@ -10,8 +10,13 @@
 //! **Invariant:** [`normalize`] never changes the number of chars, only where
 //! the tone mark sits, so offsets stay valid.
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 use unicode_normalization::char::compose;
 use unicode_normalization::UnicodeNormalization;
+
+use crate::text::fold;
 
 /// The six tones, in the order of their combining marks below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +57,9 @@ const RHYMES: &[&str] = &[
     "uây", "uê", "uên", "uênh", "uêch", "uêt", "uy", "uya", "uyu", "uyn", "uynh", "uyp", "uyt",
     "uych", "uyên", "uyêt", "uơ",
 ];
+
+/// Toneless vowel letters.
+const VOWELS: &str = "aăâeêioôơuưy";
 
 const STOP_FINALS: [&str; 4] = ["p", "t", "c", "ch"];
 const FINALS: [&str; 8] = ["ng", "nh", "ch", "c", "m", "n", "p", "t"];
@@ -113,11 +121,15 @@ pub fn parse(word: &str) -> Option<Syllable> {
         .chain([""]);
     for onset in onsets {
         let rhyme = &toneless[onset.len()..];
+        // "gi"/"qu" + vowel: the i or u is part of the onset ("gia", "giếng", "qua",
+        // "quyết"). Before a consonant it is the rhyme's vowel: "gìn" is g + in.
+        let absorbs = |vowel: char| {
+            rhyme.starts_with(|c: char| VOWELS.contains(c))
+                && (valid_rhyme(rhyme) || valid_rhyme(&format!("{vowel}{rhyme}")))
+        };
         let ok = match onset {
-            // "gi" + vowel: the i is part of the onset ("gia", "giếng"); "gì" is g + i.
-            "gi" => !rhyme.is_empty() && (valid_rhyme(rhyme) || valid_rhyme(&format!("i{rhyme}"))),
-            // "qu" + vowel: the u is part of the onset ("qua", "quyết"); "quốc".
-            "qu" => !rhyme.is_empty() && (valid_rhyme(rhyme) || valid_rhyme(&format!("u{rhyme}"))),
+            "gi" => absorbs('i'),
+            "qu" => absorbs('u'),
             _ => valid_rhyme(rhyme),
         };
         if ok && tone_fits(rhyme, tone) {
@@ -138,6 +150,30 @@ fn valid_rhyme(r: &str) -> bool {
 fn tone_fits(rhyme: &str, tone: Tone) -> bool {
     let stop = STOP_FINALS.iter().any(|f| rhyme.ends_with(f));
     !stop || matches!(tone, Tone::Acute | Tone::Dot)
+}
+
+/// True when `word` (lower-case ASCII) is a Vietnamese syllable with its marks
+/// stripped ("duoc", "cac"; not "form", "and").
+pub fn is_stripped_syllable(word: &str) -> bool {
+    static RHYMES_STRIPPED: OnceLock<HashSet<String>> = OnceLock::new();
+    let rhymes = RHYMES_STRIPPED.get_or_init(|| RHYMES.iter().map(|r| fold(r)).collect());
+    // "đ" stripped is "d", an onset of its own.
+    let onsets = ONSETS.iter().filter(|o| o.is_ascii());
+    onsets.chain(&[""]).any(|&onset| {
+        let Some(rhyme) = word.strip_prefix(onset) else {
+            return false;
+        };
+        let vowel_first = rhyme.starts_with(|c: char| VOWELS.contains(c));
+        match onset {
+            "gi" => {
+                vowel_first && (rhymes.contains(rhyme) || rhymes.contains(&format!("i{rhyme}")))
+            }
+            "qu" => {
+                vowel_first && (rhymes.contains(rhyme) || rhymes.contains(&format!("u{rhyme}")))
+            }
+            _ => rhymes.contains(rhyme),
+        }
+    })
 }
 
 /// True when `word` (any case) is one well-formed Vietnamese syllable.
@@ -228,6 +264,18 @@ mod tests {
             ("iPhone", "iPhone"),
             ("HÓA", "HÓA"),
             ("HOÁ", "HÓA"),
+            ("gìn", "gìn"),
+            ("GÌN", "GÌN"),
+            ("Gìn", "Gìn"),
+            ("gím", "gím"),
+            ("gịt", "gịt"),
+            ("gỉ", "gỉ"),
+            ("giữ", "giữ"),
+            ("giặc", "giặc"),
+            ("giường", "giường"),
+            ("quýt", "quýt"),
+            ("quỳnh", "quỳnh"),
+            ("quả", "quả"),
         ] {
             assert_eq!(normalize(input), want, "{input}");
         }
@@ -237,6 +285,12 @@ mod tests {
     fn validity() {
         for ok in ["nghiêng", "quyết", "gì", "giếng", "khuya", "đ", "uỷ", "oa"] {
             assert_eq!(is_syllable(ok), ok != "đ", "{ok}");
+        }
+        for stripped in ["duoc", "cac", "nguoi", "gin", "quyet", "it", "de"] {
+            assert!(is_stripped_syllable(stripped), "{stripped}");
+        }
+        for foreign in ["form", "and", "this", "send", "committee", "gn"] {
+            assert!(!is_stripped_syllable(foreign), "{foreign}");
         }
         for bad in ["pieu", "cchc", "tcvn", "càc", "hoạn"] {
             let want = bad == "hoạn";

@@ -6,9 +6,16 @@
     gen.py bold  OUT N_PAGES      # the same from bold faces (other confusions)
     gen.py upper OUT N_PAGES      # upper-case lines, as in headings ("ĐIỀU" read as "PIEU")
     gen.py eval  OUT              # held-out admin docs, a font the channel never saw
+    gen.py vie   OUT N_PAGES      # read by `tesseract -l vie` (its misreadings)
 
 OCR_LANG=fra (or deu, …) OCRs with that tesseract model instead of eng: an
 engine whose confusions the channel never saw (eval pages only).
+
+`vie` pages learn what the Vietnamese model itself gets wrong: marks dropped or
+swapped on circumflex and horn vowels ("biêu" for "biểu"), "ø" for "g". They are
+drawn from the training split only (neither held-out nor dev files), in the
+faces of Word documents, at the pixel sizes 13 pt text has at 300, 150 and 110
+dpi, blurred and speckled like scans.
 
 Each page writes OUT/pNNNN.ref (the rendered lines, one per line; training only),
 OUT/pNNNN.ocr (tesseract output) and, for eval, a manifest line saying which
@@ -22,12 +29,13 @@ import subprocess
 import sys
 import unicodedata
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 CORPORA = os.environ.get("CORPORA", "/work/shared/corpora")
 EXTRACTED = os.environ.get("EXTRACTED", "/tmp/corp")  # phapdien.tar.xz extracted here
 HERE = os.path.dirname(os.path.abspath(__file__))
 HELDOUT = os.path.join(HERE, "..", "..", "corpus", "models", "heldout.list")
+DEV = os.path.join(HERE, "..", "..", "corpus", "models", "dev.list")
 
 TRAIN_FONTS = [
     "/usr/share/texmf/fonts/opentype/public/tex-gyre/texgyretermes-regular.otf",
@@ -41,15 +49,32 @@ BOLD_FONTS = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
     "/usr/share/fonts/truetype/noto/NotoSerif-Bold.ttf",
 ]
+# Faces of Word-made documents (Times and the like), regular, bold and italic.
+VIE_FONTS = [
+    "/usr/share/texmf/fonts/opentype/public/tex-gyre/texgyretermes-regular.otf",
+    "/usr/share/texmf/fonts/opentype/public/tex-gyre/texgyretermes-bold.otf",
+    "/usr/share/texmf/fonts/opentype/public/tex-gyre/texgyretermes-italic.otf",
+    "/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+]
+# 13 pt in pixels at 300, 150 and 110 dpi.
+VIE_SIZES = [54, 27, 20]
 # Never used for training: measures how the channel generalises to a new face.
 EVAL_FONT = "/usr/share/texmf/fonts/opentype/public/tex-gyre/texgyrepagella-regular.otf"
 LINES_PER_PAGE = 28
 MAX_CHARS = 64
 
 
+def listed(*lists):
+    out = set()
+    for path in lists:
+        with open(path, encoding="utf-8") as f:
+            out |= {l.strip() for l in f if l.strip()}
+    return out
+
+
 def heldout():
-    with open(HELDOUT, encoding="utf-8") as f:
-        return {l.strip() for l in f if l.strip()}
+    return listed(HELDOUT)
 
 
 def chunks(line):
@@ -66,7 +91,7 @@ def chunks(line):
     return out
 
 
-def render(lines, font_path, size, blur, scale, path):
+def render(lines, font_path, size, blur, scale, path, noise=0):
     font = ImageFont.truetype(font_path, size)
     lh = int(size * 1.5)
     img = Image.new("L", (int(size * 0.62 * MAX_CHARS) + 120, lh * len(lines) + 120), 255)
@@ -79,6 +104,8 @@ def render(lines, font_path, size, blur, scale, path):
         img = img.resize((w, h), Image.BILINEAR)
     if blur:
         img = img.filter(ImageFilter.GaussianBlur(blur))
+    if noise:  # zero-mean Gaussian speckle, like a grey scan
+        img = ImageChops.add(img, Image.effect_noise(img.size, noise), 1.0, -128)
     img.save(path)
 
 
@@ -94,9 +121,10 @@ def nfc(s):
     return unicodedata.normalize("NFC", s)
 
 
-def train(out, n_pages, fonts=TRAIN_FONTS, prefix="p", seed=4, upper=False):
+def train(out, n_pages, fonts=TRAIN_FONTS, prefix="p", seed=4, upper=False, vie=False):
     rng = random.Random(seed)
-    skip = heldout()
+    # The eng tables predate the dev split; the vie ones keep out of it too.
+    skip = listed(HELDOUT, DEV) if vie else heldout()
     files = []
     for sub, root in [("admin", os.path.join(CORPORA, "admin")),
                       ("phapdien", os.path.join(EXTRACTED, "phapdien"))]:
@@ -117,17 +145,25 @@ def train(out, n_pages, fonts=TRAIN_FONTS, prefix="p", seed=4, upper=False):
         if upper:
             lines = [l.upper() for l in lines]
         font = fonts[i % len(fonts)]
-        size = rng.choice([24, 28, 32])
-        blur = rng.choice([0, 0.6, 1.0, 1.3])
-        scale = rng.choice([1.0, 0.6, 0.45])
+        if vie:
+            size = VIE_SIZES[i % len(VIE_SIZES)]
+            blur = rng.choice([0, 0.5, 0.8])
+            scale = 1.0
+            noise = rng.choice([0, 12, 24])
+        else:
+            size = rng.choice([24, 28, 32])
+            blur = rng.choice([0, 0.6, 1.0, 1.3])
+            scale = rng.choice([1.0, 0.6, 0.45])
+            noise = 0
         stem = os.path.join(out, f"{prefix}{i:04d}")
-        render(lines, font, size, blur, scale, stem + ".png")
+        render(lines, font, size, blur, scale, stem + ".png", noise)
         with open(stem + ".ref", "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
         with open(stem + ".ocr", "w", encoding="utf-8") as f:
             f.write(ocr(stem + ".png"))
         os.remove(stem + ".png")
-        print(f"page {i} {os.path.basename(font)} size={size} blur={blur} scale={scale}", flush=True)
+        print(f"page {i} {os.path.basename(font)} size={size} blur={blur} scale={scale} noise={noise}",
+              flush=True)
 
 
 def eval_pages(out):
@@ -167,6 +203,9 @@ if __name__ == "__main__":
         train(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "upper":
         train(sys.argv[2], int(sys.argv[3]), TRAIN_FONTS + BOLD_FONTS, "u", 7, upper=True)
+    elif sys.argv[1] == "vie":
+        os.environ["OCR_LANG"] = "vie"
+        train(sys.argv[2], int(sys.argv[3]), VIE_FONTS, "v", 8, vie=True)
     elif sys.argv[1] == "bold":
         train(sys.argv[2], int(sys.argv[3]), BOLD_FONTS, "b", 6)
     else:
