@@ -73,6 +73,18 @@ pub struct Metadata {
     pub title: Option<String>,
     pub signer: Option<Signer>,
     pub recipients: Vec<String>,
+    /// Fields read through damage (a scan's handwritten or stamped number, a day filled
+    /// in from what is left of it and the signing date): lower confidence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub damaged: Vec<MetadataField>,
+}
+
+/// A field of [`Metadata`] that a confidence note can name.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MetadataField {
+    Number,
+    Date,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -28,6 +28,12 @@ pub fn assemble(
         let pages = PageOf::new(&repaired.text, &ingested.line_pages);
         pages.fill(&mut sections, &mut extracted);
     }
+    let mut metadata = segmented.metadata;
+    crate::segment::settle_day(
+        &mut metadata,
+        segmented.day_clue,
+        ingested.signatures.iter().filter_map(|s| s.time.as_deref()),
+    );
     let mut warnings = ingested.warnings;
     warnings.extend(repaired.warnings);
     warnings.extend(segmented.warnings);
@@ -48,7 +54,7 @@ pub fn assemble(
             repaired_tokens: repaired.repaired_tokens,
             confidence: repaired.confidence,
         },
-        metadata: segmented.metadata,
+        metadata,
         sections,
         tables: segmented.tables.into_iter().map(|t| t.table).collect(),
         tasks: extracted.tasks,

@@ -4,12 +4,12 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::Metadata;
+use crate::model::{Metadata, MetadataField};
 use crate::text::{fold, is_upper, squash, Line};
-use crate::vn::{self, normalize_number};
+use crate::vn;
 
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:[Ss][oốồô6ỗổ]|SỐ|SO)\s*[:;]?\s*((?:[0-9OoIl@]+[a-z]?)?\s*[-/]?\s*[\p{Lu}0-9](?:Tr|Tg|[\p{Lu}0-9 \-/&.])*)").unwrap()
+    Regex::new(r"^\s*(?:[Ss][oốồô6ỗổ]|SỐ|SO)\s*[:;]?\s*(?P<digits>(?:[0-9OIØ]|[^\s\p{Lu}/\-]){0,6})(?P<symbol>\s*[-/]?\s*[\p{Lu}0-9](?:Tr|Tg|[\p{Lu}0-9 \-/&.])*)").unwrap()
 });
 /// "Hà Nội, ngày …": the words before the date name the place.
 static PLACE: LazyLock<Regex> =
@@ -17,7 +17,7 @@ static PLACE: LazyLock<Regex> =
 /// The state motto and the Party / Youth Union names that stand in for it in the
 /// right-hand column; removed from a header segment, whatever else it holds.
 static MOTTO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"cong\s+hoa\s+xa\s+hoi\s+chu\s+nghia\s+viet\s+nam|doc\s+lap\s*[-–]?\s*tu\s+do\s*[-–]?\s*hanh\s+phuc|dang\s+cong\s+san\s+viet\s+nam|doan\s+tncs\s+ho\s+chi\s+minh|doan\s+thanh\s+nien\s+cong\s+san\s+ho\s+chi\s+minh|[-_*=\\~.]{3,}").unwrap()
+    Regex::new(r"cong\s*hoa\s*xa\s*hoi\s*chu\s*nghia\s*viet\s*nam|doc\s*lap\s*[-–]?\s*tu\s*do\s*[-–]?\s*hanh\s*phuc|dang\s+cong\s+san\s+viet\s+nam|doan\s+tncs\s+ho\s+chi\s+minh|doan\s+thanh\s+nien\s+cong\s+san\s+ho\s+chi\s+minh|[-_*=\\~.]{3,}").unwrap()
 });
 /// Header segments that are neither agency nor title.
 const MARKERS: &[&str] = &[
@@ -72,6 +72,8 @@ const HEADER_LINES: usize = 60;
 #[derive(Debug, Default)]
 pub struct Header {
     pub metadata: Metadata,
+    /// What is left of a damaged day of issue, for [`settle_day`].
+    pub day_clue: Option<vn::DayClue>,
     /// First line of the body (after the title).
     pub body_start: usize,
 }
@@ -91,6 +93,7 @@ pub fn read_header(lines: &[Line]) -> Header {
     let mut type_at = None;
     let mut title_rest = None;
     let mut prose_lines = 0;
+    let mut day_clue = None;
     let segments = segments(&lines[..limit]);
     let mut i = 0;
     while i < segments.len() {
@@ -115,9 +118,9 @@ pub fn read_header(lines: &[Line]) -> Header {
         if md.number.is_none() {
             if let Some(c) = NUMBER
                 .captures(col)
-                .filter(|c| c[1].contains('/') || c[1].contains('-'))
+                .filter(|c| c["symbol"].contains(['/', '-']))
             {
-                let mut raw = c[1].to_string();
+                let mut raw = c["symbol"].to_string();
                 // A symbol the line break cut: "34-KH/TWĐTN-" / "TNNT".
                 if raw.trim_end().ends_with(['-', '/']) {
                     if let Some(next) = segments.get(i).filter(|n| is_symbol_tail(&n.text)) {
@@ -125,7 +128,11 @@ pub fn read_header(lines: &[Line]) -> Header {
                         i += 1;
                     }
                 }
-                md.number = Some(normalize_number(&raw));
+                let (number, damaged) = vn::read_number_field(&c["digits"], &raw);
+                md.number = Some(number);
+                if damaged {
+                    md.damaged.push(MetadataField::Number);
+                }
                 agency_open = false;
                 continue;
             }
@@ -137,6 +144,9 @@ pub fn read_header(lines: &[Line]) -> Header {
                 md.place = PLACE.captures(&col[..range.end]).map(|c| squash(&c[1]));
                 md.date = Some(date.iso());
                 md.date_precision = Some(date.precision());
+                if date.precision() == vn::Precision::Month {
+                    day_clue = vn::day_clue(&col[range]);
+                }
                 agency_open = false;
                 continue;
             }
@@ -189,7 +199,37 @@ pub fn read_header(lines: &[Line]) -> Header {
     };
     Header {
         metadata: md,
+        day_clue,
         body_start,
+    }
+}
+
+/// A scan's day of issue that OCR damaged ("ngày@3 tháng 01 năm 2025") is the latest day
+/// its readable digits allow that is not after the first signature of that month: a
+/// document is dated on or before the day it is signed. `signed` are ISO signing times.
+pub fn settle_day<'a>(
+    md: &mut Metadata,
+    clue: Option<vn::DayClue>,
+    signed: impl Iterator<Item = &'a str>,
+) {
+    let (Some(clue), Some(date)) = (clue, md.date.clone()) else {
+        return;
+    };
+    let Some((year, month)) = date
+        .split_once('-')
+        .and_then(|(y, m)| Some((y.parse().ok()?, m.parse().ok()?)))
+    else {
+        return;
+    };
+    let first_signed = signed
+        .filter_map(|t| t.get(..10))
+        .filter(|d| d.starts_with(&date))
+        .filter_map(|d| d[8..].parse().ok())
+        .min();
+    if let Some(day) = first_signed.and_then(|last| clue.settle(year, month, last)) {
+        md.date = Some(format!("{date}-{day:02}"));
+        md.date_precision = Some(vn::Precision::Day);
+        md.damaged.push(MetadataField::Date);
     }
 }
 
@@ -202,7 +242,7 @@ fn segments(lines: &[Line]) -> Vec<Segment> {
     let mut out: Vec<Segment> = Vec::new();
     for line in lines {
         let text = BACKSLASHES.replace_all(line.text, "   ");
-        for col in GAP.split(text.trim()) {
+        for col in GAP.split(text.trim()).flat_map(split_before_number_label) {
             let kept = without_motto(col);
             let kept = kept.trim();
             if kept.is_empty() || kept.chars().all(|c| !c.is_alphanumeric()) {
@@ -224,6 +264,16 @@ fn segments(lines: &[Line]) -> Vec<Segment> {
         }
     }
     out
+}
+
+/// OCR joins a two-column line into one ("… ngày 23 tháng 01 năm 2025 Số: 22 /BC-UBND"):
+/// a "Số:" label inside a column starts a column of its own.
+fn split_before_number_label(col: &str) -> Vec<&str> {
+    static LABEL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\sSố\s*:").unwrap());
+    match LABEL.find(col) {
+        Some(m) => vec![&col[..m.start()], &col[m.start()..]],
+        None => vec![col],
+    }
 }
 
 fn without_motto(col: &str) -> String {

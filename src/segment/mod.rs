@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-pub use header::doc_type_line;
+pub use header::{doc_type_line, settle_day};
 
 pub use sections::{bullet_of, label_of, Label};
 pub use tables::{group_label, FoundTable, Role};
@@ -35,6 +35,8 @@ pub struct Segmented {
     pub preamble: Option<Span>,
     /// Year the plan is about ("năm 2021" in the title), else the document's year.
     pub reference_year: Option<i32>,
+    /// What is left of a damaged day of issue; [`settle_day`] completes the date from it.
+    pub day_clue: Option<crate::vn::DayClue>,
     pub warnings: Vec<String>,
 }
 
@@ -86,6 +88,7 @@ pub fn segment(text: &str) -> Segmented {
         furniture,
         preamble,
         reference_year,
+        day_clue: header.day_clue,
         warnings,
     }
 }

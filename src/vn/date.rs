@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use super::number::ocr_digit;
 use crate::text::fold;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -82,9 +83,51 @@ pub fn iso_date(year: &str, month: &str, day: &str) -> Option<String> {
 
 /// Written forms on folded text. The day of "ngày … tháng … năm" may be blank or
 /// unreadable ("ngày     tháng 10 năm 2022", "ngàytháng 01 năm 2025").
+/// OCR may damage the day ("ngày@3", "ngày/{5") and read a month's digits as letters ("0I").
 static WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"ngay\s*(\d{1,2}|[^\s\d]{0,3})?\s*(?:thang|/|-|\.)\s*(\d{1,2})\s*(?:,?\s*nam|/|-|\.)\s*(\d{4})\b").unwrap()
+    Regex::new(r"ngay\s*(\d{1,2}|\S{0,4}?)?\s*(?P<sep>thang|/|-|\.)\s*(\d{1,2}|[0-9oil]{2})\s*(?:,?\s*nam|/|-|\.)\s*(\d{4})\b").unwrap()
 });
+
+/// What a damaged day of "ngày … tháng" still shows: its tens and units where readable
+/// ("@3" → units 3, "0†" → tens 0, "3⁄4" → units 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayClue {
+    pub tens: Option<u32>,
+    pub units: Option<u32>,
+}
+
+impl DayClue {
+    /// The latest day of the month that fits the clue and is not after `latest`: a
+    /// document is dated on or before the day it was signed.
+    pub fn settle(&self, year: u32, month: u32, latest: u32) -> Option<u32> {
+        (1..=latest.min(days_in_month(year, month)))
+            .rev()
+            .find(|d| {
+                self.tens.is_none_or(|t| d / 10 == t) && self.units.is_none_or(|u| d % 10 == u)
+            })
+    }
+}
+
+/// The clue of the first "ngày … tháng … năm" whose day could not be read, when some of
+/// its digits can.
+pub fn day_clue(text: &str) -> Option<DayClue> {
+    let folded = fold(text);
+    let c = WORDS.captures(&folded)?;
+    let glyphs: Vec<char> = c.get(1)?.as_str().chars().collect();
+    let text: String = glyphs.iter().collect();
+    let readable = text.parse().is_ok_and(|d: u32| (1..=31).contains(&d));
+    if glyphs.is_empty() || readable {
+        return None;
+    }
+    let slot = |i: Option<usize>| i.and_then(|i| glyphs.get(i)).and_then(|&g| ocr_digit(g));
+    let n = glyphs.len();
+    let clue = DayClue {
+        // A tens digit over 3 is a misreading ("80" for a handwritten "20").
+        tens: slot(n.checked_sub(2)).filter(|&t| t <= 3),
+        units: slot(Some(n - 1)),
+    };
+    (clue.tens.is_some() || clue.units.is_some()).then_some(clue)
+}
 /// "ngày … tháng … năm 2022" with day and month both blank.
 static YEAR_ONLY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"ngay[^\d\n]{0,12}thang[^\d\n]{0,12}nam\s*(\d{4})\b").unwrap());
@@ -111,16 +154,19 @@ pub fn parse_date(text: &str) -> Option<(PartialDate, Range<usize>)> {
     let mut found: Vec<(PartialDate, Range<usize>)> = Vec::new();
     if let Some(c) = WORDS.captures(&folded) {
         let day = c.get(1).and_then(|d| d.as_str().parse().ok());
+        let month = c[3]
+            .chars()
+            .try_fold(0, |m, g| ocr_digit(g).map(|d| m * 10 + d));
         let date = PartialDate {
-            year: c[3].parse().ok()?,
+            year: c[4].parse().ok()?,
             quarter: None,
-            month: c[2].parse().ok(),
+            month,
             day,
         };
-        // A day written in digits must exist; a blank or unreadable one leaves the month.
-        let day_unread = c
-            .get(1)
-            .is_none_or(|d| !d.as_str().starts_with(|c: char| c.is_ascii_digit()));
+        // "ngày 31/02/2023" does not exist; in words a blank or damaged day leaves the month.
+        let day_unread = &c["sep"] == "thang"
+            || c.get(1)
+                .is_none_or(|d| !d.as_str().starts_with(|c: char| c.is_ascii_digit()));
         if let Some(d) = date.checked().or_else(|| {
             day_unread
                 .then(|| PartialDate { day: None, ..date }.checked())
@@ -196,6 +242,29 @@ mod tests {
 
     fn iso(text: &str) -> Option<(String, Precision)> {
         parse_date(text).map(|(d, _)| (d.iso(), d.precision()))
+    }
+
+    #[test]
+    fn damaged_days_leave_clues() {
+        let clue = |t: &str| day_clue(t).map(|c| (c.tens, c.units));
+        assert_eq!(
+            clue("QuảngNgãi, ngày@3 tháng 0I năm 2025"),
+            Some((None, Some(3)))
+        );
+        assert_eq!(
+            clue("Quảng ngãi, ngày 0† tháng 02 năm 2025"),
+            Some((Some(0), None))
+        );
+        assert_eq!(clue("ngày80 tháng 3 năm 2018"), Some((None, Some(0))));
+        assert_eq!(clue("QuảngNgãi, ngàytháng 01 năm 2025"), None);
+        assert_eq!(clue("ngày 08 tháng 11 năm 2019"), None);
+        let c = day_clue("ngày@3 tháng 01 năm 2025").unwrap();
+        assert_eq!(c.settle(2025, 1, 24), Some(23));
+        assert_eq!(c.settle(2025, 1, 2), None);
+        assert_eq!(
+            iso("ngày@3 tháng 0I năm 2025"),
+            Some(("2025-01".into(), Precision::Month))
+        );
     }
 
     #[test]

@@ -11,10 +11,11 @@ mod number;
 pub mod stamp;
 
 pub use agency::AGENCY_HEADS;
-pub use date::{iso_date, parse_date, PartialDate, Precision};
+pub use date::{day_clue, days_in_month, iso_date, parse_date, DayClue, PartialDate, Precision};
 pub use doc_type::{
     by_folded_name, by_symbol, leading_type, mentions_numbered, DocType, DOC_TYPES,
 };
 pub use number::{
-    code_len, hyphenate_type, normalize_code, normalize_number, number_key, type_code,
+    code_len, hyphenate_type, normalize_code, normalize_number, number_key, read_number_field,
+    type_code,
 };

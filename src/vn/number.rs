@@ -28,6 +28,32 @@ pub fn normalize_number(raw: &str) -> String {
     normalize_code(joined)
 }
 
+/// A digit as OCR writes it: `O`/`Ø` for 0, `I`/`l`/`|` for 1 (either case).
+pub(crate) fn ocr_digit(c: char) -> Option<u32> {
+    match c {
+        'o' | 'O' | 'ø' | 'Ø' => Some(0),
+        'i' | 'I' | 'l' | '|' => Some(1),
+        c => c.to_digit(10),
+    }
+}
+
+/// A header's number field as a scan gives it, digits and symbol apart: "84 " and
+/// "/TTr -UBND" → `84/TTr-UBND`; "O1" → `01`. Digits that cannot be read ("O{_", "⁄‡6")
+/// or read as zero leave the symbol alone, as a blank number does. The flag says the
+/// digits were read through damage.
+pub fn read_number_field(digits: &str, symbol: &str) -> (String, bool) {
+    let digits = digits.trim();
+    let read: Option<String> = digits
+        .chars()
+        .map(|c| ocr_digit(c).and_then(|d| char::from_digit(d, 10)))
+        .collect();
+    let damaged = !digits.chars().all(|c| c.is_ascii_digit());
+    match read.filter(|r| r.chars().any(|c| c != '0')) {
+        Some(read) => (normalize_number(&format!("{read}{symbol}")), damaged),
+        None => (normalize_number(symbol), !digits.is_empty()),
+    }
+}
+
 /// Upper-cases nothing, cuts glued words ("NB-CPngay") and repairs damaged segments to
 /// known forms ("NB-CP" → "NĐ-CP", "QD-UBND" → "QĐ-UBND"); separators are kept.
 pub fn normalize_code(raw: &str) -> String {
@@ -37,14 +63,15 @@ pub fn normalize_code(raw: &str) -> String {
     let flush = |segment: &mut String, out: &mut String| {
         let fixed = match segment.as_str() {
             "NB" | "ND" | "NP" => "NĐ",
-            "QD" | "QP" | "QB" => "QĐ",
+            "QD" | "QP" | "QB" | "QĐĐ" => "QĐ",
             "HDND" | "HPND" | "HBND" => "HĐND",
             other => other,
         };
         out.push_str(fixed);
         segment.clear();
     };
-    for c in cut.chars() {
+    // OCR reads Đ as the Icelandic Ð.
+    for c in cut.chars().map(|c| if c == 'Ð' { 'Đ' } else { c }) {
         if c == '-' || c == '/' {
             flush(&mut segment, &mut out);
             out.push(c);
@@ -118,6 +145,34 @@ mod tests {
         assert_eq!(normalize_number("  NQ/TWĐTNVP"), "NQ/TWĐTNVP");
         assert_eq!(normalize_number("84 /TTr -UBND"), "84/TTr-UBND");
         assert_eq!(normalize_number("11 /TB-UBND"), "11/TB-UBND");
+    }
+
+    #[test]
+    fn scanned_fields() {
+        assert_eq!(
+            read_number_field("84 ", "/TTr -UBND"),
+            ("84/TTr-UBND".into(), false)
+        );
+        assert_eq!(
+            read_number_field("Ø8", "/CT-UBND"),
+            ("08/CT-UBND".into(), true)
+        );
+        assert_eq!(
+            read_number_field("O{_", " /TTr-UBND"),
+            ("TTr-UBND".into(), true)
+        );
+        assert_eq!(
+            read_number_field("0", " /QĐ-BCĐ138"),
+            ("QĐ-BCĐ138".into(), true)
+        );
+        assert_eq!(
+            read_number_field("102", "/QĐÐ-UBND"),
+            ("102/QĐ-UBND".into(), false)
+        );
+        assert_eq!(
+            read_number_field("", "CTr/TWĐTNVP"),
+            ("CTr/TWĐTNVP".into(), false)
+        );
     }
 
     #[test]
