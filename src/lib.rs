@@ -23,6 +23,7 @@
 //! ```
 
 pub mod archive;
+pub mod eval;
 pub mod extract;
 pub mod ingest;
 pub mod model;

@@ -381,3 +381,91 @@ fn scan_signatures_come_from_widgets_and_ocr_skips_the_stamps() {
         doc.metadata.agency
     );
 }
+
+/// Scanned pages with ruled tables made from the seeds (`tools/scan-eval/gen.py
+/// --fixtures`; `tests/cases/scan.json`, rows checked by hand against the seed text;
+/// `null` rows are not checked): the table comes
+/// out row by row with the right cells, the lines around it stay text.
+#[test]
+fn scanned_ruled_tables_keep_rows_and_cells() {
+    require_ocr();
+    std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cases: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("tests/cases/scan.json")).unwrap())
+            .unwrap();
+    let mut failures = Vec::new();
+    for case in cases.as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let pdf = root.join(case["pdf"].as_str().unwrap());
+        let doc = ingest(&std::fs::read(&pdf).unwrap(), &pdf, &Limits::default()).unwrap();
+        let ls = lines(&doc);
+        let strings = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_string())
+                .collect()
+        };
+        let first = strings(&case["first_lines"]);
+        if ls[..first.len().min(ls.len())] != first[..] {
+            failures.push(format!(
+                "{name}: first lines {:?}",
+                &ls[..first.len().min(ls.len())]
+            ));
+        }
+        let rows: Vec<&str> = ls.iter().copied().filter(|l| l.contains('\t')).collect();
+        let want = case["rows"].as_array().unwrap();
+        if rows.len() != want.len() {
+            failures.push(format!(
+                "{name}: {} rows, want {}:\n{}",
+                rows.len(),
+                want.len(),
+                doc.text
+            ));
+        }
+        for (i, (got, want)) in rows.iter().zip(want).enumerate() {
+            if want.is_null() {
+                continue;
+            }
+            let got: Vec<&str> = got.split('\t').collect();
+            if got != strings(want) {
+                failures.push(format!(
+                    "{name}: row {i}: {got:?}\n   want {:?}",
+                    strings(want)
+                ));
+            }
+        }
+        if let Some(start) = case["last_line_starts"].as_str() {
+            let last = ls.last().copied().unwrap_or_default();
+            if !last.starts_with(start) || last.contains('\t') {
+                failures.push(format!("{name}: last line {last:?}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A sound-looking OCR layer from another engine (`scan_ocr_layer.pdf`, seed 001 made by
+/// `tools/scan-eval/gen.py --fixtures`: words read from the page at 60 dpi, "gần kết quả"
+/// for "gắn kết quả") is read again; the layer stays the label.
+#[test]
+fn another_engines_ocr_layer_is_read_again() {
+    require_ocr();
+    std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdf/scan_ocr_layer.pdf");
+    let doc = ingest(&std::fs::read(&pdf).unwrap(), &pdf, &Limits::default()).unwrap();
+    assert_eq!(doc.text_layer, "ocr");
+    assert!(
+        doc.text.contains("gắn kết quả thực hiện nhiệm vụ CCHC"),
+        "{}",
+        doc.text
+    );
+    assert!(
+        doc.warnings
+            .iter()
+            .any(|w| w.starts_with("OCR (tesseract vie) on pages [1]")),
+        "{:?}",
+        doc.warnings
+    );
+}

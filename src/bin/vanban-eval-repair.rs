@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use unicode_normalization::UnicodeNormalization;
-use vanban::repair::{normalize_tones, repair};
+use vanban::eval::{differences, normalise, Score};
+use vanban::repair::repair;
 use vanban::text::fold_char;
 
 #[derive(Parser)]
@@ -66,102 +66,8 @@ enum Set {
     Tesseract,
 }
 
-#[derive(Default)]
-struct Score {
-    tok_err: usize,
-    toks: usize,
-    char_err: usize,
-    chars: usize,
-}
-
-impl Score {
-    fn add(&mut self, hyp: &str, reference: &str) {
-        let (h, r) = (words(hyp), words(reference));
-        self.tok_err += edit(&h, &r);
-        self.toks += r.len();
-        let hc: Vec<char> = h.join(" ").chars().collect();
-        let rc: Vec<char> = r.join(" ").chars().collect();
-        self.char_err += edit(&hc, &rc);
-        self.chars += rc.len();
-    }
-
-    fn ser(&self) -> f64 {
-        100.0 * self.tok_err as f64 / self.toks.max(1) as f64
-    }
-
-    fn cer(&self) -> f64 {
-        100.0 * self.char_err as f64 / self.chars.max(1) as f64
-    }
-}
-
-fn edit<T: PartialEq>(a: &[T], b: &[T]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            cur[j] = (prev[j - 1] + usize::from(a[i - 1] != b[j - 1]))
-                .min(prev[j] + 1)
-                .min(cur[j - 1] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
-/// The edits turning `r` into `h`, as runs of (reference tokens, hypothesis tokens).
-fn diff<'a>(h: &[&'a str], r: &[&'a str]) -> Vec<(String, String)> {
-    let (n, m) = (h.len(), r.len());
-    let mut d = vec![vec![0usize; m + 1]; n + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    d[0] = (0..=m).collect();
-    for i in 1..=n {
-        for j in 1..=m {
-            d[i][j] = (d[i - 1][j - 1] + usize::from(h[i - 1] != r[j - 1]))
-                .min(d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1);
-        }
-    }
-    let (mut i, mut j) = (n, m);
-    let mut runs: Vec<(Vec<&str>, Vec<&str>)> = Vec::new();
-    let mut open = false;
-    while i > 0 || j > 0 {
-        let same = i > 0 && j > 0 && h[i - 1] == r[j - 1] && d[i][j] == d[i - 1][j - 1];
-        if same {
-            (i, j, open) = (i - 1, j - 1, false);
-            continue;
-        }
-        if !open {
-            runs.push(Default::default());
-            open = true;
-        }
-        let run = runs.last_mut().expect("opened above");
-        if i > 0 && j > 0 && d[i][j] == d[i - 1][j - 1] + 1 {
-            run.0.push(r[j - 1]);
-            run.1.push(h[i - 1]);
-            (i, j) = (i - 1, j - 1);
-        } else if i > 0 && d[i][j] == d[i - 1][j] + 1 {
-            run.1.push(h[i - 1]);
-            i -= 1;
-        } else {
-            run.0.push(r[j - 1]);
-            j -= 1;
-        }
-    }
-    let join = |mut v: Vec<&str>| {
-        v.reverse();
-        v.join(" ")
-    };
-    runs.into_iter()
-        .rev()
-        .map(|(r, h)| (join(r), join(h)))
-        .collect()
-}
-
-fn words(text: &str) -> Vec<&str> {
-    text.split_whitespace().collect()
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace().map(String::from).collect()
 }
 
 /// Resolutions of the tesseract pages, in dpi.
@@ -183,9 +89,9 @@ fn tesseract_eval(a: &Args) {
                 let reference = words(&reference);
                 // Edits already in the OCR output are left; the others repair made.
                 let left: std::collections::HashSet<(String, String)> =
-                    diff(&words(&ocr), &reference).into_iter().collect();
-                for (want, got) in diff(&words(&out), &reference) {
-                    let tag = if left.contains(&(want.clone(), got.clone())) {
+                    differences(&words(&ocr), &reference).into_iter().collect();
+                for (got, want) in differences(&words(&out), &reference) {
+                    let tag = if left.contains(&(got.clone(), want.clone())) {
                         "left"
                     } else {
                         "made"
@@ -204,12 +110,6 @@ fn tesseract_eval(a: &Args) {
             raw.cer()
         );
     }
-}
-
-/// NFC with every token in this project's tone placement.
-fn normalise(text: &str) -> String {
-    let nfc: String = text.nfc().collect();
-    normalize_tones(&nfc)
 }
 
 fn strip(text: &str) -> String {

@@ -8,7 +8,7 @@ mod chrome;
 mod decode;
 pub mod legacy;
 mod markup;
-mod ocr;
+pub mod ocr;
 pub mod pdf;
 
 use std::path::Path;

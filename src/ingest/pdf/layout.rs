@@ -176,10 +176,16 @@ impl Assembler {
                     };
                     // After a page break or a repeated header, a split row may continue.
                     let mut may_continue = continued;
-                    for row in rows {
+                    for mut row in rows {
                         if same_row(&row, &header) {
                             may_continue = true;
                             continue;
+                        }
+                        if continued {
+                            if let Some(rest) = after_header(&row, &header) {
+                                row = rest;
+                                may_continue = true;
+                            }
                         }
                         let last = self
                             .lines
@@ -221,6 +227,26 @@ fn same_columns(a: &[f64], b: &[f64]) -> bool {
 fn same_row(a: &[String], b: &[String]) -> bool {
     let norm = |s: &String| crate::text::squash(s).to_lowercase();
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| norm(x) == norm(y))
+}
+
+/// A repeated header run together with the row below it (a scan without the rule under
+/// the header: the band holds both), as the row's rest: every cell starts with the
+/// header's cell, and something follows.
+fn after_header(row: &[String], header: &[String]) -> Option<Vec<String>> {
+    if row.len() != header.len() || header.iter().all(|h| h.trim().is_empty()) {
+        return None;
+    }
+    let rest: Vec<String> = row
+        .iter()
+        .zip(header)
+        .map(|(cell, head)| {
+            let (cell, head) = (crate::text::squash(cell), crate::text::squash(head));
+            cell.strip_prefix(head.as_str())
+                .filter(|r| r.is_empty() || r.starts_with(' '))
+                .map(|r| r.trim().to_string())
+        })
+        .collect::<Option<_>>()?;
+    rest.iter().any(|c| !c.is_empty()).then_some(rest)
 }
 
 /// A row a page break split: no number, and the next cell empty or continuing a sentence.
@@ -775,6 +801,36 @@ mod tests {
         assert_eq!(
             lines_of(&[p1, p2]),
             ["TT\tNội dung", "1\tBan hành kế hoạch"]
+        );
+    }
+
+    #[test]
+    fn repeated_header_in_one_band_with_a_split_row_is_taken_off() {
+        // Page 2 has no rule under its repeated header: header and split row share a band.
+        let p1 = page(
+            1,
+            vec![
+                word("TT", 105.0, 115.0),
+                word("Nội dung", 155.0, 115.0),
+                word("1", 105.0, 135.0),
+                word("Ban hành", 155.0, 135.0),
+            ],
+            grid(&[100.0, 150.0, 300.0], &[100.0, 120.0, 160.0]),
+        );
+        let p2 = page(
+            2,
+            vec![
+                word("TT", 105.0, 115.0),
+                word("Nội dung", 155.0, 115.0),
+                word("kế hoạch", 155.0, 135.0),
+                word("2", 105.0, 175.0),
+                word("Kiểm tra", 155.0, 175.0),
+            ],
+            grid(&[100.0, 150.0, 300.0], &[100.0, 160.0, 200.0]),
+        );
+        assert_eq!(
+            lines_of(&[p1, p2]),
+            ["TT\tNội dung", "1\tBan hành kế hoạch", "2\tKiểm tra"]
         );
     }
 

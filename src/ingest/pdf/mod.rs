@@ -13,8 +13,8 @@
 //!    following tables across pages;
 //! 5. here: legacy font encodings are detected and converted
 //!    ([`legacy`](crate::ingest::legacy)), each page's text layer is classified
-//!    ([`classify`]), and pages with no or a damaged layer are read again by OCR
-//!    ([`ocr`](crate::ingest::ocr)).
+//!    ([`classify`]), and pages with no or a damaged layer, or another engine's OCR
+//!    layer over a scan, are read again by OCR ([`ocr`](crate::ingest::ocr)).
 //!
 //! **Invariant:** a readable PDF always yields its text layer; OCR failures and missing
 //! tools become warnings, never errors. Errors are only for files that cannot be parsed
@@ -36,6 +36,9 @@ use super::legacy::{self, Legacy, Quality};
 use super::{ocr, IngestError, Ingested};
 use crate::Limits;
 
+/// Another engine's OCR layer is kept over tesseract's reading only when its share of
+/// valid syllables is higher by more than this.
+const KEEP_LAYER_MARGIN: f64 = 0.05;
 /// Fewer visible glyphs than this and a page counts as having no text layer.
 const MIN_GLYPHS: usize = 20;
 /// Fewer words than this are too few to judge a text layer by.
@@ -137,6 +140,8 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
 
     // Classify each page; pages with no or a damaged layer go to OCR.
     let mut layers = Vec::new();
+    // Pages with another engine's OCR layer, and that layer's valid-syllable share.
+    let mut ocr_layers: Vec<(u32, f64)> = Vec::new();
     for page in &raw.pages {
         let text: String = lines
             .iter()
@@ -163,13 +168,19 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
                 q.junk * 100.0
             ));
         }
+        if layer == Layer::Ocr {
+            ocr_layers.push((page.number, q.valid));
+        }
         layers.push((page.number, layer, glyphs, page.images));
     }
     let to_ocr: Vec<u32> = layers
         .iter()
-        // A damaged layer is rendered and read again; a page without one only if it has a scan.
+        // A damaged layer is rendered and read again; a page without one only if it has a
+        // scan. So is another engine's OCR layer: layers that pass as sound still read
+        // worse than tesseract on the page image (`tools/scan-eval` s08: 2.3 % SER kept,
+        // 1.1 % read again); `run_ocr` keeps a layer only when it reads clearly better.
         .filter(|(_, layer, _, images)| {
-            *layer == Layer::Damaged || *layer == Layer::None && *images > 0
+            *layer == Layer::Damaged || matches!(layer, Layer::None | Layer::Ocr) && *images > 0
         })
         .map(|(n, ..)| *n)
         .collect();
@@ -178,7 +189,14 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     let read = if to_ocr.is_empty() {
         Vec::new()
     } else {
-        run_ocr(bytes, &to_ocr, limits, &mut raw.pages, &mut warnings)
+        run_ocr(
+            bytes,
+            &to_ocr,
+            &ocr_layers,
+            limits,
+            &mut raw.pages,
+            &mut warnings,
+        )
     };
     if !read.is_empty() {
         lines = assemble(&raw.pages);
@@ -274,6 +292,7 @@ fn has_unicode_vietnamese(s: &str) -> bool {
 fn run_ocr(
     bytes: &[u8],
     wanted: &[u32],
+    ocr_layers: &[(u32, f64)],
     limits: &Limits,
     pages: &mut [raw::RawPage],
     warnings: &mut Vec<String>,
@@ -298,6 +317,23 @@ fn run_ocr(
     for result in results {
         match result {
             Ok(read) => {
+                let layer_valid = ocr_layers
+                    .iter()
+                    .find(|(n, _)| *n == read.number)
+                    .map(|l| l.1);
+                if let Some(layer_valid) = layer_valid {
+                    let words: Vec<&str> = read.page.glyphs.iter().map(|g| g.t.as_str()).collect();
+                    let ours = legacy::quality(&words.join(" ")).valid;
+                    if ours + KEEP_LAYER_MARGIN < layer_valid {
+                        warnings.push(format!(
+                            "page {}: kept the OCR layer (valid syllables {:.0}%, tesseract {:.0}%)",
+                            read.number,
+                            layer_valid * 100.0,
+                            ours * 100.0
+                        ));
+                        continue;
+                    }
+                }
                 if let Some(page) = pages.iter_mut().find(|p| p.number == read.number) {
                     page.glyphs = read.page.glyphs;
                     for g in &mut page.glyphs {
@@ -307,6 +343,19 @@ fn run_ocr(
                             g.w * points_per_pixel,
                             g.s * points_per_pixel,
                         );
+                    }
+                    // Rules found in the image stand for the scan's table borders;
+                    // a page with vector rules keeps those (the image shows the same).
+                    if page.rules.is_empty() {
+                        page.rules = read.page.rules;
+                        for r in &mut page.rules {
+                            (r.x0, r.y0, r.x1, r.y1) = (
+                                r.x0 * points_per_pixel,
+                                r.y0 * points_per_pixel,
+                                r.x1 * points_per_pixel,
+                                r.y1 * points_per_pixel,
+                            );
+                        }
                     }
                     // Pages are rendered without annotations: what widgets draw is read
                     // from the file, on top of the OCR words.

@@ -1,0 +1,440 @@
+//! OCR of PDF pages with no or a damaged text layer: `pdftoppm` renders the page,
+//! `tesseract -l vie … tsv` reads it, and the TSV keeps word confidences.
+//!
+//! Pages run in parallel, at most [`PARALLEL_PAGES`] at a time with one tesseract thread
+//! each (the machines have two cores). Each external command runs under the parse time
+//! limit and is killed at it.
+//!
+//! The words come back as page geometry (one glyph per word) so the PDF layout rebuilds
+//! paragraphs, drops page furniture and finds column-aligned tables on scans as on text
+//! layers.
+//!
+//! Ruled tables are found in the image ([`grid`]): the page is read without them, each
+//! cell on its own (`--psm 6`, all cells of a page in one tesseract run), and the rules
+//! go to the layout with the words, so a scanned ruled table is laid out like a vector
+//! one: one row per band, cell lines joined.
+
+mod grid;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::ingest::pdf::raw::{Glyph, RawPage, Rule};
+use crate::ingest::pdf::run_with_timeout;
+use grid::Gray;
+
+/// Pages read at once.
+const PARALLEL_PAGES: usize = 2;
+/// Rendering resolution: tesseract reads 300 dpi best.
+pub const DPI: u32 = 300;
+/// The language pack needed; the install hint names the packages.
+pub const INSTALL_HINT: &str = "apt-get install tesseract-ocr tesseract-ocr-vie poppler-utils";
+
+/// A line box is this many font sizes high (tesseract boxes are tight: marks above capitals add about a tenth).
+const SIZE_OF_LINE_BOX: f64 = 0.9;
+
+/// One page read by OCR.
+#[derive(Debug, Clone)]
+pub struct OcrPage {
+    pub number: u32,
+    /// Words as glyphs, in pixels, for the same layout as text layers.
+    pub page: RawPage,
+    /// Mean word confidence, 0..=100; `None` without words.
+    pub mean_confidence: Option<f64>,
+    pub words: usize,
+}
+
+/// Why OCR cannot run at all.
+pub fn unavailable() -> Option<String> {
+    let langs = Command::new("tesseract")
+        .arg("--list-langs")
+        .stdin(Stdio::null())
+        .output();
+    match langs {
+        Err(_) => return Some(format!("tesseract not found ({INSTALL_HINT})")),
+        Ok(out)
+            if !String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.trim() == "vie") =>
+        {
+            return Some(format!("tesseract has no Vietnamese data ({INSTALL_HINT})"))
+        }
+        Ok(_) => {}
+    }
+    if Command::new("pdftoppm")
+        .arg("-v")
+        .stdin(Stdio::null())
+        .output()
+        .is_err()
+    {
+        return Some(format!("pdftoppm not found ({INSTALL_HINT})"));
+    }
+    None
+}
+
+/// OCRs `pages` of the PDF at `pdf`; one result per page, in order.
+pub fn ocr_pages(pdf: &Path, pages: &[u32], timeout: Duration) -> Vec<Result<OcrPage, String>> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<OcrPage, String>>>> = Mutex::new(vec![None; pages.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..PARALLEL_PAGES.min(pages.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(&number) = pages.get(i) else { break };
+                let result = ocr_page(pdf, number, timeout);
+                results.lock().expect("no panics while locked")[i] = Some(result);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("no panics while locked")
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("not run".into())))
+        .collect()
+}
+
+fn ocr_page(pdf: &Path, number: u32, timeout: Duration) -> Result<OcrPage, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let image = render_page(pdf, number, dir.path(), timeout)?;
+    let gray = std::fs::read(&image)
+        .map_err(|e| format!("page image: {e}"))
+        .and_then(|bytes| Gray::from_pgm(&bytes))?;
+    let (tables, rule_pixels) = grid::find_tables(&gray, DPI);
+    if tables.is_empty() {
+        let tsv = tesseract(&image, "3", timeout)?;
+        return Ok(parse_tsv(number, &tsv));
+    }
+    // Ruled tables: the page without them is read as usual, each cell on its own.
+    let mut body = gray.clone();
+    let margin = (DPI / 50) as usize;
+    for t in &tables {
+        let b = t.bounds();
+        body.blank(grid::Rect {
+            x0: b.x0.saturating_sub(margin),
+            y0: b.y0.saturating_sub(margin),
+            x1: b.x1 + margin,
+            y1: b.y1 + margin,
+        });
+    }
+    let body_image = dir.path().join("body.pgm");
+    write(&body_image, &body.to_pgm())?;
+    let mut read = parse_tsv(number, &tesseract(&body_image, "3", timeout)?);
+    let pad = (DPI / 15) as usize;
+    let (mut list, mut origins) = (String::new(), Vec::new());
+    // Per cell read: its origin on the page, and its table when it is in the first column.
+    for (ti, t) in tables.iter().enumerate() {
+        for cell in t.cells() {
+            let first_column = (cell.x0 == t.xs[0] as usize).then_some(ti);
+            // Cropped to its ink: tesseract reads a short word in a wide empty cell worse.
+            let Some((cell, ink)) = gray.ink_bounds(cell, &rule_pixels, 128) else {
+                continue;
+            };
+            if ink < MIN_INK {
+                continue;
+            }
+            let crop = gray.crop(cell, pad, &rule_pixels);
+            let path = dir.path().join(format!("cell-{}.pgm", origins.len()));
+            write(&path, &crop.to_pgm())?;
+            list.push_str(&format!("{}\n", path.display()));
+            origins.push((
+                cell.x0 as f64 - pad as f64,
+                cell.y0 as f64 - pad as f64,
+                first_column,
+            ));
+        }
+    }
+    if !origins.is_empty() {
+        let list_path = dir.path().join("cells.txt");
+        write(&list_path, list.as_bytes())?;
+        // A cell is a block of text: layout analysis has nothing to find in it.
+        let tsv = tesseract(&list_path, "6", timeout)?;
+        let mut cells: Vec<Vec<Glyph>> = vec![Vec::new(); origins.len()];
+        for (image, glyph, conf) in tsv_words(&tsv).glyphs {
+            let Some(&(dx, dy, _)) = origins.get(image.wrapping_sub(1)) else {
+                continue;
+            };
+            cells[image - 1].push(Glyph {
+                x: glyph.x + dx,
+                y: glyph.y + dy,
+                ..glyph
+            });
+            if let Some(c) = conf {
+                let sum = read.mean_confidence.unwrap_or(0.0) * read.words as f64 + c;
+                read.words += 1;
+                read.mean_confidence = Some(sum / read.words as f64);
+            }
+        }
+        for ti in 0..tables.len() {
+            let column: Vec<usize> = (0..origins.len())
+                .filter(|&k| origins[k].2 == Some(ti))
+                .collect();
+            let texts: Vec<String> = column
+                .iter()
+                .map(|&k| {
+                    let words: Vec<&str> = cells[k].iter().map(|g| g.t.as_str()).collect();
+                    words.join(" ")
+                })
+                .collect();
+            for (&k, number) in column.iter().zip(renumber(&texts)) {
+                if let (Some(number), Some(first)) = (number, cells[k].first().cloned()) {
+                    let end = cells[k].iter().map(|g| g.x + g.w).fold(first.x, f64::max);
+                    cells[k] = vec![Glyph {
+                        t: number,
+                        w: end - first.x,
+                        ..first
+                    }];
+                }
+            }
+        }
+        read.page.glyphs.extend(cells.into_iter().flatten());
+    }
+    read.page.rules = tables
+        .iter()
+        .flat_map(|t| t.rules())
+        .map(|[x0, y0, x1, y1]| Rule { x0, y0, x1, y1 })
+        .collect();
+    Ok(read)
+}
+
+/// Numbers for the first column of a table numbered 1, 2, 3… where a cell read on its own
+/// was misread (a lone digit gives tesseract no context: "l" or "lÏ" for 1, "Š" for 5,
+/// "3" for 2): a short cell between neighbours that say which number it must be becomes
+/// that number when it reads as that number through the usual confusions, or when both
+/// neighbours agree. Section numerals ("II" between 3 and 1) agree with no neighbour.
+fn renumber(cells: &[String]) -> Vec<Option<String>> {
+    let mut out = vec![None; cells.len()];
+    let number = |s: &str| s.trim().parse::<u32>().ok();
+    let mut values: Vec<Option<u32>> = cells.iter().map(|c| number(c)).collect();
+    for i in 0..cells.len() {
+        let prev = i.checked_sub(1).and_then(|p| values[p]);
+        let next = values.get(i + 1).copied().flatten();
+        let Some(expected) = prev.map(|p| p + 1).or(next.and_then(|n| n.checked_sub(1))) else {
+            continue;
+        };
+        let cell = cells[i].trim();
+        if expected == 0 || values[i] == Some(expected) || cell.chars().count() > 3 {
+            continue;
+        }
+        let agrees =
+            prev.is_none_or(|p| p + 1 == expected) && next.is_none_or(|n| n == expected + 1);
+        let both = prev.is_some() && next.is_some();
+        let read_as: String = cell.chars().filter_map(confused_digit).collect();
+        let mut once: Vec<char> = read_as.chars().collect();
+        once.dedup();
+        let once: String = once.into_iter().collect();
+        let want = expected.to_string();
+        let looks_like = read_as.chars().count() == cell.chars().count()
+            && (read_as == want || once == want && want.chars().count() == 1);
+        if agrees && (looks_like || both && (values[i].is_some() || cell.is_empty())) {
+            out[i] = Some(want);
+            values[i] = Some(expected);
+        }
+    }
+    out
+}
+
+/// The digit a character read in a number column stands for.
+fn confused_digit(c: char) -> Option<char> {
+    let base = crate::text::fold_char(c);
+    match base {
+        '0'..='9' => Some(base),
+        'l' | 'I' | 'i' | '|' | '!' | ']' | '[' | 'j' | 'J' => Some('1'),
+        'O' | 'o' | 'D' | 'Q' => Some('0'),
+        'S' | 's' => Some('5'),
+        'Z' | 'z' => Some('2'),
+        'A' => Some('4'),
+        'B' => Some('8'),
+        'g' | 'q' => Some('9'),
+        'b' | 'G' => Some('6'),
+        'T' => Some('7'),
+        _ => None,
+    }
+}
+
+/// A cell with less ink than this (pixels) after its rules are erased is empty.
+const MIN_INK: usize = 20;
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `tesseract IMAGE stdout -l vie --psm PSM tsv`; `image` may be a list of images, one
+/// path a line (the TSV's `page_num` counts them).
+fn tesseract(image: &Path, psm: &str, timeout: Duration) -> Result<String, String> {
+    let mut read = Command::new("tesseract");
+    read.arg(image)
+        // PGM carries no resolution; without it tesseract assumes 70 dpi.
+        .args([
+            "stdout",
+            "-l",
+            "vie",
+            "--dpi",
+            &DPI.to_string(),
+            "--psm",
+            psm,
+            "tsv",
+        ])
+        .env("OMP_THREAD_LIMIT", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let out = run_tool("tesseract", read, timeout)?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Renders page `number` of `pdf` into `dir` as OCR sees it; returns the image's path.
+pub fn render_page(
+    pdf: &Path,
+    number: u32,
+    dir: &Path,
+    timeout: Duration,
+) -> Result<PathBuf, String> {
+    let prefix = dir.join(format!("page-{number}"));
+    let mut render = Command::new("pdftoppm");
+    render
+        .args([
+            "-r",
+            &DPI.to_string(),
+            // Grey PGM: tesseract reads it, and so does the rule finder without a decoder.
+            "-gray",
+            "-singlefile",
+            // Signature widgets draw stamps and numbers; their text is read from the
+            // file, and OCR must not read stamps into the page.
+            "-hide-annotations",
+            "-f",
+            &number.to_string(),
+            "-l",
+            &number.to_string(),
+        ])
+        .arg(pdf)
+        .arg(&prefix)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    run_tool("pdftoppm", render, timeout)?;
+    Ok(prefix.with_extension("pgm"))
+}
+
+/// Reads tesseract's TSV into page geometry for the PDF layout: each word (level 5)
+/// becomes one glyph on its line's baseline (the bottom of the level-4 line box), with a
+/// font size of [`SIZE_OF_LINE_BOX`] times the line box height; the page box (level 1)
+/// gives the page size in pixels. Confidences of `-1` (no word) are not averaged.
+pub fn parse_tsv(number: u32, tsv: &str) -> OcrPage {
+    let words = tsv_words(tsv);
+    let (width, height) = words.size;
+    let confidences: Vec<f64> = words.glyphs.iter().filter_map(|w| w.2).collect();
+    OcrPage {
+        number,
+        page: RawPage {
+            number,
+            width,
+            height,
+            glyphs: words.glyphs.into_iter().map(|w| w.1).collect(),
+            ..RawPage::default()
+        },
+        mean_confidence: (!confidences.is_empty())
+            .then(|| confidences.iter().sum::<f64>() / confidences.len() as f64),
+        words: confidences.len(),
+    }
+}
+
+/// What a TSV holds: the first image's size, and per word its image (`page_num`, from
+/// 1), its glyph and its confidence.
+struct TsvWords {
+    size: (f64, f64),
+    glyphs: Vec<(usize, Glyph, Option<f64>)>,
+}
+
+fn tsv_words(tsv: &str) -> TsvWords {
+    let mut out = TsvWords {
+        size: (0.0, 0.0),
+        glyphs: Vec::new(),
+    };
+    let mut line: Option<(f64, f64)> = None;
+    for row in tsv.lines().skip(1) {
+        let f: Vec<&str> = row.split('\t').collect();
+        if f.len() < 12 {
+            continue;
+        }
+        let num = |i: usize| f[i].trim().parse::<f64>().unwrap_or(0.0);
+        match f[0] {
+            "1" if out.size == (0.0, 0.0) => out.size = (num(8), num(9)),
+            "4" => line = Some((num(7) + num(9), num(9))),
+            "5" if !f[11].trim().is_empty() => {
+                let (baseline, height) = line.unwrap_or((num(7) + num(9), num(9)));
+                let glyph = Glyph {
+                    t: f[11].trim().to_string(),
+                    x: num(6),
+                    y: baseline,
+                    w: num(8),
+                    s: height * SIZE_OF_LINE_BOX,
+                };
+                let conf = (num(10) >= 0.0).then(|| num(10));
+                out.glyphs.push((num(1) as usize, glyph, conf));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Runs an external tool under `timeout`; its stderr becomes the error when it fails.
+fn run_tool(
+    name: &str,
+    command: Command,
+    timeout: Duration,
+) -> Result<crate::ingest::pdf::Finished, String> {
+    let done = run_with_timeout(command, timeout)
+        .map_err(|e| format!("{name}: {e}"))?
+        .ok_or(format!("{name} timed out"))?;
+    if !done.status.success() {
+        return Err(format!(
+            "{name} failed: {}",
+            String::from_utf8_lossy(&done.stderr).trim()
+        ));
+    }
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misread_row_numbers_are_renumbered() {
+        let cells = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let n = |s: &str| Some(s.to_string());
+        assert_eq!(
+            renumber(&cells(&["TT", "lÏ", "2", "3", "Á", "Š", "6"])),
+            [None, n("1"), None, None, n("4"), n("5"), None]
+        );
+        assert_eq!(
+            renumber(&cells(&["TT", "1", "3", "3", "4"])),
+            [None, None, n("2"), None, None]
+        );
+        // Section numerals and a header stay.
+        let sections = cells(&["STT", "I", "1", "2", "II", "1", "III"]);
+        assert_eq!(renumber(&sections), vec![None; 7]);
+    }
+
+    #[test]
+    fn tsv_words_become_glyphs_on_line_baselines() {
+        let tsv = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n\
+                   1\t1\t0\t0\t0\t0\t0\t0\t2480\t3508\t-1\t\n\
+                   4\t1\t1\t1\t1\t0\t100\t200\t500\t40\t-1\t\n\
+                   5\t1\t1\t1\t1\t1\t100\t205\t60\t30\t90\tKế\n\
+                   5\t1\t1\t1\t1\t2\t180\t200\t120\t40\t70\thoạch\n";
+        let ocr = parse_tsv(3, tsv);
+        assert_eq!((ocr.page.width, ocr.page.height), (2480.0, 3508.0));
+        let g = &ocr.page.glyphs[1];
+        assert_eq!(
+            (g.t.as_str(), g.x, g.y, g.w, g.s),
+            ("hoạch", 180.0, 240.0, 120.0, 36.0)
+        );
+        assert_eq!(ocr.mean_confidence, Some(80.0));
+    }
+}
