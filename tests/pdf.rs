@@ -386,64 +386,55 @@ fn scan_signatures_come_from_widgets_and_ocr_skips_the_stamps() {
 /// --fixtures`; `tests/cases/scan.json`, rows checked by hand against the seed text;
 /// `null` rows are not checked): the table comes
 /// out row by row with the right cells, the lines around it stay text.
+#[derive(serde::Deserialize)]
+struct ScanCase {
+    name: String,
+    pdf: String,
+    first_lines: Vec<String>,
+    /// Cells of each table row; `null` rows are not checked.
+    rows: Vec<Option<Vec<String>>>,
+    last_line_starts: Option<String>,
+}
+
 #[test]
 fn scanned_ruled_tables_keep_rows_and_cells() {
     require_ocr();
     std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cases: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root.join("tests/cases/scan.json")).unwrap())
-            .unwrap();
-    let mut failures = Vec::new();
-    for case in cases.as_array().unwrap() {
-        let name = case["name"].as_str().unwrap();
-        let pdf = root.join(case["pdf"].as_str().unwrap());
+    common::run_cases("scan.json", |case: &ScanCase| {
+        let pdf = common::root().join(&case.pdf);
         let doc = ingest(&std::fs::read(&pdf).unwrap(), &pdf, &Limits::default()).unwrap();
         let ls = lines(&doc);
-        let strings = |v: &serde_json::Value| -> Vec<String> {
-            v.as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s.as_str().unwrap().to_string())
-                .collect()
-        };
-        let first = strings(&case["first_lines"]);
-        if ls[..first.len().min(ls.len())] != first[..] {
-            failures.push(format!(
-                "{name}: first lines {:?}",
-                &ls[..first.len().min(ls.len())]
-            ));
+        let mut failures = Vec::new();
+        let first = &ls[..case.first_lines.len().min(ls.len())];
+        if first != case.first_lines {
+            failures.push(format!("first lines {first:?}"));
         }
         let rows: Vec<&str> = ls.iter().copied().filter(|l| l.contains('\t')).collect();
-        let want = case["rows"].as_array().unwrap();
-        if rows.len() != want.len() {
+        if rows.len() != case.rows.len() {
             failures.push(format!(
-                "{name}: {} rows, want {}:\n{}",
+                "{} rows, want {}:\n{}",
                 rows.len(),
-                want.len(),
+                case.rows.len(),
                 doc.text
             ));
         }
-        for (i, (got, want)) in rows.iter().zip(want).enumerate() {
-            if want.is_null() {
-                continue;
-            }
+        for (i, (got, want)) in rows.iter().zip(&case.rows).enumerate() {
             let got: Vec<&str> = got.split('\t').collect();
-            if got != strings(want) {
-                failures.push(format!(
-                    "{name}: row {i}: {got:?}\n   want {:?}",
-                    strings(want)
-                ));
+            if want.as_ref().is_some_and(|want| &got != want) {
+                failures.push(format!("row {i}: {got:?}\n   want {want:?}"));
             }
         }
-        if let Some(start) = case["last_line_starts"].as_str() {
+        if let Some(start) = &case.last_line_starts {
             let last = ls.last().copied().unwrap_or_default();
-            if !last.starts_with(start) || last.contains('\t') {
-                failures.push(format!("{name}: last line {last:?}"));
+            if !last.starts_with(start.as_str()) || last.contains('\t') {
+                failures.push(format!("last line {last:?}"));
             }
         }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+        failures
+            .is_empty()
+            .then_some(())
+            .ok_or_else(|| format!("{}:\n{}", case.name, failures.join("\n")))
+    });
 }
 
 /// A sound-looking OCR layer from another engine (`scan_ocr_layer.pdf`, seed 001 made by
