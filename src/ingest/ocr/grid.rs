@@ -275,30 +275,25 @@ pub fn find_tables(img: &Gray, dpi: u32) -> (Vec<Table>, Vec<bool>) {
     let vertical = runs(&ink, w, h, run, false);
     let long = RULE_INCHES * dpi;
     let thick = THICK_INCHES * dpi;
-    let hs: Vec<Stroke> = pieces(&horizontal, w, h)
-        .into_iter()
-        .filter(|r| {
-            let (len, across) = ((r.x1 - r.x0) as f64, (r.y1 - r.y0) as f64);
-            len >= long && across <= thick + len / 30.0
-        })
-        .map(|r| Stroke {
-            pos: (r.y0 + r.y1) as f64 / 2.0,
-            from: r.x0 as f64,
-            to: r.x1 as f64,
-        })
-        .collect();
-    let vs: Vec<Stroke> = pieces(&vertical, w, h)
-        .into_iter()
-        .filter(|r| {
-            let (len, across) = ((r.y1 - r.y0) as f64, (r.x1 - r.x0) as f64);
-            len >= long && across <= thick + len / 30.0
-        })
-        .map(|r| Stroke {
-            pos: (r.x0 + r.x1) as f64 / 2.0,
-            from: r.y0 as f64,
-            to: r.y1 as f64,
-        })
-        .collect();
+    // Long, thin pieces are rules: a horizontal one runs along x, a vertical one along y.
+    let strokes = |runs: &[bool], along_x: bool| -> Vec<Stroke> {
+        pieces(runs, w, h)
+            .into_iter()
+            .filter_map(|r| {
+                let (x, y) = ((r.x0, r.x1), (r.y0, r.y1));
+                let (along, across) = if along_x { (x, y) } else { (y, x) };
+                let len = (along.1 - along.0) as f64;
+                let width = (across.1 - across.0) as f64;
+                (len >= long && width <= thick + len / 30.0).then_some(Stroke {
+                    pos: (across.0 + across.1) as f64 / 2.0,
+                    from: along.0 as f64,
+                    to: along.1 as f64,
+                })
+            })
+            .collect()
+    };
+    let hs = strokes(&horizontal, true);
+    let vs = strokes(&vertical, false);
     let tables = group(&hs, &vs, TOUCH_INCHES * dpi);
     // Erase what the table rules drew, grown by a few pixels (grey edges of the stroke).
     let grow = (dpi / 100.0).ceil() as usize;
