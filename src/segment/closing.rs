@@ -118,8 +118,42 @@ fn looks_like_signature(t: &str) -> bool {
     AUTHORITY.is_match(t) || position_in(t).is_some() || is_person_name(t)
 }
 
+/// A closing flattened into one line with single spaces: "TM. BAN BÍ THƯ TRUNG ƯƠNG
+/// ĐOÀN BÍ THƯ Đã ký Ngô Văn Cương" (a note such as "Để báo cáo" may stand before the
+/// mark): the position is the longest known one that ends the upper-case run, the name
+/// follows "Đã ký".
+fn flattened_closing(line: &str) -> Option<Signer> {
+    static SIGNED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(KT|TM|TL|TUQ|Q)\s*\.\s*(\p{Lu}+(?:\s+\p{Lu}+)*)\s+(?:[^\s()]+(?:\s+[^\s()]+){0,3}\s+)?\(?[Đđ]ã ký\)?\s+(\p{Lu}\p{Ll}*(?:\s+\p{Lu}\p{Ll}*){1,4})").unwrap()
+    });
+    let c = SIGNED.captures(line)?;
+    let run = squash(&c[2]);
+    let folded = fold(&run);
+    let position = POSITIONS
+        .iter()
+        .filter(|p| folded.ends_with(*p) && folded.len() > p.len())
+        .max_by_key(|p| p.len())?;
+    let cut = run.chars().count() - position.chars().count();
+    let (authority, position): (String, String) = (
+        run.chars().take(cut).collect(),
+        run.chars().skip(cut).collect(),
+    );
+    Some(Signer {
+        authority: Some(format!("{}. {}", &c[1], authority.trim())),
+        position: Some(position),
+        name: Some(squash(&c[3])),
+    })
+}
+
 /// Authority, position and name from the region around "Nơi nhận".
 fn read_signer(region: &[&Line], used: &mut Vec<usize>) -> Option<Signer> {
+    if let Some((line, signer)) = region
+        .iter()
+        .find_map(|l| flattened_closing(l.text).map(|s| (l.no, s)))
+    {
+        used.push(line);
+        return Some(signer);
+    }
     let mut signer = Signer::default();
     let mut after = None;
     for (i, line) in region.iter().enumerate() {
@@ -219,6 +253,27 @@ mod tests {
     fn closing(src: &str) -> Closing {
         let ls = lines(src);
         read_closing(&ls, &vec![false; ls.len()])
+    }
+
+    /// Admin dumps flatten the closing table cell into one line (checked against the
+    /// source documents "5.KH-Tháng-Công-nhân-2021" and "1-_Ke_hoach_cuoc_thi_8-11").
+    #[test]
+    fn closing_flattened_into_one_line() {
+        let signer = flattened_closing(
+            "Lưu VP, CNĐT.\tTM. BAN BÍ THƯ TRUNG ƯƠNG ĐOÀN BÍ THƯ Đã ký Ngô Văn Cương",
+        )
+        .unwrap();
+        assert_eq!(
+            signer.authority.as_deref(),
+            Some("TM. BAN BÍ THƯ TRUNG ƯƠNG ĐOÀN")
+        );
+        assert_eq!(signer.position.as_deref(), Some("BÍ THƯ"));
+        assert_eq!(signer.name.as_deref(), Some("Ngô Văn Cương"));
+        let signer = flattened_closing(
+            "TM. BAN BÍ THƯ TRUNG ƯƠNG ĐOÀN BÍ THƯ Để báo cáo (đã ký) Nguyễn Ngọc Lương",
+        )
+        .unwrap();
+        assert_eq!(signer.name.as_deref(), Some("Nguyễn Ngọc Lương"));
     }
 
     #[test]
