@@ -19,6 +19,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Gates: formatting and lints fail the suite like a failing test.
+if command -v rustup >/dev/null; then rustup component add rustfmt clippy >/dev/null 2>&1 || true; fi
+cargo fmt --check
+cargo clippy --release --locked --all-targets -- -D warnings
 cargo test --release --locked
 cargo build --release --locked --bin vanban
 
