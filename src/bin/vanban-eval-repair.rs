@@ -16,6 +16,11 @@
 //!    documents before and after repair; `--docs` picks them (default the dev
 //!    docs 18 and 19; 20 and 21 are the test split, scored once by the lead).
 //!
+//! 6. broken font maps (`--sets fonts`): the PDFs of `fixtures/brokenfonts/`
+//!    (`tools/brokenfonts/gen.py`: ToUnicode stripped, scrambled, or Identity-H with no
+//!    map) as `pdftotext` reads them and as vanban does (ingest, then repair), per font,
+//!    the held-out font marked.
+//!
 //! `--sets` runs only some of these (`--sets tesseract` takes seconds).
 //!
 //! References are tone-normalised ("hoà" = "hòa") so placement style is not an error.
@@ -64,6 +69,7 @@ enum Set {
     Clean,
     Seeds,
     Tesseract,
+    Fonts,
 }
 
 fn words(text: &str) -> Vec<String> {
@@ -222,6 +228,107 @@ fn main() {
     }
     if runs(Set::Tesseract) {
         tesseract_eval(&a);
+    }
+    if runs(Set::Fonts) {
+        fonts_eval(&a);
+    }
+}
+
+/// The families of `tools/brokenfonts/gen.py`; the last one is held out (no reference
+/// glyph table includes it).
+const FONT_FAMILIES: [&str; 4] = ["dejavuserif", "notosans", "freeserif", "liberationserif"];
+const FONT_BREAKS: [&str; 4] = ["clean", "strip", "scramble", "cid"];
+
+/// Broken font maps: SER of `pdftotext` and of vanban (ingest + repair) against the drawn
+/// text, per file and per break kind.
+fn fonts_eval(a: &Args) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/brokenfonts");
+    let limits = vanban::Limits::default();
+    for kind in FONT_BREAKS {
+        let (mut all_raw, mut all_out) = (Score::default(), Score::default());
+        for family in FONT_FAMILIES {
+            let reference = read(&dir.join(format!("{family}.txt")));
+            let pdf = dir.join(format!("{kind}_{family}.pdf"));
+            let raw = std::process::Command::new("pdftotext")
+                .arg(&pdf)
+                .arg("-")
+                .output()
+                .map(|o| normalise(&String::from_utf8_lossy(&o.stdout)))
+                .unwrap_or_default();
+            let bytes = std::fs::read(&pdf).expect("fixture");
+            let (ingested, warnings) = match vanban::ingest::pdf::ingest_pdf(&bytes, &limits) {
+                Ok(i) => (normalise(&i.text), i.warnings.join(" | ")),
+                Err(e) => (String::new(), e.to_string()),
+            };
+            let out = normalise(&repair(&ingested).text);
+            let (mut r, mut o, mut i) = (Score::default(), Score::default(), Score::default());
+            r.add(&raw, &reference);
+            o.add(&out, &reference);
+            i.add(&ingested, &reference);
+            all_raw.add(&raw, &reference);
+            all_out.add(&out, &reference);
+            let held = if family == FONT_FAMILIES[3] {
+                " (held out)"
+            } else {
+                ""
+            };
+            println!(
+                "fonts {kind:8} {family:15}{held:11} {:4} syllables: SER pdftotext {:6.2}%  vanban ingest {:6.2}%  + repair {:6.2}%",
+                r.toks,
+                r.ser(),
+                i.ser(),
+                o.ser()
+            );
+            if a.verbose {
+                println!("  warnings: {warnings}");
+                for (got, want) in differences(&words(&ingested), &words(&reference)) {
+                    println!("  ingest {want:?} -> {got:?}");
+                }
+                for (got, want) in differences(&words(&out), &words(&reference)) {
+                    println!("  repair {want:?} -> {got:?}");
+                }
+            }
+        }
+        println!(
+            "fonts {kind:8} all: {} syllables: SER pdftotext {:.2}%  vanban {:.2}%",
+            all_out.toks,
+            all_raw.ser(),
+            all_out.ser()
+        );
+    }
+    // Text dumps extracted through a broken map (`dump_*.txt`), read as .txt files.
+    {
+        for family in FONT_FAMILIES {
+            let kind = "dump";
+            let reference = read(&dir.join(format!("{family}.txt")));
+            let dump = std::fs::read(dir.join(format!("dump_{family}.txt"))).expect("fixture");
+            let (ingested, warnings) =
+                match vanban::ingest::ingest(&dump, Path::new("dump.txt"), &limits) {
+                    Ok(i) => (normalise(&i.text), i.warnings.join(" | ")),
+                    Err(e) => (String::new(), e.to_string()),
+                };
+            let out = normalise(&repair(&ingested).text);
+            let (mut r, mut o) = (Score::default(), Score::default());
+            r.add(&normalise(&String::from_utf8_lossy(&dump)), &reference);
+            o.add(&out, &reference);
+            let held = if family == FONT_FAMILIES[3] {
+                " (held out)"
+            } else {
+                ""
+            };
+            println!(
+                "fonts {kind:8} {family:15}{held:11} {:4} syllables: SER dump {:6.2}%  vanban {:6.2}%",
+                r.toks,
+                r.ser(),
+                o.ser()
+            );
+            if a.verbose {
+                println!("  warnings: {warnings}");
+                for (got, want) in differences(&words(&out), &words(&reference)) {
+                    println!("  repair {want:?} -> {got:?}");
+                }
+            }
+        }
     }
 }
 

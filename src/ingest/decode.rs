@@ -2,7 +2,7 @@
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1258};
 
-use super::{legacy, IngestError};
+use super::{cipher, legacy, IngestError};
 
 pub struct Decoded {
     pub text: String,
@@ -57,10 +57,23 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, IngestError> {
                 encoding: found.encoding.label(),
                 warnings: Vec::new(),
             },
-            None => Decoded {
-                text: text.to_string(),
-                encoding: "utf-8",
-                warnings: Vec::new(),
+            None => match cipher::decipher(text) {
+                // Extracted through a broken font map: a substitution per document.
+                Some(found) => Decoded {
+                    warnings: vec![format!(
+                        "broken font map deciphered: {} symbols replaced (valid syllables {:.0}% → {:.0}%)",
+                        found.symbols,
+                        found.before.valid * 100.0,
+                        found.after.valid * 100.0
+                    )],
+                    text: found.text,
+                    encoding: "utf-8",
+                },
+                None => Decoded {
+                    text: text.to_string(),
+                    encoding: "utf-8",
+                    warnings: Vec::new(),
+                },
             },
         }),
         Err(_) => {

@@ -5,6 +5,7 @@
 //! unreadable PDF) or input over a [`Limits`](crate::Limits) bound.
 
 mod chrome;
+mod cipher;
 mod decode;
 pub mod legacy;
 mod markup;

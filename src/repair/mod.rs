@@ -315,6 +315,12 @@ fn without_d_stroke(text: &str) -> String {
         .collect()
 }
 
+/// log10 relative frequency of a word (any case, any tone placement) in the language
+/// model, `None` when unknown. For readers outside repair that weigh readings of a word.
+pub fn word_log10_frequency(m: &Model, word: &str) -> Option<f32> {
+    m.lm.id(&word_key(word)).map(|w| m.lm.unigram(w))
+}
+
 /// The lower-case, tone-normalised form a word is looked up by.
 pub fn word_key(core: &str) -> String {
     syllable::normalize(&core.to_lowercase())
@@ -322,7 +328,7 @@ pub fn word_key(core: &str) -> String {
 
 /// Where the models are: `$VANBAN_MODELS`, else `corpus/models` in this source tree,
 /// else next to the executable.
-fn model_dir() -> PathBuf {
+pub fn model_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("VANBAN_MODELS") {
         return PathBuf::from(d);
     }

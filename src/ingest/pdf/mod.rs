@@ -21,6 +21,8 @@
 //! within the limits (`IngestError::Pdf`, kind `parse`).
 
 mod annotations;
+mod fontmap;
+pub mod glyphs;
 mod isolate;
 mod layout;
 pub(crate) mod raw;
@@ -110,6 +112,7 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
         let drawn = annotations::page_glyphs(page);
         page.glyphs.extend(drawn);
     }
+    recovered_fonts(&mut raw, &mut warnings);
     let mut lines = assemble(&raw.pages);
 
     // Legacy fonts: hinted by font names, confirmed by syllables.
@@ -235,6 +238,61 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
         signatures,
         warnings,
     })
+}
+
+/// Takes the pages as read with recovered font maps (`raw.remapped`, see `fontmap`) when
+/// their text reads as clearly better Vietnamese than the pages as the fonts map them:
+/// more valid syllables, or much more text (a font that decoded to nothing) at least as
+/// valid. Sound text is never replaced by a worse reading.
+fn recovered_fonts(raw: &mut raw::RawDoc, warnings: &mut Vec<String>) {
+    if raw.remapped.is_empty() {
+        return;
+    }
+    let mut alt = raw.pages.clone();
+    for page in &mut alt {
+        if let Some(r) = raw.remapped.iter().find(|r| r.number == page.number) {
+            page.glyphs.clone_from(&r.glyphs);
+            let drawn = annotations::page_glyphs(page);
+            page.glyphs.extend(drawn);
+        }
+    }
+    let text = |pages: &[raw::RawPage]| {
+        assemble(pages)
+            .iter()
+            .map(|l| l.render())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let (before, after) = (
+        legacy::quality(&text(&raw.pages)),
+        legacy::quality(&text(&alt)),
+    );
+    let fonts = raw.font_repairs.join("; ");
+    if recovered_is_better(&before, &after) {
+        warnings.push(format!(
+            "font maps recovered from the glyphs ({fonts}): valid syllables {:.0}% → {:.0}%",
+            before.valid * 100.0,
+            after.valid * 100.0
+        ));
+        raw.pages = alt;
+    } else {
+        warnings.push(format!(
+            "font maps recovered from the glyphs not used, the text did not read better ({fonts})"
+        ));
+    }
+    raw.remapped.clear();
+}
+
+/// Valid-syllable share a recovered reading must reach.
+const MIN_RECOVERED_VALID: f64 = 0.6;
+/// Gain in valid-syllable share that makes a recovered reading better.
+const MIN_RECOVERED_GAIN: f64 = 0.1;
+
+fn recovered_is_better(before: &Quality, after: &Quality) -> bool {
+    let valid_enough = after.valid >= MIN_RECOVERED_VALID && after.junk <= before.junk + 0.02;
+    let gains = after.valid >= before.valid + MIN_RECOVERED_GAIN;
+    let more_text = after.words as f64 >= 1.5 * before.words as f64 && after.valid >= before.valid;
+    valid_enough && (gains || more_text)
 }
 
 /// The document's layer: the most common page layer, ties going to the worse one.

@@ -16,6 +16,8 @@ use pdf_extract::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::fontmap;
+
 /// What the worker sends back for one document.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RawDoc {
@@ -23,6 +25,13 @@ pub struct RawDoc {
     pub page_count: u32,
     pub pages: Vec<RawPage>,
     pub warnings: Vec<String>,
+    /// Fonts whose map was found broken and recovered from their glyphs (`fontmap`).
+    #[serde(default)]
+    pub font_repairs: Vec<String>,
+    /// The pages read again with the recovered maps (numbers and glyphs only); empty when
+    /// no font needed it. The parent decides which reading to keep.
+    #[serde(default)]
+    pub remapped: Vec<RawPage>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -174,6 +183,41 @@ pub fn extract(bytes: &[u8], limits: WorkerLimits) -> Result<RawDoc, String> {
             .is_ok_and(|c| sets_invisible_text(&c));
         page.annotations = read_annotations(&mut doc, id, number, &mut raw.warnings);
         raw.pages.push(page);
+    }
+    let repairs = catch_unwind(AssertUnwindSafe(|| fontmap::repair_fonts(&mut doc)));
+    let repairs = repairs.unwrap_or_else(|_| {
+        raw.warnings
+            .push("font map recovery failed on this file".into());
+        Vec::new()
+    });
+    if !repairs.is_empty() {
+        raw.font_repairs = repairs
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}: {:.0}% of drawn glyphs read otherwise, {} of {} codes remapped",
+                    r.font,
+                    r.broken * 100.0,
+                    r.changed,
+                    r.codes
+                )
+            })
+            .collect();
+        for &number in page_ids.keys().take(limits.max_pages as usize) {
+            let mut collector = Collector::default();
+            let run = catch_unwind(AssertUnwindSafe(|| {
+                pdf_extract::output_doc_page(&doc, &mut collector, number)
+            }));
+            let glyphs = match (run, collector.page) {
+                (Ok(Ok(())), Some(page)) => page.glyphs,
+                _ => Vec::new(),
+            };
+            raw.remapped.push(RawPage {
+                number,
+                glyphs,
+                ..RawPage::default()
+            });
+        }
     }
     Ok(raw)
 }

@@ -1,0 +1,312 @@
+//! Glyph shapes: an outline rendered on a small em-normalised grid, and the reference
+//! table of the Vietnamese alphabet in common faces that an unknown glyph is read against.
+//!
+//! A glyph is drawn at a fixed scale (the font's em), its ink box centred horizontally and
+//! its baseline on a fixed row, so size and height survive ("o" vs "O", "," vs "'") while
+//! advance and side bearings do not matter. [`Shape::feature`] blurs and normalises the
+//! coverage grid; two glyphs are alike by the cosine of their features.
+//!
+//! The reference table (`corpus/models/glyph-refs.bin`, built by `vanban-train-glyphs`
+//! from system fonts) holds the coverage grid of every character of [`ALPHABET`] in a
+//! few dozen faces. It must never include the held-out face of the evaluation
+//! (Liberation Serif, `tools/brokenfonts/gen.py`).
+
+use std::io::{Read, Write};
+
+/// Grid columns: 1.2 em centred on the ink box.
+pub const W: usize = 24;
+/// Grid rows: from 1.25 em above the baseline to 0.35 em below.
+pub const H: usize = 36;
+const EM_WIDTH: f32 = 1.2;
+const EM_TOP: f32 = 1.25;
+const EM_BOTTOM: f32 = -0.35;
+/// Samples per grid cell side.
+const SUPER: usize = 4;
+
+/// What the reference table covers: Vietnamese letters (precomposed), the other Latin
+/// letters, digits and the punctuation of administrative text.
+pub const ALPHABET: &str = concat!(
+    "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệfghiìíỉĩịjklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvwxyỳýỷỹỵz",
+    "AÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬBCDĐEÈÉẺẼẸÊỀẾỂỄỆFGHIÌÍỈĨỊJKLMNOÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢPQRSTUÙÚỦŨỤƯỪỨỬỮỰVWXYỲÝỶỸỴZ",
+    "0123456789",
+    ".,;:!?-–—()[]{}/\\|\"'“”‘’%&+*=<>_#@°…§•·$^~`",
+);
+
+/// Coverage of one glyph on the grid, 0..=255 per cell, row-major from the top.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Shape(pub Vec<u8>);
+
+/// Collects an outline as line segments in font units (curves flattened).
+#[derive(Default)]
+struct Segments {
+    lines: Vec<[f32; 4]>,
+    start: (f32, f32),
+    at: (f32, f32),
+}
+
+impl Segments {
+    fn line(&mut self, x: f32, y: f32) {
+        self.lines.push([self.at.0, self.at.1, x, y]);
+        self.at = (x, y);
+    }
+}
+
+impl ttf_parser::OutlineBuilder for Segments {
+    fn move_to(&mut self, x: f32, y: f32) {
+        if self.at != self.start {
+            let (x0, y0) = self.start;
+            self.line(x0, y0);
+        }
+        self.start = (x, y);
+        self.at = (x, y);
+    }
+    fn line_to(&mut self, x: f32, y: f32) {
+        self.line(x, y);
+    }
+    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+        let (x0, y0) = self.at;
+        for i in 1..=6 {
+            let t = i as f32 / 6.0;
+            let u = 1.0 - t;
+            self.line(
+                u * u * x0 + 2.0 * u * t * x1 + t * t * x,
+                u * u * y0 + 2.0 * u * t * y1 + t * t * y,
+            );
+        }
+    }
+    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+        let (x0, y0) = self.at;
+        for i in 1..=8 {
+            let t = i as f32 / 8.0;
+            let u = 1.0 - t;
+            self.line(
+                u * u * u * x0 + 3.0 * u * u * t * x1 + 3.0 * u * t * t * x2 + t * t * t * x,
+                u * u * u * y0 + 3.0 * u * u * t * y1 + 3.0 * u * t * t * y2 + t * t * t * y,
+            );
+        }
+    }
+    fn close(&mut self) {
+        let (x0, y0) = self.start;
+        if self.at != self.start {
+            self.line(x0, y0);
+        }
+    }
+}
+
+/// Something with glyph outlines: a TrueType/OpenType face or a bare CFF table.
+pub trait Outlines {
+    fn outline(&self, gid: u16, builder: &mut dyn ttf_parser::OutlineBuilder) -> bool;
+    fn units_per_em(&self) -> f32;
+}
+
+impl Outlines for ttf_parser::Face<'_> {
+    fn outline(&self, gid: u16, builder: &mut dyn ttf_parser::OutlineBuilder) -> bool {
+        self.outline_glyph(ttf_parser::GlyphId(gid), builder)
+            .is_some()
+    }
+    fn units_per_em(&self) -> f32 {
+        f32::from(ttf_parser::Face::units_per_em(self))
+    }
+}
+
+impl Outlines for ttf_parser::cff::Table<'_> {
+    fn outline(&self, gid: u16, builder: &mut dyn ttf_parser::OutlineBuilder) -> bool {
+        ttf_parser::cff::Table::outline(self, ttf_parser::GlyphId(gid), builder).is_ok()
+    }
+    fn units_per_em(&self) -> f32 {
+        // FontMatrix is 0.001 in nearly every CFF font.
+        let m = self.matrix();
+        if m.sx > 0.0 {
+            1.0 / m.sx
+        } else {
+            1000.0
+        }
+    }
+}
+
+/// Renders glyph `gid`; `None` for a glyph without ink (space) or a broken outline.
+pub fn render(font: &dyn Outlines, gid: u16) -> Option<Shape> {
+    let mut seg = Segments::default();
+    if !font.outline(gid, &mut seg) {
+        return None;
+    }
+    ttf_parser::OutlineBuilder::close(&mut seg);
+    if seg.lines.is_empty() {
+        return None;
+    }
+    let em = font.units_per_em();
+    if em.is_nan() || em <= 0.0 {
+        return None;
+    }
+    let (mut x0, mut x1) = (f32::MAX, f32::MIN);
+    for l in &seg.lines {
+        x0 = x0.min(l[0]).min(l[2]);
+        x1 = x1.max(l[0]).max(l[2]);
+    }
+    // Font units → grid units (x from the left edge, y down from the top).
+    let sx = W as f32 / (EM_WIDTH * em);
+    let sy = H as f32 / ((EM_TOP - EM_BOTTOM) * em);
+    let left = (x0 + x1) / 2.0 - EM_WIDTH * em / 2.0;
+    let top = EM_TOP * em;
+    let edges: Vec<[f32; 4]> = seg
+        .lines
+        .iter()
+        .map(|l| {
+            [
+                (l[0] - left) * sx,
+                (top - l[1]) * sy,
+                (l[2] - left) * sx,
+                (top - l[3]) * sy,
+            ]
+        })
+        .collect();
+    let mut cover = vec![0u32; W * H];
+    let mut crossings: Vec<(f32, i32)> = Vec::new();
+    let step = 1.0 / SUPER as f32;
+    for row in 0..H * SUPER {
+        let y = (row as f32 + 0.5) * step;
+        crossings.clear();
+        for e in &edges {
+            let (ya, yb) = (e[1], e[3]);
+            if (ya <= y) != (yb <= y) {
+                let t = (y - ya) / (yb - ya);
+                let x = e[0] + t * (e[2] - e[0]);
+                crossings.push((x, if yb > ya { 1 } else { -1 }));
+            }
+        }
+        crossings.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut winding = 0;
+        for pair in crossings.windows(2) {
+            winding += pair[0].1;
+            if winding == 0 {
+                continue;
+            }
+            // Samples at x = (k + 0.5) * step inside [pair[0].0, pair[1].0).
+            let from = ((pair[0].0 / step) - 0.5).ceil().max(0.0) as usize;
+            let to = ((pair[1].0 / step) - 0.5).ceil().min((W * SUPER) as f32) as usize;
+            for k in from..to {
+                cover[(row / SUPER) * W + k / SUPER] += 1;
+            }
+        }
+    }
+    let full = (SUPER * SUPER) as u32;
+    let shape: Vec<u8> = cover
+        .iter()
+        .map(|&c| (c.min(full) * 255 / full) as u8)
+        .collect();
+    shape.iter().any(|&c| c > 0).then_some(Shape(shape))
+}
+
+impl Shape {
+    /// Blurred (1-2-1 both ways), then scaled to unit length.
+    pub fn feature(&self) -> Vec<f32> {
+        let at = |r: isize, c: isize| -> f32 {
+            if r < 0 || c < 0 || r >= H as isize || c >= W as isize {
+                0.0
+            } else {
+                f32::from(self.0[r as usize * W + c as usize])
+            }
+        };
+        let mut out = vec![0f32; W * H];
+        for r in 0..H as isize {
+            for c in 0..W as isize {
+                let mut s = 0.0;
+                for (dr, wr) in [(-1, 1.0), (0, 2.0), (1, 1.0)] {
+                    for (dc, wc) in [(-1, 1.0), (0, 2.0), (1, 1.0)] {
+                        s += wr * wc * at(r + dr, c + dc);
+                    }
+                }
+                out[r as usize * W + c as usize] = s;
+            }
+        }
+        let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-6);
+        out.iter_mut().for_each(|v| *v /= norm);
+        out
+    }
+}
+
+/// The reference shapes, as features, with their characters.
+pub struct Refs {
+    chars: Vec<char>,
+    features: Vec<f32>,
+}
+
+const MAGIC: &[u8] = b"VBGLYPHS1\n";
+pub const REFS_FILE: &str = "glyph-refs.bin";
+
+impl Refs {
+    /// Writes `(char, shape)` pairs, deflated.
+    pub fn write(entries: &[(char, Shape)], out: &mut Vec<u8>) -> std::io::Result<()> {
+        let mut raw = Vec::new();
+        raw.extend_from_slice(MAGIC);
+        raw.extend_from_slice(&(W as u16).to_le_bytes());
+        raw.extend_from_slice(&(H as u16).to_le_bytes());
+        raw.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+        for (c, shape) in entries {
+            raw.extend_from_slice(&(*c as u32).to_le_bytes());
+            raw.extend_from_slice(&shape.0);
+        }
+        let mut z = flate2::write::ZlibEncoder::new(out, flate2::Compression::best());
+        z.write_all(&raw)?;
+        z.finish()?;
+        Ok(())
+    }
+
+    pub fn read(bytes: &[u8]) -> Result<Refs, String> {
+        let mut raw = Vec::new();
+        flate2::read::ZlibDecoder::new(bytes)
+            .take(64 << 20)
+            .read_to_end(&mut raw)
+            .map_err(|e| format!("glyph references: {e}"))?;
+        let rest = raw
+            .strip_prefix(MAGIC)
+            .ok_or("glyph references: bad magic")?;
+        let u16_at = |i: usize| u16::from_le_bytes([rest[i], rest[i + 1]]) as usize;
+        if rest.len() < 8 || u16_at(0) != W || u16_at(2) != H {
+            return Err("glyph references: grid size differs".into());
+        }
+        let n = u32::from_le_bytes(rest[4..8].try_into().unwrap()) as usize;
+        let body = &rest[8..];
+        let size = 4 + W * H;
+        if body.len() != n * size {
+            return Err("glyph references: truncated".into());
+        }
+        let mut refs = Refs {
+            chars: Vec::with_capacity(n),
+            features: Vec::with_capacity(n * W * H),
+        };
+        for entry in body.chunks_exact(size) {
+            let c = char::from_u32(u32::from_le_bytes(entry[..4].try_into().unwrap()))
+                .ok_or("glyph references: bad char")?;
+            refs.chars.push(c);
+            refs.features.extend(Shape(entry[4..].to_vec()).feature());
+        }
+        Ok(refs)
+    }
+
+    /// The references, loaded once from the model directory.
+    pub fn get() -> Option<&'static Refs> {
+        static REFS: std::sync::OnceLock<Option<Refs>> = std::sync::OnceLock::new();
+        REFS.get_or_init(|| {
+            let path = crate::repair::model_dir().join(REFS_FILE);
+            Refs::read(&std::fs::read(path).ok()?).ok()
+        })
+        .as_ref()
+    }
+
+    /// The `k` most similar distinct characters with their best cosine, best first.
+    pub fn nearest(&self, shape: &Shape, k: usize) -> Vec<(char, f32)> {
+        let f = shape.feature();
+        let mut best: Vec<(char, f32)> = Vec::new();
+        for (c, r) in self.chars.iter().zip(self.features.chunks_exact(W * H)) {
+            let s: f32 = f.iter().zip(r).map(|(a, b)| a * b).sum();
+            match best.iter_mut().find(|(b, _)| b == c) {
+                Some(e) => e.1 = e.1.max(s),
+                None => best.push((*c, s)),
+            }
+        }
+        best.sort_by(|a, b| b.1.total_cmp(&a.1));
+        best.truncate(k);
+        best
+    }
+}
