@@ -4,7 +4,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::time::Duration;
 
-use crate::model::{Document, ErrorBody, ErrorRecord};
+use crate::model::{Document, ErrorBody, ErrorKind, ErrorRecord};
 use crate::{extract, ingest, output, repair, segment};
 
 /// Resource limits for one document. Passed in, never hard-coded in a stage.
@@ -47,11 +47,11 @@ pub enum ProcessError {
 
 impl ProcessError {
     /// Stable machine-readable kind for error records.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            ProcessError::Io(_) => "io",
+            ProcessError::Io(_) => ErrorKind::Io,
             ProcessError::Ingest(e) => e.kind(),
-            ProcessError::Internal(_) => "internal",
+            ProcessError::Internal(_) => ErrorKind::Internal,
         }
     }
 
@@ -59,7 +59,7 @@ impl ProcessError {
         ErrorRecord {
             path: path.to_string(),
             error: ErrorBody {
-                kind: self.kind().to_string(),
+                kind: self.kind(),
                 message: self.to_string(),
             },
         }

@@ -9,7 +9,7 @@ use vanban::{process_bytes, Limits};
 fn kind_of(bytes: &[u8]) -> String {
     match process_bytes(bytes, "input.txt", &Limits::default()) {
         Ok(_) => "ok".into(),
-        Err(e) => e.kind().into(),
+        Err(e) => e.kind().as_str().into(),
     }
 }
 
@@ -55,7 +55,7 @@ fn oversized_input_is_refused_by_limit() {
         ..Limits::default()
     };
     let err = process_bytes(b"Ke hoach so 1", "x.txt", &limits).unwrap_err();
-    assert_eq!(err.kind(), "too_large");
+    assert_eq!(err.kind().as_str(), "too_large");
 }
 
 #[test]

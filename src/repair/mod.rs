@@ -31,7 +31,7 @@
 //! ```
 //! let r = vanban::repair::repair("Cong tac cai cach hanh chinh nam 2023");
 //! assert_eq!(r.text, "Công tác cải cách hành chính năm 2023");
-//! assert_eq!(r.diacritics, "restored");
+//! assert_eq!(r.diacritics.as_str(), "restored");
 //! ```
 
 mod acronym;
@@ -51,6 +51,7 @@ use std::sync::OnceLock;
 
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
+use crate::model::Diacritics;
 use crate::text::fold;
 
 pub const LM_FILE: &str = "repair-lm.bin";
@@ -67,8 +68,7 @@ pub struct Repaired {
     pub text: String,
     /// Tokens rewritten (tone-placement normalisation alone does not count).
     pub repaired_tokens: u64,
-    /// `intact`, `restored` or `partial`.
-    pub diacritics: &'static str,
+    pub diacritics: Diacritics,
     /// 0..1: mean probability of the chosen reading over decoded tokens (1 when
     /// nothing needed decoding).
     pub confidence: f64,
@@ -399,12 +399,14 @@ pub fn repair_with(m: &Model, text: &str) -> Repaired {
         conf_sum / decoded as f64
     };
     let diacritics = match (changed, decoded) {
-        (0, _) => "intact",
-        (_, d) if d > 0 && (unknown as f64 / d as f64) < 0.05 && confidence >= 0.85 => "restored",
-        _ => "partial",
+        (0, _) => Diacritics::Intact,
+        (_, d) if d > 0 && (unknown as f64 / d as f64) < 0.05 && confidence >= 0.85 => {
+            Diacritics::Restored
+        }
+        _ => Diacritics::Partial,
     };
     let mut warnings = Vec::new();
-    if diacritics == "partial" {
+    if diacritics == Diacritics::Partial {
         warnings.push(format!(
             "repair: {damaged_lines} damaged lines, {unknown} of {decoded} decoded tokens left unknown, confidence {confidence:.2}"
         ));
@@ -442,7 +444,7 @@ fn fallback(text: &str, why: &str) -> Repaired {
     Repaired {
         text: normalize_tones(text),
         repaired_tokens: 0,
-        diacritics: "intact",
+        diacritics: Diacritics::Intact,
         confidence: 0.5,
         warnings: vec![format!(
             "repair model unavailable ({why}); only normalised NFC and tone placement"

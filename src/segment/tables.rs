@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{Table, TableRow};
+use crate::model::{RowKind, Table, TableRow};
 use crate::text::{fold, squash, Line};
 
 /// What a column holds, read from its header cell.
@@ -195,8 +195,8 @@ fn merge_continuations(raw: Vec<RawRow>, roles: &[Role]) -> Vec<TableRow> {
         let number_empty = row.cells[number_col].is_empty();
         let content_empty = content_col.is_none_or(|c| row.cells[c].is_empty());
         let lead_empty = lead_col.is_none_or(|c| row.cells[c].is_empty());
-        let after_group = rows.last().is_none_or(|r| r.kind == "group");
-        let continues = kind == "task"
+        let after_group = rows.last().is_none_or(|r| r.kind == RowKind::Group);
+        let continues = kind == RowKind::Task
             && number_empty
             && !after_group
             && (content_empty || lead_empty || starts_lowercase(&row.cells, content_col));
@@ -213,7 +213,7 @@ fn merge_continuations(raw: Vec<RawRow>, roles: &[Role]) -> Vec<TableRow> {
                 prev.span[1] = row.end;
             }
             _ => rows.push(TableRow {
-                kind: kind.to_string(),
+                kind,
                 cells: row.cells,
                 span: [row.start, row.end],
             }),
@@ -228,7 +228,7 @@ fn starts_lowercase(cells: &[String], col: Option<usize>) -> bool {
 }
 
 /// `group` for heading rows ("I\tCÔNG TÁC CHỈ ĐẠO", "II XÂY DỰNG…"), else `task`.
-fn row_kind(cells: &[String], number_col: usize, lead_col: Option<usize>) -> &'static str {
+fn row_kind(cells: &[String], number_col: usize, lead_col: Option<usize>) -> RowKind {
     let lead_empty = lead_col.is_none_or(|c| cells.get(c).is_none_or(|s| s.is_empty()));
     let roman = ROMAN.is_match(&cells[number_col]);
     let rest_upper = cells
@@ -237,9 +237,9 @@ fn row_kind(cells: &[String], number_col: usize, lead_col: Option<usize>) -> &'s
         .filter(|(i, c)| *i != number_col && !c.is_empty())
         .all(|(_, c)| crate::text::is_upper(c));
     if lead_empty && roman && rest_upper {
-        "group"
+        RowKind::Group
     } else {
-        "task"
+        RowKind::Task
     }
 }
 
@@ -298,7 +298,7 @@ fn read_cell_per_line_table(lines: &[Line], header_at: usize, width: usize) -> (
                 expected += 1;
             }
             rows.push(TableRow {
-                kind: "task".into(),
+                kind: RowKind::Task,
                 cells: vec![text],
                 span: [line.start, line.end()],
             });
@@ -315,7 +315,7 @@ fn read_cell_per_line_table(lines: &[Line], header_at: usize, width: usize) -> (
     }
     for row in &mut rows {
         row.cells.resize(width, String::new());
-        row.kind = row_kind(&row.cells, 0, roles.iter().position(|&r| r == Role::Lead)).into();
+        row.kind = row_kind(&row.cells, 0, roles.iter().position(|&r| r == Role::Lead));
     }
     let span = [lines[header_at].start, lines[end - 1].end()];
     (
@@ -421,7 +421,7 @@ mod tests {
         let src = "TT\tNội dung\tĐơn vị chủ trì\tThời gian\n1\t2\t3\t4\nI\tCHỈ ĐẠO\t\t\n1\tBáo cáo\tVăn phòng Sở\tBáo cáo năm thực\n\n\t\t\thiện theo quy định\n2\tKiểm tra\tThanh tra Sở\tQuý I";
         let t = &tables(src)[0].table;
         assert_eq!(t.rows.len(), 3);
-        assert_eq!(t.rows[0].kind, "group");
+        assert_eq!(t.rows[0].kind.as_str(), "group");
         assert_eq!(t.rows[1].cells[3], "Báo cáo năm thực hiện theo quy định");
     }
 

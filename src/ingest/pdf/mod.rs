@@ -34,6 +34,7 @@ pub use raw::WorkerLimits;
 
 use super::legacy::{self, Legacy, Quality};
 use super::{ocr, IngestError, Ingested};
+use crate::model::{Format, TextLayer};
 use crate::Limits;
 
 /// Another engine's OCR layer is kept over tesseract's reading only when its share of
@@ -61,13 +62,13 @@ pub enum Layer {
     Damaged,
 }
 
-impl Layer {
-    pub fn label(self) -> &'static str {
-        match self {
-            Layer::Native => "native",
-            Layer::Ocr => "ocr",
-            Layer::None => "none",
-            Layer::Damaged => "damaged",
+impl From<Layer> for TextLayer {
+    fn from(layer: Layer) -> Self {
+        match layer {
+            Layer::Native => TextLayer::Native,
+            Layer::Ocr => TextLayer::Ocr,
+            Layer::None => TextLayer::None,
+            Layer::Damaged => TextLayer::Damaged,
         }
     }
 }
@@ -205,7 +206,7 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
         }
     }
 
-    let text_layer = document_layer(&layers).label();
+    let text_layer = document_layer(&layers).into();
     let mut text_lines = Vec::with_capacity(lines.len());
     let mut line_pages = Vec::with_capacity(lines.len());
     for line in &lines {
@@ -227,7 +228,7 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     }
     Ok(Ingested {
         text,
-        format: "pdf",
+        format: Format::Pdf,
         encoding,
         text_layer,
         pages: Some(raw.page_count),
