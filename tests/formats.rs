@@ -46,7 +46,11 @@ fn two_column_header_in_one_line_each() {
         ),
         (Some("125/BC-SNV"), Some("2021-03-05"), Some("Báo cáo"))
     );
-    let f = doc.figures.iter().find(|f| f.kind.as_str() == "ratio").unwrap();
+    let f = doc
+        .figures
+        .iter()
+        .find(|f| f.kind.as_str() == "ratio")
+        .unwrap();
     assert_eq!(
         (f.value, f.total, f.percent, f.consistent),
         (120.0, Some(125.0), Some(96.0), Some(true))
