@@ -36,6 +36,7 @@ impl Default for Limits {
 
 /// Why one document yielded no [`Document`].
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProcessError {
     #[error("cannot read: {0}")]
     Io(#[from] std::io::Error),

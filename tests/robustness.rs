@@ -95,3 +95,18 @@ fn batch_goes_on_past_unreadable_and_bad_files() {
     let summary = String::from_utf8(out.stderr).unwrap();
     assert!(summary.contains("4 documents, 3 failed"), "{summary}");
 }
+
+#[test]
+fn pdf_parse_stopped_at_the_time_limit_is_a_timeout() {
+    let bytes = std::fs::read(common::root().join("fixtures/pdf/native_table.pdf")).unwrap();
+    let limits = Limits {
+        parse_timeout: std::time::Duration::ZERO,
+        ..Limits::default()
+    };
+    let err = process_bytes(&bytes, "native_table.pdf", &limits).unwrap_err();
+    assert_eq!(err.kind().as_str(), "timeout");
+    assert_eq!(
+        err.to_string(),
+        "unreadable PDF: parse timed out after 0 s (time limit)"
+    );
+}

@@ -38,7 +38,9 @@ pub struct Ingested {
     pub warnings: Vec<String>,
 }
 
+/// Why a document could not be read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum IngestError {
     #[error("file is {bytes} bytes, over the {limit}-byte limit")]
     TooLarge { bytes: u64, limit: u64 },
@@ -47,16 +49,17 @@ pub enum IngestError {
     #[error("empty document")]
     Empty,
     #[error("unreadable PDF: {0}")]
-    Pdf(String),
+    Pdf(#[from] pdf::PdfError),
 }
 
 impl IngestError {
+    /// Stable machine-readable kind for error records.
     pub fn kind(&self) -> ErrorKind {
         match self {
             IngestError::TooLarge { .. } => ErrorKind::TooLarge,
             IngestError::Binary(_) => ErrorKind::Unsupported,
             IngestError::Empty => ErrorKind::Empty,
-            IngestError::Pdf(_) => ErrorKind::Parse,
+            IngestError::Pdf(e) => e.kind(),
         }
     }
 }

@@ -18,7 +18,8 @@
 //!
 //! **Invariant:** a readable PDF always yields its text layer; OCR failures and missing
 //! tools become warnings, never errors. Errors are only for files that cannot be parsed
-//! within the limits (`IngestError::Pdf`, kind `parse`).
+//! within the limits ([`IngestError::Pdf`] with a [`PdfError`]: kind `timeout` when the
+//! time limit stopped the parse, else `parse`).
 
 mod annotations;
 mod isolate;
@@ -29,8 +30,8 @@ use std::io::Write;
 
 use unicode_normalization::UnicodeNormalization;
 
-pub use isolate::{run_with_timeout, worker_main, Finished};
-pub use raw::WorkerLimits;
+pub use isolate::{run_with_timeout, worker_main, Finished, PdfError};
+pub use raw::{RawError, WorkerLimits};
 
 use super::legacy::{self, Legacy, Quality};
 use super::{ocr, IngestError, Ingested};
@@ -101,10 +102,10 @@ pub fn classify(text: &str, glyphs: usize, images: u32, invisible_text: bool) ->
 
 /// Reads a PDF. See the module docs for the stages.
 pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError> {
-    let (mut raw, mut warnings) = isolate::parse(bytes, limits).map_err(IngestError::Pdf)?;
+    let (mut raw, mut warnings) = isolate::parse(bytes, limits)?;
     warnings.extend(raw.warnings.iter().cloned());
     if raw.pages.is_empty() {
-        return Err(IngestError::Pdf("no pages".into()));
+        return Err(PdfError::NoPages.into());
     }
     let signatures = annotations::signatures(&raw.pages);
     for page in &mut raw.pages {
