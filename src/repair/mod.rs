@@ -62,6 +62,24 @@ pub const LEXICON_FILE: &str = "ocr-lexicon.tsv";
 pub const READINGS_FILE: &str = "ocr-readings.bin";
 pub const MISREADS_FILE: &str = "ocr-vie-channel.tsv";
 
+/// Why the repair models could not be loaded; repair then falls back, with a warning.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    #[error("{}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("not a vanban language model")]
+    NotModel,
+    #[error("truncated model")]
+    Truncated,
+    /// A vocabulary word is not UTF-8.
+    #[error("{0}")]
+    Word(#[from] std::str::Utf8Error),
+}
+
 /// Repaired text plus what repair did.
 #[derive(Debug, Clone)]
 pub struct Repaired {
@@ -107,9 +125,10 @@ const MIN_PROPOSE: u32 = 3;
 
 impl Model {
     /// Loads the models from a directory holding the files named by the consts above.
-    pub fn load(dir: &std::path::Path) -> Result<Model, String> {
+    pub fn load(dir: &std::path::Path) -> Result<Model, ModelError> {
         let read = |f: &str| {
-            std::fs::read(dir.join(f)).map_err(|e| format!("{}: {e}", dir.join(f).display()))
+            let path = dir.join(f);
+            std::fs::read(&path).map_err(|source| ModelError::Io { path, source })
         };
         let (lm_bytes, chan_bytes, lex_bytes) =
             (read(LM_FILE)?, read(CHANNEL_FILE)?, read(LEXICON_FILE)?);
@@ -337,8 +356,8 @@ fn model_dir() -> PathBuf {
 }
 
 /// The models, loaded once; `Err` says why they are missing.
-pub fn model() -> &'static Result<Model, String> {
-    static MODEL: OnceLock<Result<Model, String>> = OnceLock::new();
+pub fn model() -> &'static Result<Model, ModelError> {
+    static MODEL: OnceLock<Result<Model, ModelError>> = OnceLock::new();
     MODEL.get_or_init(|| Model::load(&model_dir()))
 }
 
@@ -350,7 +369,7 @@ pub fn repair(text: &str) -> Repaired {
     };
     match model() {
         Ok(m) => repair_with(m, &nfc),
-        Err(e) => fallback(&nfc, e),
+        Err(e) => fallback(&nfc, &e.to_string()),
     }
 }
 
