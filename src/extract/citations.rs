@@ -84,6 +84,10 @@ const LAW_STOP: &[&str] = &[
 ];
 /// Most words of an unknown law's name.
 const LAW_MAX_WORDS: usize = 6;
+/// The issuer after "của" is read from at most this many characters …
+const ISSUER_MAX_CHARS: usize = 120;
+/// … and is at most this many words.
+const ISSUER_MAX_WORDS: usize = 10;
 
 /// One mention before grouping.
 struct Mention {
@@ -450,7 +454,9 @@ fn issuer_after(
 ) -> Option<(String, usize)> {
     let intro = ISSUER_INTRO.find(&folded[at..])?;
     let start = fix.char_at(at + intro.end());
-    let rest: String = orig[start..orig.len().min(start + 120)].iter().collect();
+    let rest: String = orig[start..orig.len().min(start + ISSUER_MAX_CHARS)]
+        .iter()
+        .collect();
     let mut words: Vec<&str> = Vec::new();
     let mut consumed = 0;
     let tokens: Vec<&str> = rest.split([' ', '\n', '\t']).collect();
@@ -473,7 +479,7 @@ fn issuer_after(
                 && tokens
                     .get(i + 1)
                     .is_none_or(|n| DOC_TYPE_STARTS.iter().any(|t| n.starts_with(t))))
-            || words.len() >= 10;
+            || words.len() >= ISSUER_MAX_WORDS;
         if stop {
             break;
         }

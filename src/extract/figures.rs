@@ -9,6 +9,9 @@ use regex::Regex;
 use crate::model::{Figure, FigureKind, Span};
 use crate::text::{CharIndex, Folded};
 
+/// A percentage and the ratio in parentheses after it are at most this many bytes apart.
+const PERCENT_RATIO_MAX_GAP: usize = 60;
+
 /// Count nouns, folded, longest first within a shared prefix.
 const UNITS: &[&str] = &[
     "thu tuc hanh chinh",
@@ -344,7 +347,9 @@ fn link_percentages(f: &str, fix: &CharIndex, orig: &[char], figures: Vec<Figure
         } else if fig.kind == FigureKind::Percent {
             if let Some(next) = iter.peek() {
                 let gap = &f[byte_of(fig.span[1])..byte_of(next.span[0])];
-                if next.kind == FigureKind::Ratio && gap.len() < 60 && gap.trim_end().ends_with('(')
+                if next.kind == FigureKind::Ratio
+                    && gap.len() < PERCENT_RATIO_MAX_GAP
+                    && gap.trim_end().ends_with('(')
                 {
                     let mut ratio = iter.next().expect("peeked");
                     ratio.percent = fig.percent;

@@ -8,6 +8,19 @@ use regex::Regex;
 use crate::model::{RowKind, Table, TableRow};
 use crate::text::{fold, squash, Line};
 
+/// A task table has at least this many columns (number or content, and lead or deadline).
+const MIN_COLUMNS: usize = 3;
+/// More blank lines in a row than this end a tab-separated table.
+const MAX_BLANK_RUN: usize = 4;
+/// A header written one cell per line is looked for in this many non-blank lines.
+const CELL_PER_LINE_HEADER_LINES: usize = 10;
+/// A header cell on its own line is shorter than this (in characters).
+const HEADER_CELL_MAX_CHARS: usize = 60;
+/// Most lines of a table's title above its header.
+const TITLE_MAX_LINES: usize = 8;
+/// A longer line above a table is prose, not its title.
+const TITLE_LINE_MAX_CHARS: usize = 250;
+
 /// What a column holds, read from its header cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -88,12 +101,12 @@ fn is_header(cells: &[String]) -> bool {
     let has = |r| roles.contains(&r);
     (has(Role::Content) || has(Role::Number))
         && (has(Role::Lead) || has(Role::Deadline))
-        && roles.len() >= 3
+        && roles.len() >= MIN_COLUMNS
 }
 
 fn is_column_numbers(cells: &[String]) -> bool {
     let filled: Vec<&String> = cells.iter().filter(|c| !c.is_empty()).collect();
-    filled.len() >= 3
+    filled.len() >= MIN_COLUMNS
         && filled
             .iter()
             .enumerate()
@@ -146,7 +159,7 @@ fn read_tsv_table(lines: &[Line], header_at: usize) -> (FoundTable, usize) {
     for line in &lines[header_at + 1..] {
         if line.text.trim().is_empty() {
             blank_run += 1;
-            if blank_run > 4 {
+            if blank_run > MAX_BLANK_RUN {
                 break;
             }
             continue;
@@ -269,14 +282,16 @@ fn cell_per_line_header(lines: &[Line], at: usize) -> Option<usize> {
     let cells: Vec<&Line> = lines[at..]
         .iter()
         .filter(|l| !l.text.trim().is_empty())
-        .take(10)
+        .take(CELL_PER_LINE_HEADER_LINES)
         .collect();
     let width = cells
         .iter()
-        .take_while(|l| l.text.chars().count() < 60 && Role::of_header(l.text) != Role::Other)
+        .take_while(|l| {
+            l.text.chars().count() < HEADER_CELL_MAX_CHARS && Role::of_header(l.text) != Role::Other
+        })
         .count();
     let roles: Vec<String> = cells[..width].iter().map(|l| l.text.to_string()).collect();
-    (width >= 3 && is_header(&roles)).then_some(width)
+    (width >= MIN_COLUMNS && is_header(&roles)).then_some(width)
 }
 
 fn read_cell_per_line_table(lines: &[Line], header_at: usize, width: usize) -> (FoundTable, usize) {
@@ -342,7 +357,7 @@ fn title_above(lines: &[Line], header_at: usize) -> (Option<String>, usize) {
     let mut i = header_at;
     let mut gap = 0;
     let mut parts: Vec<&str> = Vec::new();
-    while i > 0 && parts.len() < 8 {
+    while i > 0 && parts.len() < TITLE_MAX_LINES {
         i -= 1;
         let t = lines[i].text.trim();
         if t.is_empty() {
@@ -352,7 +367,7 @@ fn title_above(lines: &[Line], header_at: usize) -> (Option<String>, usize) {
             }
             continue;
         }
-        if t.contains('\t') || t.chars().count() > 250 || t.ends_with("./.") {
+        if t.contains('\t') || t.chars().count() > TITLE_LINE_MAX_CHARS || t.ends_with("./.") {
             break;
         }
         gap = 0;
