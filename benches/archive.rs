@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use regex::Regex;
 use vanban::archive::index::Archive;
 use vanban::archive::search::SearchRequest;
-use vanban::model::{Citation, Deadline, Document, Figure, Task};
+use vanban::model::{
+    Citation, Deadline, DeadlineKind, Document, Figure, FigureKind, Relation, Task,
+};
 
 /// xorshift64*: deterministic, good enough to vary text.
 struct Rng(u64);
@@ -154,7 +156,7 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
                             "Quý {}/{year}",
                             ["I", "II", "III", "IV"][quarter as usize - 1]
                         ),
-                        kind: "quarter".into(),
+                        kind: DeadlineKind::Quarter,
                         start: None,
                         end: None,
                         quarter: Some(quarter),
@@ -183,7 +185,7 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
                     code: None,
                     date: None,
                     issuer: None,
-                    relation: "căn cứ".into(),
+                    relation: Relation::Basis,
                     mentions: vec![span],
                     pages: Vec::new(),
                 }),
@@ -198,7 +200,7 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
         {
             doc.figures.push(Figure {
                 text: found.as_str().to_string(),
-                kind: "percent".into(),
+                kind: FigureKind::Percent,
                 value: found
                     .as_str()
                     .trim_end_matches('%')

@@ -33,7 +33,9 @@ pub mod segment;
 pub mod text;
 pub mod vn;
 
+mod limits;
 mod pipeline;
 
+pub use limits::Limits;
 pub use model::{Document, ErrorRecord};
-pub use pipeline::{process_bytes, process_file, Limits, ProcessError};
+pub use pipeline::{process_bytes, process_file, ProcessError};

@@ -8,6 +8,38 @@ use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Declares a closed value set: an enum whose variants serialize to the given strings,
+/// with `ALL` (every value) and `as_str` (the JSON string),
+/// so the strings are written once and the schema can be checked against the type.
+macro_rules! closed_set {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $value)] $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The value as written in the JSON.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $value,)+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use closed_set;
+
 /// `[start, end)` in code points of the repaired text.
 pub type Span = [usize; 2];
 
@@ -34,21 +66,53 @@ pub struct Document {
 pub struct Source {
     pub path: String,
     pub sha256: String,
-    /// `text`, `markdown`, `html`, `pdf`.
-    pub format: String,
+    pub format: Format,
     pub bytes: u64,
     /// Page count for paged inputs, `null` for plain text.
     pub pages: Option<u32>,
+}
+
+closed_set! {
+    /// The kind of input a document was read from.
+    Format {
+        Text = "text",
+        Markdown = "markdown",
+        Html = "html",
+        Pdf = "pdf",
+    }
+}
+
+closed_set! {
+    /// Where the text came from.
+    TextLayer {
+        /// A text file.
+        Plain = "plain",
+        /// A PDF's own text layer.
+        Native = "native",
+        /// A PDF's OCR layer (invisible text over a scan), or tesseract's reading of it.
+        Ocr = "ocr",
+        /// A PDF text layer too damaged to trust; its pages were read by OCR.
+        Damaged = "damaged",
+        /// No text layer; the text came from OCR.
+        None = "none",
+    }
+}
+
+closed_set! {
+    /// Whether the text's diacritics were all there, restored by repair, or partly lost.
+    Diacritics {
+        Intact = "intact",
+        Restored = "restored",
+        Partial = "partial",
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Quality {
     /// Encoding the input was decoded from: `utf-8`, `utf-16le`, `windows-1258`, `tcvn3`, …
     pub encoding: String,
-    /// `native`, `ocr`, `damaged`, `none` (no text layer; text came from OCR), or `plain` for text files.
-    pub text_layer: String,
-    /// `intact`, `restored` or `partial`.
-    pub diacritics: String,
+    pub text_layer: TextLayer,
+    pub diacritics: Diacritics,
     pub repaired_tokens: u64,
     /// 0..1: how far the text can be trusted after repair.
     pub confidence: f64,
@@ -79,12 +143,12 @@ pub struct Metadata {
     pub damaged: Vec<MetadataField>,
 }
 
-/// A field of [`Metadata`] that a confidence note can name.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum MetadataField {
-    Number,
-    Date,
+closed_set! {
+    /// A field of [`Metadata`] that a confidence note can name.
+    MetadataField {
+        Number = "number",
+        Date = "date",
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -126,10 +190,19 @@ pub struct Table {
     pub span: Span,
 }
 
+closed_set! {
+    /// What a table row holds.
+    RowKind {
+        /// An ordinary row.
+        Task = "task",
+        /// A heading row such as `I CÔNG TÁC CHỈ ĐẠO`.
+        Group = "group",
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TableRow {
-    /// `task` for an ordinary row, `group` for a heading row such as `I CÔNG TÁC CHỈ ĐẠO`.
-    pub kind: String,
+    pub kind: RowKind,
     pub cells: Vec<String>,
     pub span: Span,
 }
@@ -156,11 +229,32 @@ pub struct Task {
     pub page: Option<u32>,
 }
 
+closed_set! {
+    /// What a deadline's text names.
+    DeadlineKind {
+        /// A day: `ngày 05/12/2021`.
+        Date = "date",
+        /// By a day: `Trước ngày 05/12/2021`, `chậm nhất 30/11`.
+        Before = "before",
+        /// `Quý I/2020`.
+        Quarter = "quarter",
+        /// `Tháng 12/2021`.
+        Month = "month",
+        /// `Năm 2021`.
+        Year = "year",
+        /// `Thường xuyên`, `hàng quý`, `định kỳ`.
+        Recurring = "recurring",
+        /// Counted from an event: `sau 30 ngày`, `kể từ`.
+        Relative = "relative",
+        /// No date could be read.
+        Unspecified = "unspecified",
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Deadline {
     pub text: String,
-    /// `date`, `before`, `quarter`, `month`, `year`, `recurring`, `relative`, `unspecified`.
-    pub kind: String,
+    pub kind: DeadlineKind,
     pub start: Option<String>,
     pub end: Option<String>,
     /// 1..4 when the deadline names a quarter.
@@ -169,11 +263,22 @@ pub struct Deadline {
     pub year_inferred: bool,
 }
 
+closed_set! {
+    /// How a figure is written.
+    FigureKind {
+        /// A number of things: `15 xã`.
+        Count = "count",
+        /// A part of a total: `12/15 xã`.
+        Ratio = "ratio",
+        /// A percentage: `đạt 95%`.
+        Percent = "percent",
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Figure {
     pub text: String,
-    /// `count`, `ratio`, `percent`.
-    pub kind: String,
+    pub kind: FigureKind,
     pub value: f64,
     pub total: Option<f64>,
     pub percent: Option<f64>,
@@ -189,6 +294,18 @@ pub struct Figure {
     pub page: Option<u32>,
 }
 
+closed_set! {
+    /// How a document cites another.
+    Relation {
+        /// `căn cứ`: the cited document is a legal basis.
+        Basis = "căn cứ",
+        /// `thực hiện`: the document carries the cited one out.
+        Implements = "thực hiện",
+        /// `dẫn chiếu`: any other mention.
+        Reference = "dẫn chiếu",
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Citation {
     /// Normalized id: `59/2012/NĐ-CP`, `18-NQ/TW`, or a law's name.
@@ -200,8 +317,7 @@ pub struct Citation {
     pub code: Option<String>,
     pub date: Option<String>,
     pub issuer: Option<String>,
-    /// `căn cứ`, `thực hiện` or `dẫn chiếu`.
-    pub relation: String,
+    pub relation: Relation,
     pub mentions: Vec<Span>,
     /// 1-based page of each mention, for paged sources (empty otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -223,16 +339,16 @@ pub struct Signature {
     pub source: SignatureSource,
 }
 
-/// Where a signature was read.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum SignatureSource {
-    /// A signed signature field of a PDF (its widget and signature dictionary).
-    Widget,
-    /// A stamp's text in a text layer or text input.
-    StampText,
-    /// A stamp read by OCR.
-    Ocr,
+closed_set! {
+    /// Where a signature was read.
+    SignatureSource {
+        /// A signed signature field of a PDF (its widget and signature dictionary).
+        Widget = "widget",
+        /// A stamp's text in a text layer or text input.
+        StampText = "stamp_text",
+        /// A stamp read by OCR.
+        Ocr = "ocr",
+    }
 }
 
 /// What a document that could not be processed yields instead of a [`Document`].
@@ -244,7 +360,110 @@ pub struct ErrorRecord {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ErrorBody {
-    /// `io`, `too_large`, `unsupported`, `timeout`, `parse`, `internal`.
-    pub kind: String,
+    pub kind: ErrorKind,
     pub message: String,
+}
+
+closed_set! {
+    /// Why a document could not be processed.
+    ErrorKind {
+        /// The file could not be read.
+        Io = "io",
+        /// Over a [`Limits`](crate::Limits) bound on bytes.
+        TooLarge = "too_large",
+        /// Not a document vanban reads (binary data).
+        Unsupported = "unsupported",
+        /// No text at all.
+        Empty = "empty",
+        /// Parsing took longer than the time limit.
+        Timeout = "timeout",
+        /// The file could not be parsed (a broken PDF).
+        Parse = "parse",
+        /// A bug: a stage panicked.
+        Internal = "internal",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// The `enum` list at `pointer` in the document schema, sorted.
+    fn schema_values(pointer: &str) -> Vec<String> {
+        let schema: Value =
+            serde_json::from_str(include_str!("../schemas/document.schema.json")).unwrap();
+        let mut values: Vec<String> = schema
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .unwrap_or_else(|| panic!("no enum at {pointer}"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        values.sort();
+        values
+    }
+
+    fn type_values<T: Copy + Serialize>(all: &[T], as_str: fn(T) -> &'static str) -> Vec<String> {
+        let mut values: Vec<String> = all
+            .iter()
+            .map(|&v| {
+                // as_str and the serde name are one string.
+                assert_eq!(serde_json::to_value(v).unwrap(), as_str(v));
+                as_str(v).to_string()
+            })
+            .collect();
+        values.sort();
+        values
+    }
+
+    #[test]
+    fn schema_lists_each_enums_values() {
+        let p = "/properties";
+        let checks = [
+            (
+                format!("{p}/source/properties/format/enum"),
+                type_values(Format::ALL, Format::as_str),
+            ),
+            (
+                format!("{p}/quality/properties/text_layer/enum"),
+                type_values(TextLayer::ALL, TextLayer::as_str),
+            ),
+            (
+                format!("{p}/quality/properties/diacritics/enum"),
+                type_values(Diacritics::ALL, Diacritics::as_str),
+            ),
+            (
+                format!("{p}/metadata/properties/date_precision/enum"),
+                type_values(crate::vn::Precision::ALL, crate::vn::Precision::as_str),
+            ),
+            (
+                format!("{p}/metadata/properties/damaged/items/enum"),
+                type_values(MetadataField::ALL, MetadataField::as_str),
+            ),
+            (
+                format!("{p}/tables/items/properties/rows/items/properties/kind/enum"),
+                type_values(RowKind::ALL, RowKind::as_str),
+            ),
+            (
+                format!("{p}/tasks/items/properties/deadline/properties/kind/enum"),
+                type_values(DeadlineKind::ALL, DeadlineKind::as_str),
+            ),
+            (
+                format!("{p}/figures/items/properties/kind/enum"),
+                type_values(FigureKind::ALL, FigureKind::as_str),
+            ),
+            (
+                format!("{p}/citations/items/properties/relation/enum"),
+                type_values(Relation::ALL, Relation::as_str),
+            ),
+            (
+                format!("{p}/signatures/items/properties/source/enum"),
+                type_values(SignatureSource::ALL, SignatureSource::as_str),
+            ),
+        ];
+        for (pointer, values) in checks {
+            assert_eq!(schema_values(&pointer), values, "{pointer}");
+        }
+    }
 }

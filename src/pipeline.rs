@@ -2,40 +2,13 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
-use std::time::Duration;
 
-use crate::model::{Document, ErrorBody, ErrorRecord};
-use crate::{extract, ingest, output, repair, segment};
-
-/// Resource limits for one document. Passed in, never hard-coded in a stage.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    /// Largest input file read, in bytes.
-    pub max_bytes: u64,
-    /// Largest line kept whole; longer lines are cut with a warning.
-    pub max_line_chars: usize,
-    /// Most pages read from a paged document.
-    pub max_pages: u32,
-    /// Most bytes a PDF stream may decompress to.
-    pub max_decompressed_bytes: u64,
-    /// Wall-clock budget for parsing one paged document (run in a child process).
-    pub parse_timeout: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_bytes: 64 << 20,
-            max_line_chars: 20_000,
-            max_pages: 2_000,
-            max_decompressed_bytes: 256 << 20,
-            parse_timeout: Duration::from_secs(60),
-        }
-    }
-}
+use crate::model::{Document, ErrorBody, ErrorKind, ErrorRecord};
+use crate::{extract, ingest, output, repair, segment, Limits};
 
 /// Why one document yielded no [`Document`].
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProcessError {
     #[error("cannot read: {0}")]
     Io(#[from] std::io::Error),
@@ -47,11 +20,11 @@ pub enum ProcessError {
 
 impl ProcessError {
     /// Stable machine-readable kind for error records.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            ProcessError::Io(_) => "io",
+            ProcessError::Io(_) => ErrorKind::Io,
             ProcessError::Ingest(e) => e.kind(),
-            ProcessError::Internal(_) => "internal",
+            ProcessError::Internal(_) => ErrorKind::Internal,
         }
     }
 
@@ -59,7 +32,7 @@ impl ProcessError {
         ErrorRecord {
             path: path.to_string(),
             error: ErrorBody {
-                kind: self.kind().to_string(),
+                kind: self.kind(),
                 message: self.to_string(),
             },
         }

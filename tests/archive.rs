@@ -10,7 +10,8 @@ use vanban::archive::index::Archive;
 use vanban::archive::search::SearchRequest;
 use vanban::archive::{csv, serve, sqlite};
 use vanban::model::{
-    Citation, Deadline, Document, Figure, Metadata, Quality, Section, Source, Task,
+    Citation, Deadline, DeadlineKind, Diacritics, Document, Figure, FigureKind, Format, Metadata,
+    Quality, Relation, Section, Source, Task, TextLayer,
 };
 
 // ---------------------------------------------------------------- the test archive
@@ -32,14 +33,14 @@ fn base(path: &str, text: &str) -> Document {
         source: Source {
             path: path.into(),
             sha256: vanban::output::sha256_hex(text.as_bytes()),
-            format: "text".into(),
+            format: Format::Text,
             bytes: text.len() as u64,
             pages: None,
         },
         quality: Quality {
             encoding: "utf-8".into(),
-            text_layer: "plain".into(),
-            diacritics: "intact".into(),
+            text_layer: TextLayer::Plain,
+            diacritics: Diacritics::Intact,
             repaired_tokens: 0,
             confidence: 1.0,
         },
@@ -55,7 +56,7 @@ fn base(path: &str, text: &str) -> Document {
     }
 }
 
-fn citation(text: &str, id: &str, doc_type: &str, relation: &str) -> Citation {
+fn citation(text: &str, id: &str, doc_type: &str, relation: Relation) -> Citation {
     let (number, rest) = id.split_once('/').unwrap_or((id, ""));
     Citation {
         id: id.into(),
@@ -65,7 +66,7 @@ fn citation(text: &str, id: &str, doc_type: &str, relation: &str) -> Citation {
         code: rest.rsplit('/').next().map(str::to_string),
         date: None,
         issuer: Some("Chính phủ".into()),
-        relation: relation.into(),
+        relation,
         mentions: vec![span_of(text, id)],
         pages: Vec::new(),
     }
@@ -91,7 +92,7 @@ fn task(text: &str, content: &str, lead: &[&str], deadline: Option<Deadline>) ->
 fn quarter_one_2020() -> Deadline {
     Deadline {
         text: "Quý I/2020".into(),
-        kind: "quarter".into(),
+        kind: DeadlineKind::Quarter,
         start: Some("2020-01-01".into()),
         end: Some("2020-03-31".into()),
         quarter: Some(1),
@@ -102,7 +103,7 @@ fn quarter_one_2020() -> Deadline {
 fn date_deadline(text: &str, date: &str) -> Deadline {
     Deadline {
         text: text.into(),
-        kind: "date".into(),
+        kind: DeadlineKind::Date,
         start: None,
         end: Some(date.into()),
         quarter: None,
@@ -152,12 +153,12 @@ Phấn đấu 100% hồ sơ được giải quyết đúng hạn.";
         ),
     ];
     doc.citations = vec![
-        citation(text, "30c/NQ-CP", "Nghị quyết", "căn cứ"),
-        citation(text, "61/2018/NĐ-CP", "Nghị định", "căn cứ"),
+        citation(text, "30c/NQ-CP", "Nghị quyết", Relation::Basis),
+        citation(text, "61/2018/NĐ-CP", "Nghị định", Relation::Basis),
     ];
     doc.figures = vec![Figure {
         text: "100% hồ sơ".into(),
-        kind: "percent".into(),
+        kind: FigureKind::Percent,
         value: 100.0,
         total: None,
         percent: Some(100.0),
@@ -192,8 +193,8 @@ Cập nhật, công khai thủ tục hành chính trên Cổng dịch vụ công
         Some(quarter_one_2020()),
     )];
     doc.citations = vec![
-        citation(text, "61/2018/NĐ-CP", "Nghị định", "thực hiện"),
-        citation(text, "45/2020/NĐ-CP", "Nghị định", "thực hiện"),
+        citation(text, "61/2018/NĐ-CP", "Nghị định", Relation::Implements),
+        citation(text, "45/2020/NĐ-CP", "Nghị định", Relation::Implements),
     ];
     doc
 }
@@ -208,9 +209,14 @@ Thuc hien Nghi quyet so 30c/NQ-CP, huyen da ra soat thu tuc hanh chinb thuoc tha
     m.doc_type = Some("Báo cáo".into());
     m.date = Some("2021-06-30".into());
     m.title = Some("Kết quả cải cách năm 2021".into());
-    doc.citations = vec![citation(text, "30c/NQ-CP", "Nghị quyết", "thực hiện")];
-    doc.quality.text_layer = "ocr".into();
-    doc.quality.diacritics = "partial".into();
+    doc.citations = vec![citation(
+        text,
+        "30c/NQ-CP",
+        "Nghị quyết",
+        Relation::Implements,
+    )];
+    doc.quality.text_layer = TextLayer::Ocr;
+    doc.quality.diacritics = Diacritics::Partial;
     doc
 }
 

@@ -46,7 +46,11 @@ fn two_column_header_in_one_line_each() {
         ),
         (Some("125/BC-SNV"), Some("2021-03-05"), Some("Báo cáo"))
     );
-    let f = doc.figures.iter().find(|f| f.kind == "ratio").unwrap();
+    let f = doc
+        .figures
+        .iter()
+        .find(|f| f.kind.as_str() == "ratio")
+        .unwrap();
     assert_eq!(
         (f.value, f.total, f.percent, f.consistent),
         (120.0, Some(125.0), Some(96.0), Some(true))
@@ -57,7 +61,7 @@ fn two_column_header_in_one_line_each() {
 fn saved_html_page() {
     let html = "<html><head><title>x</title><script>var a=1;</script></head><body><div>Đang tải nội dung, vui lòng chờ giây lát...</div><p><b>KẾ HOẠCH</b></p><p>Căn cứ Nghị định số 61/2018/NĐ-CP ngày 23/4/2018 của Chính phủ;</p><table><tr><td>TT</td><td>Nội dung</td><td>Đơn vị chủ trì</td><td>Thời gian</td></tr><tr><td>1</td><td>Rà soát</td><td>Sở Nội vụ</td><td>Năm 2021</td></tr></table></body></html>";
     let doc = run(html, "page.html");
-    assert_eq!(doc.source.format, "html");
+    assert_eq!(doc.source.format.as_str(), "html");
     assert!(!doc.text.contains("Đang tải") && !doc.text.contains("var a"));
     assert_eq!(doc.citations[0].id, "61/2018/NĐ-CP");
     assert_eq!(doc.tasks.len(), 1);

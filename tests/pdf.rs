@@ -55,7 +55,12 @@ fn words(text: &str) -> Vec<String> {
 fn native_table_rows_match_the_seed_appendix() {
     let doc = ingest_fixture("native_table.pdf");
     assert_eq!(
-        (doc.format, doc.encoding, doc.text_layer, doc.pages),
+        (
+            doc.format.as_str(),
+            doc.encoding,
+            doc.text_layer.as_str(),
+            doc.pages
+        ),
         ("pdf", "unicode", "native", Some(11))
     );
     assert_eq!(doc.line_pages.len(), lines(&doc).len());
@@ -130,8 +135,8 @@ fn pdf_gives_the_same_tasks_as_the_seed_text() {
     .unwrap();
     let from_text = vanban::process_bytes(&seed, "000.txt", &limits).unwrap();
     let from_pdf = vanban::process_bytes(&fixture("native_table.pdf"), "000.pdf", &limits).unwrap();
-    assert_eq!(from_pdf.source.format, "pdf");
-    assert_eq!(from_pdf.quality.text_layer, "native");
+    assert_eq!(from_pdf.source.format.as_str(), "pdf");
+    assert_eq!(from_pdf.quality.text_layer.as_str(), "native");
     // Spans differ (the PDF text has other line breaks); what was read must not.
     let facts = |doc: &vanban::Document| -> Vec<serde_json::Value> {
         doc.tasks
@@ -187,7 +192,7 @@ fn pdf_gives_the_same_tasks_as_the_seed_text() {
 fn english_ocr_layer_is_damaged_and_read_again() {
     require_ocr();
     let doc = ingest_fixture("scan_eng_layer.pdf");
-    assert_eq!(doc.text_layer, "damaged", "{:?}", doc.warnings);
+    assert_eq!(doc.text_layer.as_str(), "damaged", "{:?}", doc.warnings);
     assert!(
         doc.warnings
             .iter()
@@ -205,7 +210,7 @@ fn english_ocr_layer_is_damaged_and_read_again() {
 fn image_only_scan_is_read_by_ocr() {
     require_ocr();
     let doc = ingest_fixture("scan_image_only.pdf");
-    assert_eq!(doc.text_layer, "none");
+    assert_eq!(doc.text_layer.as_str(), "none");
     let expected = String::from_utf8(fixture("scan.expected.txt")).unwrap();
     let (got, want) = (words(&doc.text), words(&expected));
     let same = got.iter().filter(|w| want.contains(w)).count();
@@ -223,7 +228,7 @@ fn legacy_font_pdfs_are_converted() {
     for (name, encoding) in [("tcvn3.pdf", "tcvn3"), ("vni.pdf", "vni")] {
         let doc = ingest_fixture(name);
         assert_eq!(
-            (doc.encoding, doc.text_layer),
+            (doc.encoding, doc.text_layer.as_str()),
             (encoding, "native"),
             "{name}: {:?}",
             doc.warnings
@@ -248,7 +253,7 @@ fn unruled_table_from_column_alignment() {
 fn scanned_ruled_table_over_three_pages_is_read_as_tsv() {
     require_ocr();
     let doc = ingest_fixture("scan_table.pdf");
-    assert_eq!(doc.text_layer, "none");
+    assert_eq!(doc.text_layer.as_str(), "none");
     let ls = lines(&doc);
     assert_eq!(ls[0], "TT\tNội dung thực hiện\tĐơn vị chủ trì\tĐơn vị phối hợp\tSản phẩm đầu ra\tThời gian hoàn thành");
     let rows: Vec<Vec<&str>> = ls
@@ -446,7 +451,7 @@ fn another_engines_ocr_layer_is_read_again() {
     std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
     let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdf/scan_ocr_layer.pdf");
     let doc = ingest(&std::fs::read(&pdf).unwrap(), &pdf, &Limits::default()).unwrap();
-    assert_eq!(doc.text_layer, "ocr");
+    assert_eq!(doc.text_layer.as_str(), "ocr");
     assert!(
         doc.text.contains("gắn kết quả thực hiện nhiệm vụ CCHC"),
         "{}",

@@ -9,7 +9,7 @@ use vanban::{process_bytes, Limits};
 fn kind_of(bytes: &[u8]) -> String {
     match process_bytes(bytes, "input.txt", &Limits::default()) {
         Ok(_) => "ok".into(),
-        Err(e) => e.kind().into(),
+        Err(e) => e.kind().as_str().into(),
     }
 }
 
@@ -55,7 +55,7 @@ fn oversized_input_is_refused_by_limit() {
         ..Limits::default()
     };
     let err = process_bytes(b"Ke hoach so 1", "x.txt", &limits).unwrap_err();
-    assert_eq!(err.kind(), "too_large");
+    assert_eq!(err.kind().as_str(), "too_large");
 }
 
 #[test]
@@ -94,4 +94,19 @@ fn batch_goes_on_past_unreadable_and_bad_files() {
     assert_eq!(kinds, ["empty", "io", "unsupported"]);
     let summary = String::from_utf8(out.stderr).unwrap();
     assert!(summary.contains("4 documents, 3 failed"), "{summary}");
+}
+
+#[test]
+fn pdf_parse_stopped_at_the_time_limit_is_a_timeout() {
+    let bytes = std::fs::read(common::root().join("fixtures/pdf/native_table.pdf")).unwrap();
+    let limits = Limits {
+        parse_timeout: std::time::Duration::ZERO,
+        ..Limits::default()
+    };
+    let err = process_bytes(&bytes, "native_table.pdf", &limits).unwrap_err();
+    assert_eq!(err.kind().as_str(), "timeout");
+    assert_eq!(
+        err.to_string(),
+        "unreadable PDF: parse timed out after 0 s (time limit)"
+    );
 }

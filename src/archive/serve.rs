@@ -427,7 +427,7 @@ fn citations_list(archive: &Archive, doc: &Document) -> Result<String, ArchiveEr
             "<li><span class=\"cid\">{}</span> {} · {}{} — <a class=\"citing\" href=\"/?type=document&amp;cites={}\">{count} văn bản trích dẫn</a></li>",
             escape(&c.id),
             escape(&c.doc_type),
-            escape(&c.relation),
+            escape(c.relation.as_str()),
             c.date.as_deref().map(|d| format!(" · {}", escape(d))).unwrap_or_default(),
             encode(&c.id),
         );

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{Citation, Span};
+use crate::model::{Citation, Relation, Span};
 use crate::segment::Segmented;
 use crate::text::{fold, squash, CharIndex, Folded};
 use crate::vn::{self, code_len, iso_date, normalize_code};
@@ -84,6 +84,10 @@ const LAW_STOP: &[&str] = &[
 ];
 /// Most words of an unknown law's name.
 const LAW_MAX_WORDS: usize = 6;
+/// The issuer after "của" is read from at most this many characters …
+const ISSUER_MAX_CHARS: usize = 120;
+/// … and is at most this many words.
+const ISSUER_MAX_WORDS: usize = 10;
 
 /// One mention before grouping.
 struct Mention {
@@ -94,7 +98,7 @@ struct Mention {
     code: Option<String>,
     date: Option<String>,
     issuer: Option<String>,
-    relation: &'static str,
+    relation: Relation,
     span: Span,
 }
 
@@ -124,7 +128,7 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
                     && type_start < p[1]
                     && line_starts_with(folded, type_match.start(), "can cu") =>
             {
-                "căn cứ"
+                Relation::Basis
             }
             _ => relation_before(folded, type_match.start()),
         };
@@ -344,7 +348,7 @@ fn numbered(
     fix: &CharIndex,
     base: usize,
     doc_type: &str,
-    relation: &'static str,
+    relation: Relation,
 ) -> Mention {
     let read = |i: usize| {
         n.get(i).map(|g| {
@@ -409,7 +413,7 @@ fn symbol_tail(orig: &[char], at: usize, code: &str) -> Option<usize> {
 
 /// "thực hiện" when the words right before the mention say so, else "dẫn chiếu".
 /// ("căn cứ" comes only from the preamble.)
-fn relation_before(folded: &str, at: usize) -> &'static str {
+fn relation_before(folded: &str, at: usize) -> Relation {
     let line_start = folded[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
     let mut before = folded[line_start..at].trim_end();
     for adverb in [
@@ -434,9 +438,9 @@ fn relation_before(folded: &str, at: usize) -> &'static str {
         "cu the hoa",
     ];
     if implements.iter().any(|p| before.ends_with(p)) {
-        "thực hiện"
+        Relation::Implements
     } else {
-        "dẫn chiếu"
+        Relation::Reference
     }
 }
 
@@ -450,7 +454,9 @@ fn issuer_after(
 ) -> Option<(String, usize)> {
     let intro = ISSUER_INTRO.find(&folded[at..])?;
     let start = fix.char_at(at + intro.end());
-    let rest: String = orig[start..orig.len().min(start + 120)].iter().collect();
+    let rest: String = orig[start..orig.len().min(start + ISSUER_MAX_CHARS)]
+        .iter()
+        .collect();
     let mut words: Vec<&str> = Vec::new();
     let mut consumed = 0;
     let tokens: Vec<&str> = rest.split([' ', '\n', '\t']).collect();
@@ -473,7 +479,7 @@ fn issuer_after(
                 && tokens
                     .get(i + 1)
                     .is_none_or(|n| DOC_TYPE_STARTS.iter().any(|t| n.starts_with(t))))
-            || words.len() >= 10;
+            || words.len() >= ISSUER_MAX_WORDS;
         if stop {
             break;
         }
@@ -499,7 +505,7 @@ fn law_by_name(
     at: usize,
     type_start: usize,
     doc_type: &str,
-    relation: &'static str,
+    relation: Relation,
 ) -> Option<Mention> {
     let rest = &folded[at..];
     let known = LAW_NAMES.iter().find_map(|n| {
@@ -611,7 +617,7 @@ fn group(mentions: Vec<Mention>) -> Vec<Citation> {
                 code: m.code.clone(),
                 date: None,
                 issuer: None,
-                relation: m.relation.to_string(),
+                relation: m.relation,
                 mentions: Vec::new(),
                 pages: Vec::new(),
             }
@@ -619,8 +625,8 @@ fn group(mentions: Vec<Mention>) -> Vec<Citation> {
         entry.date = entry.date.take().or(m.date);
         entry.issuer = entry.issuer.take().or(m.issuer);
         entry.year = entry.year.or(m.year);
-        if rank(m.relation) > rank(&entry.relation) {
-            entry.relation = m.relation.to_string();
+        if rank(m.relation) > rank(entry.relation) {
+            entry.relation = m.relation;
         }
         entry.mentions.push(m.span);
     }
@@ -630,11 +636,11 @@ fn group(mentions: Vec<Mention>) -> Vec<Citation> {
         .collect()
 }
 
-fn rank(relation: &str) -> u8 {
+fn rank(relation: Relation) -> u8 {
     match relation {
-        "căn cứ" => 2,
-        "thực hiện" => 1,
-        _ => 0,
+        Relation::Basis => 2,
+        Relation::Implements => 1,
+        Relation::Reference => 0,
     }
 }
 
@@ -780,11 +786,15 @@ mod tests {
     #[test]
     fn relations() {
         assert_eq!(
-            cite("Triển khai và tổ chức thực hiện nghiêm túc Chỉ thị số 30/CT-TTg")[0].relation,
+            cite("Triển khai và tổ chức thực hiện nghiêm túc Chỉ thị số 30/CT-TTg")[0]
+                .relation
+                .as_str(),
             "thực hiện"
         );
         assert_eq!(
-            cite("thực hiện chế độ tự chủ theo Nghị định 16/2015/NĐ-CP, hàng năm")[0].relation,
+            cite("thực hiện chế độ tự chủ theo Nghị định 16/2015/NĐ-CP, hàng năm")[0]
+                .relation
+                .as_str(),
             "dẫn chiếu"
         );
         assert!(cite("VĂN BẢN QUY PHẠM PHÁP LUẬT\t\t\n1\t- Thực hiện").is_empty());

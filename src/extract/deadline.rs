@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::Deadline;
+use crate::model::{Deadline, DeadlineKind};
 use crate::text::{fold, squash};
 use crate::vn::iso_date;
 
@@ -38,7 +38,7 @@ pub fn parse(text: &str, year: Option<i32>) -> Option<Deadline> {
     let f = fold(&text);
     let mut d = Deadline {
         text: text.clone(),
-        kind: "unspecified".into(),
+        kind: DeadlineKind::Unspecified,
         start: None,
         end: None,
         quarter: None,
@@ -55,7 +55,7 @@ pub fn parse(text: &str, year: Option<i32>) -> Option<Deadline> {
     }) {
         let q = quarter_number(&c[1]);
         let y = c.get(2).and_then(|m| m.as_str().parse().ok()).or(year);
-        d.kind = "quarter".into();
+        d.kind = DeadlineKind::Quarter;
         d.quarter = Some(q);
         d.year_inferred = c.get(2).is_none() && y.is_some();
         if let Some(y) = y {
@@ -78,9 +78,9 @@ pub fn parse(text: &str, year: Option<i32>) -> Option<Deadline> {
             if let Some(iso) = iso_date(&y, &c[2], &c[1]) {
                 d.year_inferred = explicit_year.is_none();
                 if BEFORE.is_match(&f[..c.get(0).unwrap().start()]) {
-                    d.kind = "before".into();
+                    d.kind = DeadlineKind::Before;
                 } else {
-                    d.kind = "date".into();
+                    d.kind = DeadlineKind::Date;
                     d.start = Some(iso.clone());
                 }
                 d.end = Some(iso);
@@ -91,26 +91,26 @@ pub fn parse(text: &str, year: Option<i32>) -> Option<Deadline> {
     if let Some(c) = MONTH.captures(&f) {
         let (m, y): (u32, i32) = (c[1].parse().ok()?, c[2].parse().ok()?);
         if (1..=12).contains(&m) {
-            d.kind = "month".into();
+            d.kind = DeadlineKind::Month;
             d.start = iso_date(&y.to_string(), &m.to_string(), "1");
             d.end = iso_date(&y.to_string(), &m.to_string(), &last_day(y, m).to_string());
             return Some(d);
         }
     }
     if RECURRING.is_match(&f) {
-        d.kind = "recurring".into();
+        d.kind = DeadlineKind::Recurring;
         if let Some(c) = YEAR.captures(&f) {
             set_year(&mut d, c[1].parse().ok());
         }
         return Some(d);
     }
     if let Some(c) = YEAR.captures(&f) {
-        d.kind = "year".into();
+        d.kind = DeadlineKind::Year;
         set_year(&mut d, c[1].parse().ok());
         return Some(d);
     }
     if RELATIVE.is_match(&f) {
-        d.kind = "relative".into();
+        d.kind = DeadlineKind::Relative;
     }
     Some(d)
 }

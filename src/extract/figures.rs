@@ -6,8 +6,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{Figure, Span};
+use crate::model::{Figure, FigureKind, Span};
 use crate::text::{CharIndex, Folded};
+
+/// A percentage and the ratio in parentheses after it are at most this many bytes apart.
+const PERCENT_RATIO_MAX_GAP: usize = 60;
 
 /// Count nouns, folded, longest first within a shared prefix.
 const UNITS: &[&str] = &[
@@ -105,13 +108,17 @@ pub fn extract(text: &Folded, skip: &[Span]) -> Vec<Figure> {
             if total.is_some() {
                 continue;
             }
-            ("percent", Some("%".to_string()), end_byte)
+            (FigureKind::Percent, Some("%".to_string()), end_byte)
         } else {
             let Some((unit, unit_end)) = unit_after(folded, orig, fix, end_byte) else {
                 continue;
             };
             (
-                if total.is_some() { "ratio" } else { "count" },
+                if total.is_some() {
+                    FigureKind::Ratio
+                } else {
+                    FigureKind::Count
+                },
                 Some(unit),
                 unit_end,
             )
@@ -125,7 +132,7 @@ pub fn extract(text: &Folded, skip: &[Span]) -> Vec<Figure> {
         let span = [span_start, fix.char_at(end_byte)];
         figures.push(Figure {
             text: orig[span[0]..span[1]].iter().collect(),
-            kind: kind.into(),
+            kind,
             value,
             total,
             percent: is_percent.then_some(value),
@@ -326,10 +333,10 @@ fn link_percentages(f: &str, fix: &CharIndex, orig: &[char], figures: Vec<Figure
     let mut out: Vec<Figure> = Vec::new();
     let mut iter = figures.into_iter().peekable();
     while let Some(mut fig) = iter.next() {
-        if fig.kind == "ratio" {
+        if fig.kind == FigureKind::Ratio {
             if let Some(next) = iter.peek() {
                 let gap = &f[byte_of(fig.span[1])..byte_of(next.span[0])];
-                if next.kind == "percent" && LINK_GAP.is_match(gap) {
+                if next.kind == FigureKind::Percent && LINK_GAP.is_match(gap) {
                     let pct = iter.next().expect("peeked");
                     fig.percent = pct.percent;
                     fig.span[1] = pct.span[1];
@@ -337,10 +344,13 @@ fn link_percentages(f: &str, fix: &CharIndex, orig: &[char], figures: Vec<Figure
                     fig.consistent = Some(agrees(fig.value, fig.total, pct.value));
                 }
             }
-        } else if fig.kind == "percent" {
+        } else if fig.kind == FigureKind::Percent {
             if let Some(next) = iter.peek() {
                 let gap = &f[byte_of(fig.span[1])..byte_of(next.span[0])];
-                if next.kind == "ratio" && gap.len() < 60 && gap.trim_end().ends_with('(') {
+                if next.kind == FigureKind::Ratio
+                    && gap.len() < PERCENT_RATIO_MAX_GAP
+                    && gap.trim_end().ends_with('(')
+                {
                     let mut ratio = iter.next().expect("peeked");
                     ratio.percent = fig.percent;
                     ratio.consistent = Some(agrees(ratio.value, ratio.total, fig.value));

@@ -1,7 +1,7 @@
 //! Tasks: one per task row of an appendix table, plus tasks written as bullets
 //! or lettered items in the body's "nhiệm vụ / giải pháp / tổ chức thực hiện" sections.
 
-use crate::model::{Section, Task};
+use crate::model::{RowKind, Section, Task};
 use crate::segment::{group_label, Role, Segmented};
 use crate::text::{fold, trim_item};
 
@@ -23,7 +23,7 @@ pub fn from_tables(seg: &Segmented) -> Vec<Task> {
         };
         let mut group = None;
         for (ri, row) in found.table.rows.iter().enumerate() {
-            if row.kind == "group" {
+            if row.kind == RowKind::Group {
                 let (label, title) = group_label(&row.cells, number_col);
                 group = Some(format!("{label}. {title}"));
                 continue;

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::model::Signature;
+use crate::model::{ErrorKind, Format, Signature, TextLayer};
 use crate::Limits;
 
 /// The text of one document as read, before repair.
@@ -24,12 +24,11 @@ use crate::Limits;
 pub struct Ingested {
     /// NFC text; for text inputs, line `n` is line `n` of the source.
     pub text: String,
-    /// `text`, `markdown`, `html`, `pdf`.
-    pub format: &'static str,
+    pub format: Format,
     /// Encoding the bytes were decoded from.
     pub encoding: &'static str,
-    /// `plain` for text files; `native`, `ocr`, `damaged` or `none` for PDFs.
-    pub text_layer: &'static str,
+    /// `Plain` for text files; `Native`, `Ocr`, `Damaged` or `None` for PDFs.
+    pub text_layer: TextLayer,
     pub pages: Option<u32>,
     /// 1-based page of each line of `text`; empty for unpaged inputs.
     pub line_pages: Vec<u32>,
@@ -40,7 +39,9 @@ pub struct Ingested {
     pub warnings: Vec<String>,
 }
 
+/// Why a document could not be read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum IngestError {
     #[error("file is {bytes} bytes, over the {limit}-byte limit")]
     TooLarge { bytes: u64, limit: u64 },
@@ -49,16 +50,17 @@ pub enum IngestError {
     #[error("empty document")]
     Empty,
     #[error("unreadable PDF: {0}")]
-    Pdf(String),
+    Pdf(#[from] pdf::PdfError),
 }
 
 impl IngestError {
-    pub fn kind(&self) -> &'static str {
+    /// Stable machine-readable kind for error records.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            IngestError::TooLarge { .. } => "too_large",
-            IngestError::Binary(_) => "unsupported",
-            IngestError::Empty => "empty",
-            IngestError::Pdf(_) => "parse",
+            IngestError::TooLarge { .. } => ErrorKind::TooLarge,
+            IngestError::Binary(_) => ErrorKind::Unsupported,
+            IngestError::Empty => ErrorKind::Empty,
+            IngestError::Pdf(e) => e.kind(),
         }
     }
 }
@@ -89,12 +91,12 @@ pub fn ingest_text(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingeste
     let is_page =
         matches!(ext.as_str(), "html" | "htm") || markup::looks_like_html_page(&decoded.text);
     let (body, format) = if is_page {
-        (markup::html_page_to_text(&decoded.text), "html")
+        (markup::html_page_to_text(&decoded.text), Format::Html)
     } else {
         let format = if ext == "md" || markup::looks_like_markdown(&decoded.text) {
-            "markdown"
+            Format::Markdown
         } else {
-            "text"
+            Format::Text
         };
         (decoded.text, format)
     };
@@ -127,7 +129,7 @@ pub fn ingest_text(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingeste
         text,
         format,
         encoding: decoded.encoding,
-        text_layer: "plain",
+        text_layer: TextLayer::Plain,
         pages: None,
         line_pages: Vec::new(),
         signatures: Vec::new(),

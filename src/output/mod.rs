@@ -43,14 +43,14 @@ pub fn assemble(
         source: Source {
             path: path.to_string(),
             sha256: sha256_hex(bytes),
-            format: ingested.format.to_string(),
+            format: ingested.format,
             bytes: bytes.len() as u64,
             pages: ingested.pages,
         },
         quality: Quality {
             encoding: ingested.encoding.to_string(),
-            text_layer: ingested.text_layer.to_string(),
-            diacritics: repaired.diacritics.to_string(),
+            text_layer: ingested.text_layer,
+            diacritics: repaired.diacritics,
             repaired_tokens: repaired.repaired_tokens,
             confidence: repaired.confidence,
         },

@@ -28,6 +28,8 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::ModelError;
+
 /// Reserved ids; real words start at [`FIRST_WORD`].
 pub const BOS: u32 = 1;
 pub const UNK: u32 = 2;
@@ -318,10 +320,10 @@ impl Lm {
     }
 
     /// Reads the format in the module docs.
-    pub fn read(bytes: &[u8]) -> Result<Lm, String> {
+    pub fn read(bytes: &[u8]) -> Result<Lm, ModelError> {
         let mut r = Reader::new(bytes);
         if r.take(8)? != MAGIC {
-            return Err("not a vanban language model".into());
+            return Err(ModelError::NotModel);
         }
         let n = r.u32()? as usize;
         // A word takes bytes of the file: a count past its length is a bad file.
@@ -337,11 +339,7 @@ impl Lm {
             title.push(r.u8()?);
             bows.push(r.u8()?);
             let len = usize::from(r.u8()?);
-            words.push(
-                std::str::from_utf8(r.take(len)?)
-                    .map_err(|e| e.to_string())?
-                    .to_string(),
-            );
+            words.push(std::str::from_utf8(r.take(len)?)?.to_string());
         }
         let (keys, scores) = r.ngrams()?;
         let bigram_bows = r.take(keys.len())?;
@@ -443,34 +441,38 @@ impl<'a> Reader<'a> {
         self.b.len() - self.at
     }
 
-    pub fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
         let s = self
             .at
             .checked_add(n)
             .and_then(|end| self.b.get(self.at..end))
-            .ok_or("truncated model")?;
+            .ok_or(ModelError::Truncated)?;
         self.at += n;
         Ok(s)
     }
 
-    pub fn u8(&mut self) -> Result<u8, String> {
+    pub fn u8(&mut self) -> Result<u8, ModelError> {
         Ok(self.take(1)?[0])
     }
 
-    pub fn u32(&mut self) -> Result<u32, String> {
+    pub fn u32(&mut self) -> Result<u32, ModelError> {
         Ok(u32::from_le_bytes(
-            self.take(4)?.try_into().map_err(|_| "truncated model")?,
+            self.take(4)?
+                .try_into()
+                .map_err(|_| ModelError::Truncated)?,
         ))
     }
 
-    pub fn u64(&mut self) -> Result<u64, String> {
+    pub fn u64(&mut self) -> Result<u64, ModelError> {
         Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().map_err(|_| "truncated model")?,
+            self.take(8)?
+                .try_into()
+                .map_err(|_| ModelError::Truncated)?,
         ))
     }
 
     /// Keys and one byte of score each.
-    fn ngrams(&mut self) -> Result<(Vec<u64>, Vec<u8>), String> {
+    fn ngrams(&mut self) -> Result<(Vec<u64>, Vec<u8>), ModelError> {
         let n = self.u32()? as usize;
         let mut keys = Vec::with_capacity(n.min(self.b.len()));
         let mut prev = 0u64;

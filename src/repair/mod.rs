@@ -31,7 +31,7 @@
 //! ```
 //! let r = vanban::repair::repair("Cong tac cai cach hanh chinh nam 2023");
 //! assert_eq!(r.text, "Công tác cải cách hành chính năm 2023");
-//! assert_eq!(r.diacritics, "restored");
+//! assert_eq!(r.diacritics.as_str(), "restored");
 //! ```
 
 mod acronym;
@@ -51,6 +51,7 @@ use std::sync::OnceLock;
 
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
+use crate::model::Diacritics;
 use crate::text::fold;
 
 pub const LM_FILE: &str = "repair-lm.bin";
@@ -61,14 +62,31 @@ pub const LEXICON_FILE: &str = "ocr-lexicon.tsv";
 pub const READINGS_FILE: &str = "ocr-readings.bin";
 pub const MISREADS_FILE: &str = "ocr-vie-channel.tsv";
 
+/// Why the repair models could not be loaded; repair then falls back, with a warning.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    #[error("{}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("not a vanban language model")]
+    NotModel,
+    #[error("truncated model")]
+    Truncated,
+    /// A vocabulary word is not UTF-8.
+    #[error("{0}")]
+    Word(#[from] std::str::Utf8Error),
+}
+
 /// Repaired text plus what repair did.
 #[derive(Debug, Clone)]
 pub struct Repaired {
     pub text: String,
     /// Tokens rewritten (tone-placement normalisation alone does not count).
     pub repaired_tokens: u64,
-    /// `intact`, `restored` or `partial`.
-    pub diacritics: &'static str,
+    pub diacritics: Diacritics,
     /// 0..1: mean probability of the chosen reading over decoded tokens (1 when
     /// nothing needed decoding).
     pub confidence: f64,
@@ -107,9 +125,10 @@ const MIN_PROPOSE: u32 = 3;
 
 impl Model {
     /// Loads the models from a directory holding the files named by the consts above.
-    pub fn load(dir: &std::path::Path) -> Result<Model, String> {
+    pub fn load(dir: &std::path::Path) -> Result<Model, ModelError> {
         let read = |f: &str| {
-            std::fs::read(dir.join(f)).map_err(|e| format!("{}: {e}", dir.join(f).display()))
+            let path = dir.join(f);
+            std::fs::read(&path).map_err(|source| ModelError::Io { path, source })
         };
         let (lm_bytes, chan_bytes, lex_bytes) =
             (read(LM_FILE)?, read(CHANNEL_FILE)?, read(LEXICON_FILE)?);
@@ -343,8 +362,8 @@ pub fn model_dir() -> PathBuf {
 }
 
 /// The models, loaded once; `Err` says why they are missing.
-pub fn model() -> &'static Result<Model, String> {
-    static MODEL: OnceLock<Result<Model, String>> = OnceLock::new();
+pub fn model() -> &'static Result<Model, ModelError> {
+    static MODEL: OnceLock<Result<Model, ModelError>> = OnceLock::new();
     MODEL.get_or_init(|| Model::load(&model_dir()))
 }
 
@@ -356,7 +375,7 @@ pub fn repair(text: &str) -> Repaired {
     };
     match model() {
         Ok(m) => repair_with(m, &nfc),
-        Err(e) => fallback(&nfc, e),
+        Err(e) => fallback(&nfc, &e.to_string()),
     }
 }
 
@@ -405,12 +424,14 @@ pub fn repair_with(m: &Model, text: &str) -> Repaired {
         conf_sum / decoded as f64
     };
     let diacritics = match (changed, decoded) {
-        (0, _) => "intact",
-        (_, d) if d > 0 && (unknown as f64 / d as f64) < 0.05 && confidence >= 0.85 => "restored",
-        _ => "partial",
+        (0, _) => Diacritics::Intact,
+        (_, d) if d > 0 && (unknown as f64 / d as f64) < 0.05 && confidence >= 0.85 => {
+            Diacritics::Restored
+        }
+        _ => Diacritics::Partial,
     };
     let mut warnings = Vec::new();
-    if diacritics == "partial" {
+    if diacritics == Diacritics::Partial {
         warnings.push(format!(
             "repair: {damaged_lines} damaged lines, {unknown} of {decoded} decoded tokens left unknown, confidence {confidence:.2}"
         ));
@@ -448,7 +469,7 @@ fn fallback(text: &str, why: &str) -> Repaired {
     Repaired {
         text: normalize_tones(text),
         repaired_tokens: 0,
-        diacritics: "intact",
+        diacritics: Diacritics::Intact,
         confidence: 0.5,
         warnings: vec![format!(
             "repair model unavailable ({why}); only normalised NFC and tone placement"

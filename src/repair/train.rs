@@ -14,7 +14,7 @@ use super::decode::token_candidates;
 use super::lm::{self, key, quantise, LmData};
 use super::readings::{Cand, Readings};
 use super::token::{is_acronym, name_positions, punct_before, tokenize, Case, Kind};
-use super::word_key;
+use super::{word_key, ModelError};
 
 /// Pruning thresholds.
 #[derive(Debug, Clone)]
@@ -404,7 +404,7 @@ pub fn write(t: &Trained, dir: &Path) -> std::io::Result<()> {
 /// vocabulary's words, their forms without marks, the damage lexicon's forms) with the model
 /// in `dir`, and writes them there as `ocr-readings.bin` (see `readings`).
 /// Needs the OCR channel tables in `dir`; returns how many tokens it holds.
-pub fn write_readings(dir: &Path) -> Result<usize, String> {
+pub fn write_readings(dir: &Path) -> Result<usize, ModelError> {
     let m = super::Model::load(dir)?;
     let mut tokens: Vec<String> = m
         .channel
@@ -426,6 +426,6 @@ pub fn write_readings(dir: &Path) -> Result<usize, String> {
         .collect();
     let path = dir.join(super::READINGS_FILE);
     std::fs::write(&path, Readings::write(&entries, m.fingerprint))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(|source| ModelError::Io { path, source })?;
     Ok(entries.len())
 }

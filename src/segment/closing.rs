@@ -7,6 +7,18 @@ use regex::Regex;
 use crate::model::Signer;
 use crate::text::{fold, is_upper, squash, trim_item, Line};
 
+/// Lines read after "Nơi nhận:" for its list of recipients.
+const RECIPIENT_LINES: usize = 30;
+/// The signature is looked for from this many lines above "Nơi nhận:" …
+const SIGNATURE_LINES_BEFORE: usize = 12;
+/// … to this many lines below it.
+const SIGNATURE_LINES_AFTER: usize = 40;
+/// Without "Nơi nhận:", the signature is looked for in this many lines before the last
+/// body line.
+const TAIL_LINES: usize = 15;
+/// Lines after the position line within which the signer's name is looked for.
+const NAME_LINES: usize = 8;
+
 static AUTHORITY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b(KT|TM|TL|TUQ|Q)\s*\.\s*(\p{Lu}+(?: \p{Lu}+)*)").unwrap());
 /// Positions that sign, folded; longer first so "pho giam doc" wins over "giam doc".
@@ -63,7 +75,7 @@ pub fn read_closing(lines: &[Line], taken: &[bool]) -> Closing {
     });
     if let Some(at) = noi_nhan {
         closing.lines.push(at);
-        for line in lines[at + 1..].iter().take(30) {
+        for line in lines[at + 1..].iter().take(RECIPIENT_LINES) {
             if taken[line.no] {
                 break;
             }
@@ -77,7 +89,8 @@ pub fn read_closing(lines: &[Line], taken: &[bool]) -> Closing {
         }
     }
     let region: Vec<&Line> = match noi_nhan {
-        Some(at) => lines[at.saturating_sub(12)..lines.len().min(at + 40)]
+        Some(at) => lines[at.saturating_sub(SIGNATURE_LINES_BEFORE)
+            ..lines.len().min(at + SIGNATURE_LINES_AFTER)]
             .iter()
             .filter(|l| !taken[l.no])
             .collect(),
@@ -86,7 +99,7 @@ pub fn read_closing(lines: &[Line], taken: &[bool]) -> Closing {
                 .iter()
                 .rposition(|l| !taken[l.no] && !l.text.trim().is_empty())
                 .unwrap_or(0);
-            lines[last_body.saturating_sub(15)..=last_body]
+            lines[last_body.saturating_sub(TAIL_LINES)..=last_body]
                 .iter()
                 .filter(|l| !taken[l.no])
                 .collect()
@@ -194,7 +207,7 @@ fn read_signer(region: &[&Line], used: &mut Vec<usize>) -> Option<Signer> {
         signer.name = Some(name);
         return Some(signer);
     }
-    for line in region.iter().skip(start).take(8) {
+    for line in region.iter().skip(start).take(NAME_LINES) {
         let t = line.text.trim();
         if is_person_name(t) {
             signer.name = Some(squash(t));

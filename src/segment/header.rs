@@ -67,6 +67,14 @@ const SEGMENT_MAX_CHARS: usize = 120;
 const PROSE_LINES_END_HEADER: usize = 3;
 /// Lines searched for the header block.
 const HEADER_LINES: usize = 60;
+/// A line longer than this, not upper case and without a number or date, is prose.
+const PROSE_LINE_CHARS: usize = 60;
+/// A title line is at most this long; a longer one is body text.
+pub(super) const TITLE_LINE_MAX_CHARS: usize = 200;
+/// The rest of a symbol cut by a line break is at most this long.
+const SYMBOL_TAIL_MAX_CHARS: usize = 16;
+/// Most lines a "V/v" subject runs over.
+const SUBJECT_MAX_LINES: usize = 4;
 
 /// What the header block tells, and where the body starts.
 #[derive(Debug, Default)]
@@ -108,7 +116,10 @@ pub fn read_header(lines: &[Line]) -> Header {
         let f = fold(col);
         let is_date = f.contains("ngay") && f.contains("nam");
         // Lines of prose: a document without a header block (a stamp or OCR noise is one line).
-        if !is_upper(col) && !is_date && col.chars().count() > 60 && NUMBER.captures(col).is_none()
+        if !is_upper(col)
+            && !is_date
+            && col.chars().count() > PROSE_LINE_CHARS
+            && NUMBER.captures(col).is_none()
         {
             prose_lines += 1;
             if prose_lines >= PROSE_LINES_END_HEADER {
@@ -310,7 +321,7 @@ fn date_wants_year(prev: &str, next_folded: &str) -> bool {
 fn is_symbol_tail(text: &str) -> bool {
     let t = text.trim();
     !t.is_empty()
-        && t.chars().count() <= 16
+        && t.chars().count() <= SYMBOL_TAIL_MAX_CHARS
         && t.chars()
             .all(|c| c.is_uppercase() || c.is_ascii_digit() || c == '-' || c == '/')
 }
@@ -325,7 +336,7 @@ fn subject_line(lines: &[Line]) -> Option<String> {
     for line in &lines[at..] {
         let t = line.text.trim();
         if t.is_empty()
-            || parts.len() >= 4
+            || parts.len() >= SUBJECT_MAX_LINES
             || (!parts.is_empty()
                 && (is_upper(t) || (fold(t).contains("ngay") && vn::parse_date(t).is_some())))
         {
@@ -430,7 +441,7 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
                 || (!parts.is_empty()
                     && is_upper(t)
                     && !is_upper(parts.last().map_or("", |p| p.as_str())))
-                || (!parts.is_empty() && t.chars().count() > 200);
+                || (!parts.is_empty() && t.chars().count() > TITLE_LINE_MAX_CHARS);
         if ends_body {
             break;
         }

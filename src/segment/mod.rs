@@ -171,8 +171,11 @@ fn first_line_title(lines: &[crate::text::Line]) -> Option<String> {
     let first = lines.iter().find(|l| !l.text.trim().is_empty())?;
     let t = squash(first.text);
     let letters = t.chars().filter(|c| c.is_alphabetic()).count();
-    (letters >= 3 && t.chars().count() <= 200 && label_of(&t).is_none() && bullet_of(&t).is_none())
-        .then_some(t)
+    (letters >= 3
+        && t.chars().count() <= header::TITLE_LINE_MAX_CHARS
+        && label_of(&t).is_none()
+        && bullet_of(&t).is_none())
+    .then_some(t)
 }
 
 fn reference_year(md: &Metadata) -> Option<i32> {

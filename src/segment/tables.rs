@@ -5,8 +5,21 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{Table, TableRow};
+use crate::model::{RowKind, Table, TableRow};
 use crate::text::{fold, squash, Line};
+
+/// A task table has at least this many columns (number or content, and lead or deadline).
+const MIN_COLUMNS: usize = 3;
+/// More blank lines in a row than this end a tab-separated table.
+const MAX_BLANK_RUN: usize = 4;
+/// A header written one cell per line is looked for in this many non-blank lines.
+const CELL_PER_LINE_HEADER_LINES: usize = 10;
+/// A header cell on its own line is shorter than this (in characters).
+const HEADER_CELL_MAX_CHARS: usize = 60;
+/// Most lines of a table's title above its header.
+const TITLE_MAX_LINES: usize = 8;
+/// A longer line above a table is prose, not its title.
+const TITLE_LINE_MAX_CHARS: usize = 250;
 
 /// What a column holds, read from its header cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,12 +101,12 @@ fn is_header(cells: &[String]) -> bool {
     let has = |r| roles.contains(&r);
     (has(Role::Content) || has(Role::Number))
         && (has(Role::Lead) || has(Role::Deadline))
-        && roles.len() >= 3
+        && roles.len() >= MIN_COLUMNS
 }
 
 fn is_column_numbers(cells: &[String]) -> bool {
     let filled: Vec<&String> = cells.iter().filter(|c| !c.is_empty()).collect();
-    filled.len() >= 3
+    filled.len() >= MIN_COLUMNS
         && filled
             .iter()
             .enumerate()
@@ -146,7 +159,7 @@ fn read_tsv_table(lines: &[Line], header_at: usize) -> (FoundTable, usize) {
     for line in &lines[header_at + 1..] {
         if line.text.trim().is_empty() {
             blank_run += 1;
-            if blank_run > 4 {
+            if blank_run > MAX_BLANK_RUN {
                 break;
             }
             continue;
@@ -195,8 +208,8 @@ fn merge_continuations(raw: Vec<RawRow>, roles: &[Role]) -> Vec<TableRow> {
         let number_empty = row.cells[number_col].is_empty();
         let content_empty = content_col.is_none_or(|c| row.cells[c].is_empty());
         let lead_empty = lead_col.is_none_or(|c| row.cells[c].is_empty());
-        let after_group = rows.last().is_none_or(|r| r.kind == "group");
-        let continues = kind == "task"
+        let after_group = rows.last().is_none_or(|r| r.kind == RowKind::Group);
+        let continues = kind == RowKind::Task
             && number_empty
             && !after_group
             && (content_empty || lead_empty || starts_lowercase(&row.cells, content_col));
@@ -213,7 +226,7 @@ fn merge_continuations(raw: Vec<RawRow>, roles: &[Role]) -> Vec<TableRow> {
                 prev.span[1] = row.end;
             }
             _ => rows.push(TableRow {
-                kind: kind.to_string(),
+                kind,
                 cells: row.cells,
                 span: [row.start, row.end],
             }),
@@ -228,7 +241,7 @@ fn starts_lowercase(cells: &[String], col: Option<usize>) -> bool {
 }
 
 /// `group` for heading rows ("I\tCÔNG TÁC CHỈ ĐẠO", "II XÂY DỰNG…"), else `task`.
-fn row_kind(cells: &[String], number_col: usize, lead_col: Option<usize>) -> &'static str {
+fn row_kind(cells: &[String], number_col: usize, lead_col: Option<usize>) -> RowKind {
     let lead_empty = lead_col.is_none_or(|c| cells.get(c).is_none_or(|s| s.is_empty()));
     let roman = ROMAN.is_match(&cells[number_col]);
     let rest_upper = cells
@@ -237,9 +250,9 @@ fn row_kind(cells: &[String], number_col: usize, lead_col: Option<usize>) -> &'s
         .filter(|(i, c)| *i != number_col && !c.is_empty())
         .all(|(_, c)| crate::text::is_upper(c));
     if lead_empty && roman && rest_upper {
-        "group"
+        RowKind::Group
     } else {
-        "task"
+        RowKind::Task
     }
 }
 
@@ -269,14 +282,16 @@ fn cell_per_line_header(lines: &[Line], at: usize) -> Option<usize> {
     let cells: Vec<&Line> = lines[at..]
         .iter()
         .filter(|l| !l.text.trim().is_empty())
-        .take(10)
+        .take(CELL_PER_LINE_HEADER_LINES)
         .collect();
     let width = cells
         .iter()
-        .take_while(|l| l.text.chars().count() < 60 && Role::of_header(l.text) != Role::Other)
+        .take_while(|l| {
+            l.text.chars().count() < HEADER_CELL_MAX_CHARS && Role::of_header(l.text) != Role::Other
+        })
         .count();
     let roles: Vec<String> = cells[..width].iter().map(|l| l.text.to_string()).collect();
-    (width >= 3 && is_header(&roles)).then_some(width)
+    (width >= MIN_COLUMNS && is_header(&roles)).then_some(width)
 }
 
 fn read_cell_per_line_table(lines: &[Line], header_at: usize, width: usize) -> (FoundTable, usize) {
@@ -298,7 +313,7 @@ fn read_cell_per_line_table(lines: &[Line], header_at: usize, width: usize) -> (
                 expected += 1;
             }
             rows.push(TableRow {
-                kind: "task".into(),
+                kind: RowKind::Task,
                 cells: vec![text],
                 span: [line.start, line.end()],
             });
@@ -315,7 +330,7 @@ fn read_cell_per_line_table(lines: &[Line], header_at: usize, width: usize) -> (
     }
     for row in &mut rows {
         row.cells.resize(width, String::new());
-        row.kind = row_kind(&row.cells, 0, roles.iter().position(|&r| r == Role::Lead)).into();
+        row.kind = row_kind(&row.cells, 0, roles.iter().position(|&r| r == Role::Lead));
     }
     let span = [lines[header_at].start, lines[end - 1].end()];
     (
@@ -342,7 +357,7 @@ fn title_above(lines: &[Line], header_at: usize) -> (Option<String>, usize) {
     let mut i = header_at;
     let mut gap = 0;
     let mut parts: Vec<&str> = Vec::new();
-    while i > 0 && parts.len() < 8 {
+    while i > 0 && parts.len() < TITLE_MAX_LINES {
         i -= 1;
         let t = lines[i].text.trim();
         if t.is_empty() {
@@ -352,7 +367,7 @@ fn title_above(lines: &[Line], header_at: usize) -> (Option<String>, usize) {
             }
             continue;
         }
-        if t.contains('\t') || t.chars().count() > 250 || t.ends_with("./.") {
+        if t.contains('\t') || t.chars().count() > TITLE_LINE_MAX_CHARS || t.ends_with("./.") {
             break;
         }
         gap = 0;
@@ -421,7 +436,7 @@ mod tests {
         let src = "TT\tNội dung\tĐơn vị chủ trì\tThời gian\n1\t2\t3\t4\nI\tCHỈ ĐẠO\t\t\n1\tBáo cáo\tVăn phòng Sở\tBáo cáo năm thực\n\n\t\t\thiện theo quy định\n2\tKiểm tra\tThanh tra Sở\tQuý I";
         let t = &tables(src)[0].table;
         assert_eq!(t.rows.len(), 3);
-        assert_eq!(t.rows[0].kind, "group");
+        assert_eq!(t.rows[0].kind.as_str(), "group");
         assert_eq!(t.rows[1].cells[3], "Báo cáo năm thực hiện theo quy định");
     }
 

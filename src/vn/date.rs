@@ -6,18 +6,19 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 
 use super::number::ocr_digit;
 use crate::text::fold;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    Year,
-    Quarter,
-    Month,
-    Day,
+crate::model::closed_set! {
+    /// How much of a date is known, coarsest first.
+    #[derive(PartialOrd, Ord)]
+    Precision {
+        Year = "year",
+        Quarter = "quarter",
+        Month = "month",
+        Day = "day",
+    }
 }
 
 /// A date known to a year, a quarter, a month or a day.

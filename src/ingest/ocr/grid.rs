@@ -18,6 +18,8 @@
 //!
 //! Everything is in pixels; the caller scales to points.
 
+use super::OcrError;
+
 /// A stroke must run this many inches to count as part of a rule (letters never do).
 const RUN_INCHES: f64 = 0.22;
 /// A rule is at least this many inches long…
@@ -47,11 +49,11 @@ impl Gray {
     }
 
     /// Reads a binary PGM (`P5`, 8-bit), as `pdftoppm -gray` writes.
-    pub fn from_pgm(bytes: &[u8]) -> Result<Gray, String> {
+    pub fn from_pgm(bytes: &[u8]) -> Result<Gray, OcrError> {
         let mut fields = Vec::new();
         let mut at = 2;
         if !bytes.starts_with(b"P5") {
-            return Err("not a binary PGM".into());
+            return Err(OcrError::Image("not a binary PGM"));
         }
         while fields.len() < 3 {
             while at < bytes.len() && bytes[at].is_ascii_whitespace() {
@@ -70,16 +72,18 @@ impl Gray {
             let n: usize = std::str::from_utf8(&bytes[start..at])
                 .ok()
                 .and_then(|s| s.parse().ok())
-                .ok_or("bad PGM header")?;
+                .ok_or(OcrError::Image("bad PGM header"))?;
             fields.push(n);
         }
         let (width, height, max) = (fields[0], fields[1], fields[2]);
         if max != 255 {
-            return Err(format!("PGM with maxval {max}"));
+            return Err(OcrError::Maxval(max));
         }
-        let data = bytes.get(at + 1..).ok_or("truncated PGM")?;
+        let data = bytes
+            .get(at + 1..)
+            .ok_or(OcrError::Image("truncated PGM"))?;
         if data.len() < width * height {
-            return Err("truncated PGM".into());
+            return Err(OcrError::Image("truncated PGM"));
         }
         Ok(Gray {
             width,

@@ -36,6 +36,37 @@ pub const INSTALL_HINT: &str = "apt-get install tesseract-ocr tesseract-ocr-vie 
 /// A line box is this many font sizes high (tesseract boxes are tight: marks above capitals add about a tenth).
 const SIZE_OF_LINE_BOX: f64 = 0.9;
 
+/// Why OCR read no page; it becomes a warning and the text layer is kept.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OcrError {
+    #[error("{0}")]
+    TempDir(std::io::Error),
+    #[error("{}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("page image: {0}")]
+    ReadImage(std::io::Error),
+    /// The rendered image is not the PGM `pdftoppm -gray` writes.
+    #[error("{0}")]
+    Image(&'static str),
+    #[error("PGM with maxval {0}")]
+    Maxval(usize),
+    #[error("{tool}: {source}")]
+    Spawn {
+        tool: &'static str,
+        source: std::io::Error,
+    },
+    #[error("{0} timed out")]
+    Timeout(&'static str),
+    #[error("{tool} failed: {stderr}")]
+    Failed { tool: &'static str, stderr: String },
+    #[error("not run")]
+    NotRun,
+}
+
 /// One page read by OCR.
 #[derive(Debug, Clone)]
 pub struct OcrPage {
@@ -76,9 +107,10 @@ pub fn unavailable() -> Option<String> {
 }
 
 /// OCRs `pages` of the PDF at `pdf`; one result per page, in order.
-pub fn ocr_pages(pdf: &Path, pages: &[u32], timeout: Duration) -> Vec<Result<OcrPage, String>> {
+pub fn ocr_pages(pdf: &Path, pages: &[u32], timeout: Duration) -> Vec<Result<OcrPage, OcrError>> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<OcrPage, String>>>> = Mutex::new(vec![None; pages.len()]);
+    let results: Mutex<Vec<Option<Result<OcrPage, OcrError>>>> =
+        Mutex::new(pages.iter().map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..PARALLEL_PAGES.min(pages.len()) {
             scope.spawn(|| loop {
@@ -93,15 +125,15 @@ pub fn ocr_pages(pdf: &Path, pages: &[u32], timeout: Duration) -> Vec<Result<Ocr
         .into_inner()
         .expect("no panics while locked")
         .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err("not run".into())))
+        .map(|r| r.unwrap_or(Err(OcrError::NotRun)))
         .collect()
 }
 
-fn ocr_page(pdf: &Path, number: u32, timeout: Duration) -> Result<OcrPage, String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+fn ocr_page(pdf: &Path, number: u32, timeout: Duration) -> Result<OcrPage, OcrError> {
+    let dir = tempfile::tempdir().map_err(OcrError::TempDir)?;
     let image = render_page(pdf, number, dir.path(), timeout)?;
     let gray = std::fs::read(&image)
-        .map_err(|e| format!("page image: {e}"))
+        .map_err(OcrError::ReadImage)
         .and_then(|bytes| Gray::from_pgm(&bytes))?;
     let (tables, rule_pixels) = grid::find_tables(&gray, DPI);
     if tables.is_empty() {
@@ -258,13 +290,16 @@ fn confused_digit(c: char) -> Option<char> {
 /// A cell with less ink than this (pixels) after its rules are erased is empty.
 const MIN_INK: usize = 20;
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+fn write(path: &Path, bytes: &[u8]) -> Result<(), OcrError> {
+    std::fs::write(path, bytes).map_err(|source| OcrError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// `tesseract IMAGE stdout -l vie --psm PSM tsv`; `image` may be a list of images, one
 /// path a line (the TSV's `page_num` counts them).
-fn tesseract(image: &Path, psm: &str, timeout: Duration) -> Result<String, String> {
+fn tesseract(image: &Path, psm: &str, timeout: Duration) -> Result<String, OcrError> {
     let mut read = Command::new("tesseract");
     read.arg(image)
         // PGM carries no resolution; without it tesseract assumes 70 dpi.
@@ -292,7 +327,7 @@ pub fn render_page(
     number: u32,
     dir: &Path,
     timeout: Duration,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, OcrError> {
     let prefix = dir.join(format!("page-{number}"));
     let mut render = Command::new("pdftoppm");
     render
@@ -384,18 +419,18 @@ fn tsv_words(tsv: &str) -> TsvWords {
 
 /// Runs an external tool under `timeout`; its stderr becomes the error when it fails.
 fn run_tool(
-    name: &str,
+    tool: &'static str,
     command: Command,
     timeout: Duration,
-) -> Result<crate::ingest::pdf::Finished, String> {
+) -> Result<crate::ingest::pdf::Finished, OcrError> {
     let done = run_with_timeout(command, timeout)
-        .map_err(|e| format!("{name}: {e}"))?
-        .ok_or(format!("{name} timed out"))?;
+        .map_err(|source| OcrError::Spawn { tool, source })?
+        .ok_or(OcrError::Timeout(tool))?;
     if !done.status.success() {
-        return Err(format!(
-            "{name} failed: {}",
-            String::from_utf8_lossy(&done.stderr).trim()
-        ));
+        return Err(OcrError::Failed {
+            tool,
+            stderr: String::from_utf8_lossy(&done.stderr).trim().to_string(),
+        });
     }
     Ok(done)
 }

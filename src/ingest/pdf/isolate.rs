@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use super::raw::{self, RawDoc, WorkerLimits};
+use super::raw::{self, RawDoc, RawError, WorkerLimits};
+use crate::model::ErrorKind;
 use crate::Limits;
 
 /// The hidden subcommand of the `vanban` binary that runs [`worker_main`].
@@ -22,7 +23,7 @@ const WORKER_SUBCOMMAND: &str = "pdf-worker";
 const WORKER_BASE_MEMORY: u64 = 1 << 30;
 
 /// Entry point of `vanban pdf-worker FILE --max-pages N --max-decompressed-bytes B`:
-/// writes one JSON `{"Ok": RawDoc}` or `{"Err": message}` on stdout.
+/// writes one JSON `{"Ok": RawDoc}` or `{"Err": RawError}` on stdout.
 pub fn worker_main(path: &Path, limits: WorkerLimits) -> std::io::Result<()> {
     let bytes = std::fs::read(path)?;
     let reply = raw::extract(&bytes, limits);
@@ -31,8 +32,46 @@ pub fn worker_main(path: &Path, limits: WorkerLimits) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Parses `bytes` under `limits`; the error is a message for `IngestError::Pdf`.
-pub fn parse(bytes: &[u8], limits: &Limits) -> Result<(RawDoc, Vec<String>), String> {
+/// Why a PDF could not be parsed within the limits.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PdfError {
+    /// The parser refused the file.
+    #[error(transparent)]
+    Rejected(#[from] RawError),
+    #[error("no pages")]
+    NoPages,
+    /// The parse was stopped at [`Limits::parse_timeout`].
+    #[error("parse timed out after {} s (time limit)", .0.as_secs_f64())]
+    Timeout(Duration),
+    #[error("the PDF parser panicked")]
+    Panicked,
+    /// The worker died: a signal (out of memory or stack) or an exit status.
+    #[error("the PDF parser crashed ({0})")]
+    Crashed(String),
+    #[error("the PDF worker sent an unreadable reply: {0}")]
+    Reply(serde_json::Error),
+    #[error("temporary file: {0}")]
+    TempFile(std::io::Error),
+    #[error("cannot run the PDF worker {}: {source}", .worker.display())]
+    Spawn {
+        worker: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl PdfError {
+    /// Stable machine-readable kind for error records.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            PdfError::Timeout(_) => ErrorKind::Timeout,
+            _ => ErrorKind::Parse,
+        }
+    }
+}
+
+/// Parses `bytes` under `limits`.
+pub fn parse(bytes: &[u8], limits: &Limits) -> Result<(RawDoc, Vec<String>), PdfError> {
     let worker_limits = WorkerLimits {
         max_pages: limits.max_pages,
         max_decompressed_bytes: limits.max_decompressed_bytes,
@@ -74,12 +113,12 @@ fn worker_binary() -> Option<PathBuf> {
 enum Child {
     /// The binary predates the worker subcommand (a stale build next to a test binary).
     Stale,
-    Failed(String),
+    Failed(PdfError),
 }
 
-impl From<String> for Child {
-    fn from(message: String) -> Self {
-        Child::Failed(message)
+impl From<PdfError> for Child {
+    fn from(error: PdfError) -> Self {
+        Child::Failed(error)
     }
 }
 
@@ -89,9 +128,8 @@ fn parse_in_child(
     limits: WorkerLimits,
     timeout: Duration,
 ) -> Result<RawDoc, Child> {
-    let mut file = tempfile::NamedTempFile::new().map_err(|e| format!("temporary file: {e}"))?;
-    file.write_all(bytes)
-        .map_err(|e| format!("temporary file: {e}"))?;
+    let mut file = tempfile::NamedTempFile::new().map_err(PdfError::TempFile)?;
+    file.write_all(bytes).map_err(PdfError::TempFile)?;
     let mut command = Command::new(bin);
     command
         .arg(WORKER_SUBCOMMAND)
@@ -107,26 +145,22 @@ fn parse_in_child(
         &mut command,
         WORKER_BASE_MEMORY + 2 * limits.max_decompressed_bytes,
     );
-    let output = run_with_timeout(command, timeout)
-        .map_err(|e| format!("cannot run the PDF worker {}: {e}", bin.display()))?;
+    let output = run_with_timeout(command, timeout).map_err(|source| PdfError::Spawn {
+        worker: bin.to_path_buf(),
+        source,
+    })?;
     let Some(output) = output else {
-        return Err(format!(
-            "parse timed out after {} s (time limit)",
-            timeout.as_secs_f64()
-        )
-        .into());
+        return Err(PdfError::Timeout(timeout).into());
     };
-    match serde_json::from_slice::<Result<RawDoc, String>>(&output.stdout) {
-        Ok(reply) => reply.map_err(Child::Failed),
+    match serde_json::from_slice::<Result<RawDoc, RawError>>(&output.stdout) {
+        Ok(reply) => reply.map_err(|e| PdfError::from(e).into()),
         Err(_) if String::from_utf8_lossy(&output.stderr).contains("unrecognized subcommand") => {
             Err(Child::Stale)
         }
-        Err(_) if !output.status.success() => Err(format!(
-            "the PDF parser crashed ({})",
-            describe_status(output.status)
-        )
-        .into()),
-        Err(e) => Err(format!("the PDF worker sent an unreadable reply: {e}").into()),
+        Err(_) if !output.status.success() => {
+            Err(PdfError::Crashed(describe_status(output.status)).into())
+        }
+        Err(e) => Err(PdfError::Reply(e).into()),
     }
 }
 
@@ -219,17 +253,13 @@ fn parse_in_thread(
     bytes: &[u8],
     limits: WorkerLimits,
     timeout: Duration,
-) -> Result<RawDoc, String> {
+) -> Result<RawDoc, PdfError> {
     let (tx, rx) = std::sync::mpsc::channel();
     let bytes = bytes.to_vec();
     std::thread::spawn(move || {
         let result = std::panic::catch_unwind(|| raw::extract(&bytes, limits));
-        let _ = tx.send(result.unwrap_or_else(|_| Err("the PDF parser panicked".to_string())));
+        let _ = tx.send(result.map_or(Err(PdfError::Panicked), |r| r.map_err(PdfError::from)));
     });
-    rx.recv_timeout(timeout).unwrap_or_else(|_| {
-        Err(format!(
-            "parse timed out after {} s (time limit)",
-            timeout.as_secs_f64()
-        ))
-    })
+    rx.recv_timeout(timeout)
+        .unwrap_or(Err(PdfError::Timeout(timeout)))
 }

@@ -18,7 +18,8 @@
 //!
 //! **Invariant:** a readable PDF always yields its text layer; OCR failures and missing
 //! tools become warnings, never errors. Errors are only for files that cannot be parsed
-//! within the limits (`IngestError::Pdf`, kind `parse`).
+//! within the limits ([`IngestError::Pdf`] with a [`PdfError`]: kind `timeout` when the
+//! time limit stopped the parse, else `parse`).
 
 mod annotations;
 mod fontmap;
@@ -31,11 +32,12 @@ use std::io::Write;
 
 use unicode_normalization::UnicodeNormalization;
 
-pub use isolate::{run_with_timeout, worker_main, Finished};
-pub use raw::WorkerLimits;
+pub use isolate::{run_with_timeout, worker_main, Finished, PdfError};
+pub use raw::{RawError, WorkerLimits};
 
 use super::legacy::{self, Legacy, Quality};
 use super::{ocr, IngestError, Ingested};
+use crate::model::{Format, TextLayer};
 use crate::Limits;
 
 /// Another engine's OCR layer is kept over tesseract's reading only when its share of
@@ -63,13 +65,13 @@ pub enum Layer {
     Damaged,
 }
 
-impl Layer {
-    pub fn label(self) -> &'static str {
-        match self {
-            Layer::Native => "native",
-            Layer::Ocr => "ocr",
-            Layer::None => "none",
-            Layer::Damaged => "damaged",
+impl From<Layer> for TextLayer {
+    fn from(layer: Layer) -> Self {
+        match layer {
+            Layer::Native => TextLayer::Native,
+            Layer::Ocr => TextLayer::Ocr,
+            Layer::None => TextLayer::None,
+            Layer::Damaged => TextLayer::Damaged,
         }
     }
 }
@@ -102,10 +104,10 @@ pub fn classify(text: &str, glyphs: usize, images: u32, invisible_text: bool) ->
 
 /// Reads a PDF. See the module docs for the stages.
 pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError> {
-    let (mut raw, mut warnings) = isolate::parse(bytes, limits).map_err(IngestError::Pdf)?;
+    let (mut raw, mut warnings) = isolate::parse(bytes, limits)?;
     warnings.extend(raw.warnings.iter().cloned());
     if raw.pages.is_empty() {
-        return Err(IngestError::Pdf("no pages".into()));
+        return Err(PdfError::NoPages.into());
     }
     let signatures = annotations::signatures(&raw.pages);
     for page in &mut raw.pages {
@@ -208,7 +210,7 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
         }
     }
 
-    let text_layer = document_layer(&layers).label();
+    let text_layer = document_layer(&layers).into();
     let mut text_lines = Vec::with_capacity(lines.len());
     let mut line_pages = Vec::with_capacity(lines.len());
     for line in &lines {
@@ -230,7 +232,7 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     }
     Ok(Ingested {
         text,
-        format: "pdf",
+        format: Format::Pdf,
         encoding,
         text_layer,
         pages: Some(raw.page_count),

@@ -121,12 +121,36 @@ pub struct WorkerLimits {
     pub max_decompressed_bytes: u64,
 }
 
-/// Parses `bytes`; `Err` is a message for [`IngestError::Pdf`](crate::ingest::IngestError).
-pub fn extract(bytes: &[u8], limits: WorkerLimits) -> Result<RawDoc, String> {
-    let mut doc =
-        lopdf::Document::load_mem(bytes).map_err(|e| describe_load_error(&e.to_string()))?;
+/// Why the worker read no document; sent to the parent as JSON.
+#[derive(Debug, thiserror::Error, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum RawError {
+    /// lopdf could not load the file; the message says why.
+    #[error("{0}")]
+    Load(String),
+    #[error("encrypted: a password is needed")]
+    Encrypted,
+    #[error("streams decompress to more than {0} bytes (decompression limit)")]
+    Decompression(u64),
+}
+
+/// Why an annotation's appearance gave no text (a warning).
+#[derive(Debug, thiserror::Error)]
+enum AppearanceError {
+    #[error("appearance without /BBox")]
+    NoBBox,
+    #[error("appearance stream: {0}")]
+    Stream(lopdf::Error),
+    #[error("appearance content: {0}")]
+    Content(lopdf::Error),
+}
+
+/// Parses `bytes`; `Err` becomes [`IngestError::Pdf`](crate::ingest::IngestError).
+pub fn extract(bytes: &[u8], limits: WorkerLimits) -> Result<RawDoc, RawError> {
+    let mut doc = lopdf::Document::load_mem(bytes)
+        .map_err(|e| RawError::Load(describe_load_error(&e.to_string())))?;
     if doc.is_encrypted() && doc.decrypt("").is_err() {
-        return Err("encrypted: a password is needed".into());
+        return Err(RawError::Encrypted);
     }
     check_decompressed_size(&doc, limits.max_decompressed_bytes)?;
     let page_ids = doc.get_pages();
@@ -491,14 +515,14 @@ fn appearance_pieces(
     doc: &lopdf::Document,
     form: &lopdf::Stream,
     rect: [f64; 4],
-) -> Result<Vec<Piece>, String> {
+) -> Result<Vec<Piece>, AppearanceError> {
     let matrix = form_matrix(doc, form);
     let bbox = form
         .dict
         .get(b"BBox")
         .ok()
         .and_then(|b| numbers::<4>(doc, b))
-        .ok_or("appearance without /BBox")?;
+        .ok_or(AppearanceError::NoBBox)?;
     let corners = [
         matrix.apply(bbox[0], bbox[1]),
         matrix.apply(bbox[2], bbox[1]),
@@ -540,10 +564,10 @@ fn collect_pieces(
     parent_resources: &lopdf::Dictionary,
     depth: usize,
     pieces: &mut Vec<Piece>,
-) -> Result<(), String> {
+) -> Result<(), AppearanceError> {
     let content = if form.dict.get(b"Filter").is_ok() {
         form.decompressed_content()
-            .map_err(|e| format!("appearance stream: {e}"))?
+            .map_err(AppearanceError::Stream)?
     } else {
         form.content.clone()
     };
@@ -554,7 +578,7 @@ fn collect_pieces(
         .and_then(|r| resolve(doc, r)?.as_dict().ok())
         .unwrap_or(parent_resources);
     let operations = lopdf::content::Content::decode(&content)
-        .map_err(|e| format!("appearance content: {e}"))?
+        .map_err(AppearanceError::Content)?
         .operations;
     let (mut ctm, mut saved) = (Affine::IDENTITY, Vec::new());
     let mut kept = Vec::with_capacity(operations.len());
@@ -603,7 +627,7 @@ fn collect_pieces(
     if shows_text && pieces.len() < MAX_PIECES {
         let content = lopdf::content::Content { operations: kept }
             .encode()
-            .map_err(|e| format!("appearance content: {e}"))?;
+            .map_err(AppearanceError::Content)?;
         pieces.push(Piece {
             content,
             resources: resources.clone(),
@@ -625,7 +649,7 @@ fn describe_load_error(message: &str) -> String {
 
 /// Inflates every Flate stream into a counter, stopping at the limit, so a bomb is
 /// refused before pdf-extract inflates it for real.
-fn check_decompressed_size(doc: &lopdf::Document, limit: u64) -> Result<(), String> {
+fn check_decompressed_size(doc: &lopdf::Document, limit: u64) -> Result<(), RawError> {
     let mut total = 0u64;
     for object in doc.objects.values() {
         let Ok(stream) = object.as_stream() else {
@@ -649,9 +673,7 @@ fn check_decompressed_size(doc: &lopdf::Document, limit: u64) -> Result<(), Stri
             .unwrap_or(0);
         }
         if total > limit {
-            return Err(format!(
-                "streams decompress to more than {limit} bytes (decompression limit)"
-            ));
+            return Err(RawError::Decompression(limit));
         }
     }
     Ok(())

@@ -42,7 +42,7 @@ fn run(bytes: &[u8]) -> Result<Ingested, IngestError> {
 
 fn pdf_error(result: Result<Ingested, IngestError>) -> String {
     match result {
-        Err(IngestError::Pdf(message)) => message,
+        Err(IngestError::Pdf(e)) => e.to_string(),
         Err(e) => panic!("expected a PDF error, got {e}"),
         Ok(doc) => panic!(
             "expected a PDF error, got text {:?}",
