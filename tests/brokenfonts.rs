@@ -73,7 +73,7 @@ fn broken_maps_read_as_drawn() {
             let name = format!("brokenfonts/{kind}_{family}.pdf");
             let got = ingest_file(&fixture(&name));
             assert!(recovered(&got), "{name}: {:?}", got.warnings);
-            assert_eq!(got.text_layer, "native", "{name}: not sent to OCR");
+            assert_eq!(got.text_layer.as_str(), "native", "{name}: not sent to OCR");
             let text: Vec<&str> = got.text.lines().map(str::trim).collect();
             for line in *lines {
                 assert!(text.contains(line), "{name}: {line:?} not in\n{}", got.text);

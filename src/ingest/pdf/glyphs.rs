@@ -232,6 +232,22 @@ pub struct Refs {
 }
 
 const MAGIC: &[u8] = b"VBGLYPHS1\n";
+
+/// Why the glyph reference table could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RefsError {
+    #[error("glyph references: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("glyph references: not a glyph table")]
+    NotRefs,
+    #[error("glyph references: grid size differs")]
+    Grid,
+    #[error("glyph references: truncated")]
+    Truncated,
+    #[error("glyph references: bad char")]
+    Char,
+}
 pub const REFS_FILE: &str = "glyph-refs.bin";
 
 impl Refs {
@@ -252,24 +268,21 @@ impl Refs {
         Ok(())
     }
 
-    pub fn read(bytes: &[u8]) -> Result<Refs, String> {
+    pub fn read(bytes: &[u8]) -> Result<Refs, RefsError> {
         let mut raw = Vec::new();
         flate2::read::ZlibDecoder::new(bytes)
             .take(64 << 20)
-            .read_to_end(&mut raw)
-            .map_err(|e| format!("glyph references: {e}"))?;
-        let rest = raw
-            .strip_prefix(MAGIC)
-            .ok_or("glyph references: bad magic")?;
+            .read_to_end(&mut raw)?;
+        let rest = raw.strip_prefix(MAGIC).ok_or(RefsError::NotRefs)?;
         let u16_at = |i: usize| u16::from_le_bytes([rest[i], rest[i + 1]]) as usize;
         if rest.len() < 8 || u16_at(0) != W || u16_at(2) != H {
-            return Err("glyph references: grid size differs".into());
+            return Err(RefsError::Grid);
         }
         let n = u32::from_le_bytes(rest[4..8].try_into().unwrap()) as usize;
         let body = &rest[8..];
         let size = 4 + W * H;
         if body.len() != n * size {
-            return Err("glyph references: truncated".into());
+            return Err(RefsError::Truncated);
         }
         let mut refs = Refs {
             chars: Vec::with_capacity(n),
@@ -277,7 +290,7 @@ impl Refs {
         };
         for entry in body.chunks_exact(size) {
             let c = char::from_u32(u32::from_le_bytes(entry[..4].try_into().unwrap()))
-                .ok_or("glyph references: bad char")?;
+                .ok_or(RefsError::Char)?;
             refs.chars.push(c);
             refs.features.extend(Shape(entry[4..].to_vec()).feature());
         }
