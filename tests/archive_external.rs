@@ -305,6 +305,36 @@ fn spark_job_equals_a_single_run() {
         .collect();
     // Partitions are contiguous slices of the manifest: even the order is the single run's.
     assert_eq!(found, expected);
+
+    // A vanban whose extract takes `--manifest FILE` gets the partition's paths that way: a
+    // stand-in script reads the file and runs the real binary (no Spark needed for this).
+    let stub = dir.path().join("vanban-with-manifest");
+    std::fs::write(
+        &stub,
+        format!(
+            "#!/bin/sh\nif [ \"$2\" = --help ]; then echo '  --manifest <FILE>'; exit 0; fi\n\
+             [ \"$3\" = --manifest ] || exit 2\n\
+             exec xargs -d '\\n' -a \"$4\" {} extract --jsonl --\n",
+            vanban_bin()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&stub, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let program = "import json, sys\n\
+        sys.path.insert(0, sys.argv[1])\n\
+        import vanban_spark as job\n\
+        stub, paths = sys.argv[2], sys.argv[3:]\n\
+        print(json.dumps([job.offers_manifest(stub), job.convert(paths, stub, '/', True)]))";
+    let mut args = vec![
+        root().join("tools/spark").display().to_string(),
+        stub.display().to_string(),
+    ];
+    args.extend(paths.iter().map(|p| p.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(
+        python_json(program, &args),
+        serde_json::json!([true, expected])
+    );
 }
 
 /// The Kubernetes Indexed Job validates against the Kubernetes schema (strict: no unknown
