@@ -47,6 +47,7 @@ pub mod serve;
 pub mod sqlite;
 
 use std::fs;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::model::{Document, ErrorRecord};
@@ -143,38 +144,53 @@ pub fn load_each(
         if !named && ext != "json" && ext != "jsonl" {
             continue;
         }
-        let text = match fs::read_to_string(&path) {
-            Ok(t) => t,
+        let mut reader = match fs::File::open(&path) {
+            Ok(f) => BufReader::new(f),
             Err(e) => {
                 issue(path.display().to_string(), "unreadable", e.to_string());
                 continue;
             }
         };
-        let mut parse = |location: String, json: &str| match serde_json::from_str::<Document>(json)
-        {
-            Ok(doc) => each(doc),
-            Err(e) => {
-                match serde_json::from_str::<ErrorRecord>(json) {
-                    Ok(record) => issue(
-                        location,
-                        "error_record",
-                        format!("{}: {}", record.error.kind, record.error.message),
-                    ),
-                    Err(_) => issue(location, "not_a_document", e.to_string()),
+        let mut parse =
+            |location: String, json: &[u8]| match serde_json::from_slice::<Document>(json) {
+                Ok(doc) => each(doc),
+                Err(e) => {
+                    match serde_json::from_slice::<ErrorRecord>(json) {
+                        Ok(record) => issue(
+                            location,
+                            "error_record",
+                            format!("{}: {}", record.error.kind, record.error.message),
+                        ),
+                        Err(_) => issue(location, "not_a_document", e.to_string()),
+                    }
+                    Ok(())
                 }
-                Ok(())
-            }
-        };
+            };
+        let mut read_error = None;
         if ext == "json" {
-            parse(path.display().to_string(), &text)?;
-        } else {
-            for (no, line) in text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-            {
-                parse(format!("{}:{}", path.display(), no + 1), line)?;
+            let mut json = Vec::new();
+            match reader.read_to_end(&mut json) {
+                Ok(_) => parse(path.display().to_string(), &json)?,
+                Err(e) => read_error = Some(e),
             }
+        } else {
+            // Line by line: a JSON-lines file of any size is read in bounded memory.
+            let mut line = Vec::new();
+            for no in 1.. {
+                line.clear();
+                match reader.read_until(b'\n', &mut line) {
+                    Ok(0) => break,
+                    Ok(_) if line.iter().all(u8::is_ascii_whitespace) => {}
+                    Ok(_) => parse(format!("{}:{no}", path.display()), &line)?,
+                    Err(e) => {
+                        read_error = Some(e);
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(e) = read_error {
+            issue(path.display().to_string(), "unreadable", e.to_string());
         }
     }
     Ok(issues)
@@ -257,11 +273,17 @@ mod tests {
         )
         .unwrap();
         fs::write(dir.path().join("c.json"), "{").unwrap();
+        // JSON lines: a document, a blank line, a line that is not UTF-8.
+        let mut lines = serde_json::to_vec(&doc).unwrap();
+        lines.extend_from_slice(b"\n\n{\"path\": \"\xff\"}\n");
+        fs::write(dir.path().join("d.jsonl"), lines).unwrap();
         fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
         let loaded = load(&[dir.path().to_path_buf()]);
-        assert_eq!(loaded.documents.len(), 1);
+        assert_eq!(loaded.documents.len(), 2);
         let kinds: Vec<_> = loaded.issues.iter().map(|i| i.kind).collect();
-        assert_eq!(kinds, ["error_record", "not_a_document"]);
+        assert_eq!(kinds, ["error_record", "not_a_document", "not_a_document"]);
+        let last = &loaded.issues[2].location;
+        assert!(last.ends_with("d.jsonl:3"), "{last}");
     }
 
     #[test]
