@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(tesseract-ocr tesseract-ocr-vie poppler-utils fonts-dejavu-core fonts-noto-core fonts-texgyre chromium)
+# default-jre-headless runs the Spark test; python3-venv holds pyspark, pyarrow, duckdb.
+packages=(tesseract-ocr tesseract-ocr-vie poppler-utils fonts-dejavu-core fonts-noto-core fonts-texgyre chromium
+  default-jre-headless python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,10 +21,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Python tools of the archive tests (tests/archive_external.rs): pyspark for the Spark job,
+# pyarrow and DuckDB reading the Parquet export, kubernetes-validate (with its bundled
+# schemas: no network at test time) for deploy/k8s. Kept in target/ so reruns are fast.
+[ -x target/pyenv/bin/python ] || python3 -m venv target/pyenv
+target/pyenv/bin/pip install -q --disable-pip-version-check -r tools/spark/requirements.txt \
+  pyarrow==26.0.1 duckdb==2.0.1 kubernetes-validate==1.37.0
+
 # Gates: formatting and lints fail the suite like a failing test.
 if command -v rustup >/dev/null; then rustup component add rustfmt clippy >/dev/null 2>&1 || true; fi
 cargo fmt --check
 cargo clippy --release --locked --all-targets -- -D warnings
+# The library alone builds without the archive side (SQLite, tantivy, web server, Parquet) or clap.
+cargo check --locked --lib --no-default-features
 cargo test --release --locked
 cargo build --release --locked --bin vanban
 

@@ -22,6 +22,7 @@
 //! assert_eq!(doc.citations[0].date.as_deref(), Some("2018-04-23"));
 //! ```
 
+#[cfg(feature = "archive")]
 pub mod archive;
 pub mod eval;
 pub mod extract;

@@ -41,6 +41,7 @@ enum Command {
     },
     /// Print the repaired plain text of documents (stdin when no file is given).
     Text { files: Vec<PathBuf> },
+    #[cfg(feature = "archive")]
     #[command(flatten)]
     Archive(vanban::archive::cli::ArchiveCommand),
     /// Internal: parse one PDF in isolation for the parent process (JSON on stdout).
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
             extract(&paths, output.as_deref(), jsonl, &limits)
         }
         Command::Text { files } => text(&files),
+        #[cfg(feature = "archive")]
         Command::Archive(cmd) => vanban::archive::cli::run(cmd),
         Command::PdfWorker {
             file,

@@ -345,6 +345,63 @@ fn re_export_updates_rows_instead_of_duplicating() {
     );
 }
 
+/// A document is its path plus sha256: a corrected file at the same path replaces its
+/// rows and index entries; the same content at another path is another document.
+#[test]
+fn identity_is_the_source_path() {
+    let original = decision_4203();
+    let mut copy = original.clone();
+    copy.source.path = "corpus/copy/002.txt".into();
+    let mut corrected = original.clone();
+    corrected.source.sha256 = vanban::output::sha256_hex(b"corrected");
+    corrected.metadata.title = Some("Tiêu đề đã sửa".into());
+    corrected.tasks.pop();
+
+    let mut conn = Connection::open_in_memory().unwrap();
+    let stats = sqlite::export(&mut conn, [&original, &copy]).unwrap();
+    assert_eq!(
+        (stats.inserted, stats.updated),
+        (2, 0),
+        "same content, two paths"
+    );
+    let stats = sqlite::export(&mut conn, [&corrected]).unwrap();
+    assert_eq!((stats.inserted, stats.updated), (0, 1));
+    check_row_counts(&conn, &[corrected.clone(), copy.clone()]);
+    let rows: Vec<(String, String)> = conn
+        .prepare("SELECT path, title FROM documents ORDER BY path")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("corpus/002.txt".into(), "Tiêu đề đã sửa".into()),
+            (
+                "corpus/copy/002.txt".into(),
+                "Ban hành Kế hoạch cải cách hành chính năm 2020".into()
+            ),
+        ]
+    );
+
+    let a = Archive::in_memory().unwrap();
+    a.add([&original, &copy]).unwrap();
+    assert_eq!(a.document_count().unwrap(), 2);
+    a.add([&corrected]).unwrap();
+    assert_eq!(a.document_count().unwrap(), 2);
+    assert_eq!(a.document("corpus/002.txt").unwrap(), Some(corrected));
+    assert_eq!(a.document("corpus/copy/002.txt").unwrap(), Some(copy));
+    let tasks = a
+        .search(&SearchRequest {
+            kind: Some("task".into()),
+            ..req("")
+        })
+        .unwrap();
+    // The copy's two tasks and the corrected file's one: none of the replaced entries.
+    assert_eq!(tasks.total, 3, "{tasks:?}");
+}
+
 #[test]
 fn dashboard_example_queries_run_and_answer() {
     let mut conn = Connection::open_in_memory().unwrap();
@@ -408,7 +465,7 @@ fn csv_export_writes_one_file_per_table() {
     let mut conn = Connection::open_in_memory().unwrap();
     sqlite::export(&mut conn, &docs).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let counts = csv::export(&conn, dir.path()).unwrap();
+    let counts = csv::export(&conn, dir.path(), csv::Bom::None).unwrap();
     assert_eq!(counts, json_counts(&docs));
     let tasks = std::fs::read_to_string(dir.path().join("tasks.csv")).unwrap();
     assert!(tasks.starts_with("doc_id,task_no,task_group,"), "{tasks}");
@@ -693,7 +750,7 @@ fn seeds_index_and_search_consistently() {
                 c.id
             );
         }
-        assert_eq!(a.document(&doc.source.sha256).unwrap().as_ref(), Some(doc));
+        assert_eq!(a.document(&doc.source.path).unwrap().as_ref(), Some(doc));
     }
     // Seed 002 is about "thủ tục hành chính"; typed without marks it is found.
     let request = SearchRequest {
@@ -746,15 +803,17 @@ fn web_page_searches_groups_and_opens_documents() {
         3,
         "grouped by document"
     );
+    assert!(
+        page.body.contains("href=\"/doc/corpus%2F002.txt?q="),
+        "links name the path: {}",
+        page.body
+    );
 
     let doc = decision_4203();
     let [start, end] = doc.tasks[0].span;
     let page = serve::respond(
         &a,
-        &format!(
-            "/doc/{}?q=hoi+nghi&start={start}&end={end}",
-            doc.source.sha256
-        ),
+        &format!("/doc/corpus%2F002.txt?q=hoi+nghi&start={start}&end={end}"),
     );
     assert_eq!(page.status, 200);
     assert!(
@@ -783,6 +842,9 @@ fn web_page_searches_groups_and_opens_documents() {
     assert_eq!(results.hits[0].document.path, "corpus/002.txt");
 
     assert_eq!(serve::respond(&a, "/doc/nope").status, 404);
+    let api = serve::respond(&a, "/api/document/corpus%2F001.txt");
+    let read: Document = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(read, plan_online_services());
     assert_eq!(serve::respond(&a, "/?q=x&year=abc").status, 400);
     assert_eq!(serve::respond(&a, "/elsewhere").status, 404);
 }

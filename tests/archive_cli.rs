@@ -150,3 +150,153 @@ fn bad_inputs_are_reported_not_fatal() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a vanban index"));
 }
+
+fn seed(name: &str) -> Vec<u8> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds");
+    let path = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(name))
+        .unwrap_or_else(|| panic!("no seed {name}"));
+    std::fs::read(path).unwrap()
+}
+
+/// `vanban extract --jsonl` of `paths` into `out`.
+fn extract_jsonl(paths: &[&Path], out: &Path) {
+    let mut args = vec!["extract", "--jsonl"];
+    args.extend(paths.iter().map(|p| p.to_str().unwrap()));
+    std::fs::write(out, ok(&args).stdout).unwrap();
+}
+
+fn documents(db: &Path) -> Vec<(String, String)> {
+    Connection::open(db)
+        .unwrap()
+        .prepare("SELECT path, sha256 FROM documents ORDER BY path")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn indexed(index: &Path) -> Vec<String> {
+    let mut paths = vanban::archive::index::Archive::open(index)
+        .unwrap()
+        .document_paths()
+        .unwrap();
+    paths.sort();
+    paths
+}
+
+/// Real seeds: two `bao-cao.txt` with the same content in two folders are two documents;
+/// a corrected file re-extracted at its path stays one document (in SQLite and in the
+/// index) with the new sha256; `--prune` drops a document whose file was deleted.
+#[test]
+fn documents_are_identified_by_path_and_sha256() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let (a, b, c) = (
+        src.join("a/bao-cao.txt"),
+        src.join("b/bao-cao.txt"),
+        src.join("ke-hoach.txt"),
+    );
+    std::fs::create_dir_all(a.parent().unwrap()).unwrap();
+    std::fs::create_dir_all(b.parent().unwrap()).unwrap();
+    std::fs::write(&a, seed("001_")).unwrap();
+    std::fs::write(&b, seed("001_")).unwrap();
+    std::fs::write(&c, seed("002_")).unwrap();
+    let (db, index, first, second) = (
+        dir.path().join("a.db"),
+        dir.path().join("idx"),
+        dir.path().join("first.jsonl"),
+        dir.path().join("second.jsonl"),
+    );
+    let (db_s, index_s) = (db.to_str().unwrap(), index.to_str().unwrap());
+    let sha = |p: &Path| vanban::output::sha256_hex(&std::fs::read(p).unwrap());
+    let name = |p: &Path| p.to_str().unwrap().to_string();
+
+    extract_jsonl(&[&a, &b, &c], &first);
+    ok(&["export", first.to_str().unwrap(), "--sqlite", db_s]);
+    ok(&["index", first.to_str().unwrap(), "--index", index_s]);
+    let expected = vec![
+        (name(&a), sha(&a)),
+        (name(&b), sha(&b)),
+        (name(&c), sha(&c)),
+    ];
+    assert_eq!(sha(&a), sha(&b));
+    assert_eq!(documents(&db), expected);
+    assert_eq!(indexed(&index), [name(&a), name(&b), name(&c)]);
+
+    // Correct ke-hoach.txt (a line added) and re-extract it alone.
+    let mut corrected = seed("002_");
+    corrected.extend_from_slice("\nNơi nhận: Sở Nội vụ.\n".as_bytes());
+    std::fs::write(&c, corrected).unwrap();
+    assert_ne!(sha(&c), expected[2].1);
+    extract_jsonl(&[&c], &second);
+    let out = ok(&["export", second.to_str().unwrap(), "--sqlite", db_s]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 documents exported (0 new, 1 updated)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ok(&["index", second.to_str().unwrap(), "--index", index_s]);
+    let expected = vec![
+        (name(&a), sha(&a)),
+        (name(&b), sha(&b)),
+        (name(&c), sha(&c)),
+    ];
+    assert_eq!(documents(&db), expected);
+    assert_eq!(indexed(&index), [name(&a), name(&b), name(&c)]);
+    let stored = vanban::archive::index::Archive::open(&index)
+        .unwrap()
+        .document(&name(&c))
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.source.sha256, sha(&c));
+
+    // Delete one copy: --prune (with no new input) drops it from both.
+    std::fs::remove_file(&b).unwrap();
+    let out = ok(&["export", "--sqlite", db_s, "--prune"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("pruned {} (source file is gone)", name(&b))),
+        "{stderr}"
+    );
+    let out = ok(&["index", "--index", index_s, "--prune"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 pruned"));
+    assert_eq!(documents(&db), [expected[0].clone(), expected[2].clone()]);
+    assert_eq!(indexed(&index), [name(&a), name(&c)]);
+}
+
+/// `--csv-bom` starts every CSV file with EF BB BF (Excel then reads UTF-8); without it
+/// the header comes first.
+#[test]
+fn csv_bom_for_excel() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("json");
+    extract_seeds(&json);
+    let (with, without) = (dir.path().join("bom"), dir.path().join("plain"));
+    for (csv, bom) in [(&with, true), (&without, false)] {
+        let mut args = vec![
+            "export",
+            json.to_str().unwrap(),
+            "--csv",
+            csv.to_str().unwrap(),
+        ];
+        if bom {
+            args.push("--csv-bom");
+        }
+        ok(&args);
+    }
+    for table in vanban::archive::sqlite::TABLES {
+        let bytes = std::fs::read(with.join(format!("{table}.csv"))).unwrap();
+        assert_eq!(bytes[..3], [0xEF, 0xBB, 0xBF], "{table}");
+        let plain = std::fs::read(without.join(format!("{table}.csv"))).unwrap();
+        assert!(plain.starts_with(b"doc_id,"), "{table}");
+        assert_eq!(
+            bytes[3..],
+            plain[..],
+            "{table}: the same CSV after the mark"
+        );
+    }
+}

@@ -10,29 +10,42 @@ use std::time::Instant;
 
 use clap::Subcommand;
 
+use super::csv::Bom;
 use super::index::Archive;
 use super::search::{SearchRequest, KINDS};
-use super::{csv, load_each, serve, sqlite, ArchiveError, LoadIssue};
+use super::{csv, load_each, parquet, serve, sqlite, ArchiveError, LoadIssue};
 
 #[derive(Debug, Subcommand)]
 pub enum ArchiveCommand {
-    /// Export Documents (extract output: directories of *.json, or *.jsonl files) to SQLite and/or CSV tables.
+    /// Export Documents (extract output: directories of *.json, or *.jsonl files) to SQLite, CSV and/or Parquet tables.
     Export {
-        #[arg(required = true)]
+        #[arg(required_unless_present = "prune")]
         inputs: Vec<PathBuf>,
-        /// SQLite database to create or update (documents are keyed by source sha256).
+        /// SQLite database to create or update (one document per source path).
         #[arg(long)]
         sqlite: Option<PathBuf>,
         /// Directory for one CSV file per table (dumped from the SQLite tables).
         #[arg(long)]
         csv: Option<PathBuf>,
+        /// Start each CSV file with a UTF-8 byte order mark, so Excel reads the marks right.
+        #[arg(long, requires = "csv")]
+        csv_bom: bool,
+        /// Directory for one Parquet file per table (for DuckDB, Spark, pyarrow).
+        #[arg(long)]
+        parquet: Option<PathBuf>,
+        /// Drop documents whose source file no longer exists (after adding the inputs).
+        #[arg(long, requires = "sqlite")]
+        prune: bool,
     },
-    /// Add Documents to a search index (created when absent; re-indexing replaces).
+    /// Add Documents to a search index (created when absent; re-indexing a path replaces it).
     Index {
-        #[arg(required = true)]
+        #[arg(required_unless_present = "prune")]
         inputs: Vec<PathBuf>,
         #[arg(long)]
         index: PathBuf,
+        /// Drop documents whose source file no longer exists (after adding the inputs).
+        #[arg(long)]
+        prune: bool,
     },
     /// Search an index: diacritics optional, OCR-damaged words tolerated.
     Search {
@@ -76,8 +89,23 @@ pub fn run(command: ArchiveCommand) -> std::io::Result<ExitCode> {
             inputs,
             sqlite,
             csv,
-        } => export(&inputs, sqlite.as_deref(), csv.as_deref()),
-        ArchiveCommand::Index { inputs, index } => index_command(&inputs, &index),
+            csv_bom,
+            parquet,
+            prune,
+        } => {
+            let targets = Targets {
+                sqlite: sqlite.as_deref(),
+                csv: csv.as_deref(),
+                csv_bom: if csv_bom { Bom::Utf8 } else { Bom::None },
+                parquet: parquet.as_deref(),
+            };
+            export(&inputs, &targets, prune)
+        }
+        ArchiveCommand::Index {
+            inputs,
+            index,
+            prune,
+        } => index_command(&inputs, &index, prune),
         ArchiveCommand::Search {
             query,
             index,
@@ -126,18 +154,22 @@ fn report_issues(issues: &[LoadIssue]) -> ExitCode {
     code
 }
 
-fn export(
-    inputs: &[PathBuf],
-    sqlite_path: Option<&Path>,
-    csv_dir: Option<&Path>,
-) -> Result<ExitCode, ArchiveError> {
-    if sqlite_path.is_none() && csv_dir.is_none() {
+/// Where `export` writes.
+struct Targets<'a> {
+    sqlite: Option<&'a Path>,
+    csv: Option<&'a Path>,
+    csv_bom: Bom,
+    parquet: Option<&'a Path>,
+}
+
+fn export(inputs: &[PathBuf], to: &Targets, prune: bool) -> Result<ExitCode, ArchiveError> {
+    if to.sqlite.is_none() && to.csv.is_none() && to.parquet.is_none() {
         return Err(ArchiveError::Invalid(
-            "nothing to do: give --sqlite FILE and/or --csv DIR".into(),
+            "nothing to do: give --sqlite FILE, --csv DIR and/or --parquet DIR".into(),
         ));
     }
     let started = Instant::now();
-    let mut conn = match sqlite_path {
+    let mut conn = match to.sqlite {
         Some(path) => rusqlite::Connection::open(path)?,
         None => rusqlite::Connection::open_in_memory()?,
     };
@@ -145,23 +177,41 @@ fn export(
     let issues = load_each(inputs, |doc| export.add(&doc))?;
     let stats = export.commit()?;
     let code = report_issues(&issues);
-    if let Some(dir) = csv_dir {
-        for (table, rows) in csv::export(&conn, dir)? {
+    let pruned = if prune {
+        sqlite::prune(&mut conn)?
+    } else {
+        Vec::new()
+    };
+    report_pruned(&pruned);
+    if let Some(dir) = to.csv {
+        for (table, rows) in csv::export(&conn, dir, to.csv_bom)? {
             eprintln!("vanban: {}/{table}.csv: {rows} rows", dir.display());
         }
     }
+    if let Some(dir) = to.parquet {
+        for (table, rows) in parquet::export(&conn, dir)? {
+            eprintln!("vanban: {}/{table}.parquet: {rows} rows", dir.display());
+        }
+    }
     eprintln!(
-        "vanban: {} documents exported ({} new, {} updated), {} skipped, {:.2} s",
+        "vanban: {} documents exported ({} new, {} updated), {} pruned, {} skipped, {:.2} s",
         stats.inserted + stats.updated,
         stats.inserted,
         stats.updated,
+        pruned.len(),
         issues.len(),
         started.elapsed().as_secs_f64()
     );
     Ok(code)
 }
 
-fn index_command(inputs: &[PathBuf], dir: &Path) -> Result<ExitCode, ArchiveError> {
+fn report_pruned(paths: &[String]) {
+    for path in paths {
+        eprintln!("vanban: pruned {path} (source file is gone)");
+    }
+}
+
+fn index_command(inputs: &[PathBuf], dir: &Path, prune: bool) -> Result<ExitCode, ArchiveError> {
     let started = Instant::now();
     let archive = Archive::open_or_create(dir)?;
     let mut writer = archive.writer()?;
@@ -170,11 +220,22 @@ fn index_command(inputs: &[PathBuf], dir: &Path) -> Result<ExitCode, ArchiveErro
         added += 1;
         writer.add(&doc)
     })?;
+    // Pruning sees the last commit: commit the added documents first.
     writer.commit()?;
+    let pruned = if prune {
+        let mut writer = archive.writer()?;
+        let pruned = writer.prune()?;
+        writer.commit()?;
+        pruned
+    } else {
+        Vec::new()
+    };
     let code = report_issues(&issues);
+    report_pruned(&pruned);
     eprintln!(
-        "vanban: {added} documents indexed ({} in the index), {} skipped, {:.2} s",
+        "vanban: {added} documents indexed ({} in the index), {} pruned, {} skipped, {:.2} s",
         archive.document_count()?,
+        pruned.len(),
         issues.len(),
         started.elapsed().as_secs_f64()
     );

@@ -2,45 +2,67 @@
 //! files rather than databases.
 //!
 //! The CSV files are dumped from the SQLite tables of [`super::sqlite`], so both exports
-//! always share one schema: same columns, same keys, NULL as an empty field.
+//! always share one schema: same columns, same keys, NULL as an empty field. Each file is
+//! written atomically; [`Bom::Utf8`] starts it with a UTF-8 byte order mark, without which
+//! Excel reads the file as the local code page and garbles Vietnamese marks.
 
+use std::io::Write;
 use std::path::Path;
 
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 
 use super::sqlite::TABLES;
-use super::ArchiveError;
+use super::{write_atomically, ArchiveError};
+
+/// Whether CSV files start with a byte order mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Bom {
+    #[default]
+    None,
+    /// `EF BB BF`, for Excel.
+    Utf8,
+}
 
 /// Writes every table of `conn` to `DIR/<table>.csv` (header row first); returns rows per table.
-pub fn export(conn: &Connection, dir: &Path) -> Result<Vec<(&'static str, usize)>, ArchiveError> {
+pub fn export(
+    conn: &Connection,
+    dir: &Path,
+    bom: Bom,
+) -> Result<Vec<(&'static str, usize)>, ArchiveError> {
     std::fs::create_dir_all(dir).map_err(|e| ArchiveError::io(dir, e))?;
     let mut counts = Vec::new();
     for table in TABLES {
         let path = dir.join(format!("{table}.csv"));
-        let mut out = ::csv::Writer::from_path(&path)?;
-        let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))?;
-        let columns: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
-        out.write_record(&columns)?;
-        let mut rows = stmt.query([])?;
         let mut n = 0;
-        let mut record: Vec<String> = Vec::with_capacity(columns.len());
-        while let Some(row) = rows.next()? {
-            record.clear();
-            for i in 0..columns.len() {
-                record.push(match row.get_ref(i)? {
-                    ValueRef::Null => String::new(),
-                    ValueRef::Integer(v) => v.to_string(),
-                    ValueRef::Real(v) => v.to_string(),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => {
-                        String::from_utf8_lossy(t).into_owned()
-                    }
-                });
+        write_atomically(&path, |file| {
+            if bom == Bom::Utf8 {
+                file.write_all("\u{feff}".as_bytes())
+                    .map_err(|e| ArchiveError::io(&path, e))?;
             }
-            out.write_record(&record)?;
-            n += 1;
-        }
-        out.flush().map_err(|e| ArchiveError::io(&path, e))?;
+            let mut out = ::csv::Writer::from_writer(file);
+            let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))?;
+            let columns: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
+            out.write_record(&columns)?;
+            let mut rows = stmt.query([])?;
+            let mut record: Vec<String> = Vec::with_capacity(columns.len());
+            while let Some(row) = rows.next()? {
+                record.clear();
+                for i in 0..columns.len() {
+                    record.push(match row.get_ref(i)? {
+                        ValueRef::Null => String::new(),
+                        ValueRef::Integer(v) => v.to_string(),
+                        ValueRef::Real(v) => v.to_string(),
+                        ValueRef::Text(t) | ValueRef::Blob(t) => {
+                            String::from_utf8_lossy(t).into_owned()
+                        }
+                    });
+                }
+                out.write_record(&record)?;
+                n += 1;
+            }
+            out.flush().map_err(|e| ArchiveError::io(&path, e))
+        })?;
         counts.push((table, n));
     }
     Ok(counts)

@@ -16,14 +16,18 @@
 //! figures never walks the (long) postings of whole documents. Filters use keyword fields holding
 //! folded values, so `--cites 61/2018/ND-CP` and `--agency "so noi vu"` work too.
 //!
-//! **Invariant:** entries are keyed by `sha256`; [`Archive::add`] first deletes every entry
-//! of a Document it re-adds.
+//! **Invariant:** entries are keyed by source `path` (a keyword field): [`Archive::add`]
+//! first deletes every entry of the path it adds, so a re-extracted (corrected) file stays
+//! one document, and the same content at two paths is two documents.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, DocSetCollector};
+use tantivy::query::TermQuery;
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
+    STRING,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -94,7 +98,7 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         kind: b.add_text_field("kind", STRING | STORED),
         sha256: b.add_text_field("sha256", STRING | STORED),
-        path: b.add_text_field("path", STORED),
+        path: b.add_text_field("path", STRING | STORED),
         title: b.add_text_field("title", STORED),
         number: b.add_text_field("number", STORED),
         agency_label: b.add_text_field("agency_label", STORED),
@@ -204,11 +208,30 @@ impl Archive {
 
     /// Number of indexed Documents.
     pub fn document_count(&self) -> Result<usize, ArchiveError> {
-        let query = tantivy::query::TermQuery::new(
-            Term::from_field_text(self.fields.kind, "document"),
+        Ok(self
+            .searcher()
+            .search(&self.kind_query("document"), &Count)?)
+    }
+
+    /// The source path of every indexed Document.
+    pub fn document_paths(&self) -> Result<Vec<String>, ArchiveError> {
+        let searcher = self.searcher();
+        let entries = searcher.search(&self.kind_query("document"), &DocSetCollector)?;
+        let mut paths = Vec::with_capacity(entries.len());
+        for address in entries {
+            let entry: TantivyDocument = searcher.doc(address)?;
+            if let Some(path) = entry.get_first(self.fields.path).and_then(|v| v.as_str()) {
+                paths.push(path.to_string());
+            }
+        }
+        Ok(paths)
+    }
+
+    fn kind_query(&self, kind: &str) -> TermQuery {
+        TermQuery::new(
+            Term::from_field_text(self.fields.kind, kind),
             IndexRecordOption::Basic,
-        );
-        Ok(self.searcher().search(&query, &tantivy::collector::Count)?)
+        )
     }
 
     pub(crate) fn searcher(&self) -> tantivy::Searcher {
@@ -353,12 +376,9 @@ pub struct ArchiveWriter<'a> {
 }
 
 impl ArchiveWriter<'_> {
-    /// Adds a document, replacing any entries of the same sha256.
+    /// Adds a document, replacing any entries of the same source path.
     pub fn add(&mut self, doc: &Document) -> Result<(), ArchiveError> {
-        self.writer.delete_term(Term::from_field_text(
-            self.archive.fields.sha256,
-            &doc.source.sha256,
-        ));
+        self.delete(&doc.source.path);
         let mut entries = self.archive.entries(doc).into_iter();
         self.wholes.extend(entries.next());
         for entry in entries {
@@ -371,6 +391,27 @@ impl ArchiveWriter<'_> {
             self.flush_wholes()?;
         }
         Ok(())
+    }
+
+    fn delete(&mut self, path: &str) {
+        self.writer
+            .delete_term(Term::from_field_text(self.archive.fields.path, path));
+    }
+
+    /// Deletes the entries of documents whose source file is gone (see
+    /// [`super::source_is_gone`]), as of the last commit; returns their paths, sorted.
+    pub fn prune(&mut self) -> Result<Vec<String>, ArchiveError> {
+        let mut gone: Vec<String> = self
+            .archive
+            .document_paths()?
+            .into_iter()
+            .filter(|p| super::source_is_gone(p))
+            .collect();
+        gone.sort();
+        for path in &gone {
+            self.delete(path);
+        }
+        Ok(gone)
     }
 
     fn flush_wholes(&mut self) -> Result<(), ArchiveError> {

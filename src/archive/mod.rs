@@ -6,8 +6,9 @@
 //! * [`Loaded`] — the [`Document`]s read back from `vanban extract` output (a directory of
 //!   `*.json` files, or JSON-lines files), plus a [`LoadIssue`] for every file or line
 //!   that was not a Document. Error records written by `extract` are skipped, not fatal.
-//! * [`sqlite::export`] — upserts Documents into SQLite tables keyed by the source's
-//!   sha256; [`csv::export`] writes the same tables as one CSV file per table.
+//! * [`sqlite::export`] — upserts Documents into SQLite tables, one document per source
+//!   path; [`csv::export`] and [`parquet::export`] write the same tables as one CSV or
+//!   Parquet file per table.
 //! * [`index::Archive`] — a tantivy index with one entry per document, passage, task,
 //!   citation and figure, searched by [`search::SearchRequest`] into [`search::Hit`]s.
 //! * [`serve::serve`] — server-rendered HTML and a JSON API over an [`index::Archive`].
@@ -25,22 +26,28 @@
 //! assert_eq!(hits.hits[0].snippet.text, "Đẩy mạnh cải cách thủ tục hành chính trực tuyến.");
 //! ```
 //!
-//! **Invariants.** Export and indexing are idempotent: a Document is identified by
-//! `source.sha256`, and adding it again replaces its rows and index entries. Spans keep the
+//! **Invariants.** Export and indexing are idempotent: a Document is identified by its
+//! source path plus `source.sha256`. Adding a Document whose path is already present
+//! replaces that path's rows and index entries (a corrected file stays one document); the
+//! same content at two paths is two documents. [`sqlite::prune`] and
+//! [`index::ArchiveWriter::prune`] drop documents whose source file is gone. Spans keep the
 //! model's unit, code points of `Document.text`, everywhere (SQLite columns, hits, HTML).
 //! Nothing here panics on odd input: a damaged file is a [`LoadIssue`], a query that
 //! cannot be parsed is an [`ArchiveError`].
 
 mod analyzer;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod csv;
 mod html;
 pub mod index;
+pub mod parquet;
 pub mod search;
 pub mod serve;
 pub mod sqlite;
 
 use std::fs;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::model::{Document, ErrorRecord};
@@ -59,6 +66,8 @@ pub enum ArchiveError {
     Csv(#[from] ::csv::Error),
     #[error("index: {0}")]
     Index(#[from] tantivy::TantivyError),
+    #[error("parquet: {0}")]
+    Parquet(#[from] ::parquet::errors::ParquetError),
     #[error("{0}")]
     Invalid(String),
 }
@@ -135,41 +144,90 @@ pub fn load_each(
         if !named && ext != "json" && ext != "jsonl" {
             continue;
         }
-        let text = match fs::read_to_string(&path) {
-            Ok(t) => t,
+        let mut reader = match fs::File::open(&path) {
+            Ok(f) => BufReader::new(f),
             Err(e) => {
                 issue(path.display().to_string(), "unreadable", e.to_string());
                 continue;
             }
         };
-        let mut parse = |location: String, json: &str| match serde_json::from_str::<Document>(json)
-        {
-            Ok(doc) => each(doc),
-            Err(e) => {
-                match serde_json::from_str::<ErrorRecord>(json) {
-                    Ok(record) => issue(
-                        location,
-                        "error_record",
-                        format!("{}: {}", record.error.kind, record.error.message),
-                    ),
-                    Err(_) => issue(location, "not_a_document", e.to_string()),
+        let mut parse =
+            |location: String, json: &[u8]| match serde_json::from_slice::<Document>(json) {
+                Ok(doc) => each(doc),
+                Err(e) => {
+                    match serde_json::from_slice::<ErrorRecord>(json) {
+                        Ok(record) => issue(
+                            location,
+                            "error_record",
+                            format!("{}: {}", record.error.kind, record.error.message),
+                        ),
+                        Err(_) => issue(location, "not_a_document", e.to_string()),
+                    }
+                    Ok(())
                 }
-                Ok(())
-            }
-        };
+            };
+        let mut read_error = None;
         if ext == "json" {
-            parse(path.display().to_string(), &text)?;
-        } else {
-            for (no, line) in text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-            {
-                parse(format!("{}:{}", path.display(), no + 1), line)?;
+            let mut json = Vec::new();
+            match reader.read_to_end(&mut json) {
+                Ok(_) => parse(path.display().to_string(), &json)?,
+                Err(e) => read_error = Some(e),
             }
+        } else {
+            // Line by line: a JSON-lines file of any size is read in bounded memory.
+            let mut line = Vec::new();
+            for no in 1.. {
+                line.clear();
+                match reader.read_until(b'\n', &mut line) {
+                    Ok(0) => break,
+                    Ok(_) if line.iter().all(u8::is_ascii_whitespace) => {}
+                    Ok(_) => parse(format!("{}:{no}", path.display()), &line)?,
+                    Err(e) => {
+                        read_error = Some(e);
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(e) = read_error {
+            issue(path.display().to_string(), "unreadable", e.to_string());
         }
     }
     Ok(issues)
+}
+
+/// Writes `path` atomically: `write` fills a temporary file beside it, renamed over `path`
+/// once written and synced, so readers see the old file or the new one, never a part.
+/// The file gets the usual permissions (0666 less the umask), not a temporary file's 0600.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut fs::File) -> Result<(), ArchiveError>,
+) -> Result<(), ArchiveError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .map_err(|e| ArchiveError::io(path, e))?;
+    write(tmp.as_file_mut())?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| ArchiveError::io(path, e))?;
+    tmp.persist(path)
+        .map_err(|e| ArchiveError::io(path, e.error))?;
+    Ok(())
+}
+
+/// Whether a document's source file is gone, so [`sqlite::prune`] and
+/// [`index::ArchiveWriter::prune`] drop it. Relative paths are resolved against the current
+/// directory, as `vanban extract` read them; a path that cannot be checked (permissions)
+/// counts as present, so nothing is dropped on doubt.
+fn source_is_gone(path: &str) -> bool {
+    matches!(fs::metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// The year of an ISO `YYYY-MM-DD` date.
@@ -215,11 +273,17 @@ mod tests {
         )
         .unwrap();
         fs::write(dir.path().join("c.json"), "{").unwrap();
+        // JSON lines: a document, a blank line, a line that is not UTF-8.
+        let mut lines = serde_json::to_vec(&doc).unwrap();
+        lines.extend_from_slice(b"\n\n{\"path\": \"\xff\"}\n");
+        fs::write(dir.path().join("d.jsonl"), lines).unwrap();
         fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
         let loaded = load(&[dir.path().to_path_buf()]);
-        assert_eq!(loaded.documents.len(), 1);
+        assert_eq!(loaded.documents.len(), 2);
         let kinds: Vec<_> = loaded.issues.iter().map(|i| i.kind).collect();
-        assert_eq!(kinds, ["error_record", "not_a_document"]);
+        assert_eq!(kinds, ["error_record", "not_a_document", "not_a_document"]);
+        let last = &loaded.issues[2].location;
+        assert!(last.ends_with("d.jsonl:3"), "{last}");
     }
 
     #[test]

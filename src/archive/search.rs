@@ -318,12 +318,12 @@ impl Archive {
         })
     }
 
-    /// The Document stored for `sha256`, if indexed.
-    pub fn document(&self, sha256: &str) -> Result<Option<crate::Document>, ArchiveError> {
+    /// The Document stored for a source `path`, if indexed.
+    pub fn document(&self, path: &str) -> Result<Option<crate::Document>, ArchiveError> {
         let f = self.fields;
         let query = BooleanQuery::intersection(vec![
             Box::new(TermQuery::new(
-                Term::from_field_text(f.sha256, sha256),
+                Term::from_field_text(f.path, path),
                 IndexRecordOption::Basic,
             )),
             Box::new(TermQuery::new(
@@ -345,7 +345,7 @@ impl Archive {
             .and_then(|v| v.as_str())
             .unwrap_or("");
         serde_json::from_str(json).map(Some).map_err(|e| {
-            ArchiveError::Invalid(format!("stored document {sha256} is not readable: {e}"))
+            ArchiveError::Invalid(format!("stored document {path} is not readable: {e}"))
         })
     }
 

@@ -13,7 +13,7 @@
 
 use std::fmt::Write as _;
 
-use super::html::{encode, escape, query_pairs};
+use super::html::{decode, encode, escape, query_pairs};
 use super::index::Archive;
 use super::search::{Hit, Matcher, SearchRequest, KINDS};
 use super::ArchiveError;
@@ -98,14 +98,17 @@ pub fn respond(archive: &Archive, url: &str) -> Page {
         "/api/search" => request_from(&params)
             .and_then(|r| archive.search(&r))
             .map(|r| Page::json(&r)),
+        // Documents are named by their source path, percent-encoded into one segment.
         p if p.starts_with("/api/document/") => {
-            match archive.document(&p["/api/document/".len()..]) {
+            match archive.document(&decode(&p["/api/document/".len()..])) {
                 Ok(Some(doc)) => Ok(Page::json(&doc)),
                 Ok(None) => Ok(Page::error(404, "Không tìm thấy văn bản.")),
                 Err(e) => Err(e),
             }
         }
-        p if p.starts_with("/doc/") => document_page(archive, &p["/doc/".len()..], &params),
+        p if p.starts_with("/doc/") => {
+            document_page(archive, &decode(&p["/doc/".len()..]), &params)
+        }
         _ => Ok(Page::error(404, "Không có trang này.")),
     };
     result.unwrap_or_else(|e| match e {
@@ -181,10 +184,10 @@ fn search_page(archive: &Archive, params: &[(String, String)]) -> Result<Page, A
     for hit in &results.hits {
         match groups
             .iter_mut()
-            .find(|(sha, _)| *sha == hit.document.sha256)
+            .find(|(path, _)| *path == hit.document.path)
         {
             Some((_, hits)) => hits.push(hit),
-            None => groups.push((&hit.document.sha256, vec![hit])),
+            None => groups.push((&hit.document.path, vec![hit])),
         }
     }
     body.push_str("<div id=\"results\">");
@@ -212,7 +215,7 @@ fn search_page(archive: &Archive, params: &[(String, String)]) -> Result<Page, A
             "<section class=\"result\"><h2><a class=\"doc-link\" href=\"{}\">{}</a></h2>\
              <p class=\"meta\">{}</p><ul>",
             escape(&doc_url(
-                &d.sha256,
+                &d.path,
                 &request.query,
                 Some(hits[0].location.span)
             )),
@@ -225,7 +228,7 @@ fn search_page(archive: &Archive, params: &[(String, String)]) -> Result<Page, A
                 "<li class=\"hit\"><span class=\"kind\">{}</span> <a class=\"loc\" href=\"{}\">{}</a> \
                  <span class=\"snippet\">{}</span></li>",
                 hit.kind,
-                escape(&doc_url(&d.sha256, &request.query, Some(hit.location.span))),
+                escape(&doc_url(&d.path, &request.query, Some(hit.location.span))),
                 escape(&location_label(hit)),
                 hit.snippet.marked("<mark>", "</mark>", escape),
             );
@@ -282,8 +285,8 @@ fn location_label(hit: &Hit) -> String {
     parts.join(" · ")
 }
 
-fn doc_url(sha256: &str, query: &str, span: Option<[usize; 2]>) -> String {
-    let mut url = format!("/doc/{}?q={}", encode(sha256), encode(query));
+fn doc_url(path: &str, query: &str, span: Option<[usize; 2]>) -> String {
+    let mut url = format!("/doc/{}?q={}", encode(path), encode(query));
     if let Some([a, b]) = span {
         let _ = write!(url, "&start={a}&end={b}#hit");
     }
@@ -292,10 +295,10 @@ fn doc_url(sha256: &str, query: &str, span: Option<[usize; 2]>) -> String {
 
 fn document_page(
     archive: &Archive,
-    sha256: &str,
+    path: &str,
     params: &[(String, String)],
 ) -> Result<Page, ArchiveError> {
-    let Some(doc) = archive.document(sha256)? else {
+    let Some(doc) = archive.document(path)? else {
         return Ok(Page::error(404, "Không tìm thấy văn bản."));
     };
     let query = param(params, "q").unwrap_or("");

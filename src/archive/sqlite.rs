@@ -1,14 +1,15 @@
 //! SQLite tables for dashboards (Metabase, Superset, Grafana).
 //!
-//! One row per document in `documents`, keyed for joins by `doc_id` and for re-export by
-//! `sha256` (the source file's hash). Every child table (`sections`, `tasks`,
-//! `task_agencies`, `figures`, `citations`, `citation_mentions`) carries `doc_id` plus the
-//! item's position in its JSON array (`task_no`, …), so `(doc_id, task_no)` is the key of
-//! a task. Dates are ISO `YYYY-MM-DD` TEXT; spans are code points of `documents.text`.
+//! One row per document in `documents`, keyed for joins by `doc_id` and identified by its
+//! source `path` plus `sha256` (the source file's hash). Every child table (`sections`,
+//! `tasks`, `task_agencies`, `figures`, `citations`, `citation_mentions`) carries `doc_id`
+//! plus the item's position in its JSON array (`task_no`, …), so `(doc_id, task_no)` is the
+//! key of a task. Dates are ISO `YYYY-MM-DD` TEXT; spans are code points of `documents.text`.
 //! The schema is documented, with example queries, in `docs/archive.md`.
 //!
-//! **Invariant:** exporting a Document whose `sha256` is already present replaces that
-//! document's rows and keeps its `doc_id`; nothing is ever duplicated.
+//! **Invariant:** one row per source path. Exporting a Document whose path is already
+//! present replaces that document's rows (a corrected file re-extracted: new sha256, same
+//! `doc_id`); the same content at two paths gives two documents.
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -16,7 +17,7 @@ use super::{flatten_sections, year_of, ArchiveError};
 use crate::model::Document;
 
 /// Bumped when a table or column changes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The tables in the order they are created and written to CSV.
 pub const TABLES: [&str; 7] = [
@@ -33,8 +34,8 @@ const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id INTEGER PRIMARY KEY,
-    sha256 TEXT NOT NULL UNIQUE,
-    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    path TEXT NOT NULL UNIQUE,
     format TEXT NOT NULL,
     bytes INTEGER NOT NULL,
     pages INTEGER,
@@ -140,6 +141,7 @@ CREATE TABLE IF NOT EXISTS citation_mentions (
     span_end INTEGER NOT NULL,
     PRIMARY KEY (doc_id, citation_no, mention_no)
 );
+CREATE INDEX IF NOT EXISTS documents_sha256 ON documents(sha256);
 CREATE INDEX IF NOT EXISTS documents_year ON documents(year);
 CREATE INDEX IF NOT EXISTS documents_agency ON documents(agency);
 CREATE INDEX IF NOT EXISTS documents_doc_type ON documents(doc_type);
@@ -155,7 +157,7 @@ CREATE INDEX IF NOT EXISTS citations_citation_id ON citations(citation_id);
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ExportStats {
     pub inserted: usize,
-    /// Documents whose sha256 was already present: their rows were replaced.
+    /// Documents whose path was already present: their rows were replaced.
     pub updated: usize,
 }
 
@@ -229,19 +231,46 @@ impl<'c> Export<'c> {
     }
 }
 
+/// Deletes the rows of documents whose source file is gone (see
+/// [`super::source_is_gone`]); returns their paths, sorted.
+pub fn prune(conn: &mut Connection) -> Result<Vec<String>, ArchiveError> {
+    create_schema(conn)?;
+    let tx = conn.transaction()?;
+    let mut gone = Vec::new();
+    {
+        let mut stmt = tx.prepare("SELECT doc_id, path FROM documents ORDER BY path")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (id, path) = row?;
+            if super::source_is_gone(&path) {
+                delete_document(&tx, id)?;
+                gone.push(path);
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(gone)
+}
+
+/// Deletes one document's rows in every table.
+fn delete_document(tx: &Transaction, id: i64) -> Result<(), ArchiveError> {
+    for table in &TABLES[1..] {
+        tx.prepare_cached(&format!("DELETE FROM {table} WHERE doc_id = ?1"))?
+            .execute([id])?;
+    }
+    tx.prepare_cached("DELETE FROM documents WHERE doc_id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
 /// Writes one document and its children; returns whether it replaced an existing one.
 fn upsert_document(tx: &Transaction, doc: &Document) -> Result<bool, ArchiveError> {
     let existing: Option<i64> = tx
-        .prepare_cached("SELECT doc_id FROM documents WHERE sha256 = ?1")?
-        .query_row([&doc.source.sha256], |r| r.get(0))
+        .prepare_cached("SELECT doc_id FROM documents WHERE path = ?1")?
+        .query_row([&doc.source.path], |r| r.get(0))
         .optional()?;
     if let Some(id) = existing {
-        for table in &TABLES[1..] {
-            tx.prepare_cached(&format!("DELETE FROM {table} WHERE doc_id = ?1"))?
-                .execute([id])?;
-        }
-        tx.prepare_cached("DELETE FROM documents WHERE doc_id = ?1")?
-            .execute([id])?;
+        delete_document(tx, id)?;
     }
     let m = &doc.metadata;
     let signer = m.signer.clone().unwrap_or_default();
@@ -406,25 +435,29 @@ fn upsert_document(tx: &Transaction, doc: &Document) -> Result<bool, ArchiveErro
     Ok(existing.is_some())
 }
 
-/// The two dashboard queries shown in `docs/archive.md`, kept here so tests run exactly
-/// what the documentation shows.
+/// The two dashboard queries shown in `docs/archive.md` and the README, kept here so tests
+/// run exactly what the documentation shows, in SQLite and in DuckDB (over the Parquet
+/// export): hence `CASE` rather than SQLite's boolean arithmetic and integer division.
 pub mod examples {
     /// Share of each lead agency's tasks whose deadline falls in each quarter.
     pub const DEADLINE_QUARTER_SHARE: &str = r#"
 WITH due AS (
   SELECT a.agency,
          COALESCE(t.deadline_quarter,
-                  (CAST(strftime('%m', t.deadline_end) AS INTEGER) + 2) / 3) AS quarter
+                  CASE WHEN substr(t.deadline_end, 6, 2) <= '03' THEN 1
+                       WHEN substr(t.deadline_end, 6, 2) <= '06' THEN 2
+                       WHEN substr(t.deadline_end, 6, 2) <= '09' THEN 3
+                       WHEN substr(t.deadline_end, 6, 2) <= '12' THEN 4 END) AS quarter
   FROM tasks t
   JOIN task_agencies a ON a.doc_id = t.doc_id AND a.task_no = t.task_no AND a.role = 'lead'
 )
 SELECT agency,
        COUNT(*) AS tasks,
-       ROUND(AVG(quarter = 1), 3) AS q1_share,
-       ROUND(AVG(quarter = 2), 3) AS q2_share,
-       ROUND(AVG(quarter = 3), 3) AS q3_share,
-       ROUND(AVG(quarter = 4), 3) AS q4_share,
-       ROUND(AVG(quarter IS NULL), 3) AS no_deadline_share
+       ROUND(AVG(CASE WHEN quarter = 1 THEN 1.0 ELSE 0.0 END), 3) AS q1_share,
+       ROUND(AVG(CASE WHEN quarter = 2 THEN 1.0 ELSE 0.0 END), 3) AS q2_share,
+       ROUND(AVG(CASE WHEN quarter = 3 THEN 1.0 ELSE 0.0 END), 3) AS q3_share,
+       ROUND(AVG(CASE WHEN quarter = 4 THEN 1.0 ELSE 0.0 END), 3) AS q4_share,
+       ROUND(AVG(CASE WHEN quarter IS NULL THEN 1.0 ELSE 0.0 END), 3) AS no_deadline_share
 FROM due
 GROUP BY agency
 ORDER BY tasks DESC, agency;
