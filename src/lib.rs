@@ -23,6 +23,7 @@
 //! ```
 
 pub mod archive;
+pub mod batch;
 pub mod eval;
 pub mod extract;
 pub mod ingest;
@@ -36,4 +37,4 @@ pub mod vn;
 mod pipeline;
 
 pub use model::{Document, ErrorRecord};
-pub use pipeline::{process_bytes, process_file, Limits, ProcessError};
+pub use pipeline::{process_bytes, process_file, read_file, Limits, ProcessError};

@@ -1,15 +1,19 @@
 //! Runs the stages for one document under explicit limits.
 
+use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::Once;
 use std::time::Duration;
 
 use crate::model::{Document, ErrorBody, ErrorRecord};
 use crate::{extract, ingest, output, repair, segment};
 
-/// Resource limits for one document. Passed in, never hard-coded in a stage.
+/// Resource limits and switches for one document. Passed in, never hard-coded in a stage.
 #[derive(Debug, Clone)]
 pub struct Limits {
+    /// Whether the repair stage runs (`--no-repair` turns it off).
+    pub repair: bool,
     /// Largest input file read, in bytes.
     pub max_bytes: u64,
     /// Largest line kept whole; longer lines are cut with a warning.
@@ -25,6 +29,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
+            repair: true,
             max_bytes: 64 << 20,
             max_line_chars: 20_000,
             max_pages: 2_000,
@@ -69,6 +74,12 @@ impl ProcessError {
 /// Reads and processes one file. Never panics: a panic inside a stage becomes
 /// [`ProcessError::Internal`].
 pub fn process_file(path: &Path, limits: &Limits) -> Result<Document, ProcessError> {
+    let bytes = read_file(path, limits)?;
+    process_bytes(&bytes, &path.to_string_lossy(), limits)
+}
+
+/// Reads one file, refusing one over `limits.max_bytes` before reading it.
+pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, ProcessError> {
     let meta = std::fs::metadata(path)?;
     if meta.len() > limits.max_bytes {
         return Err(ingest::IngestError::TooLarge {
@@ -77,19 +88,62 @@ pub fn process_file(path: &Path, limits: &Limits) -> Result<Document, ProcessErr
         }
         .into());
     }
-    let bytes = std::fs::read(path)?;
-    process_bytes(&bytes, &path.to_string_lossy(), limits)
+    Ok(std::fs::read(path)?)
 }
 
 /// Processes an in-memory document; `path` names it in the output and picks the format.
 pub fn process_bytes(bytes: &[u8], path: &str, limits: &Limits) -> Result<Document, ProcessError> {
-    catch_unwind(AssertUnwindSafe(|| run_stages(bytes, path, limits)))
-        .unwrap_or_else(|panic| Err(ProcessError::Internal(panic_message(&panic))))
+    catch_document_panic(|| run_stages(bytes, path, limits))
+}
+
+thread_local! {
+    /// Set while this thread runs a document: its panics become error records.
+    static IN_DOCUMENT: Cell<bool> = const { Cell::new(false) };
+    /// Where the last panic of this thread's document happened.
+    static PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs `f`, turning a panic into [`ProcessError::Internal`] with its message and
+/// location. Such panics are kept off stderr (the error record carries them); panics
+/// anywhere else still reach the previous hook.
+fn catch_document_panic(
+    f: impl FnOnce() -> Result<Document, ProcessError>,
+) -> Result<Document, ProcessError> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_DOCUMENT.get() {
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()));
+                PANIC_AT.set(at);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    let outer = IN_DOCUMENT.replace(true);
+    let result = catch_unwind(AssertUnwindSafe(f));
+    IN_DOCUMENT.set(outer);
+    result.unwrap_or_else(|panic| {
+        let at = PANIC_AT
+            .take()
+            .map_or_else(String::new, |at| format!(" at {at}"));
+        Err(ProcessError::Internal(format!(
+            "{}{at}",
+            panic_message(&panic)
+        )))
+    })
 }
 
 fn run_stages(bytes: &[u8], path: &str, limits: &Limits) -> Result<Document, ProcessError> {
     let ingested = ingest::ingest(bytes, Path::new(path), limits)?;
-    let repaired = repair::repair(&ingested.text);
+    let repaired = if limits.repair {
+        repair::repair(&ingested.text)
+    } else {
+        repair::unrepaired(&ingested.text)
+    };
     let segmented = segment::segment(&repaired.text);
     let extracted = extract::extract(&repaired.text, &segmented);
     Ok(output::assemble(
