@@ -37,4 +37,4 @@ pub mod vn;
 mod pipeline;
 
 pub use model::{Document, ErrorRecord};
-pub use pipeline::{process_bytes, process_file, read_file, Limits, ProcessError};
+pub use pipeline::{process_bytes, process_file, read_file, Limits, Ocr, ProcessError};

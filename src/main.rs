@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use vanban::batch::{self, BatchError, Done, Filter, Observer, Outcome, Shard, Sink, Skip};
-use vanban::Limits;
+use vanban::{Limits, Ocr};
 
 #[derive(Parser)]
 #[command(
@@ -98,9 +98,19 @@ struct ExtractArgs {
     verbose: bool,
     #[command(flatten)]
     repair: RepairArg,
+    /// Which PDF pages are read by OCR: those without a usable text layer, none, all.
+    #[arg(long, value_enum, default_value_t = OcrArg::Auto)]
+    ocr: OcrArg,
     /// Largest input file, in bytes.
     #[arg(long, default_value_t = Limits::default().max_bytes)]
     max_bytes: u64,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OcrArg {
+    Auto,
+    Never,
+    Always,
 }
 
 fn main() -> ExitCode {
@@ -143,6 +153,11 @@ fn extract(args: ExtractArgs) -> std::io::Result<ExitCode> {
     let limits = Limits {
         max_bytes: args.max_bytes,
         repair: !args.repair.no_repair,
+        ocr: match args.ocr {
+            OcrArg::Auto => Ocr::Auto,
+            OcrArg::Never => Ocr::Never,
+            OcrArg::Always => Ocr::Always,
+        },
         ..Limits::default()
     };
     if args.paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {

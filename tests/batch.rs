@@ -290,6 +290,9 @@ fn rerun_skips_current_documents_and_retries_failed_ones() {
     // A changed model version redoes everything: --no-repair is another model.
     let (_, err) = stderr_of(run().arg("--no-repair"));
     assert!(err.contains("7 converted, 0 already current"), "{err}");
+    // So is another OCR mode.
+    let (_, err) = stderr_of(run().args(["--no-repair", "--ocr", "never"]));
+    assert!(err.contains("7 converted, 0 already current"), "{err}");
     let log = std::fs::read_to_string(out.path().join("vanban-status.ndjson")).unwrap();
     let records: Vec<serde_json::Value> = log
         .lines()
@@ -299,6 +302,7 @@ fn rerun_skips_current_documents_and_retries_failed_ones() {
     assert_eq!(records[0]["path"], "bad.txt");
     assert_eq!(records[0]["status"], "ok");
     assert_eq!(records[0]["model"], "off");
+    assert_eq!(records[0]["ocr"], "never");
 }
 
 #[test]

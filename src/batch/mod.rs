@@ -110,10 +110,11 @@ impl BatchError {
     }
 }
 
-/// The version of what makes an output: a change to either redoes a document.
+/// The version of what makes an output: a change to any redoes a document.
 struct Versions {
     vanban: &'static str,
     model: String,
+    ocr: &'static str,
 }
 
 fn versions(limits: &Limits) -> Result<Versions, BatchError> {
@@ -128,6 +129,7 @@ fn versions(limits: &Limits) -> Result<Versions, BatchError> {
     Ok(Versions {
         vanban: env!("CARGO_PKG_VERSION"),
         model,
+        ocr: limits.ocr.as_str(),
     })
 }
 
@@ -318,6 +320,7 @@ impl Tree<'_> {
             seconds,
             vanban: self.versions.vanban.to_string(),
             model: self.versions.model.clone(),
+            ocr: self.versions.ocr.to_string(),
             output_sha256: sha256_hex(&json),
         });
         (
@@ -338,6 +341,7 @@ impl Tree<'_> {
                 && r.sha256 == sha256
                 && r.vanban == self.versions.vanban
                 && r.model == self.versions.model
+                && r.ocr == self.versions.ocr
         });
         let first = candidates.next()?;
         // The output may have been rewritten since (another run, another shard).

@@ -31,9 +31,11 @@ pub struct Record {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
     pub seconds: f64,
-    /// What made the output: the vanban version and the repair model version.
+    /// What made the output: the vanban version, the repair model version (`off`
+    /// with `--no-repair`) and the OCR mode.
     pub vanban: String,
     pub model: String,
+    pub ocr: String,
     /// sha256 of the output file written, to tell it from one written later.
     pub output_sha256: String,
 }
