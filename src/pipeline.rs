@@ -183,3 +183,21 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "panic".to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_costs_one_document_an_internal_error_with_its_place() {
+        let err = catch_document_panic(|| panic!("boom")).unwrap_err();
+        assert_eq!(err.kind(), "internal");
+        let message = err.to_string();
+        assert!(
+            message.starts_with("internal error: boom at src/pipeline.rs:"),
+            "{message}"
+        );
+        // The next document runs as usual.
+        assert!(process_bytes("Kế hoạch".as_bytes(), "a.txt", &Limits::default()).is_ok());
+    }
+}
