@@ -24,6 +24,7 @@
 
 #[cfg(feature = "archive")]
 pub mod archive;
+pub mod batch;
 pub mod eval;
 pub mod extract;
 pub mod ingest;
@@ -37,6 +38,6 @@ pub mod vn;
 mod limits;
 mod pipeline;
 
-pub use limits::Limits;
+pub use limits::{Limits, Ocr};
 pub use model::{Document, ErrorRecord};
-pub use pipeline::{process_bytes, process_file, ProcessError};
+pub use pipeline::{process_bytes, process_file, read_file, ProcessError};

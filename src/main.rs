@@ -1,16 +1,16 @@
 //! The `vanban` command line.
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 
-use vanban::output::{to_json_pretty, write_atomic};
-use vanban::{Limits, ProcessError};
+use vanban::batch::{self, BatchError, Done, Filter, Observer, Outcome, Shard, Sink, Skip};
+use vanban::{Limits, Ocr};
 
 #[derive(Parser)]
 #[command(
@@ -25,22 +25,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Convert documents (files or directories, recursively) to JSON.
-    Extract {
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Write one `<file stem>.json` per document into this directory.
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-        /// Print one JSON line per document on stdout.
-        #[arg(long)]
-        jsonl: bool,
-        /// Largest input file, in bytes.
-        #[arg(long, default_value_t = Limits::default().max_bytes)]
-        max_bytes: u64,
-    },
+    /// Convert documents (files, folders walked recursively, `-` for stdin) to JSON.
+    ///
+    /// Exit status: 0 all converted (or already current), 1 some documents failed,
+    /// 2 usage error or nothing to do.
+    Extract(ExtractArgs),
     /// Print the repaired plain text of documents (stdin when no file is given).
-    Text { files: Vec<PathBuf> },
+    Text {
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        repair: RepairArg,
+    },
     #[cfg(feature = "archive")]
     #[command(flatten)]
     Archive(vanban::archive::cli::ArchiveCommand),
@@ -55,24 +50,75 @@ enum Command {
     },
 }
 
+#[derive(clap::Args)]
+struct RepairArg {
+    /// Do not restore diacritics or undo OCR damage (also: convert without the model).
+    #[arg(long)]
+    no_repair: bool,
+}
+
+#[derive(clap::Args)]
+struct ExtractArgs {
+    /// Files and folders; `-` reads one document from stdin.
+    #[arg(required_unless_present = "manifest")]
+    paths: Vec<PathBuf>,
+    /// Folder for `<relative path>.json` per document, mirroring the input tree; with
+    /// --jsonl, the file the lines go to.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// One JSON line per document, in input order (stdout unless -o).
+    #[arg(long)]
+    jsonl: bool,
+    /// Documents to convert: one path a line, or JSON lines with a "path" field.
+    #[arg(long, value_name = "FILE")]
+    manifest: Option<PathBuf>,
+    /// Convert only shard I of N (0-based; a stable hash of each relative path).
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Number of shards, the index taken from $JOB_COMPLETION_INDEX (Kubernetes
+    /// Indexed Jobs); also read from $VANBAN_SHARD_COUNT.
+    #[arg(long, value_name = "N", env = "VANBAN_SHARD_COUNT")]
+    shard_count: Option<u64>,
+    /// Redo documents whose output is current.
+    #[arg(long)]
+    force: bool,
+    /// Only files whose relative path matches one of these globs.
+    #[arg(long, value_name = "GLOB")]
+    include: Vec<String>,
+    /// Leave out files whose relative path matches one of these globs.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    threads: Option<usize>,
+    /// No progress bar and no summary; failures are still reported.
+    #[arg(short, long, conflicts_with = "verbose")]
+    quiet: bool,
+    /// List the files a folder walk skipped, and every document converted.
+    #[arg(short, long)]
+    verbose: bool,
+    #[command(flatten)]
+    repair: RepairArg,
+    /// Which PDF pages are read by OCR: those without a usable text layer, none, all.
+    #[arg(long, value_enum, default_value_t = OcrArg::Auto)]
+    ocr: OcrArg,
+    /// Largest input file, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_bytes)]
+    max_bytes: u64,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OcrArg {
+    Auto,
+    Never,
+    Always,
+}
+
 fn main() -> ExitCode {
-    // Panics are caught per document and reported as error records; keep stderr clean.
-    std::panic::set_hook(Box::new(|_| {}));
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Extract {
-            paths,
-            output,
-            jsonl,
-            max_bytes,
-        } => {
-            let limits = Limits {
-                max_bytes,
-                ..Limits::default()
-            };
-            extract(&paths, output.as_deref(), jsonl, &limits)
-        }
-        Command::Text { files } => text(&files),
+        Command::Extract(args) => extract(args),
+        Command::Text { files, repair } => text(&files, !repair.no_repair),
         #[cfg(feature = "archive")]
         Command::Archive(cmd) => vanban::archive::cli::run(cmd),
         Command::PdfWorker {
@@ -89,6 +135,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`vanban … | head`): nothing left to say.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("vanban: {e}");
             ExitCode::from(2)
@@ -96,148 +144,256 @@ fn main() -> ExitCode {
     }
 }
 
-fn extract(
-    paths: &[PathBuf],
-    out_dir: Option<&Path>,
-    jsonl: bool,
-    limits: &Limits,
-) -> std::io::Result<ExitCode> {
+/// Exit status 2 with a message: a usage error or nothing to do.
+fn usage(message: impl std::fmt::Display) -> std::io::Result<ExitCode> {
+    eprintln!("vanban: {message}");
+    Ok(ExitCode::from(2))
+}
+
+fn extract(args: ExtractArgs) -> std::io::Result<ExitCode> {
     let started = Instant::now();
-    let entries = collect_files(paths);
-    if out_dir.is_none() && !jsonl && entries.len() != 1 {
-        eprintln!("vanban: {} documents: use -o DIR or --jsonl", entries.len());
-        return Ok(ExitCode::from(2));
+    let limits = Limits {
+        max_bytes: args.max_bytes,
+        repair: !args.repair.no_repair,
+        ocr: match args.ocr {
+            OcrArg::Auto => Ocr::Auto,
+            OcrArg::Never => Ocr::Never,
+            OcrArg::Always => Ocr::Always,
+        },
+        ..Limits::default()
+    };
+    if args.paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return usage("`-` (stdin) given twice");
     }
-    if let Some(dir) = out_dir {
-        std::fs::create_dir_all(dir)?;
+    let shard = match shard(&args) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    let mut filter = match Filter::new(&args.include, &args.exclude) {
+        Ok(f) => f,
+        Err(e) => return usage(e),
+    };
+    filter.shard = shard;
+    if !args.jsonl {
+        filter.skip_dir = args.output.as_ref().and_then(|o| o.canonicalize().ok());
     }
-    let progress = progress_bar(entries.len() as u64);
-    // Parallel conversion; `collect` keeps input order, so output order is deterministic.
-    let results: Vec<(Vec<u8>, bool)> = entries
-        .par_iter()
-        .map(|(file, unreadable)| {
-            let shown = file.to_string_lossy();
-            let result = match unreadable {
-                Some(kind) => Err(ProcessError::Io(std::io::Error::new(
-                    *kind,
-                    "cannot read file",
-                ))),
-                None => vanban::process_file(file, limits),
-            };
-            progress.inc(1);
-            match result {
-                Ok(doc) if jsonl => (
-                    serde_json::to_vec(&doc).expect("model types serialize"),
-                    true,
-                ),
-                Ok(doc) => (to_json_pretty(&doc), true),
-                Err(e) => (record_bytes(&e.to_record(&shown), jsonl), false),
-            }
-        })
-        .collect();
-    progress.finish_and_clear();
-    let mut stdout = std::io::stdout().lock();
-    for ((file, _), (bytes, _)) in entries.iter().zip(&results) {
-        match out_dir {
-            Some(dir) if !jsonl => write_atomic(&dir.join(json_name(file)), bytes)?,
-            _ => {
-                stdout.write_all(bytes)?;
-                stdout.write_all(b"\n")?;
-            }
+    let collected = match batch::collect(&args.paths, args.manifest.as_deref(), &filter) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    let walk_skipped = collected
+        .skipped
+        .iter()
+        .filter(|(_, why)| *why != Skip::Shard)
+        .count();
+    if args.verbose {
+        for (path, why) in &collected.skipped {
+            eprintln!("vanban: skipped {} ({})", path.display(), why.as_str());
         }
     }
-    let failures = results.iter().filter(|(_, ok)| !ok).count();
-    eprintln!(
-        "{} documents, {} failed, {:.2} s",
-        entries.len(),
-        failures,
-        started.elapsed().as_secs_f64()
-    );
-    Ok(if failures > 0 {
+    let in_shard = collected.inputs.len() + collected.unreadable.len();
+    let shard_skipped = collected.skipped.len() - walk_skipped;
+    if in_shard + shard_skipped == 0 {
+        return usage(format!(
+            "no documents to convert ({walk_skipped} files skipped{})",
+            if args.verbose {
+                ""
+            } else {
+                "; --verbose lists them"
+            }
+        ));
+    }
+    for (input, e) in &collected.unreadable {
+        eprintln!("vanban: {}: cannot list folder: {e}", input.shown());
+    }
+    let inputs = collected.inputs;
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let progress = Progress::new(inputs.len() as u64, args.quiet, args.verbose);
+    let stdout = std::io::stdout();
+    let summary = match (&args.output, args.jsonl) {
+        (Some(dir), false) => {
+            let sink = Sink::Tree {
+                dir: dir.clone(),
+                force: args.force,
+                shard,
+            };
+            batch::run(&inputs, sink, &limits, threads, &progress)
+        }
+        (Some(file), true) => {
+            // The lines go to a temporary file renamed over FILE once all are written.
+            let mut tmp = vanban::output::temp_beside(file, ".vanban-tmp-")?;
+            let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+            let sink = Sink::Stream {
+                out: &mut out,
+                pretty: false,
+            };
+            let summary = batch::run(&inputs, sink, &limits, threads, &progress);
+            out.flush()?;
+            drop(out);
+            if summary.is_ok() {
+                tmp.persist(file).map_err(|e| e.error)?;
+            }
+            summary
+        }
+        (None, jsonl) => {
+            if !jsonl && inputs.len() + shard_skipped != 1 {
+                return usage(format!(
+                    "{} documents: use -o DIR or --jsonl",
+                    inputs.len() + shard_skipped
+                ));
+            }
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let sink = Sink::Stream {
+                out: &mut out,
+                pretty: !jsonl,
+            };
+            let summary = batch::run(&inputs, sink, &limits, threads, &progress);
+            out.flush()?;
+            summary
+        }
+    };
+    progress.bar.finish_and_clear();
+    let summary = match summary {
+        Ok(s) => s,
+        Err(BatchError::Io(e)) => return Err(e),
+        Err(e @ BatchError::Model(_)) => return usage(e),
+        Err(e) => {
+            eprintln!("vanban: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let failed = summary.failed + collected.unreadable.len();
+    if !args.quiet {
+        let mut line = format!(
+            "{} documents: {} converted, {} already current, {failed} failed",
+            inputs.len() + collected.unreadable.len(),
+            summary.converted,
+            summary.up_to_date,
+        );
+        if walk_skipped > 0 {
+            line += &format!(
+                ", {walk_skipped} files skipped{}",
+                if args.verbose {
+                    ""
+                } else {
+                    " (--verbose lists them)"
+                }
+            );
+        }
+        if shard_skipped > 0 {
+            line += &format!(", {shard_skipped} in other shards");
+        }
+        eprintln!("{line}; {:.2} s", started.elapsed().as_secs_f64());
+    }
+    Ok(if failed > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     })
 }
 
-/// `<file stem>.json`.
-fn json_name(file: &Path) -> String {
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "document".into());
-    format!("{stem}.json")
-}
-
-fn record_bytes(record: &vanban::ErrorRecord, compact: bool) -> Vec<u8> {
-    if compact {
-        serde_json::to_vec(record).expect("record serializes")
-    } else {
-        to_json_pretty(record)
+/// `--shard I/N`, or `--shard-count N` with I from `$JOB_COMPLETION_INDEX`.
+fn shard(args: &ExtractArgs) -> Result<Option<Shard>, String> {
+    if let Some(s) = &args.shard {
+        return Shard::parse(s).map(Some).map_err(|e| e.to_string());
     }
+    let Some(count) = args.shard_count else {
+        return Ok(None);
+    };
+    let index = std::env::var("JOB_COMPLETION_INDEX").map_err(|_| {
+        "--shard-count (or $VANBAN_SHARD_COUNT) needs $JOB_COMPLETION_INDEX or --shard I/N"
+            .to_string()
+    })?;
+    let index = index
+        .trim()
+        .parse()
+        .map_err(|_| format!("$JOB_COMPLETION_INDEX={index}: not a number"))?;
+    Shard::new(index, count)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
-fn progress_bar(len: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}").expect("valid template"),
-    );
-    bar
+/// The progress bar (on a terminal: ETA, failures, the file being read) and the
+/// failure messages.
+struct Progress {
+    bar: ProgressBar,
+    failed: AtomicUsize,
+    verbose: bool,
 }
 
-/// Files taken when walking a directory: document extensions, or none at all.
-fn is_document_file(path: &Path) -> bool {
-    const EXTENSIONS: &[&str] = &["txt", "text", "md", "markdown", "html", "htm", "pdf"];
-    path.extension()
-        .is_none_or(|e| EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()))
-}
-
-/// Expands directories recursively in sorted order; a path that cannot be
-/// read stays in the list with its error kind, to become an error record.
-fn collect_files(paths: &[PathBuf]) -> Vec<(PathBuf, Option<std::io::ErrorKind>)> {
-    let mut files = Vec::new();
-    let mut stack: Vec<PathBuf> = paths.iter().rev().cloned().collect();
-    while let Some(path) = stack.pop() {
-        match std::fs::metadata(&path) {
-            Ok(meta) if meta.is_dir() => match std::fs::read_dir(&path) {
-                Ok(entries) => {
-                    let mut children: Vec<PathBuf> = entries
-                        .filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|p| p.is_dir() || is_document_file(p))
-                        .collect();
-                    children.sort();
-                    stack.extend(children.into_iter().rev());
-                }
-                Err(e) => files.push((path, Some(e.kind()))),
-            },
-            Ok(_) => files.push((path, None)),
-            Err(e) => files.push((path, Some(e.kind()))),
+impl Progress {
+    fn new(len: u64, quiet: bool, verbose: bool) -> Progress {
+        let bar = if quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            let bar = ProgressBar::new(len);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} {elapsed} ETA {eta} {prefix} {wide_msg}",
+                )
+                .expect("valid template"),
+            );
+            bar
+        };
+        Progress {
+            bar,
+            failed: AtomicUsize::new(0),
+            verbose,
         }
     }
-    files
 }
 
-fn text(files: &[PathBuf]) -> std::io::Result<ExitCode> {
+impl Observer for Progress {
+    fn started(&self, shown: &str) {
+        self.bar.set_message(shown.to_string());
+    }
+
+    fn finished(&self, outcome: &Outcome) {
+        match &outcome.done {
+            Done::Failed(e) => {
+                let failed = self.failed.fetch_add(1, Ordering::Relaxed) + 1;
+                self.bar.set_prefix(format!("{failed} failed"));
+                self.bar
+                    .suspend(|| eprintln!("vanban: {}: {e}", outcome.shown));
+            }
+            Done::Converted if self.verbose => self
+                .bar
+                .suspend(|| eprintln!("vanban: {} ({:.2} s)", outcome.shown, outcome.seconds)),
+            _ => {}
+        }
+        self.bar.inc(1);
+    }
+}
+
+fn text(files: &[PathBuf], repair: bool) -> std::io::Result<ExitCode> {
     let limits = Limits::default();
-    let inputs: Vec<(String, Vec<u8>)> = if files.is_empty() {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes)?;
-        vec![("-".to_string(), bytes)]
-    } else {
-        files
-            .iter()
-            .map(|f| Ok((f.to_string_lossy().into_owned(), std::fs::read(f)?)))
-            .collect::<std::io::Result<_>>()?
-    };
+    if let (true, Err(e)) = (repair, vanban::repair::model()) {
+        return usage(BatchError::Model(e.to_string()));
+    }
+    let stdin = [PathBuf::from("-")];
+    let files = if files.is_empty() { &stdin[..] } else { files };
     let mut failed = false;
     let mut stdout = std::io::stdout().lock();
-    for (name, bytes) in inputs {
-        match vanban::ingest::ingest(&bytes, Path::new(&name), &limits) {
-            Ok(ingested) => {
-                let repaired = vanban::repair::repair(&ingested.text);
+    for file in files {
+        let name = file.to_string_lossy();
+        let bytes = if file.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin().read_to_end(&mut bytes).map(|_| bytes)
+        } else {
+            std::fs::read(file)
+        };
+        let ingested = bytes
+            .map_err(vanban::ProcessError::from)
+            .and_then(|b| Ok((vanban::ingest::ingest(&b, file, &limits)?, b)));
+        match ingested {
+            Ok((ingested, bytes)) => {
+                let repaired = if repair {
+                    vanban::repair::repair(&ingested.text)
+                } else {
+                    vanban::repair::unrepaired(&ingested.text)
+                };
                 stdout.write_all(repaired.text.as_bytes())?;
                 // Line n out is line n in: terminate the last line only if the input did not.
                 if !bytes.ends_with(b"\n") {

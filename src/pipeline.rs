@@ -1,7 +1,9 @@
 //! Runs the stages for one document under explicit limits.
 
+use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::Once;
 
 use crate::model::{Document, ErrorBody, ErrorKind, ErrorRecord};
 use crate::{extract, ingest, output, repair, segment, Limits};
@@ -42,6 +44,12 @@ impl ProcessError {
 /// Reads and processes one file. Never panics: a panic inside a stage becomes
 /// [`ProcessError::Internal`].
 pub fn process_file(path: &Path, limits: &Limits) -> Result<Document, ProcessError> {
+    let bytes = read_file(path, limits)?;
+    process_bytes(&bytes, &path.to_string_lossy(), limits)
+}
+
+/// Reads one file, refusing one over `limits.max_bytes` before reading it.
+pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, ProcessError> {
     let meta = std::fs::metadata(path)?;
     if meta.len() > limits.max_bytes {
         return Err(ingest::IngestError::TooLarge {
@@ -50,19 +58,62 @@ pub fn process_file(path: &Path, limits: &Limits) -> Result<Document, ProcessErr
         }
         .into());
     }
-    let bytes = std::fs::read(path)?;
-    process_bytes(&bytes, &path.to_string_lossy(), limits)
+    Ok(std::fs::read(path)?)
 }
 
 /// Processes an in-memory document; `path` names it in the output and picks the format.
 pub fn process_bytes(bytes: &[u8], path: &str, limits: &Limits) -> Result<Document, ProcessError> {
-    catch_unwind(AssertUnwindSafe(|| run_stages(bytes, path, limits)))
-        .unwrap_or_else(|panic| Err(ProcessError::Internal(panic_message(&panic))))
+    catch_document_panic(|| run_stages(bytes, path, limits))
+}
+
+thread_local! {
+    /// Set while this thread runs a document: its panics become error records.
+    static IN_DOCUMENT: Cell<bool> = const { Cell::new(false) };
+    /// Where the last panic of this thread's document happened.
+    static PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs `f`, turning a panic into [`ProcessError::Internal`] with its message and
+/// location. Such panics are kept off stderr (the error record carries them); panics
+/// anywhere else still reach the previous hook.
+fn catch_document_panic(
+    f: impl FnOnce() -> Result<Document, ProcessError>,
+) -> Result<Document, ProcessError> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_DOCUMENT.get() {
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()));
+                PANIC_AT.set(at);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    let outer = IN_DOCUMENT.replace(true);
+    let result = catch_unwind(AssertUnwindSafe(f));
+    IN_DOCUMENT.set(outer);
+    result.unwrap_or_else(|panic| {
+        let at = PANIC_AT
+            .take()
+            .map_or_else(String::new, |at| format!(" at {at}"));
+        Err(ProcessError::Internal(format!(
+            "{}{at}",
+            panic_message(&panic)
+        )))
+    })
 }
 
 fn run_stages(bytes: &[u8], path: &str, limits: &Limits) -> Result<Document, ProcessError> {
     let ingested = ingest::ingest(bytes, Path::new(path), limits)?;
-    let repaired = repair::repair(&ingested.text);
+    let repaired = if limits.repair {
+        repair::repair(&ingested.text)
+    } else {
+        repair::unrepaired(&ingested.text)
+    };
     let segmented = segment::segment(&repaired.text);
     let extracted = extract::extract(&repaired.text, &segmented);
     Ok(output::assemble(
@@ -76,4 +127,22 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "panic".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_costs_one_document_an_internal_error_with_its_place() {
+        let err = catch_document_panic(|| panic!("boom")).unwrap_err();
+        assert_eq!(err.kind().as_str(), "internal");
+        let message = err.to_string();
+        assert!(
+            message.starts_with("internal error: boom at src/pipeline.rs:"),
+            "{message}"
+        );
+        // The next document runs as usual.
+        assert!(process_bytes("Kế hoạch".as_bytes(), "a.txt", &Limits::default()).is_ok());
+    }
 }

@@ -22,10 +22,12 @@ fn extract_directory_writes_one_json_per_document() {
     let mut names: Vec<String> = std::fs::read_dir(out.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "vanban-status.ndjson")
         .collect();
     names.sort();
     assert_eq!(names.len(), 5);
-    assert!(names.iter().all(|n| n.ends_with(".json")));
+    // The input's name, extension kept: `000_….txt` → `000_….txt.json`.
+    assert!(names.iter().all(|n| n.ends_with(".txt.json")));
     for name in names {
         let doc: serde_json::Value =
             serde_json::from_slice(&std::fs::read(out.path().join(name)).unwrap()).unwrap();

@@ -93,7 +93,15 @@ fn batch_goes_on_past_unreadable_and_bad_files() {
         .collect();
     assert_eq!(kinds, ["empty", "io", "unsupported"]);
     let summary = String::from_utf8(out.stderr).unwrap();
-    assert!(summary.contains("4 documents, 3 failed"), "{summary}");
+    assert!(
+        summary.contains("4 documents: 1 converted, 0 already current, 3 failed"),
+        "{summary}"
+    );
+    // Each failure is named with its reason, the OS error kept.
+    assert!(
+        summary.contains("c_dangling.txt: cannot read: No such file or directory"),
+        "{summary}"
+    );
 }
 
 #[test]

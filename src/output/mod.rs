@@ -118,15 +118,31 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Writes `contents` to `path` atomically (temporary file in the same directory, then rename).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    write_atomic_tagged(path, contents, ".tmp")
+}
+
+/// [`write_atomic`] with the temporary file named `<tag><random>`, so that a writer
+/// killed mid-way can find and remove what it left.
+pub fn write_atomic_tagged(path: &Path, contents: &[u8], tag: &str) -> std::io::Result<()> {
+    let mut tmp = temp_beside(path, tag)?;
     tmp.write_all(contents)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// A temporary file in `path`'s directory (so the rename is atomic), created with the
+/// usual mode (0666 less the umask) rather than the 0600 of a private temporary file.
+pub fn temp_beside(path: &Path, tag: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(tag);
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir)
 }
 
 /// Serializes any record as pretty JSON with a trailing newline.

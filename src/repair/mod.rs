@@ -46,7 +46,10 @@ mod token;
 pub mod train;
 
 use rustc_hash::FxHashMap as HashMap;
-use std::path::PathBuf;
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
@@ -75,6 +78,8 @@ pub enum ModelError {
     NotModel,
     #[error("truncated model")]
     Truncated,
+    #[error("{0}: not built into this binary")]
+    NotEmbedded(String),
     /// A vocabulary word is not UTF-8.
     #[error("{0}")]
     Word(#[from] std::str::Utf8Error),
@@ -118,6 +123,8 @@ pub struct Model {
     misreads: misread::Misreads,
     /// [`readings::fingerprint`] of the model files the readings depend on.
     fingerprint: u64,
+    /// Fingerprint of every file loaded: outputs made with another model are stale.
+    version: String,
 }
 
 /// Vocabulary words rarer than this are not proposed as corrections.
@@ -125,10 +132,32 @@ const MIN_PROPOSE: u32 = 3;
 
 impl Model {
     /// Loads the models from a directory holding the files named by the consts above.
-    pub fn load(dir: &std::path::Path) -> Result<Model, ModelError> {
-        let read = |f: &str| {
+    pub fn load(dir: &Path) -> Result<Model, ModelError> {
+        Self::from_files(|f| {
             let path = dir.join(f);
-            std::fs::read(&path).map_err(|source| ModelError::Io { path, source })
+            std::fs::read(&path)
+                .map(Cow::Owned)
+                .map_err(|source| ModelError::Io { path, source })
+        })
+    }
+
+    /// The models built into the binary ([`EMBEDDED`]).
+    pub fn embedded() -> Result<Model, ModelError> {
+        Self::from_files(embedded_file)
+    }
+
+    /// Builds the model from the files `read` returns by name.
+    fn from_files(
+        read: impl Fn(&str) -> Result<Cow<'static, [u8]>, ModelError>,
+    ) -> Result<Model, ModelError> {
+        // Every file read feeds the version, in a fixed order.
+        let version = RefCell::new(Sha256::new());
+        let read = |f: &str| {
+            let bytes = read(f)?;
+            let mut v = version.borrow_mut();
+            v.update(f.as_bytes());
+            v.update(&bytes);
+            Ok::<_, ModelError>(bytes)
         };
         let (lm_bytes, chan_bytes, lex_bytes) =
             (read(LM_FILE)?, read(CHANNEL_FILE)?, read(LEXICON_FILE)?);
@@ -141,7 +170,7 @@ impl Model {
         );
         let fingerprint = readings::fingerprint(&[&lm_bytes, &chan_bytes, &lex_bytes]);
         // Without the file (a model being trained) every token is searched.
-        let readings = std::fs::read(dir.join(READINGS_FILE)).map_or_else(
+        let readings = read(READINGS_FILE).map_or_else(
             |_| readings::Readings::default(),
             |b| readings::Readings::parse(&b, fingerprint),
         );
@@ -214,7 +243,16 @@ impl Model {
             readings,
             misreads,
             fingerprint,
+            version: version.take().finalize()[..8]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
         })
+    }
+
+    /// Identifies the model files loaded (16 hex digits).
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     /// True when a vocabulary word with marks folds to `word` ("dieu" ← "điều").
@@ -345,37 +383,66 @@ pub fn word_key(core: &str) -> String {
     syllable::normalize(&core.to_lowercase())
 }
 
-/// Where the models are: `$VANBAN_MODELS`, else `corpus/models` in this source tree,
-/// else next to the executable.
-pub fn model_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("VANBAN_MODELS") {
-        return PathBuf::from(d);
-    }
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus/models");
-    if here.join(LM_FILE).exists() {
-        return here;
-    }
-    std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(|p| p.join("corpus/models")))
-        .unwrap_or(here)
+/// One entry per model file under `corpus/models/`: a model added later is one line.
+macro_rules! embedded {
+    ($($file:literal),* $(,)?) => {
+        &[$(($file, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/models/", $file)))),*]
+    };
 }
 
-/// The models, loaded once; `Err` says why they are missing.
+/// The model files built into the binary, by name; `$VANBAN_MODELS` overrides them all.
+pub const EMBEDDED: &[(&str, &[u8])] = embedded![
+    "repair-lm.bin",
+    "code-parts.tsv",
+    "name-words.tsv",
+    "ocr-channel.tsv",
+    "ocr-lexicon.tsv",
+    "ocr-readings.bin",
+    "ocr-vie-channel.tsv",
+    "glyph-refs.bin",
+];
+
+fn embedded_file(name: &str) -> Result<Cow<'static, [u8]>, ModelError> {
+    EMBEDDED
+        .iter()
+        .find(|(f, _)| *f == name)
+        .map(|(_, bytes)| Cow::Borrowed(*bytes))
+        .ok_or_else(|| ModelError::NotEmbedded(name.to_string()))
+}
+
+/// One model file: from `$VANBAN_MODELS` when set, else the copy built into the binary.
+pub fn model_file(name: &str) -> Result<Cow<'static, [u8]>, ModelError> {
+    match std::env::var_os("VANBAN_MODELS") {
+        Some(dir) => {
+            let path = Path::new(&dir).join(name);
+            std::fs::read(&path)
+                .map(Cow::Owned)
+                .map_err(|source| ModelError::Io { path, source })
+        }
+        None => embedded_file(name),
+    }
+}
+
+/// The models, loaded once from `$VANBAN_MODELS` when set, else from the copies built
+/// into the binary; `Err` says why they cannot be used.
 pub fn model() -> &'static Result<Model, ModelError> {
     static MODEL: OnceLock<Result<Model, ModelError>> = OnceLock::new();
-    MODEL.get_or_init(|| Model::load(&model_dir()))
+    MODEL.get_or_init(|| Model::from_files(model_file))
 }
 
 /// Repairs a whole text; see the module docs.
 pub fn repair(text: &str) -> Repaired {
-    let nfc: std::borrow::Cow<str> = match is_nfc_quick(text.chars()) {
-        IsNormalized::Yes => text.into(),
-        _ => text.nfc().collect::<String>().into(),
-    };
+    let nfc = to_nfc(text);
     match model() {
         Ok(m) => repair_with(m, &nfc),
         Err(e) => fallback(&nfc, &e.to_string()),
+    }
+}
+
+fn to_nfc(text: &str) -> Cow<'_, str> {
+    match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => text.into(),
+        _ => text.nfc().collect::<String>().into(),
     }
 }
 
@@ -464,22 +531,48 @@ pub fn normalize_tones(text: &str) -> String {
         .join("\n")
 }
 
-/// No model: NFC and tone placement only.
-fn fallback(text: &str, why: &str) -> Repaired {
+/// Repair turned off (`--no-repair`) or no model: NFC and tone placement only.
+pub fn unrepaired(text: &str) -> Repaired {
     Repaired {
-        text: normalize_tones(text),
+        text: normalize_tones(&to_nfc(text)),
         repaired_tokens: 0,
         diacritics: Diacritics::Intact,
         confidence: 0.5,
-        warnings: vec![format!(
-            "repair model unavailable ({why}); only normalised NFC and tone placement"
-        )],
+        warnings: Vec::new(),
     }
+}
+
+/// No model: [`unrepaired`], with a warning saying why.
+fn fallback(text: &str, why: &str) -> Repaired {
+    let mut r = unrepaired(text);
+    r.warnings.push(format!(
+        "repair model unavailable ({why}); only normalised NFC and tone placement"
+    ));
+    r
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every file in `corpus/models/` but the split lists and notes is built into the binary.
+    #[test]
+    fn every_model_file_is_embedded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/models");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".list") && !name.ends_with(".md") {
+                assert!(EMBEDDED.iter().any(|(f, _)| *f == name), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn embedded_model_is_the_source_tree_model() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/models");
+        let (built_in, on_disk) = (Model::embedded().unwrap(), Model::load(&dir).unwrap());
+        assert_eq!(built_in.version(), on_disk.version());
+    }
 
     #[test]
     fn missing_model_is_an_error_not_a_panic() {

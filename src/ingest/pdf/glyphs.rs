@@ -300,11 +300,8 @@ impl Refs {
     /// The references, loaded once from the model directory.
     pub fn get() -> Option<&'static Refs> {
         static REFS: std::sync::OnceLock<Option<Refs>> = std::sync::OnceLock::new();
-        REFS.get_or_init(|| {
-            let path = crate::repair::model_dir().join(REFS_FILE);
-            Refs::read(&std::fs::read(path).ok()?).ok()
-        })
-        .as_ref()
+        REFS.get_or_init(|| Refs::read(&crate::repair::model_file(REFS_FILE).ok()?).ok())
+            .as_ref()
     }
 
     /// The `k` most similar distinct characters with their best cosine, best first.

@@ -38,7 +38,7 @@ pub use raw::{RawError, WorkerLimits};
 use super::legacy::{self, Legacy, Quality};
 use super::{ocr, IngestError, Ingested};
 use crate::model::{Format, TextLayer};
-use crate::Limits;
+use crate::{Limits, Ocr};
 
 /// Another engine's OCR layer is kept over tesseract's reading only when its share of
 /// valid syllables is higher by more than this.
@@ -184,8 +184,12 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
         // scan. So is another engine's OCR layer: layers that pass as sound still read
         // worse than tesseract on the page image (`tools/scan-eval` s08: 2.3 % SER kept,
         // 1.1 % read again); `run_ocr` keeps a layer only when it reads clearly better.
-        .filter(|(_, layer, _, images)| {
-            *layer == Layer::Damaged || matches!(layer, Layer::None | Layer::Ocr) && *images > 0
+        .filter(|(_, layer, _, images)| match limits.ocr {
+            Ocr::Auto => {
+                *layer == Layer::Damaged || matches!(layer, Layer::None | Layer::Ocr) && *images > 0
+            }
+            Ocr::Never => false,
+            Ocr::Always => true,
         })
         .map(|(n, ..)| *n)
         .collect();
