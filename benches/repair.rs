@@ -3,7 +3,12 @@
 //! `cargo bench --bench repair` repairs about 1 MB of seeds 000–003 with their
 //! marks stripped, then about 1 MB of seed 004 (real OCR damage), each copy as a
 //! separate document, then seed 004 cut into pages of about 2 KB, each its own
-//! document (an archive OCR'd page by page), and reports MB/s single-threaded after the model is loaded
+//! document (an archive OCR'd page by page), then a mix of real documents: the
+//! administrative documents of `../shared/corpora/admin` with their marks stripped
+//! (read at bench time, never committed; `$VANBAN_ADMIN` elsewhere) and OCR pages
+//! (`tools/ocr-channel/eval*/`, and the dev documents of
+//! `../shared/external/vbhc-ocr-tesseract` read by `tesseract -l vie`), each its own
+//! document, and reports MB/s single-threaded after the model is loaded
 //! (load time is printed too),
 //! both per wall-clock second and per second of this process's CPU time (the
 //! latter is what "per core" means on a machine shared with other builds).
@@ -75,6 +80,43 @@ fn pages(text: &str, size: usize) -> Vec<String> {
     out
 }
 
+/// The files of `dir` whose names pass `keep`, sorted; none when it is missing.
+fn texts(dir: &std::path::Path, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    paths.retain(|p| keep(&p.file_name().unwrap_or_default().to_string_lossy()));
+    paths.sort();
+    paths
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .collect()
+}
+
+/// Real documents as an archive holds them: admin documents with their marks
+/// stripped, and OCR pages.
+fn mix() -> Vec<String> {
+    let admin = std::env::var_os("VANBAN_ADMIN").map_or_else(
+        || "/work/shared/corpora/admin".into(),
+        std::path::PathBuf::from,
+    );
+    let mut docs: Vec<String> = texts(&admin, |n| n.ends_with(".txt"))
+        .iter()
+        .map(|t| t.chars().map(fold_char).collect())
+        .collect();
+    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/ocr-channel");
+    for dir in ["eval", "eval-fra", "eval-deu"] {
+        docs.extend(texts(&tools.join(dir), |n| n.ends_with(".ocr")));
+    }
+    // The dev documents only: 20 and 21 are a test split.
+    docs.extend(texts(
+        std::path::Path::new("/work/shared/external/vbhc-ocr-tesseract"),
+        |n| n.contains(".tesseract-") && (n.starts_with("doc18") || n.starts_with("doc19")),
+    ));
+    docs
+}
+
 /// User + system CPU seconds of this process (Linux `/proc/self/stat`; 0 elsewhere).
 fn cpu_secs() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -90,11 +132,12 @@ fn cpu_secs() -> f64 {
 }
 
 fn main() {
-    let t0 = Instant::now();
+    let (t0, c0) = (Instant::now(), cpu_secs());
     let loaded = model().is_ok();
     println!(
-        "model load: {:.0} ms (loaded: {loaded})",
-        t0.elapsed().as_secs_f64() * 1e3
+        "model load: {:.0} ms wall, {:.0} ms CPU (loaded: {loaded})",
+        t0.elapsed().as_secs_f64() * 1e3,
+        (cpu_secs() - c0) * 1e3
     );
     let stripped: String = seeds(&["000", "001", "002", "003"])
         .chars()
@@ -104,4 +147,10 @@ fn main() {
     let ocr = seeds(&["004"]);
     measure("ocr (seed 004)", std::slice::from_ref(&ocr));
     measure("ocr pages (seed 004 in 2 KB pages)", &pages(&ocr, 2000));
+    let mix = mix();
+    if mix.is_empty() {
+        println!("mix: no documents found");
+    } else {
+        measure("mix (admin stripped + ocr pages)", &mix);
+    }
 }

@@ -141,6 +141,49 @@ pub fn normalise(text: &str) -> String {
     normalize_tones(&nfc)
 }
 
+/// Word accuracy as tienthanhdhcn/Vietnamese-Accent-Prediction scores accent
+/// restoration (its `AccuracyCalculator`): both texts have `\t " ' : ( )` turned into
+/// spaces and runs of two or more white-space characters into one space, are cut into
+/// segments at `. ! , ; ?` and line breaks, and each segment into words at single
+/// spaces; a word is right when it equals the gold word ignoring case, segments whose
+/// word counts differ are skipped. Returns (right, counted), where counted starts at 1
+/// as there.
+pub fn accent_accuracy(out: &str, gold: &str) -> (usize, usize) {
+    fn segments(text: &str) -> Vec<String> {
+        let spaced: String = text
+            .chars()
+            .map(|c| if "\t\"':()".contains(c) { ' ' } else { c })
+            .collect();
+        let mut flat = String::with_capacity(spaced.len());
+        let mut run = String::new();
+        for c in spaced.chars() {
+            if c.is_whitespace() {
+                run.push(c);
+                continue;
+            }
+            flat.push_str(if run.chars().count() >= 2 { " " } else { &run });
+            run.clear();
+            flat.push(c);
+        }
+        flat.split(['.', '!', ',', '\n', ';', '?'])
+            .map(|s| s.trim().to_string())
+            .collect()
+    }
+    let (mut right, mut counted) = (0, 1);
+    for (o, g) in segments(out).iter().zip(&segments(gold)) {
+        let (o, g): (Vec<&str>, Vec<&str>) = (o.split(' ').collect(), g.split(' ').collect());
+        if o.len() == g.len() {
+            right += o
+                .iter()
+                .zip(&g)
+                .filter(|(a, b)| a.to_lowercase() == b.to_lowercase())
+                .count();
+            counted += o.len();
+        }
+    }
+    (right, counted)
+}
+
 /// The syllables of a reading, normalised: tabs and line breaks are spaces, punctuation
 /// at the edges of a token is dropped ("(6" → "6", "2022)." → "2022"), tokens of
 /// punctuation only ("-", "|", "…") vanish. Case is kept: "đoàn" for "Đoàn" is an error.
@@ -216,6 +259,15 @@ mod tests {
             syllables("TT\tNội dung (hoà).\n- Tháng 5"),
             ["TT", "Nội", "dung", "hòa", "Tháng", "5"]
         );
+    }
+
+    #[test]
+    fn accent_accuracy_counts_words_of_segments_of_equal_length() {
+        // "Hà Nội" right (case ignored), "(mùa)" wrong; the last segment has a word
+        // more and is skipped: 1 + 4 words counted.
+        let gold = "Hà Nội, (mua) bán\nba con";
+        let out = "hà nội, (mùa) bán\nba con gà";
+        assert_eq!(accent_accuracy(out, gold), (3, 5));
     }
 
     #[test]

@@ -20,6 +20,12 @@
 //!    (`tools/brokenfonts/gen.py`: ToUnicode stripped, scrambled, or Identity-H with no
 //!    map) as `pdftotext` reads them and as vanban does (ingest, then repair), per font,
 //!    the held-out font marked.
+//! 7. general news with every mark stripped (`--sets news`): this project's own held-out
+//!    slice of the general corpus (`tools/general/split.sh`), word accuracy by the
+//!    metric of tienthanhdhcn/Vietnamese-Accent-Prediction ([`accent_accuracy`]), as
+//!    written and lower-cased without digits (the form of that repository's test);
+//! 8. that repository's `test.txt` (`--sets news-test`, never by default: a test split,
+//!    scored once).
 //!
 //! `--sets` runs only some of these (`--sets tesseract` takes seconds).
 //!
@@ -29,7 +35,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use vanban::eval::{differences, normalise, Score};
+use vanban::eval::{accent_accuracy, differences, normalise, Score};
 use vanban::repair::repair;
 use vanban::text::fold_char;
 
@@ -50,9 +56,18 @@ struct Args {
     /// differing token of the tesseract test.
     #[arg(long)]
     verbose: bool,
-    /// The tests to run.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = Set::value_variants().to_vec())]
+    /// The tests to run (by default all but `news-test`).
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = Set::DEFAULT.to_vec())]
     sets: Vec<Set>,
+    /// The held-out news written by `tools/general/split.sh`.
+    #[arg(long, default_value = "/tmp/general/heldout/news")]
+    news: PathBuf,
+    /// tienthanhdhcn's news test (`--sets news-test`).
+    #[arg(
+        long,
+        default_value = "/work/shared/external/tienthanhdhcn-accent-test/test.txt"
+    )]
+    news_test: PathBuf,
     /// Real documents OCR'd by `tesseract -l vie` with their true text.
     #[arg(long, default_value = "/work/shared/external/vbhc-ocr-tesseract")]
     tesseract: PathBuf,
@@ -70,6 +85,20 @@ enum Set {
     Seeds,
     Tesseract,
     Fonts,
+    News,
+    NewsTest,
+}
+
+impl Set {
+    const DEFAULT: [Set; 7] = [
+        Set::Stripped,
+        Set::Ocr,
+        Set::Clean,
+        Set::Seeds,
+        Set::Tesseract,
+        Set::Fonts,
+        Set::News,
+    ];
 }
 
 fn words(text: &str) -> Vec<String> {
@@ -232,6 +261,75 @@ fn main() {
     if runs(Set::Fonts) {
         fonts_eval(&a);
     }
+    if runs(Set::News) {
+        news_eval(&a);
+    }
+    if runs(Set::NewsTest) {
+        let test = std::fs::read_to_string(&a.news_test).unwrap_or_default();
+        let (raw, (normalised, words)) = news_accuracy(&[test]);
+        println!(
+            "news test ({}): {words} words: word accuracy {normalised:.2}% ({raw:.2}% without tone-placement normalisation)",
+            a.news_test.display(),
+        );
+    }
+}
+
+/// Word accuracy ([`accent_accuracy`]) of repairing `texts` with every mark stripped:
+/// (against the raw text, against it tone-normalised) in %, and the words counted.
+/// Line ends are LF for repair and put back as they were for scoring.
+fn news_accuracy(texts: &[String]) -> (f64, (f64, usize)) {
+    let (mut raw, mut normalised) = ((0, 0), (0, 0));
+    for text in texts {
+        let lf = text.replace("\r\n", "\n");
+        let mut out = repair(&strip(&normalise(&lf))).text;
+        if lf.len() != text.len() {
+            out = out.replace('\n', "\r\n");
+        }
+        for (sum, gold) in [(&mut raw, text.clone()), (&mut normalised, normalise(text))] {
+            let (right, counted) = accent_accuracy(&out, &gold);
+            *sum = (sum.0 + right, sum.1 + counted);
+        }
+    }
+    let pct = |(right, counted): (usize, usize)| 100.0 * right as f64 / counted.max(1) as f64;
+    (pct(raw), (pct(normalised), normalised.1))
+}
+
+/// This project's held-out news slice: as written, and lower-cased without digits.
+fn news_eval(a: &Args) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&a.news)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    if files.is_empty() {
+        println!(
+            "news: no held-out news in {} (run tools/general/split.sh)",
+            a.news.display()
+        );
+        return;
+    }
+    let texts: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+        .collect();
+    let lower: Vec<String> = texts
+        .iter()
+        .map(|t| {
+            t.to_lowercase()
+                .chars()
+                .filter(|c| !c.is_ascii_digit())
+                .collect()
+        })
+        .collect();
+    let t0 = Instant::now();
+    let (_, (written, words)) = news_accuracy(&texts);
+    let secs = t0.elapsed().as_secs_f64();
+    let (_, (lowered, _)) = news_accuracy(&lower);
+    let bytes: usize = texts.iter().map(String::len).sum();
+    println!(
+        "news (held-out, {} files, {words} words): word accuracy {written:.2}% as written, {lowered:.2}% lower-cased without digits, {:.2} MB/s",
+        files.len(),
+        bytes as f64 / secs / 1e6
+    );
 }
 
 /// The families of `tools/brokenfonts/gen.py`; the last one is held out (no reference

@@ -175,9 +175,21 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
             tcount[t as usize] += weight_at(i);
         }
     }
+    // A form far rarer than another with the same letters is a typo of it in
+    // general text ("biêu" 24 times beside "biểu" 64 558): kept, it would read as a
+    // word where OCR dropped a mark.
+    let mut head: HashMap<String, u32> = HashMap::new();
+    for (i, n) in names.iter().enumerate() {
+        let e = head.entry(crate::text::fold(n)).or_default();
+        *e = (*e).max(tcount[i]);
+    }
     // Final ids: reserved, then kept words by descending count (ties by string).
     let mut kept: Vec<usize> = (0..names.len())
-        .filter(|&i| tcount[i] >= cfg.min_word)
+        .filter(|&i| {
+            tcount[i] >= cfg.min_word
+                && u64::from(tcount[i]) * RARE_FORM
+                    >= u64::from(head[&crate::text::fold(&names[i])])
+        })
         .collect();
     kept.sort_by(|&a, &b| tcount[b].cmp(&tcount[a]).then(names[a].cmp(&names[b])));
     kept.truncate((1 << lm::ID_BITS) - lm::FIRST_WORD as usize - 1);
@@ -309,6 +321,9 @@ pub fn train(files: &[PathBuf], cfg: &TrainConfig) -> Trained {
         tokens,
     }
 }
+
+/// A word is dropped when a word with the same letters is this many times more frequent.
+const RARE_FORM: u64 = 1000;
 
 /// Context pairs seen fewer times (unweighted) are dropped, and so are those whose
 /// ratio is within this many decades of 1.
