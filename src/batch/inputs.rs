@@ -174,6 +174,7 @@ pub fn collect(
     filter: &Filter,
 ) -> Result<Inputs, InputError> {
     let mut out = Inputs::default();
+    let files_root = common_parent(paths);
     for path in paths {
         if path.as_os_str() == "-" {
             out.take(
@@ -193,9 +194,13 @@ pub fn collect(
         if meta.is_dir() {
             out.walk(path, "", filter);
         } else {
-            let name = path
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into());
+            let name = std::path::absolute(path)
+                .ok()
+                .and_then(|p| Some(clean_name(p.strip_prefix(files_root.as_ref()?).ok()?)))
+                .unwrap_or_else(|| {
+                    path.file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into())
+                });
             out.take(
                 Input {
                     source: Source::File(path.clone()),
@@ -334,6 +339,26 @@ fn read_manifest(manifest: &Path) -> Result<Vec<PathBuf>, InputError> {
     Ok(paths)
 }
 
+/// The deepest folder holding every file named on the command line (folders and `-`
+/// aside), so that files named one by one keep their relative paths: `a/x.txt` and
+/// `b/x.txt` are named so, not both `x.txt`.
+fn common_parent(paths: &[PathBuf]) -> Option<PathBuf> {
+    let mut common: Option<PathBuf> = None;
+    for path in paths.iter().filter(|p| p.as_os_str() != "-" && !p.is_dir()) {
+        let parent = std::path::absolute(path).ok()?.parent()?.to_path_buf();
+        common = Some(match common {
+            None => parent,
+            Some(c) => c
+                .components()
+                .zip(parent.components())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect(),
+        });
+    }
+    common
+}
+
 /// `path` as a name: normal components only, joined by `/` (`/a/./b/../c` → `a/b/c`).
 fn clean_name(path: &Path) -> String {
     path.components()
@@ -395,14 +420,18 @@ mod tests {
     }
 
     #[test]
-    fn two_files_with_one_name_are_refused() {
+    fn files_named_one_by_one_keep_their_folders() {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (dir.path().join("x/r.txt"), dir.path().join("y/r.txt"));
         for p in [&a, &b] {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "x").unwrap();
         }
-        let err = collect(&[a, b], None, &Filter::default()).unwrap_err();
+        let got = collect(&[a, b.clone()], None, &Filter::default()).unwrap();
+        let names: Vec<&str> = got.inputs.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["x/r.txt", "y/r.txt"]);
+        // A folder walked and a file named alone can still meet: refused.
+        let err = collect(&[dir.path().join("x"), b], None, &Filter::default()).unwrap_err();
         assert!(matches!(err, InputError::Usage(_)), "{err}");
     }
 
