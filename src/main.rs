@@ -187,12 +187,6 @@ fn progress_bar(len: u64) -> ProgressBar {
 }
 
 /// Files taken when walking a directory: document extensions, or none at all.
-fn is_document_file(path: &Path) -> bool {
-    const EXTENSIONS: &[&str] = &["txt", "text", "md", "markdown", "html", "htm", "pdf"];
-    path.extension()
-        .is_none_or(|e| EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()))
-}
-
 /// Expands directories recursively in sorted order; a path that cannot be
 /// read stays in the list with its error kind, to become an error record.
 fn collect_files(paths: &[PathBuf]) -> Vec<(PathBuf, Option<std::io::ErrorKind>)> {
@@ -204,7 +198,7 @@ fn collect_files(paths: &[PathBuf]) -> Vec<(PathBuf, Option<std::io::ErrorKind>)
                 Ok(entries) => {
                     let mut children: Vec<PathBuf> = entries
                         .filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|p| p.is_dir() || is_document_file(p))
+                        .filter(|p| p.is_dir() || vanban::ingest::is_supported(p))
                         .collect();
                     children.sort();
                     stack.extend(children.into_iter().rev());
