@@ -17,7 +17,8 @@ What each file exercises:
 - seed000.xlsx: the appendix table alone, group rows merged across columns, title rows above.
 - seed000.ods: the same workbook converted by LibreOffice.
 - scan_table.png / .jpg / .tiff: page 1 of fixtures/pdf/scan_table.pdf rendered at 300 dpi
-  (the tiff holds pages 1 and 2).
+  (the tiff holds all three pages); scan_table_p1.pdf is page 1 as a scanned PDF
+  (pdfseparate), the reference the png and jpg are read against.
 """
 import copy, os, re, shutil, subprocess, tempfile, zipfile
 
@@ -313,6 +314,8 @@ def page_images():
         subprocess.run(["pdftoppm", "-r", "300", "-gray", "-f", "1", "-l", "1", "-jpeg", "-jpegopt", "quality=75", "-singlefile", SCAN, os.path.join(OUT, "scan_table")], check=True)
         subprocess.run(["pdftoppm", "-r", "300", "-gray", "-tiff", "-tiffcompression", "deflate", SCAN, os.path.join(tmp, "p")], check=True)
         pages = sorted(f for f in os.listdir(tmp) if f.endswith(".tif"))
+        subprocess.run(["pdfseparate", "-f", "1", "-l", "1", SCAN, os.path.join(tmp, "s-%d.pdf")], check=True)
+        shutil.copy(os.path.join(tmp, "s-1.pdf"), os.path.join(OUT, "scan_table_p1.pdf"))
         write_multipage_tiff([os.path.join(tmp, p) for p in pages], os.path.join(OUT, "scan_table.tiff"))
 
 

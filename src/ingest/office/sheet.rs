@@ -97,7 +97,6 @@ fn date(serial: f64) -> String {
 /// Lines of one sheet: title rows (one filled cell above the table) as text, the other
 /// rows as tab-separated table lines.
 fn sheet_blocks(grid: Vec<Vec<String>>, merges: &[Dimensions], origin: (u32, u32)) -> Vec<Block> {
-    let width = grid.first().map_or(0, Vec::len);
     let mut out = Vec::new();
     let mut table: Vec<Vec<super::Cell>> = Vec::new();
     let flush = |table: &mut Vec<Vec<super::Cell>>, out: &mut Vec<Block>| {
@@ -112,7 +111,7 @@ fn sheet_blocks(grid: Vec<Vec<String>>, merges: &[Dimensions], origin: (u32, u32
         if filled.is_empty() {
             continue;
         }
-        if filled.len() == 1 && width > 1 && table.is_empty() {
+        if filled.len() == 1 && table.is_empty() {
             out.push(Block::Line(filled[0].clone()));
             continue;
         }
