@@ -296,9 +296,8 @@ fn page_images_read_as_the_scanned_pdf_page() {
         for page in 1..=scan.pages.unwrap() {
             let rate = ser(&page_text(&doc, page), &page_text(&scan, page));
             eprintln!("{name} page {page}: SER {rate:.2} % against the scanned PDF");
-            // Target 1 %, not met yet (1.4-2.2 % measured): poppler resamples an 8-bit image
-            // drawn 1:1, so the
-            // page tesseract reads differs from the scan's 1-bit rendering (docs/formats.md).
+            // Target 1 %, not met yet (1.4-2.2 % measured): poppler resamples an 8-bit
+            // image drawn 1:1, so tesseract reads a slightly different page (docs/formats.md).
             assert!(
                 rate <= 2.5,
                 "{name} page {page}: SER {rate:.2} % against the scanned PDF"

@@ -65,14 +65,21 @@ struct Level {
     start: u32,
 }
 
+/// What a paragraph style says about numbering.
+#[derive(Debug, Default, Clone)]
+struct Style {
+    based_on: Option<String>,
+    num: Option<String>,
+    ilvl: Option<usize>,
+}
+
 /// List definitions, style numbering and the running counters.
 #[derive(Debug, Default)]
 struct Lists {
     abstracts: HashMap<String, HashMap<usize, Level>>,
     /// numId → (abstractNumId, restarts its own counters)
     nums: HashMap<String, (String, bool)>,
-    /// styleId → (basedOn, numId, ilvl)
-    styles: HashMap<String, (Option<String>, Option<String>, Option<usize>)>,
+    styles: HashMap<String, Style>,
     counters: HashMap<String, Counters>,
 }
 
@@ -83,7 +90,7 @@ impl Lists {
             Ev::Start(e) if e.name == "style" => {
                 current = e.attr("styleId").map(str::to_string);
                 if let Some(id) = &current {
-                    self.styles.insert(id.clone(), (None, None, None));
+                    self.styles.insert(id.clone(), Style::default());
                 }
             }
             Ev::Start(e) => {
@@ -92,9 +99,9 @@ impl Lists {
                 };
                 let val = e.attr("val").map(str::to_string);
                 match e.name {
-                    "basedOn" => entry.0 = val,
-                    "numId" => entry.1 = val,
-                    "ilvl" => entry.2 = val.and_then(|v| v.parse().ok()),
+                    "basedOn" => entry.based_on = val,
+                    "numId" => entry.num = val,
+                    "ilvl" => entry.ilvl = val.and_then(|v| v.parse().ok()),
                     _ => {}
                 }
             }
@@ -177,12 +184,12 @@ impl Lists {
             if num.is_some() {
                 break;
             }
-            let Some((based, snum, silvl)) = style.as_ref().and_then(|s| self.styles.get(s)) else {
+            let Some(def) = style.as_ref().and_then(|s| self.styles.get(s)) else {
                 break;
             };
-            num.clone_from(snum);
-            ilvl = ilvl.or(*silvl);
-            style.clone_from(based);
+            num.clone_from(&def.num);
+            ilvl = ilvl.or(def.ilvl);
+            style.clone_from(&def.based_on);
         }
         let num = num.filter(|n| n != "0")?;
         Some((num, ilvl.unwrap_or(0)))
@@ -271,10 +278,10 @@ fn walk_part(
                 }
                 "t" if in_props == 0 => in_text = true,
                 "tab" if in_props == 0 => b.text(" "),
-                "br" | "cr" if in_props == 0 => {
-                    if !matches!(e.attr("type"), Some("page" | "column")) {
-                        b.line_break();
-                    }
+                "br" | "cr"
+                    if in_props == 0 && !matches!(e.attr("type"), Some("page" | "column")) =>
+                {
+                    b.line_break()
                 }
                 "noBreakHyphen" => b.text("-"),
                 "footnoteReference" | "endnoteReference" => {
@@ -282,11 +289,9 @@ fn walk_part(
                         b.text(&format!("[{id}]"));
                     }
                 }
-                "footnote" | "endnote" => {
-                    // Separators carry a type; real notes do not.
-                    if e.attr("type").is_none() {
-                        note = e.attr("id").map(|id| (id.to_string(), b.out.len()));
-                    }
+                // Separators carry a type; real notes do not.
+                "footnote" | "endnote" if e.attr("type").is_none() => {
+                    note = e.attr("id").map(|id| (id.to_string(), b.out.len()));
                 }
                 "tbl" => b.start_table(),
                 "tr" => b.start_row(),
