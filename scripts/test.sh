@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# default-jre-headless runs the Spark test; python3-venv holds pyspark, pyarrow, duckdb.
+# default-jre-headless runs the Spark test; python3-venv holds pyspark, pyarrow, duckdb;
+# libreoffice-writer-nogui converts .doc and .rtf (tests/formats.rs).
 packages=(tesseract-ocr tesseract-ocr-vie poppler-utils fonts-dejavu-core fonts-noto-core fonts-texgyre chromium
-  default-jre-headless python3-venv)
+  default-jre-headless python3-venv libreoffice-writer-nogui)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

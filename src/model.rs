@@ -79,6 +79,16 @@ closed_set! {
         Markdown = "markdown",
         Html = "html",
         Pdf = "pdf",
+        Docx = "docx",
+        Odt = "odt",
+        Doc = "doc",
+        Rtf = "rtf",
+        Xlsx = "xlsx",
+        Xls = "xls",
+        Ods = "ods",
+        Png = "png",
+        Jpeg = "jpeg",
+        Tiff = "tiff",
     }
 }
 

@@ -11,9 +11,6 @@ use std::path::{Component, Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use sha2::{Digest, Sha256};
 
-/// Extensions taken when walking a directory (files without one are taken too).
-const EXTENSIONS: &[&str] = &["txt", "text", "md", "markdown", "html", "htm", "pdf"];
-
 /// Where a document's bytes come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -287,7 +284,7 @@ impl Inputs {
                     out.filter(|&out| child.canonicalize().is_ok_and(|c| &c == out))
                         .map(|_| Skip::Output)
                 } else {
-                    (!is_document_file(&child)).then_some(Skip::Extension)
+                    (!crate::ingest::is_supported(&child)).then_some(Skip::Extension)
                 };
                 match skip {
                     Some(why) => self.skipped.push((child, why)),
@@ -297,11 +294,6 @@ impl Inputs {
             }
         }
     }
-}
-
-fn is_document_file(path: &Path) -> bool {
-    path.extension()
-        .is_none_or(|e| EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()))
 }
 
 /// A manifest: one path a line, or JSON lines with a `"path"` field. Blank lines and

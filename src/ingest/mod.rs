@@ -7,9 +7,11 @@
 mod chrome;
 mod cipher;
 mod decode;
+mod image;
 pub mod legacy;
 mod markup;
 pub mod ocr;
+mod office;
 pub mod pdf;
 
 use std::path::Path;
@@ -19,11 +21,82 @@ use unicode_normalization::UnicodeNormalization;
 use crate::model::{ErrorKind, Format, Signature, TextLayer};
 use crate::Limits;
 
+use office::OfficeFormat;
+
+/// What a file is, from its first bytes, else its extension. The one list of the formats
+/// vanban reads: the directory walk asks [`is_supported`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// Plain text, Markdown, HTML (told apart by [`ingest_text`]).
+    Text,
+    Pdf,
+    Office(OfficeFormat),
+    Image(image::ImageFormat),
+}
+
+/// Extensions of the formats read, lower case.
+const TEXT_EXTENSIONS: &[&str] = &["txt", "text", "md", "markdown", "html", "htm"];
+const OFFICE_EXTENSIONS: &[(&str, OfficeFormat)] = &[
+    ("docx", OfficeFormat::Docx),
+    ("odt", OfficeFormat::Odt),
+    ("xlsx", OfficeFormat::Spreadsheet),
+    ("xlsm", OfficeFormat::Spreadsheet),
+    ("xls", OfficeFormat::Spreadsheet),
+    ("ods", OfficeFormat::Spreadsheet),
+    ("doc", OfficeFormat::Legacy),
+    ("rtf", OfficeFormat::Legacy),
+];
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+impl FileKind {
+    /// The format of a file named `path` holding `bytes` (a file's magic number wins over
+    /// its extension: an RTF file named `.txt` is RTF).
+    pub fn detect(bytes: &[u8], path: &Path) -> FileKind {
+        if bytes.starts_with(b"%PDF") {
+            return FileKind::Pdf;
+        }
+        if bytes.starts_with(b"{\\rtf") {
+            return FileKind::Office(OfficeFormat::Legacy);
+        }
+        if let Some(image) = image::ImageFormat::sniff(bytes) {
+            return FileKind::Image(image);
+        }
+        FileKind::from_path(path).unwrap_or(FileKind::Text)
+    }
+
+    /// The format an extension names; `None` for extensions vanban does not read.
+    pub fn from_path(path: &Path) -> Option<FileKind> {
+        let ext = extension(path);
+        if TEXT_EXTENSIONS.contains(&ext.as_str()) {
+            return Some(FileKind::Text);
+        }
+        if ext == "pdf" {
+            return Some(FileKind::Pdf);
+        }
+        if let Some((_, f)) = OFFICE_EXTENSIONS.iter().find(|(e, _)| *e == ext) {
+            return Some(FileKind::Office(*f));
+        }
+        image::ImageFormat::from_extension(&ext).map(FileKind::Image)
+    }
+}
+
+/// Whether a directory walk should pick up `path`: a known extension, or none at all.
+pub fn is_supported(path: &Path) -> bool {
+    path.extension().is_none() || FileKind::from_path(path).is_some()
+}
+
 /// The text of one document as read, before repair.
 #[derive(Debug, Clone)]
 pub struct Ingested {
     /// NFC text; for text inputs, line `n` is line `n` of the source.
     pub text: String,
+    /// What the document was read as.
     pub format: Format,
     /// Encoding the bytes were decoded from.
     pub encoding: &'static str,
@@ -51,6 +124,15 @@ pub enum IngestError {
     Empty,
     #[error("unreadable PDF: {0}")]
     Pdf(#[from] pdf::PdfError),
+    #[error("unreadable office document: {0}")]
+    Office(String),
+    #[error("unreadable image: {0}")]
+    Image(String),
+    #[error("{tool} is needed to read this format and is not installed ({hint})")]
+    MissingTool {
+        tool: &'static str,
+        hint: &'static str,
+    },
 }
 
 impl IngestError {
@@ -58,9 +140,10 @@ impl IngestError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             IngestError::TooLarge { .. } => ErrorKind::TooLarge,
-            IngestError::Binary(_) => ErrorKind::Unsupported,
+            IngestError::Binary(_) | IngestError::MissingTool { .. } => ErrorKind::Unsupported,
             IngestError::Empty => ErrorKind::Empty,
             IngestError::Pdf(e) => e.kind(),
+            IngestError::Office(_) | IngestError::Image(_) => ErrorKind::Parse,
         }
     }
 }
@@ -73,21 +156,28 @@ pub fn ingest(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingested, In
             limit: limits.max_bytes,
         });
     }
-    if bytes.starts_with(b"%PDF") {
-        return pdf::ingest_pdf(bytes, limits);
+    match FileKind::detect(bytes, path) {
+        FileKind::Pdf => pdf::ingest_pdf(bytes, limits),
+        FileKind::Office(format) => {
+            let ext = match (format, extension(path).as_str()) {
+                // Sniffed RTF under another name.
+                (OfficeFormat::Legacy, "doc") => "doc",
+                (OfficeFormat::Legacy, _) if bytes.starts_with(b"{\\rtf") => "rtf",
+                (_, ext) => ext,
+            }
+            .to_string();
+            office::ingest_office(bytes, format, &ext, limits)
+        }
+        FileKind::Image(format) => image::ingest_image(bytes, format, limits),
+        FileKind::Text => ingest_text(bytes, path, limits),
     }
-    ingest_text(bytes, path, limits)
 }
 
 /// Text-like inputs: plain text, Markdown, HTML pages and fragments.
 pub fn ingest_text(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingested, IngestError> {
     let decoded = decode::decode(bytes)?;
     let mut warnings = decoded.warnings;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = extension(path);
     let is_page =
         matches!(ext.as_str(), "html" | "htm") || markup::looks_like_html_page(&decoded.text);
     let (body, format) = if is_page {
