@@ -296,7 +296,11 @@ fn page_images_read_as_the_scanned_pdf_page() {
         let scan = read(reference);
         assert!(scan.text.split_whitespace().count() > 200);
         let doc = read(name);
-        assert_eq!((doc.format.as_str(), doc.pages), (format, scan.pages), "{name}");
+        assert_eq!(
+            (doc.format.as_str(), doc.pages),
+            (format, scan.pages),
+            "{name}"
+        );
         for page in 1..=scan.pages.unwrap() {
             let rate = ser(&page_text(&doc, page), &page_text(&scan, page));
             eprintln!("{name} page {page}: SER {rate:.2} % against the scanned PDF");
