@@ -397,7 +397,7 @@ mod tests {
             "x/bao-cao.txt",
             "y/bao-cao.txt",
             "y/.hidden.txt",
-            "y/z.docx",
+            "y/z.exe",
         ] {
             let p = dir.path().join(f);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
