@@ -324,7 +324,7 @@ fn exit_codes_and_messages() {
         err.contains("/nonexistent/vanban: No such file or directory"),
         "{err}"
     );
-    std::fs::write(empty.path().join("notes.docx"), "x").unwrap();
+    std::fs::write(empty.path().join("notes.exe"), "x").unwrap();
     let (code, err) = stderr_of(vanban().arg("extract").arg(empty.path()).arg("--jsonl"));
     assert_eq!(code, Some(2));
     assert!(
