@@ -47,6 +47,18 @@ const OFFICE_EXTENSIONS: &[(&str, OfficeFormat)] = &[
     ("rtf", OfficeFormat::Legacy),
 ];
 
+/// Cuts line `no` (0-based) to `Limits::max_line_chars`, with a warning.
+fn cut_long_line(line: &mut String, no: usize, limits: &Limits, warnings: &mut Vec<String>) {
+    if line.chars().count() > limits.max_line_chars {
+        *line = line.chars().take(limits.max_line_chars).collect();
+        warnings.push(format!(
+            "line {} cut to {} characters",
+            no + 1,
+            limits.max_line_chars
+        ));
+    }
+}
+
 fn extension(path: &Path) -> String {
     path.extension()
         .and_then(|e| e.to_str())
@@ -195,14 +207,7 @@ pub fn ingest_text(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingeste
         .map(|l| l.trim_end_matches('\r').to_string())
         .collect();
     for (no, line) in lines.iter_mut().enumerate() {
-        if line.chars().count() > limits.max_line_chars {
-            *line = line.chars().take(limits.max_line_chars).collect();
-            warnings.push(format!(
-                "line {} cut to {} characters",
-                no + 1,
-                limits.max_line_chars
-            ));
-        }
+        cut_long_line(line, no, limits, &mut warnings);
         *line = markup::flatten_line(line).nfc().collect();
     }
     let removed = chrome::blank_chrome(&mut lines);

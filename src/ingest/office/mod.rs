@@ -153,14 +153,7 @@ impl Parsed {
             ));
         }
         for (no, line) in lines.iter_mut().enumerate() {
-            if line.chars().count() > limits.max_line_chars {
-                *line = line.chars().take(limits.max_line_chars).collect();
-                warnings.push(format!(
-                    "line {} cut to {} characters",
-                    no + 1,
-                    limits.max_line_chars
-                ));
-            }
+            super::cut_long_line(line, no, limits, &mut warnings);
             *line = line.nfc().collect();
         }
         let text = lines.join("\n");
