@@ -161,14 +161,17 @@ impl Model {
         };
         let (lm_bytes, chan_bytes, lex_bytes) =
             (read(LM_FILE)?, read(CHANNEL_FILE)?, read(LEXICON_FILE)?);
-        let lm = lm::Lm::read(&lm_bytes)?;
+        let (lm, fingerprint) = rayon::join(
+            || lm::Lm::read(&lm_bytes),
+            || readings::fingerprint(&[&lm_bytes, &chan_bytes, &lex_bytes]),
+        );
+        let lm = lm?;
         let text = |f: &str| read(f).map(|b| String::from_utf8_lossy(&b).into_owned());
         let channel = channel::Channel::parse(
             &String::from_utf8_lossy(&chan_bytes),
             &String::from_utf8_lossy(&lex_bytes),
             &lm,
         );
-        let fingerprint = readings::fingerprint(&[&lm_bytes, &chan_bytes, &lex_bytes]);
         // Without the file (a model being trained) every token is searched.
         let readings = read(READINGS_FILE).map_or_else(
             |_| readings::Readings::default(),
