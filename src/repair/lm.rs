@@ -31,40 +31,40 @@ use rustc_hash::FxHashMap as HashMap;
 use super::ModelError;
 
 /// Reserved ids; real words start at [`FIRST_WORD`].
-pub const BOS: u32 = 1;
-pub const UNK: u32 = 2;
-pub const NUM: u32 = 3;
-pub const CODE: u32 = 4;
+pub(crate) const BOS: u32 = 1;
+pub(crate) const UNK: u32 = 2;
+pub(crate) const NUM: u32 = 3;
+pub(crate) const CODE: u32 = 4;
 /// Punctuation between two words ("Hà, Tỉnh" is not "Hà Tĩnh").
-pub const PUNCT: u32 = 5;
-pub const FIRST_WORD: u32 = 6;
+pub(crate) const PUNCT: u32 = 5;
+pub(crate) const FIRST_WORD: u32 = 6;
 const RESERVED: [&str; 6] = ["", "<s>", "<unk>", "<num>", "<code>", "<p>"];
 
 /// log10 of the backoff factor 0.4, for contexts without a stored weight.
 const BACKOFF: f32 = -0.398;
 /// Witten–Bell backoff weights are multiplied by this (tuned on the dev split).
-pub const BOW_SCALE: f64 = 16.0;
+pub(crate) const BOW_SCALE: f64 = 16.0;
 const QUANT: f32 = 20.0;
 const MAGIC: &[u8; 8] = b"VBLM0005";
 
 /// Words 2 to this many positions away are a reading's wider context
 /// ([`Lm::context`]); the trigram sees the nearest.
-pub const CONTEXT_WINDOW: usize = 5;
+pub(crate) const CONTEXT_WINDOW: usize = 5;
 
 /// Bits per word id in a key.
-pub const ID_BITS: u32 = 18;
+pub(crate) const ID_BITS: u32 = 18;
 
 /// Packs an n-gram key; ids must be < 2^ID_BITS.
 pub fn key(w1: u32, w2: u32, w3: u32) -> u64 {
     (u64::from(w1) << (2 * ID_BITS)) | (u64::from(w2) << ID_BITS) | u64::from(w3)
 }
 
-pub fn quantise(log10p: f64) -> u8 {
+pub(crate) fn quantise(log10p: f64) -> u8 {
     (-log10p * f64::from(QUANT)).round().clamp(0.0, 255.0) as u8
 }
 
 /// A signed log10 ratio in one byte: 1/20 decade, 128 = 0.
-pub fn quantise_ratio(log10r: f64) -> u8 {
+pub(crate) fn quantise_ratio(log10r: f64) -> u8 {
     (log10r * f64::from(QUANT) + 128.0)
         .round()
         .clamp(0.0, 255.0) as u8
@@ -137,7 +137,7 @@ impl Table {
 }
 
 /// A loaded language model.
-pub struct Lm {
+pub(crate) struct Lm {
     /// Word strings by id (lower case, NFC, normalised tone placement).
     pub words: Vec<String>,
     pub counts: Vec<u32>,
@@ -183,7 +183,9 @@ pub struct LmData {
 
 /// Trigrams as `w3 << 8 | score`, and the run of each context: they come sorted
 /// by key, so each context's are one run.
-fn trigram_runs(trigrams: impl ExactSizeIterator<Item = (u64, u8)>) -> (Vec<u32>, Vec<(u64, [u32; 2])>) {
+fn trigram_runs(
+    trigrams: impl ExactSizeIterator<Item = (u64, u8)>,
+) -> (Vec<u32>, Vec<(u64, [u32; 2])>) {
     let mut runs: Vec<(u64, [u32; 2])> = Vec::new();
     let mut words = Vec::with_capacity(trigrams.len());
     for (k, s) in trigrams {
@@ -239,12 +241,12 @@ impl Lm {
     }
 
     /// log10 relative frequency of a word.
-    pub fn unigram(&self, w: u32) -> f32 {
+    pub(crate) fn unigram(&self, w: u32) -> f32 {
         self.unigram.get(w as usize).copied().unwrap_or(-9.0)
     }
 
     /// The highest [`Lm::score`] `w` gets after any context.
-    pub fn best_score(&self, w: u32) -> f32 {
+    pub(crate) fn best_score(&self, w: u32) -> f32 {
         self.best_score.get(w as usize).copied().unwrap_or(-9.0)
     }
 
@@ -277,7 +279,7 @@ impl Lm {
     /// log10 P(a word of fold class `class` nearby | `reading`) / P(… | its fold class):
     /// "cây" nearby favours "trồng" over "trong". A fold class is named by its most
     /// frequent word; 0 when not stored.
-    pub fn context(&self, reading: u32, class: u32) -> f32 {
+    pub(crate) fn context(&self, reading: u32, class: u32) -> f32 {
         let (Some(&from), Some(&to)) = (
             self.context_at.get(reading as usize),
             self.context_at.get(reading as usize + 1),
@@ -321,16 +323,23 @@ impl Lm {
             .map(|(i, w)| (w.clone(), i as u32))
             .collect();
         let n_words = words.len();
-        let (mut bigram_table, ((trigram_words, runs), (context_at, context_classes, context_ratios))) =
-            rayon::join(
-                || {
-                    Table::new(
-                        bigrams.map(|(k, s, b)| (k, u32::from(s) | u32::from(b) << 8)),
-                        40,
-                    )
-                },
-                || rayon::join(|| trigram_runs(trigrams), || context_pairs(context, n_words)),
-            );
+        let (
+            mut bigram_table,
+            ((trigram_words, runs), (context_at, context_classes, context_ratios)),
+        ) = rayon::join(
+            || {
+                Table::new(
+                    bigrams.map(|(k, s, b)| (k, u32::from(s) | u32::from(b) << 8)),
+                    40,
+                )
+            },
+            || {
+                rayon::join(
+                    || trigram_runs(trigrams),
+                    || context_pairs(context, n_words),
+                )
+            },
+        );
         let mut bare_contexts = Vec::new();
         for (context, span) in runs {
             match bigram_table.find(context) {
@@ -454,7 +463,7 @@ fn write_keys(out: &mut Vec<u8>, keys: impl ExactSizeIterator<Item = u64>) {
 
 /// Per word id, its fold class as [`Lm::context`] names it: the first (most
 /// frequent) word with the same letters; `u32::MAX` for reserved ids.
-pub fn fold_classes(words: &[String]) -> Vec<u32> {
+pub(crate) fn fold_classes(words: &[String]) -> Vec<u32> {
     let mut first: HashMap<String, u32> = HashMap::default();
     (0..words.len() as u32)
         .map(|id| {
@@ -469,7 +478,7 @@ pub fn fold_classes(words: &[String]) -> Vec<u32> {
 }
 
 /// The reserved word strings, in id order.
-pub fn reserved() -> impl Iterator<Item = &'static str> {
+pub(crate) fn reserved() -> impl Iterator<Item = &'static str> {
     RESERVED.iter().copied()
 }
 
@@ -486,7 +495,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Bytes not read yet.
-    pub fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.b.len() - self.at
     }
 
