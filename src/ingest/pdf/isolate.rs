@@ -22,6 +22,8 @@ use crate::Limits;
 /// The hidden subcommand of the `vanban` binary that runs [`worker_main`].
 const WORKER_SUBCOMMAND: &str = "pdf-worker";
 /// What the worker writes on stderr before each step (see [`Step`]).
+const STEP_PREFIX: &str = "vanban-pdf-worker: ";
+/// The step mark of a page, before its number.
 const STEP_MARK: &str = "vanban-pdf-worker: page ";
 /// Pages that crashed the worker left out before the document is given up.
 const MAX_CRASHED_PAGES: usize = 8;
@@ -33,7 +35,7 @@ pub fn worker_main(path: &Path, limits: WorkerLimits, skip: &[u32]) -> std::io::
     let bytes = std::fs::read(path)?;
     let reply = raw::extract(&bytes, limits, skip, &mut |step| match step {
         Step::Page(n) => eprintln!("{STEP_MARK}{n}"),
-        Step::Fonts => eprintln!("vanban-pdf-worker: fonts"),
+        Step::Fonts => eprintln!("{STEP_PREFIX}fonts"),
     });
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, &reply)?;
@@ -202,8 +204,7 @@ impl Worker<'_> {
             Err(_) if !output.status.success() => Err(Child::Crashed {
                 page: stderr
                     .lines()
-                    .filter(|l| l.starts_with("vanban-pdf-worker: "))
-                    .last()
+                    .rfind(|l| l.starts_with(STEP_PREFIX))
                     .and_then(|l| l.strip_prefix(STEP_MARK)?.trim().parse().ok()),
                 why: describe_status(output.status),
             }),
