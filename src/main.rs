@@ -47,6 +47,9 @@ enum Command {
         max_pages: u32,
         #[arg(long)]
         max_decompressed_bytes: u64,
+        /// Pages left out: they crashed an earlier run.
+        #[arg(long, value_delimiter = ',')]
+        skip_pages: Vec<u32>,
     },
 }
 
@@ -117,7 +120,11 @@ enum OcrArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Extract(args) => extract(args),
+        Command::Extract(args) => {
+            // Temporary folders of runs that were killed.
+            vanban::ingest::pdf::sweep_run_dirs();
+            extract(args)
+        }
         Command::Text { files, repair } => text(&files, !repair.no_repair),
         #[cfg(feature = "archive")]
         Command::Archive(cmd) => vanban::archive::cli::run(cmd),
@@ -125,12 +132,13 @@ fn main() -> ExitCode {
             file,
             max_pages,
             max_decompressed_bytes,
+            skip_pages,
         } => {
             let limits = vanban::ingest::pdf::WorkerLimits {
                 max_pages,
                 max_decompressed_bytes,
             };
-            vanban::ingest::pdf::worker_main(&file, limits).map(|()| ExitCode::SUCCESS)
+            vanban::ingest::pdf::worker_main(&file, limits, &skip_pages).map(|()| ExitCode::SUCCESS)
         }
     };
     match result {

@@ -70,7 +70,8 @@ impl FileKind {
     /// The format of a file named `path` holding `bytes` (a file's magic number wins over
     /// its extension: an RTF file named `.txt` is RTF).
     pub fn detect(bytes: &[u8], path: &Path) -> FileKind {
-        if bytes.starts_with(b"%PDF") {
+        // pdftotext finds the header after a BOM or other bytes, up to 1 KiB in.
+        if bytes.starts_with(b"%PDF") || bytes.windows(5).take(1024).any(|w| w == b"%PDF-") {
             return FileKind::Pdf;
         }
         if bytes.starts_with(b"{\\rtf") {
