@@ -225,8 +225,14 @@ mod tests {
 
     #[test]
     fn control_characters_are_removed() {
-        let d = decode(b"S\x00\x00\xe1\xbb\x91: 12/KH\x07-UBND\x0c\r\n\tA\x7f").unwrap();
-        assert_eq!(d.text, "Số: 12/KH-UBND\x0c\r\n\tA");
+        let mut bytes = b"S\x00\x00\xe1\xbb\x91: 12/KH\x07-UBND\x0c\r\n\tA\x7f\n".to_vec();
+        bytes.extend("Kế hoạch\n".repeat(40).as_bytes());
+        let d = decode(&bytes).unwrap();
+        assert!(
+            d.text.starts_with("Số: 12/KH-UBND\x0c\r\n\tA\nKế hoạch\n"),
+            "{:?}",
+            d.text
+        );
         assert_eq!(
             d.warnings,
             ["4 control characters (NUL and others) removed"]
