@@ -1,6 +1,6 @@
 //! The `vanban` command line.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -387,14 +387,11 @@ fn text(files: &[PathBuf], repair: bool) -> std::io::Result<ExitCode> {
     for file in files {
         let name = file.to_string_lossy();
         let bytes = if file.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            std::io::stdin().read_to_end(&mut bytes).map(|_| bytes)
+            vanban::read_bounded(std::io::stdin(), limits.max_bytes)
         } else {
-            std::fs::read(file)
+            vanban::read_file(file, &limits)
         };
-        let ingested = bytes
-            .map_err(vanban::ProcessError::from)
-            .and_then(|b| Ok((vanban::ingest::ingest(&b, file, &limits)?, b)));
+        let ingested = bytes.and_then(|b| Ok((vanban::ingest::ingest(&b, file, &limits)?, b)));
         match ingested {
             Ok((ingested, bytes)) => {
                 let repaired = if repair {
