@@ -1,5 +1,9 @@
-//! How issuing bodies' names begin, folded: a header line that starts so opens an agency
-//! name; other upper-case lines continue the one above ("BAN CHỈ ĐẠO" / "THỰC HIỆN …").
+//! Agencies: how issuing bodies' names begin, folded (a header line that starts so opens an
+//! agency name; other upper-case lines continue the one above, "BAN CHỈ ĐẠO" / "THỰC HIỆN
+//! …"); their canonical form (abbreviations expanded, one spelling and case); lists of units
+//! of one kind ("Các Sở: Kế hoạch và Đầu tư, Xây dựng").
+
+use crate::text::fold;
 
 pub const AGENCY_HEADS: &[&str] = &[
     "uy ban",
@@ -253,9 +257,46 @@ fn respell(word: &str) -> String {
     word.to_string()
 }
 
+/// Field names with a comma inside, folded: not two units.
+const COMMA_FIELDS: &[&str] = &["van hoa, the thao va du lich"];
+
+/// A list of units of one kind written once: "Các Sở: Kế hoạch và Đầu tư, Xây dựng, Ban
+/// Quản lý các Khu Công nghiệp" → "Sở Kế hoạch và Đầu tư", "Sở Xây dựng", "Ban Quản lý các
+/// Khu Công nghiệp" (an item that names its own kind keeps it). `None` when `text` is not
+/// such a list.
+pub fn unit_list(text: &str) -> Option<Vec<String>> {
+    let (kinds, items) = text.split_once(':')?;
+    let kind = match fold(kinds.trim()).as_str() {
+        "cac so" => "Sở",
+        "cac bo" => "Bộ",
+        "cac ban" => "Ban",
+        "ubnd cac huyen" | "uy ban nhan dan cac huyen" => "UBND huyện",
+        _ => return None,
+    };
+    let mut units: Vec<String> = Vec::new();
+    let mut pending = String::new();
+    for piece in items.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if !pending.is_empty() {
+            pending.push_str(", ");
+        }
+        pending.push_str(piece);
+        let f = fold(&pending);
+        if COMMA_FIELDS.iter().any(|c| c.starts_with(&f) && *c != f) {
+            continue;
+        }
+        let item = std::mem::take(&mut pending);
+        let own_kind = AGENCY_HEADS.iter().any(|h| (f.clone() + " ").starts_with(h));
+        units.push(if own_kind { item } else { format!("{kind} {item}") });
+    }
+    if !pending.is_empty() {
+        units.push(format!("{kind} {pending}"));
+    }
+    (units.len() >= 2).then_some(units)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::canonical_agency;
+    use super::{canonical_agency, unit_list};
 
     #[test]
     fn variants_meet() {
@@ -293,5 +334,25 @@ mod tests {
         ] {
             assert_eq!(canonical_agency(written), canonical, "{written}");
         }
+    }
+
+    #[test]
+    fn unit_lists() {
+        // seed 002, section IV.8
+        assert_eq!(
+            unit_list("Các Sở: Kế hoạch và Đầu tư, Xây dựng, Tài nguyên và Môi trường, Giao thông Vận tải, Ban Quản lý các Khu Công nghiệp").unwrap(),
+            [
+                "Sở Kế hoạch và Đầu tư",
+                "Sở Xây dựng",
+                "Sở Tài nguyên và Môi trường",
+                "Sở Giao thông Vận tải",
+                "Ban Quản lý các Khu Công nghiệp",
+            ]
+        );
+        assert_eq!(
+            unit_list("Các Sở: Văn hóa, Thể thao và Du lịch, Nội vụ").unwrap(),
+            ["Sở Văn hóa, Thể thao và Du lịch", "Sở Nội vụ"]
+        );
+        assert_eq!(unit_list("Văn phòng Sở: Tham mưu"), None);
     }
 }

@@ -10,7 +10,7 @@ mod doc_type;
 mod number;
 pub mod stamp;
 
-pub use agency::{canonical_agency, AGENCY_HEADS};
+pub use agency::{canonical_agency, unit_list, AGENCY_HEADS};
 pub use date::{
     day_clue, days_in_month, iso_date, parse_date, plan_year_offset, DayClue, PartialDate,
     Precision,
