@@ -285,8 +285,14 @@ pub fn unit_list(text: &str) -> Option<Vec<String>> {
             continue;
         }
         let item = std::mem::take(&mut pending);
-        let own_kind = AGENCY_HEADS.iter().any(|h| (f.clone() + " ").starts_with(h));
-        units.push(if own_kind { item } else { format!("{kind} {item}") });
+        let own_kind = AGENCY_HEADS
+            .iter()
+            .any(|h| (f.clone() + " ").starts_with(h));
+        units.push(if own_kind {
+            item
+        } else {
+            format!("{kind} {item}")
+        });
     }
     if !pending.is_empty() {
         units.push(format!("{kind} {pending}"));
