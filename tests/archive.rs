@@ -424,7 +424,7 @@ fn dashboard_example_queries_run_and_answer() {
     let expected = [
         ("Sở Nội vụ".to_string(), 1, 1.0, 0.0),
         ("Văn phòng Sở".to_string(), 1, 1.0, 0.0),
-        ("Văn phòng UBND tỉnh".to_string(), 1, 0.0, 1.0),
+        ("Văn phòng Ủy ban nhân dân tỉnh".to_string(), 1, 0.0, 1.0),
     ];
     assert_eq!(rows, expected);
 
