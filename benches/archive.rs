@@ -15,7 +15,7 @@ use regex::Regex;
 use vanban::archive::index::Archive;
 use vanban::archive::search::SearchRequest;
 use vanban::model::{
-    Citation, Deadline, DeadlineKind, Document, Figure, FigureKind, Relation, Task,
+    Citation, Deadline, DeadlineKind, Document, Figure, FigureKind, Relation, Task, TaskSource,
 };
 
 /// xorshift64*: deterministic, good enough to vary text.
@@ -161,10 +161,14 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
                         end: None,
                         quarter: Some(quarter),
                         year_inferred: false,
+                        relative: false,
                     }),
+                    deliverables: Vec::new(),
+                    source: TaskSource::Body,
                     table: None,
                     row: None,
                     section: None,
+                    section_path: Vec::new(),
                     span: char_span(&text, offset, offset + line.len()),
                     page: None,
                 });
@@ -185,6 +189,7 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
                     code: None,
                     date: None,
                     issuer: None,
+                    issuer_canonical: None,
                     relation: Relation::Basis,
                     mentions: vec![span],
                     pages: Vec::new(),

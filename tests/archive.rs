@@ -11,7 +11,7 @@ use vanban::archive::search::SearchRequest;
 use vanban::archive::{csv, serve, sqlite};
 use vanban::model::{
     Citation, Deadline, DeadlineKind, Diacritics, Document, Figure, FigureKind, Format, Metadata,
-    Quality, Relation, Section, Source, Task, TextLayer,
+    Quality, Relation, Section, Source, Task, TaskSource, TextLayer,
 };
 
 // ---------------------------------------------------------------- the test archive
@@ -66,6 +66,7 @@ fn citation(text: &str, id: &str, doc_type: &str, relation: Relation) -> Citatio
         code: rest.rsplit('/').next().map(str::to_string),
         date: None,
         issuer: Some("Chính phủ".into()),
+        issuer_canonical: None,
         relation,
         mentions: vec![span_of(text, id)],
         pages: Vec::new(),
@@ -81,9 +82,12 @@ fn task(text: &str, content: &str, lead: &[&str], deadline: Option<Deadline>) ->
         partners: vec!["Các sở, ban, ngành".into()],
         outputs: Some("Báo cáo".into()),
         deadline,
+        deliverables: Vec::new(),
+        source: TaskSource::Table,
         table: Some(0),
         row: Some(1),
         section: Some("II.".into()),
+        section_path: vec!["II.".into()],
         span: span_of(text, content),
         page: None,
     }
@@ -97,6 +101,7 @@ fn quarter_one_2020() -> Deadline {
         end: Some("2020-03-31".into()),
         quarter: Some(1),
         year_inferred: false,
+        relative: false,
     }
 }
 
@@ -108,6 +113,7 @@ fn date_deadline(text: &str, date: &str) -> Deadline {
         end: Some(date.into()),
         quarter: None,
         year_inferred: false,
+        relative: false,
     }
 }
 
@@ -418,7 +424,7 @@ fn dashboard_example_queries_run_and_answer() {
     let expected = [
         ("Sở Nội vụ".to_string(), 1, 1.0, 0.0),
         ("Văn phòng Sở".to_string(), 1, 1.0, 0.0),
-        ("Văn phòng UBND tỉnh".to_string(), 1, 0.0, 1.0),
+        ("Văn phòng Ủy ban nhân dân tỉnh".to_string(), 1, 0.0, 1.0),
     ];
     assert_eq!(rows, expected);
 
