@@ -29,10 +29,16 @@ const PAGE_HITS: usize = 50;
 pub struct Page {
     pub status: u16,
     pub content_type: &'static str,
-    pub body: String,
+    /// Bytes: HTML and JSON as UTF-8, or a file's own bytes (downloads, page images).
+    pub body: Vec<u8>,
 }
 
 impl Page {
+    /// The body as text (lossy for binary bodies), for tests and logs.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+
     fn html(status: u16, title: &str, body: &str) -> Self {
         let body = format!(
             "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">\
@@ -44,7 +50,7 @@ impl Page {
         Self {
             status,
             content_type: "text/html; charset=utf-8",
-            body,
+            body: body.into_bytes(),
         }
     }
 
@@ -53,7 +59,7 @@ impl Page {
         Self {
             status: 200,
             content_type: "application/json; charset=utf-8",
-            body,
+            body: body.into_bytes(),
         }
     }
 
@@ -79,7 +85,7 @@ pub fn serve(archive: &Archive, addr: &str) -> Result<(), ArchiveError> {
         let header =
             tiny_http::Header::from_bytes(&b"Content-Type"[..], page.content_type.as_bytes())
                 .expect("content types are valid header values");
-        let response = tiny_http::Response::from_string(page.body)
+        let response = tiny_http::Response::from_data(page.body)
             .with_status_code(page.status)
             .with_header(header);
         if let Err(e) = request.respond(response) {
@@ -145,6 +151,7 @@ fn request_from(params: &[(String, String)]) -> Result<SearchRequest, ArchiveErr
         doc_type: owned("doc_type"),
         limit: number("limit")?.map_or(PAGE_HITS, |l: i64| l.clamp(1, 500) as usize),
         offset: 0,
+        ..SearchRequest::default()
     })
 }
 
