@@ -992,6 +992,108 @@ impl Archive {
     }
 }
 
+/// What a dashboard shows of the whole archive (see [`Archive::overview`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    pub documents: usize,
+    /// Tasks per deadline quarter (`2021Q1`) and issuing agency.
+    pub tasks_by_quarter: Vec<(String, String, usize)>,
+    /// Cited ids and how many documents cite each, most cited first.
+    pub most_cited: Vec<(String, usize)>,
+    /// Per document year: percentages reported and their mean.
+    pub figures_by_year: Vec<(i64, usize, f64)>,
+}
+
+impl Archive {
+    /// Counts over every task, citation and figure of the archive, from the index's fast
+    /// fields (no stored document is read).
+    pub fn overview(&self, top: usize) -> Result<Overview, ArchiveError> {
+        let searcher = self.searcher();
+        let f = self.fields;
+        let of_kind = |kind: &str| -> Result<HashMap<u32, Vec<u32>>, ArchiveError> {
+            let mut out: HashMap<u32, Vec<u32>> = HashMap::new();
+            for a in searcher.search(&*term(f.kind, kind), &DocSetCollector)? {
+                out.entry(a.segment_ord).or_default().push(a.doc_id);
+            }
+            Ok(out)
+        };
+        let mut name = String::new();
+        let mut label = |column: &tantivy::columnar::StrColumn, ord: u64| {
+            column
+                .ord_to_str(ord, &mut name)
+                .map_err(io_error)
+                .map(|found| found.then(|| name.clone()))
+        };
+        let mut tasks: HashMap<(String, String), usize> = HashMap::new();
+        for (segment, ids) in of_kind("task")? {
+            let fast = searcher.segment_reader(segment).fast_fields();
+            let (Some(due), agency) = (fast.str("due")?, fast.str("agency_label")?) else {
+                continue;
+            };
+            for id in ids {
+                let Some(q) = due.term_ords(id).next() else {
+                    continue;
+                };
+                let who = match agency.as_ref().and_then(|c| c.term_ords(id).next()) {
+                    Some(ord) => label(agency.as_ref().expect("column"), ord)?,
+                    None => None,
+                };
+                if let Some(q) = label(&due, q)? {
+                    *tasks.entry((q, who.unwrap_or_default())).or_default() += 1;
+                }
+            }
+        }
+        let mut cited: HashMap<String, HashSet<u64>> = HashMap::new();
+        for (segment, ids) in of_kind("citation")? {
+            let fast = searcher.segment_reader(segment).fast_fields();
+            let (Some(ids_column), Some(paths)) = (fast.str("cited")?, fast.str("path")?) else {
+                continue;
+            };
+            for id in ids {
+                let (Some(c), Some(p)) = (
+                    ids_column.term_ords(id).next(),
+                    paths.term_ords(id).next(),
+                ) else {
+                    continue;
+                };
+                if let Some(c) = label(&ids_column, c)? {
+                    cited.entry(c).or_default().insert(p + ((segment as u64) << 40));
+                }
+            }
+        }
+        let mut figures: HashMap<i64, (usize, f64)> = HashMap::new();
+        for (segment, ids) in of_kind("figure")? {
+            let fast = searcher.segment_reader(segment).fast_fields();
+            let (percent, year) = (fast.f64("percent")?, fast.i64("year")?);
+            for id in ids {
+                if let (Some(p), Some(y)) = (percent.first(id), year.first(id)) {
+                    let e = figures.entry(y).or_default();
+                    e.0 += 1;
+                    e.1 += p;
+                }
+            }
+        }
+        let mut tasks_by_quarter: Vec<(String, String, usize)> =
+            tasks.into_iter().map(|((q, a), n)| (q, a, n)).collect();
+        tasks_by_quarter.sort();
+        let mut most_cited: Vec<(String, usize)> =
+            cited.into_iter().map(|(id, docs)| (id, docs.len())).collect();
+        most_cited.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        most_cited.truncate(top);
+        let mut figures_by_year: Vec<(i64, usize, f64)> = figures
+            .into_iter()
+            .map(|(y, (n, sum))| (y, n, sum / n as f64))
+            .collect();
+        figures_by_year.sort_by_key(|e| e.0);
+        Ok(Overview {
+            documents: self.document_count()?,
+            tasks_by_quarter,
+            most_cited,
+            figures_by_year,
+        })
+    }
+}
+
 fn stored(entry: &TantivyDocument, field: Field) -> Option<String> {
     entry
         .get_first(field)
@@ -1051,9 +1153,13 @@ fn fuzzy_expansions(
         with_freq.push((d, freq, t));
     }
     with_freq.sort();
+    // A damaged form is rarer than the word it damages: a near form more frequent than the
+    // query word is another word ("thuc" for "truc"), matched only inside the phrase.
+    let own = searcher.doc_freq(&Term::from_field_text(field, word))?;
     let mut spent = 0;
     let budgeted = with_freq
         .iter()
+        .filter(|(_, freq, _)| own == 0 || *freq < own)
         .take(MAX_EXPANSIONS)
         .take_while(|(_, freq, _)| {
             spent += freq;
