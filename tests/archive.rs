@@ -788,9 +788,8 @@ fn filters_select_what_they_name() {
         assert_eq!(set.len(), paths.len(), "one hit per document");
         set.into_iter().collect::<Vec<_>>()
     };
-    let corpus = |names: &[&str]| -> Vec<String> {
-        names.iter().map(|n| format!("corpus/{n}")).collect()
-    };
+    let corpus =
+        |names: &[&str]| -> Vec<String> { names.iter().map(|n| format!("corpus/{n}")).collect() };
     assert_eq!(
         docs(SearchRequest {
             cites: Some("61/ND-CP".into()),
@@ -925,7 +924,11 @@ fn one_hit_per_span_says_why() {
 #[test]
 fn highlights_mark_only_what_matched() {
     let a = archive();
-    for q in ["thu tuc hanh chinh truc tuyen", "truc tuyen", "thi tuc hanh chinh"] {
+    for q in [
+        "thu tuc hanh chinh truc tuyen",
+        "truc tuyen",
+        "thi tuc hanh chinh",
+    ] {
         for hit in a.search(&req(q)).unwrap().hits {
             let marked: Vec<String> = hit
                 .snippet
@@ -1067,7 +1070,7 @@ fn web_page_searches_groups_and_opens_documents() {
         page.text()
     );
     assert!(page.text().contains("<td>Sở Nội vụ</td>"));
-    let link = "/?type=document&amp;cites=61%2F2018%2FN%C4%90-CP";
+    let link = "/decree/61%2F2018%2FN%C4%90-CP";
     assert!(
         page.text().contains(&format!(
             "<a class=\"citing\" href=\"{link}\">2 văn bản trích dẫn</a>"
@@ -1075,14 +1078,73 @@ fn web_page_searches_groups_and_opens_documents() {
         "{}",
         page.text()
     );
+    assert!(page.text().contains("href=\"/file/corpus%2F002.txt\""));
 
-    let citing = serve::respond(&a, &link.replace("&amp;", "&"));
-    assert_eq!(citing.text().matches("class=\"result\"").count(), 2);
-    assert!(citing.text().contains("corpus/001.txt") && citing.text().contains("corpus/002.txt"));
+    // The decree page lists every citing document, once.
+    let citing = serve::respond(&a, link);
+    assert_eq!(citing.text().matches("class=\"citing-doc\"").count(), 2);
+    assert!(citing.text().contains("corpus/001.txt") || citing.text().contains("corpus%2F001.txt"));
+    assert!(citing.text().contains("corpus%2F002.txt"));
+
+    // Facets count documents; a facet link adds its filter.
+    let page = serve::respond(&a, "/?q=cai+cach");
+    let text = page.text();
+    assert!(text.contains("<h3>Cơ quan ban hành</h3>"), "{text}");
+    assert!(
+        text.contains(
+            "cites=61%2F2018%2FN%C4%90-CP\">61/2018/NĐ-CP</a> <span class=\"count\">2</span>"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("<h3>Thời hạn (quý)</h3>"), "{text}");
+    // Pages: one hit a page, a next link, and page 2 shows another hit.
+    let first = serve::respond(&a, "/?q=cai+cach&limit=1");
+    assert!(
+        first
+            .text()
+            .contains("id=\"next\" href=\"/?q=cai+cach&amp;limit=1&amp;page=2\""),
+        "{}",
+        first.text()
+    );
+    let second = serve::respond(&a, "/?q=cai+cach&limit=1&page=2");
+    assert!(second.text().contains("id=\"prev\""));
+    assert_ne!(first.text(), second.text());
+    // Labels are Vietnamese; a table row is "hàng", a text line "dòng".
+    let tasks = serve::respond(&a, "/?q=hoi+nghi&type=task");
+    assert!(
+        tasks.text().contains("bảng 1, hàng 2 · dòng"),
+        "{}",
+        tasks.text()
+    );
+    assert!(tasks
+        .text()
+        .contains("<span class=\"kind\">nhiệm vụ</span>"));
+
+    // The overview draws its charts as inline SVG.
+    let overview = serve::respond(&a, "/overview");
+    let text = overview.text();
+    for id in ["chart-tasks", "chart-cited", "chart-figures"] {
+        assert!(text.contains(&format!("<svg id=\"{id}\"")), "{id}: {text}");
+    }
+    assert!(
+        text.contains("<title>2020Q1 · Ủy ban nhân dân tỉnh Thái Nguyên: 1</title>"),
+        "{text}"
+    );
+    assert!(text.contains("<title>61/2018/NĐ-CP: 2</title>"), "{text}");
+    assert!(
+        !text.contains("http://")
+            || text.matches("http://").count()
+                == text.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
+    // The source files of this archive do not exist: a clear 404, never a panic.
+    assert_eq!(serve::respond(&a, "/file/corpus%2F002.txt").status, 404);
+    assert_eq!(serve::respond(&a, "/file/%2Fetc%2Fpasswd").status, 404);
+    assert_eq!(serve::respond(&a, "/page/corpus%2F002.txt?n=1").status, 404);
 
     let api = serve::respond(&a, "/api/search?q=dat+dai&limit=5");
     assert_eq!(api.content_type, "application/json; charset=utf-8");
-    let results: vanban::archive::search::SearchResults = serde_json::from_str(&api.text()).unwrap();
+    let results: vanban::archive::search::SearchResults =
+        serde_json::from_str(&api.text()).unwrap();
     assert_eq!(results.hits[0].document.path, "corpus/002.txt");
 
     assert_eq!(serve::respond(&a, "/doc/nope").status, 404);

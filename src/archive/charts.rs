@@ -17,7 +17,12 @@ pub fn stacked_bars(id: &str, categories: &[String], series: &[(String, Vec<usiz
     let height = 240.0;
     let (left, bottom, top) = (40.0, 40.0, 10.0);
     let totals: Vec<usize> = (0..categories.len())
-        .map(|c| series.iter().map(|s| s.1.get(c).copied().unwrap_or(0)).sum())
+        .map(|c| {
+            series
+                .iter()
+                .map(|s| s.1.get(c).copied().unwrap_or(0))
+                .sum()
+        })
         .collect();
     let max = totals.iter().copied().max().unwrap_or(0).max(1) as f64;
     let legend_rows = series.len().div_ceil(3);

@@ -33,8 +33,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 use super::analyzer::{self, VietTokenizer};
 use super::ArchiveError;
-use crate::model::{Document, FigureKind, Task};
-use crate::model::Deadline;
+use crate::model::{Deadline, Document, FigureKind, Task};
 use crate::text::{fold, lines};
 
 /// Memory for the index writer; tantivy flushes a segment when it is used up.
@@ -161,7 +160,11 @@ pub fn due_quarter(deadline: &Deadline) -> Option<String> {
 /// An ISO date as the number `YYYYMMDD`, the form date filters compare.
 pub fn date_number(date: &str) -> Option<i64> {
     let digits: String = date.get(..10)?.chars().filter(|c| *c != '-').collect();
-    (digits.len() == 8).then(|| digits.parse().ok()).flatten()
+    if digits.len() == 8 {
+        digits.parse().ok()
+    } else {
+        None
+    }
 }
 
 /// An archive's search index, on disk or in memory.

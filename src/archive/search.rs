@@ -772,11 +772,9 @@ impl Archive {
                     continue;
                 };
                 path_ords.insert(path);
-                for (facet, column) in &strs {
-                    if let Some(column) = column {
-                        for ord in column.term_ords(id) {
-                            seen.insert((*facet, ord as i64, path));
-                        }
+                for (facet, column) in strs.iter().filter_map(|(f, c)| c.as_ref().map(|c| (f, c))) {
+                    for ord in column.term_ords(id) {
+                        seen.insert((*facet, ord as i64, path));
                     }
                 }
                 for year in years.values_for_doc(id) {
@@ -816,11 +814,16 @@ impl Archive {
             })
             .collect();
         out.sort_by(|a, b| {
-            (Facet::ALL.iter().position(|f| *f == a.facet), std::cmp::Reverse(a.documents), &a.value).cmp(&(
-                Facet::ALL.iter().position(|f| *f == b.facet),
-                std::cmp::Reverse(b.documents),
-                &b.value,
-            ))
+            (
+                Facet::ALL.iter().position(|f| *f == a.facet),
+                std::cmp::Reverse(a.documents),
+                &a.value,
+            )
+                .cmp(&(
+                    Facet::ALL.iter().position(|f| *f == b.facet),
+                    std::cmp::Reverse(b.documents),
+                    &b.value,
+                ))
         });
         let mut shown: HashMap<Facet, usize> = HashMap::new();
         out.retain(|c| {
@@ -939,9 +942,8 @@ impl Archive {
         let mut filter = |query: Box<dyn Query>| {
             clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0))))
         };
-        match self.effective_kind(request) {
-            Some(kind) => filter(term(f.kind, kind)),
-            None => {}
+        if let Some(kind) = self.effective_kind(request) {
+            filter(term(f.kind, kind));
         }
         if let Some(id) = &request.cites {
             filter(term(f.cites, &filter_key(id)));
@@ -1034,8 +1036,11 @@ impl Archive {
                 let Some(q) = due.term_ords(id).next() else {
                     continue;
                 };
-                let who = match agency.as_ref().and_then(|c| c.term_ords(id).next()) {
-                    Some(ord) => label(agency.as_ref().expect("column"), ord)?,
+                let who = match &agency {
+                    Some(c) => match c.term_ords(id).next() {
+                        Some(ord) => label(c, ord)?,
+                        None => None,
+                    },
                     None => None,
                 };
                 if let Some(q) = label(&due, q)? {
@@ -1050,14 +1055,16 @@ impl Archive {
                 continue;
             };
             for id in ids {
-                let (Some(c), Some(p)) = (
-                    ids_column.term_ords(id).next(),
-                    paths.term_ords(id).next(),
-                ) else {
+                let (Some(c), Some(p)) =
+                    (ids_column.term_ords(id).next(), paths.term_ords(id).next())
+                else {
                     continue;
                 };
                 if let Some(c) = label(&ids_column, c)? {
-                    cited.entry(c).or_default().insert(p + ((segment as u64) << 40));
+                    cited
+                        .entry(c)
+                        .or_default()
+                        .insert(p + ((segment as u64) << 40));
                 }
             }
         }
@@ -1076,8 +1083,10 @@ impl Archive {
         let mut tasks_by_quarter: Vec<(String, String, usize)> =
             tasks.into_iter().map(|((q, a), n)| (q, a, n)).collect();
         tasks_by_quarter.sort();
-        let mut most_cited: Vec<(String, usize)> =
-            cited.into_iter().map(|(id, docs)| (id, docs.len())).collect();
+        let mut most_cited: Vec<(String, usize)> = cited
+            .into_iter()
+            .map(|(id, docs)| (id, docs.len()))
+            .collect();
         most_cited.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         most_cited.truncate(top);
         let mut figures_by_year: Vec<(i64, usize, f64)> = figures

@@ -135,9 +135,7 @@ pub fn respond(archive: &Archive, url: &str) -> Page {
         p if p.starts_with("/page.png/") => {
             page_image(archive, &decode(&p["/page.png/".len()..]), &params)
         }
-        p if p.starts_with("/page/") => {
-            page_view(archive, &decode(&p["/page/".len()..]), &params)
-        }
+        p if p.starts_with("/page/") => page_view(archive, &decode(&p["/page/".len()..]), &params),
         _ => Ok(Page::error(404, "Không có trang này.")),
     };
     result.unwrap_or_else(|e| match e {
@@ -645,11 +643,16 @@ fn decree_page(archive: &Archive, id: &str) -> Result<Page, ArchiveError> {
     );
     for hit in &results.hits {
         let d = &hit.document;
-        let meta = [d.doc_type.as_deref(), d.number.as_deref(), d.agency.as_deref(), d.date.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" · ");
+        let meta = [
+            d.doc_type.as_deref(),
+            d.number.as_deref(),
+            d.agency.as_deref(),
+            d.date.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
         let _ = write!(
             body,
             "<li class=\"citing-doc\"><a class=\"doc-link\" href=\"{}\">{}</a> <span class=\"meta\">{}</span>\
@@ -700,13 +703,17 @@ fn overview_page(archive: &Archive) -> Result<Page, ArchiveError> {
         let s = named.iter().position(|a| a == agency).unwrap_or(other);
         series[s].1[q] += n;
     }
-    body.push_str("<section class=\"chart-box\"><h2>Nhiệm vụ theo quý hạn và cơ quan ban hành</h2>");
+    body.push_str(
+        "<section class=\"chart-box\"><h2>Nhiệm vụ theo quý hạn và cơ quan ban hành</h2>",
+    );
     if quarters.is_empty() {
         body.push_str("<p class=\"empty\">Chưa có nhiệm vụ nào có thời hạn.</p>");
     } else {
         body.push_str(&charts::stacked_bars("chart-tasks", &quarters, &series));
     }
-    body.push_str("</section><section class=\"chart-box\"><h2>Văn bản được trích dẫn nhiều nhất</h2>");
+    body.push_str(
+        "</section><section class=\"chart-box\"><h2>Văn bản được trích dẫn nhiều nhất</h2>",
+    );
     let cited: Vec<(String, usize, String)> = o
         .most_cited
         .iter()
@@ -832,7 +839,10 @@ fn page_image(
         Ok(o) if o.status.success() && !o.stdout.is_empty() => {
             Ok(Page::bytes("image/png", o.stdout))
         }
-        Ok(_) => Ok(Page::error(404, "Không vẽ được trang này (tệp gốc không đọc được).")),
+        Ok(_) => Ok(Page::error(
+            404,
+            "Không vẽ được trang này (tệp gốc không đọc được).",
+        )),
         Err(e) => Ok(Page::error(500, &format!("Không chạy được pdftoppm: {e}"))),
     }
 }
@@ -844,7 +854,11 @@ mod tests {
     #[test]
     fn marks_query_words_and_the_hit() {
         let m = Matcher::new;
-        let html = marked_text("Cải cách <thủ tục> hành chính", &m("thu tuc"), Some([10, 17]));
+        let html = marked_text(
+            "Cải cách <thủ tục> hành chính",
+            &m("thu tuc"),
+            Some([10, 17]),
+        );
         assert_eq!(html, "Cải cách &lt;<span id=\"hit\" class=\"hit\"><mark>thủ</mark> <mark>tục</mark></span>&gt; hành chính");
         assert_eq!(marked_text("a", &m(""), Some([5, 9])), "a");
         assert_eq!(marked_text("ab", &m(""), Some([1, 1])), "ab");
