@@ -577,7 +577,7 @@ impl Archive {
             }
         }
         let top = searcher.search(&query, &TopDocs::with_limit(fetch))?;
-        let fetched_all = top.len() < fetch;
+        let fetched_all = top.len() >= total;
         let mut merged: Vec<Candidate> = Vec::new();
         for (score, address) in top {
             let c = self.candidate(&searcher, address, score)?;
