@@ -151,7 +151,7 @@ pub fn due_quarter(deadline: &Deadline) -> Option<String> {
         Some(q) => q,
         None => {
             let month: u8 = date.get(5..7)?.parse().ok()?;
-            (month.clamp(1, 12) + 2) / 3
+            month.clamp(1, 12).div_ceil(3)
         }
     };
     Some(format!("{year}Q{quarter}"))
