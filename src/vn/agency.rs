@@ -89,7 +89,9 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("LĐTBXH", "Lao động - Thương binh và Xã hội"),
     ("VHTT&DL", "Văn hóa, Thể thao và Du lịch"),
     ("VHTTDL", "Văn hóa, Thể thao và Du lịch"),
+    ("LĐ-TB&XH", "Lao động - Thương binh và Xã hội"),
     ("GTVT", "Giao thông vận tải"),
+    ("BCĐ", "Ban Chỉ đạo"),
     ("TP.", "thành phố"),
     ("TP", "thành phố"),
 ];
@@ -132,10 +134,10 @@ pub fn canonical_agency(name: &str) -> String {
     let all_caps = crate::text::is_upper(name);
     let mut words: Vec<String> = Vec::new();
     for raw in name.split_whitespace() {
-        let bare = raw.trim_end_matches([',', ';', ':']);
+        let bare = fold(raw.trim_end_matches([',', ';', ':']));
         let expanded = ABBREVIATIONS
             .iter()
-            .find(|(short, _)| bare.eq_ignore_ascii_case(short) || bare == *short)
+            .find(|(short, _)| fold(short.trim_end_matches('.')) == bare.trim_end_matches('.'))
             .map(|(_, full)| (*full).to_string());
         match expanded {
             Some(full) => words.extend(full.split(' ').map(|w| format!("{w}\u{0}"))),
