@@ -227,8 +227,28 @@ impl Shape {
 
 /// The reference shapes, as features, with their characters.
 pub struct Refs {
+    /// The distinct characters, in order of first appearance.
     chars: Vec<char>,
+    /// Per reference shape, its character's index in `chars`.
+    class: Vec<u32>,
     features: Vec<f32>,
+}
+
+/// Independent sums in [`dot`], so the loop vectorises (a single running sum cannot be
+/// reordered); the grid divides into them.
+const LANES: usize = 16;
+const _: () = assert!((W * H) % LANES == 0);
+
+/// Dot product of two features (every glyph against every reference: the hot loop of
+/// font repair).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; LANES];
+    for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
+        for i in 0..LANES {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    acc.iter().sum()
 }
 
 const MAGIC: &[u8] = b"VBGLYPHS1\n";
@@ -285,13 +305,21 @@ impl Refs {
             return Err(RefsError::Truncated);
         }
         let mut refs = Refs {
-            chars: Vec::with_capacity(n),
+            chars: Vec::new(),
+            class: Vec::with_capacity(n),
             features: Vec::with_capacity(n * W * H),
         };
         for entry in body.chunks_exact(size) {
             let c = char::from_u32(u32::from_le_bytes(entry[..4].try_into().unwrap()))
                 .ok_or(RefsError::Char)?;
-            refs.chars.push(c);
+            let class = match refs.chars.iter().position(|&k| k == c) {
+                Some(i) => i,
+                None => {
+                    refs.chars.push(c);
+                    refs.chars.len() - 1
+                }
+            };
+            refs.class.push(class as u32);
             refs.features.extend(Shape(entry[4..].to_vec()).feature());
         }
         Ok(refs)
@@ -307,14 +335,12 @@ impl Refs {
     /// The `k` most similar distinct characters with their best cosine, best first.
     pub fn nearest(&self, shape: &Shape, k: usize) -> Vec<(char, f32)> {
         let f = shape.feature();
-        let mut best: Vec<(char, f32)> = Vec::new();
-        for (c, r) in self.chars.iter().zip(self.features.chunks_exact(W * H)) {
-            let s: f32 = f.iter().zip(r).map(|(a, b)| a * b).sum();
-            match best.iter_mut().find(|(b, _)| b == c) {
-                Some(e) => e.1 = e.1.max(s),
-                None => best.push((*c, s)),
-            }
+        let mut by_class = vec![f32::NEG_INFINITY; self.chars.len()];
+        for (&class, r) in self.class.iter().zip(self.features.chunks_exact(W * H)) {
+            let best = &mut by_class[class as usize];
+            *best = best.max(dot(&f, r));
         }
+        let mut best: Vec<(char, f32)> = self.chars.iter().copied().zip(by_class).collect();
         best.sort_by(|a, b| b.1.total_cmp(&a.1));
         best.truncate(k);
         best
