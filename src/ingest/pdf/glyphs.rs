@@ -274,8 +274,8 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
         b.chunks_exact(LANES).remainder(),
     );
     for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
-        for i in 0..LANES {
-            acc[i] += x[i] * y[i];
+        for ((sum, x), y) in acc.iter_mut().zip(x).zip(y) {
+            *sum += x * y;
         }
     }
     let rest: f32 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
