@@ -138,7 +138,7 @@ fn walk(
     }
     for child in &section.children {
         let leaf = child.children.is_empty() && child.items.is_empty();
-        let child_path = || [path.as_slice(), &[child.label.clone()]].concat();
+        let child_path = || [path.as_slice(), std::slice::from_ref(&child.label)].concat();
         if here_task && leaf && child.label.ends_with(')') && unit.is_some() {
             tasks.push(body_task(&child.heading, unit, child_path(), child.span));
             continue;
