@@ -1222,10 +1222,25 @@ mod tests {
             "Cải cách thủ tục hành chính",
             "Cải cách [thủ] [tục] hành chính",
         );
+        // Near forms are marked only when the index used them ("truc" does not mark "thức").
         check_snippet(
             "thi tuc hanh chinh",
             "giải quyết thủ tục hành chínb",
-            "giải quyết [thủ] [tục] [hành] [chínb]",
+            "giải quyết thủ [tục] [hành] chínb",
+        );
+        let near = |phrase: &[&str]| Expansions {
+            budgeted: Vec::new(),
+            phrase: phrase.iter().map(|t| t.to_string()).collect(),
+        };
+        let matcher = Matcher::with_near(
+            "thi tuc hanh chinh",
+            &[near(&["thu"]), near(&[]), near(&[]), near(&["chinb"])],
+        );
+        assert_eq!(
+            matcher
+                .snippet("giải quyết thủ tục hành chínb")
+                .marked("[", "]", str::to_string),
+            "giải quyết [thủ] [tục] [hành] [chínb]"
         );
         check_snippet("2019", "năm 2018 và 2019", "năm 2018 và [2019]");
         check_snippet("", "không có gì", "không có gì");
