@@ -40,6 +40,7 @@ mod analyzer;
 pub mod cli;
 pub mod csv;
 mod html;
+pub mod http;
 pub mod index;
 pub mod parquet;
 pub mod search;
