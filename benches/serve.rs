@@ -81,10 +81,11 @@ fn main() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("vanban serve");
+    let mut stderr = BufReader::new(server.stderr.take().expect("stderr"));
     let mut line = String::new();
-    BufReader::new(server.stderr.take().expect("stderr"))
-        .read_line(&mut line)
-        .expect("the address line");
+    stderr.read_line(&mut line).expect("the address line");
+    // Its later lines (accept errors, if any) go on to this stderr.
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::stderr()));
     let addr: SocketAddr = line
         .trim()
         .strip_prefix("vanban: serving http://")

@@ -343,7 +343,7 @@ impl EventLoop<'_> {
                 .map_or(MAX_BACKOFF, |t| t.saturating_duration_since(now))
                 .min(MAX_BACKOFF);
             if let Err(e) = poll(&mut fds, wait) {
-                eprintln!("vanban: poll failed: {e}");
+                log(format_args!("poll failed: {e}"));
                 std::thread::sleep(Duration::from_millis(100));
                 continue;
             }
@@ -393,11 +393,11 @@ impl EventLoop<'_> {
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(e) if out_of_resources(&e) => {
-                    eprintln!(
-                        "vanban: cannot accept ({e}); {} connections open, retrying in {} ms",
+                    log(format_args!(
+                        "cannot accept ({e}); {} connections open, retrying in {} ms",
                         self.conns.len(),
                         self.backoff.as_millis()
-                    );
+                    ));
                     self.paused_until = Some(Instant::now() + self.backoff);
                     self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
                     return;
@@ -840,6 +840,11 @@ fn raise_fd_limit() -> u64 {
         }
     }
     limit.rlim_cur
+}
+
+/// A line on stderr; a closed stderr must not stop the server (`eprintln!` would panic).
+fn log(message: std::fmt::Arguments) {
+    let _ = writeln!(io::stderr(), "vanban: {message}");
 }
 
 fn fatal(message: &str) -> ! {
