@@ -15,7 +15,7 @@ use regex::Regex;
 use vanban::archive::index::Archive;
 use vanban::archive::search::SearchRequest;
 use vanban::model::{
-    Citation, Deadline, DeadlineKind, Document, Figure, FigureKind, Relation, Task,
+    Citation, Deadline, DeadlineKind, Document, Figure, FigureKind, Relation, Task, TaskSource,
 };
 
 /// xorshift64*: deterministic, good enough to vary text.
@@ -161,10 +161,14 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
                         end: None,
                         quarter: Some(quarter),
                         year_inferred: false,
+                        relative: false,
                     }),
+                    deliverables: Vec::new(),
+                    source: TaskSource::Body,
                     table: None,
                     row: None,
                     section: None,
+                    section_path: Vec::new(),
                     span: char_span(&text, offset, offset + line.len()),
                     page: None,
                 });
@@ -185,6 +189,7 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
                     code: None,
                     date: None,
                     issuer: None,
+                    issuer_canonical: None,
                     relation: Relation::Basis,
                     mentions: vec![span],
                     pages: Vec::new(),
@@ -246,6 +251,7 @@ fn main() {
             archive.document_count().expect("count")
         );
         report(run_queries(&archive));
+        recall(&archive);
         return;
     }
     let seeds_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds");
@@ -301,6 +307,77 @@ fn main() {
 
     let archive = Archive::open(&dir).expect("index reopens");
     report(run_queries(&archive));
+    recall(&archive);
+}
+
+/// Recall of mark-free and OCR-damaged queries against the same query typed with marks:
+/// the share of the documents the marked query finds (every document holding all its words)
+/// that the variant finds too, with the variant's latency (20 hits, snippets, one thread).
+fn recall(archive: &Archive) {
+    let pairs: [(&str, &[&str]); 5] = [
+        (
+            "thủ tục hành chính",
+            &[
+                "thu tuc hanh chinh",
+                "thi tuc hanh chinh",
+                "thu tuc hanh chinb",
+            ],
+        ),
+        (
+            "cải cách hành chính",
+            &["cai cach hanh chinh", "cai cacb hanb chinh"],
+        ),
+        (
+            "chính quyền điện tử",
+            &["chinh quyen dien tu", "chinb quyen dien tu"],
+        ),
+        (
+            "dịch vụ công trực tuyến",
+            &["dich vu cong truc tuyen", "dich vu cong truc tuyem"],
+        ),
+        (
+            "một cửa liên thông",
+            &["mot cua lien thong", "mot cua lien tbong"],
+        ),
+    ];
+    let documents = |query: &str| -> std::collections::BTreeSet<String> {
+        let request = SearchRequest {
+            kind: Some("document".into()),
+            limit: 10_000,
+            ..SearchRequest::new(query)
+        };
+        let results = archive.search(&request).expect("query");
+        results.hits.into_iter().map(|h| h.document.path).collect()
+    };
+    println!("recall vs the marked query (documents), latency of the variant (20 hits, 30 runs):");
+    let mut worst: f64 = 1.0;
+    for (marked, variants) in pairs {
+        let truth = documents(marked);
+        for variant in variants {
+            let found = documents(variant);
+            let kept = truth.intersection(&found).count();
+            let recall = kept as f64 / truth.len().max(1) as f64;
+            worst = worst.min(recall);
+            let mut times: Vec<Duration> = (0..30)
+                .map(|_| {
+                    let t = Instant::now();
+                    std::hint::black_box(
+                        archive.search(&SearchRequest::new(variant)).expect("query"),
+                    );
+                    t.elapsed()
+                })
+                .collect();
+            times.sort();
+            println!(
+                "  {marked:<26} {variant:<26} {:>5} / {:>5} docs  recall {recall:.3}  p50 {:6.2} ms  p99 {:6.2} ms",
+                kept,
+                truth.len(),
+                ms(percentile(&times, 0.5)),
+                ms(percentile(&times, 0.99))
+            );
+        }
+    }
+    println!("  lowest recall {worst:.3} (target 0.95)");
 }
 
 /// With ARCHIVE_BENCH_VERBOSE set, prints each query's median, slowest first.

@@ -1,20 +1,38 @@
-//! PDF ingest throughput against poppler's `pdftotext` on the same files.
+//! PDF ingest throughput against poppler's `pdftotext` on the same files, in pages per
+//! CPU-second, side by side in one run:
 //!
 //!     cargo bench --bench pdf
+//!     VANBAN_BENCH_PDFS=../shared/external/vbhc-quangngai-pdfs cargo bench --bench pdf
 //!
-//! Inputs: the committed native fixture (11 pages, ruled appendix table) and the legacy
-//! TCVN3 page. Both sides start a process per document (vanban's isolated worker, and
-//! pdftotext), so the comparison includes process start-up as a batch run would.
+//! Inputs: the committed native fixtures (`fixtures/pdf/native_table.pdf`, `tcvn3.pdf`, the
+//! producer PDFs in `fixtures/pdf/producers/`) and every PDF in `$VANBAN_BENCH_PDFS` if set.
+//! CPU time is this process's plus its children's (`getrusage`): vanban's isolated worker
+//! and pdftotext each start a process per document, as a batch run would.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+/// Passes over the file set per side.
+const ROUNDS: usize = 5;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/pdf")
-        .join(name)
+fn cpu_seconds() -> f64 {
+    let of = |who| {
+        // SAFETY: getrusage only writes the struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        unsafe { libc::getrusage(who, &mut usage) };
+        let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
+        t(usage.ru_utime) + t(usage.ru_stime)
+    };
+    of(libc::RUSAGE_SELF) + of(libc::RUSAGE_CHILDREN)
+}
+
+fn pdfs_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "pdf"));
+    files.sort();
+    files
 }
 
 fn pages(path: &Path) -> u64 {
@@ -29,43 +47,51 @@ fn pages(path: &Path) -> u64 {
         .unwrap_or(1)
 }
 
-fn bench(c: &mut Criterion) {
-    std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
-    let limits = vanban::Limits::default();
-    let have_pdftotext = Command::new("pdftotext").arg("-v").output().is_ok();
-    for name in ["native_table.pdf", "tcvn3.pdf"] {
-        let path = fixture(name);
-        let bytes = std::fs::read(&path).expect("fixture");
-        let mut group = c.benchmark_group(name);
-        group.throughput(Throughput::Elements(pages(&path)));
-        group.sample_size(20);
-        group.bench_function("vanban ingest", |b| {
-            b.iter(|| vanban::ingest::ingest(&bytes, Path::new(name), &limits).expect("ingest"))
-        });
-        if have_pdftotext {
-            group.bench_function("pdftotext", |b| {
-                b.iter(|| {
-                    Command::new("pdftotext")
-                        .arg(&path)
-                        .arg("-")
-                        .output()
-                        .expect("pdftotext")
-                })
-            });
-            group.bench_function("pdftotext -layout", |b| {
-                b.iter(|| {
-                    Command::new("pdftotext")
-                        .arg("-layout")
-                        .arg(&path)
-                        .arg("-")
-                        .output()
-                        .expect("pdftotext")
-                })
-            });
+/// Pages per CPU-second of `run` over the files, `ROUNDS` times.
+fn throughput(files: &[(PathBuf, Vec<u8>)], pages: u64, run: impl Fn(&Path, &[u8])) -> f64 {
+    let start = cpu_seconds();
+    for _ in 0..ROUNDS {
+        for (path, bytes) in files {
+            run(path, bytes);
         }
-        group.finish();
     }
+    (pages * ROUNDS as u64) as f64 / (cpu_seconds() - start)
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pdf");
+    let mut paths = vec![root.join("native_table.pdf"), root.join("tcvn3.pdf")];
+    paths.extend(pdfs_in(&root.join("producers")));
+    if let Some(dir) = std::env::var_os("VANBAN_BENCH_PDFS") {
+        paths.extend(pdfs_in(Path::new(&dir)));
+    }
+    let files: Vec<(PathBuf, Vec<u8>)> = paths
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).expect("PDF");
+            (p, bytes)
+        })
+        .collect();
+    let total: u64 = files.iter().map(|(p, _)| pages(p)).sum();
+    let limits = vanban::Limits::default();
+    let ours = throughput(&files, total, |path, bytes| {
+        vanban::ingest::ingest(bytes, path, &limits).expect("ingest");
+    });
+    println!("{} PDFs, {total} pages, {ROUNDS} rounds", files.len());
+    println!("vanban ingest: {ours:.0} pages per CPU-second");
+    if Command::new("pdftotext").arg("-v").output().is_err() {
+        println!("pdftotext not installed: no comparison");
+        return;
+    }
+    let theirs = throughput(&files, total, |path, _| {
+        Command::new("pdftotext")
+            .arg(path)
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+    });
+    println!("pdftotext: {theirs:.0} pages per CPU-second");
+    println!("vanban / pdftotext: {:.2}x", ours / theirs);
+}

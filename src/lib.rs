@@ -40,4 +40,4 @@ mod pipeline;
 
 pub use limits::{Limits, Ocr};
 pub use model::{Document, ErrorRecord};
-pub use pipeline::{process_bytes, process_file, read_file, ProcessError};
+pub use pipeline::{process_bytes, process_file, read_bounded, read_file, ProcessError};

@@ -1,6 +1,6 @@
 //! The `vanban` command line.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -47,6 +47,9 @@ enum Command {
         max_pages: u32,
         #[arg(long)]
         max_decompressed_bytes: u64,
+        /// Pages left out: they crashed an earlier run.
+        #[arg(long, value_delimiter = ',')]
+        skip_pages: Vec<u32>,
     },
 }
 
@@ -117,7 +120,11 @@ enum OcrArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Extract(args) => extract(args),
+        Command::Extract(args) => {
+            // Temporary folders of runs that were killed.
+            vanban::ingest::pdf::sweep_run_dirs();
+            extract(args)
+        }
         Command::Text { files, repair } => text(&files, !repair.no_repair),
         #[cfg(feature = "archive")]
         Command::Archive(cmd) => vanban::archive::cli::run(cmd),
@@ -125,12 +132,13 @@ fn main() -> ExitCode {
             file,
             max_pages,
             max_decompressed_bytes,
+            skip_pages,
         } => {
             let limits = vanban::ingest::pdf::WorkerLimits {
                 max_pages,
                 max_decompressed_bytes,
             };
-            vanban::ingest::pdf::worker_main(&file, limits).map(|()| ExitCode::SUCCESS)
+            vanban::ingest::pdf::worker_main(&file, limits, &skip_pages).map(|()| ExitCode::SUCCESS)
         }
     };
     match result {
@@ -379,14 +387,11 @@ fn text(files: &[PathBuf], repair: bool) -> std::io::Result<ExitCode> {
     for file in files {
         let name = file.to_string_lossy();
         let bytes = if file.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            std::io::stdin().read_to_end(&mut bytes).map(|_| bytes)
+            vanban::read_bounded(std::io::stdin(), limits.max_bytes)
         } else {
-            std::fs::read(file)
+            vanban::read_file(file, &limits)
         };
-        let ingested = bytes
-            .map_err(vanban::ProcessError::from)
-            .and_then(|b| Ok((vanban::ingest::ingest(&b, file, &limits)?, b)));
+        let ingested = bytes.and_then(|b| Ok((vanban::ingest::ingest(&b, file, &limits)?, b)));
         match ingested {
             Ok((ingested, bytes)) => {
                 let repaired = if repair {

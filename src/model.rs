@@ -130,7 +130,12 @@ pub struct Quality {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Metadata {
+    /// The issuing body as written.
     pub agency: Option<String>,
+    /// `agency` in one spelling and case, abbreviations expanded ("UBND tỉnh Trà Vinh" →
+    /// "Ủy ban nhân dân tỉnh Trà Vinh"): the value to group by.
+    #[serde(default)]
+    pub agency_canonical: Option<String>,
     pub parent_agency: Option<String>,
     /// Normalized document number, e.g. `4203/QĐ-UBND`.
     pub number: Option<String>,
@@ -145,6 +150,9 @@ pub struct Metadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_precision: Option<crate::vn::Precision>,
     pub title: Option<String>,
+    /// The year the document is dated, else the year its title names ("… năm 2023").
+    #[serde(default)]
+    pub year: Option<i32>,
     pub signer: Option<Signer>,
     pub recipients: Vec<String>,
     /// Fields read through damage (a scan's handwritten or stamped number, a day filled
@@ -227,16 +235,43 @@ pub struct Task {
     pub partners: Vec<String>,
     pub outputs: Option<String>,
     pub deadline: Option<Deadline>,
+    /// Each output with its own deadline, when the deadline cell gives several
+    /// ("- Kế hoạch (Quý I); - Báo cáo (Trước 30/11)").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deliverables: Vec<Deliverable>,
+    /// Where the task was read: a table row or the body's text.
+    pub source: TaskSource,
     /// Index into `tables`, or `null` for tasks written in the body.
     pub table: Option<usize>,
     /// Index into the table's `rows`.
     pub row: Option<usize>,
     /// Label of the section the task was read in.
     pub section: Option<String>,
+    /// Labels of the sections from the top down to `section`: `["II.", "2.", "b)"]`.
+    #[serde(default)]
+    pub section_path: Vec<String>,
     pub span: Span,
     /// 1-based page where the task starts, for paged sources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<u32>,
+}
+
+closed_set! {
+    /// Where a task was read.
+    TaskSource {
+        /// A row of a table (an appendix).
+        Table = "table",
+        /// A bullet, numbered or lettered item of the body.
+        Body = "body",
+    }
+}
+
+/// One output of a task and its deadline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Deliverable {
+    /// What is due ("Kế hoạch"), when the cell names it.
+    pub output: Option<String>,
+    pub deadline: Deadline,
 }
 
 closed_set! {
@@ -271,6 +306,11 @@ pub struct Deadline {
     pub quarter: Option<u8>,
     /// True when the year was not written and was taken from the document.
     pub year_inferred: bool,
+    /// True when the year was named relative to the plan's ("năm liền kề năm thực hiện")
+    /// or the date, without a year, would have come before the plan: resolved against
+    /// the plan's year and date.
+    #[serde(default)]
+    pub relative: bool,
 }
 
 closed_set! {
@@ -327,6 +367,9 @@ pub struct Citation {
     pub code: Option<String>,
     pub date: Option<String>,
     pub issuer: Option<String>,
+    /// `issuer` in one spelling and case, abbreviations expanded.
+    #[serde(default)]
+    pub issuer_canonical: Option<String>,
     pub relation: Relation,
     pub mentions: Vec<Span>,
     /// 1-based page of each mention, for paged sources (empty otherwise).
@@ -454,6 +497,10 @@ mod tests {
             (
                 format!("{p}/tables/items/properties/rows/items/properties/kind/enum"),
                 type_values(RowKind::ALL, RowKind::as_str),
+            ),
+            (
+                format!("{p}/tasks/items/properties/source/enum"),
+                type_values(TaskSource::ALL, TaskSource::as_str),
             ),
             (
                 format!("{p}/tasks/items/properties/deadline/properties/kind/enum"),

@@ -1,6 +1,7 @@
 //! Runs the stages for one document under explicit limits.
 
 use std::cell::{Cell, RefCell};
+use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Once;
@@ -48,9 +49,31 @@ pub fn process_file(path: &Path, limits: &Limits) -> Result<Document, ProcessErr
     process_bytes(&bytes, &path.to_string_lossy(), limits)
 }
 
-/// Reads one file, refusing one over `limits.max_bytes` before reading it.
+/// Reads one regular file, at most `limits.max_bytes` of it: the size a file reports is
+/// not trusted (`/proc` files report 0). FIFOs, devices and sockets are refused without
+/// waiting on them (opened non-blocking, checked on the open descriptor).
 pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, ProcessError> {
-    let meta = std::fs::metadata(path)?;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    let kind = meta.file_type();
+    let special = if kind.is_fifo() {
+        Some("a FIFO")
+    } else if kind.is_char_device() || kind.is_block_device() {
+        Some("a device")
+    } else if kind.is_socket() {
+        Some("a socket")
+    } else if kind.is_dir() {
+        Some("a folder")
+    } else {
+        None
+    };
+    if let Some(what) = special {
+        return Err(ingest::IngestError::NotRegular(what).into());
+    }
     if meta.len() > limits.max_bytes {
         return Err(ingest::IngestError::TooLarge {
             bytes: meta.len(),
@@ -58,7 +81,19 @@ pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, ProcessError> 
         }
         .into());
     }
-    Ok(std::fs::read(path)?)
+    read_bounded(file, limits.max_bytes)
+}
+
+/// Reads `reader` to its end, refusing it once past `max_bytes` (memory stays bounded).
+pub fn read_bounded(reader: impl Read, max_bytes: u64) -> Result<Vec<u8>, ProcessError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(ingest::IngestError::PastLimit { limit: max_bytes }.into());
+    }
+    Ok(bytes)
 }
 
 /// Processes an in-memory document; `path` names it in the output and picks the format.

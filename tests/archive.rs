@@ -7,11 +7,11 @@ use std::path::PathBuf;
 
 use rusqlite::Connection;
 use vanban::archive::index::Archive;
-use vanban::archive::search::SearchRequest;
+use vanban::archive::search::{How, SearchRequest};
 use vanban::archive::{csv, serve, sqlite};
 use vanban::model::{
     Citation, Deadline, DeadlineKind, Diacritics, Document, Figure, FigureKind, Format, Metadata,
-    Quality, Relation, Section, Source, Task, TextLayer,
+    Quality, Relation, Section, Source, Task, TaskSource, TextLayer,
 };
 
 // ---------------------------------------------------------------- the test archive
@@ -66,6 +66,7 @@ fn citation(text: &str, id: &str, doc_type: &str, relation: Relation) -> Citatio
         code: rest.rsplit('/').next().map(str::to_string),
         date: None,
         issuer: Some("Chính phủ".into()),
+        issuer_canonical: None,
         relation,
         mentions: vec![span_of(text, id)],
         pages: Vec::new(),
@@ -81,9 +82,12 @@ fn task(text: &str, content: &str, lead: &[&str], deadline: Option<Deadline>) ->
         partners: vec!["Các sở, ban, ngành".into()],
         outputs: Some("Báo cáo".into()),
         deadline,
+        deliverables: Vec::new(),
+        source: TaskSource::Table,
         table: Some(0),
         row: Some(1),
         section: Some("II.".into()),
+        section_path: vec!["II.".into()],
         span: span_of(text, content),
         page: None,
     }
@@ -97,6 +101,7 @@ fn quarter_one_2020() -> Deadline {
         end: Some("2020-03-31".into()),
         quarter: Some(1),
         year_inferred: false,
+        relative: false,
     }
 }
 
@@ -108,6 +113,7 @@ fn date_deadline(text: &str, date: &str) -> Deadline {
         end: Some(date.into()),
         quarter: None,
         year_inferred: false,
+        relative: false,
     }
 }
 
@@ -418,7 +424,7 @@ fn dashboard_example_queries_run_and_answer() {
     let expected = [
         ("Sở Nội vụ".to_string(), 1, 1.0, 0.0),
         ("Văn phòng Sở".to_string(), 1, 1.0, 0.0),
-        ("Văn phòng UBND tỉnh".to_string(), 1, 0.0, 1.0),
+        ("Văn phòng Ủy ban nhân dân tỉnh".to_string(), 1, 0.0, 1.0),
     ];
     assert_eq!(rows, expected);
 
@@ -693,12 +699,259 @@ fn hits_carry_location_and_highlighted_snippet() {
             ..req("")
         })
         .unwrap();
-    let ids: BTreeSet<_> = results
+    // The filter selects the citations it names, not every citation of a citing document.
+    let ids: Vec<_> = results
         .hits
         .iter()
-        .filter_map(|h| h.citation_id.as_deref())
+        .map(|h| h.citation_id.as_deref())
         .collect();
-    assert_eq!(ids, BTreeSet::from(["61/2018/NĐ-CP", "45/2020/NĐ-CP"]));
+    assert_eq!(ids, [Some("45/2020/NĐ-CP")]);
+}
+
+/// The archive plus a plan citing decree 61 of 2019 (not 2018), with a task due in 2021Q1.
+fn filters_archive() -> Archive {
+    let text = "UBND TỈNH BẮC GIANG\n\nKẾ HOẠCH\nThực hiện năm 2021\n\n\
+Căn cứ Nghị định số 61/2019/NĐ-CP của Chính phủ;\n\n\
+Báo cáo kết quả thực hiện trước ngày 15/3/2021.";
+    let mut doc = base("corpus/2021.txt", text);
+    let m = &mut doc.metadata;
+    m.agency = Some("UBND tỉnh Bắc Giang".into());
+    m.doc_type = Some("Kế hoạch".into());
+    m.date = Some("2021-01-10".into());
+    m.title = Some("Thực hiện năm 2021".into());
+    let mut due = task(
+        text,
+        "Báo cáo kết quả thực hiện",
+        &["Sở Tư pháp"],
+        Some(date_deadline("Trước ngày 15/3/2021", "2021-03-15")),
+    );
+    due.table = None;
+    due.row = None;
+    doc.tasks = vec![due];
+    doc.citations = vec![citation(
+        text,
+        "61/2019/NĐ-CP",
+        "Nghị định",
+        Relation::Basis,
+    )];
+    let a = archive();
+    a.add(&[doc]).unwrap();
+    a
+}
+
+#[test]
+fn filters_select_what_they_name() {
+    let a = filters_archive();
+    let only = |request: SearchRequest| -> Vec<(String, Vec<String>, Option<String>)> {
+        let mut hits: Vec<_> = a
+            .search(&request)
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| (h.document.path, h.kinds, h.citation_id))
+            .collect();
+        hits.sort();
+        hits
+    };
+    let citation = |path: &str, id: &str| {
+        (
+            format!("corpus/{path}"),
+            vec!["citation".to_string()],
+            Some(id.to_string()),
+        )
+    };
+    // `--type citation --cites X`: the citations of X, one per citing document.
+    assert_eq!(
+        only(SearchRequest {
+            kind: Some("citation".into()),
+            cites: Some("61/2018/NĐ-CP".into()),
+            ..req("")
+        }),
+        [
+            citation("001.txt", "61/2018/NĐ-CP"),
+            citation("002.txt", "61/2018/NĐ-CP")
+        ]
+    );
+    // Number and code without the year: every year of decree 61.
+    assert_eq!(
+        only(SearchRequest {
+            kind: Some("citation".into()),
+            cites: Some("61/NĐ-CP".into()),
+            ..req("")
+        }),
+        [
+            citation("001.txt", "61/2018/NĐ-CP"),
+            citation("002.txt", "61/2018/NĐ-CP"),
+            citation("2021.txt", "61/2019/NĐ-CP")
+        ]
+    );
+    // An empty query with filters lists documents, once each.
+    let docs = |request: SearchRequest| {
+        let hits = a.search(&request).unwrap().hits;
+        assert!(hits.iter().all(|h| h.kinds == ["document"]), "{request:?}");
+        let paths: Vec<String> = hits.into_iter().map(|h| h.document.path).collect();
+        let set = distinct(paths.clone());
+        assert_eq!(set.len(), paths.len(), "one hit per document");
+        set.into_iter().collect::<Vec<_>>()
+    };
+    let corpus =
+        |names: &[&str]| -> Vec<String> { names.iter().map(|n| format!("corpus/{n}")).collect() };
+    assert_eq!(
+        docs(SearchRequest {
+            cites: Some("61/ND-CP".into()),
+            ..req("")
+        }),
+        corpus(&["001.txt", "002.txt", "2021.txt"])
+    );
+    // Abbreviations are written out on both sides: "UBND" is "Ủy ban nhân dân".
+    assert_eq!(
+        docs(SearchRequest {
+            agency: Some("UBND tỉnh Thái Nguyên".into()),
+            ..req("")
+        }),
+        corpus(&["001.txt", "002.txt", "disaster.txt"])
+    );
+    assert_eq!(
+        docs(SearchRequest {
+            agency: Some("Ủy ban nhân dân tỉnh Bắc Giang".into()),
+            ..req("")
+        }),
+        corpus(&["2021.txt"])
+    );
+    // Deadlines: by quarter (named, or that of the end date) and by end date.
+    let tasks = |due: Option<&str>, before: Option<&str>| {
+        let hits = a
+            .search(&SearchRequest {
+                kind: Some("task".into()),
+                due: due.map(str::to_string),
+                due_before: before.map(str::to_string),
+                ..req("")
+            })
+            .unwrap()
+            .hits;
+        let mut found: Vec<String> = hits
+            .into_iter()
+            .map(|h| format!("{} {}", h.document.path, h.location.span[0]))
+            .collect();
+        found.sort();
+        found
+    };
+    let at = |doc: &Document, n: usize| format!("{} {}", doc.source.path, doc.tasks[n].span[0]);
+    let (d002, d001) = (decision_4203(), plan_online_services());
+    assert_eq!(tasks(Some("2020Q1"), None), [at(&d001, 0), at(&d002, 0)]);
+    assert_eq!(tasks(Some("q2/2020"), None), [at(&d002, 1)]);
+    assert_eq!(tasks(Some("2021Q1"), None).len(), 1);
+    assert_eq!(
+        tasks(None, Some("2020-06-30")),
+        [at(&d001, 0), at(&d002, 0), at(&d002, 1)]
+    );
+    assert_eq!(tasks(None, Some("2020-03-30")), Vec::<String>::new());
+    assert_eq!(
+        docs(SearchRequest {
+            due: Some("2021Q1".into()),
+            ..req("")
+        }),
+        corpus(&["2021.txt"])
+    );
+    for bad in [
+        SearchRequest {
+            due: Some("2021Q5".into()),
+            ..req("")
+        },
+        SearchRequest {
+            due_before: Some("31/3/2021".into()),
+            ..req("")
+        },
+    ] {
+        assert!(a.search(&bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn ids_in_queries_match_whole() {
+    let a = filters_archive();
+    let found = |q: &str| distinct(paths(&a, &req(q)));
+    assert_eq!(
+        found("61/2019/NĐ-CP"),
+        BTreeSet::from(["corpus/2021.txt".to_string()])
+    );
+    assert_eq!(
+        found("nghị định 61/2018/NĐ-CP"),
+        BTreeSet::from(["corpus/001.txt".to_string(), "corpus/002.txt".to_string()])
+    );
+}
+
+#[test]
+fn one_hit_per_span_says_why() {
+    let a = archive();
+    let results = a.search(&req("ho so duoc giai quyet")).unwrap();
+    assert_eq!(results.hits.len(), 1, "{:#?}", results.hits);
+    let hit = &results.hits[0];
+    let mut kinds = hit.kinds.clone();
+    kinds.sort();
+    assert_eq!(kinds, ["figure", "section"]);
+    let why: Vec<(String, String, How)> = hit
+        .why
+        .words
+        .iter()
+        .map(|w| (w.query.clone(), w.found.clone(), w.how))
+        .collect();
+    assert_eq!(
+        why,
+        [
+            ("ho".into(), "hồ".into(), How::Folded),
+            ("so".into(), "sơ".into(), How::Folded),
+            ("duoc".into(), "được".into(), How::Folded),
+            ("giai".into(), "giải".into(), How::Folded),
+            ("quyet".into(), "quyết".into(), How::Folded),
+        ]
+    );
+    // A damaged query word is found as a near form, and said so.
+    let results = a
+        .search(&SearchRequest {
+            kind: Some("section".into()),
+            cites: Some("30c/NQ-CP".into()),
+            ..req("thu tuc hanh chinh")
+        })
+        .unwrap();
+    let damaged = results
+        .hits
+        .iter()
+        .find(|h| h.document.path == "corpus/damaged.txt")
+        .expect("damaged report found");
+    assert!(damaged
+        .why
+        .words
+        .iter()
+        .any(|w| w.query == "chinh" && w.found == "chinb" && w.how == How::Near));
+    assert_eq!(damaged.why.filters, ["type=section", "cites=30c/NQ-CP"]);
+}
+
+#[test]
+fn highlights_mark_only_what_matched() {
+    let a = archive();
+    for q in [
+        "thu tuc hanh chinh truc tuyen",
+        "truc tuyen",
+        "thi tuc hanh chinh",
+    ] {
+        for hit in a.search(&req(q)).unwrap().hits {
+            let marked: Vec<String> = hit
+                .snippet
+                .highlights
+                .iter()
+                .map(|&[s, e]| hit.snippet.text.chars().skip(s).take(e - s).collect())
+                .collect();
+            for word in &marked {
+                let folded = vanban::text::fold(word);
+                assert!(
+                    !["thuc", "tac", "tren"].contains(&folded.as_str()),
+                    "{q:?} marked {word:?} in {:?}",
+                    hit.snippet.text
+                );
+            }
+        }
+    }
 }
 
 #[test]
@@ -794,19 +1047,19 @@ fn web_page_searches_groups_and_opens_documents() {
     let page = serve::respond(&a, "/?q=thu+tuc+hanh+chinh&type=");
     assert_eq!(page.status, 200);
     assert!(
-        page.body.contains("<mark>thủ</mark> <mark>tục</mark>"),
+        page.text().contains("<mark>thủ</mark> <mark>tục</mark>"),
         "{}",
-        page.body
+        page.text()
     );
     assert_eq!(
-        page.body.matches("class=\"result\"").count(),
+        page.text().matches("class=\"result\"").count(),
         3,
         "grouped by document"
     );
     assert!(
-        page.body.contains("href=\"/doc/corpus%2F002.txt?q="),
+        page.text().contains("href=\"/doc/corpus%2F002.txt?q="),
         "links name the path: {}",
-        page.body
+        page.text()
     );
 
     let doc = decision_4203();
@@ -817,33 +1070,92 @@ fn web_page_searches_groups_and_opens_documents() {
     );
     assert_eq!(page.status, 200);
     assert!(
-        page.body
+        page.text()
             .contains("<span id=\"hit\" class=\"hit\">Tổ chức <mark>Hội</mark> <mark>nghị</mark>"),
         "{}",
-        page.body
+        page.text()
     );
-    assert!(page.body.contains("<td>Sở Nội vụ</td>"));
-    let link = "/?type=document&amp;cites=61%2F2018%2FN%C4%90-CP";
+    assert!(page.text().contains("<td>Sở Nội vụ</td>"));
+    let link = "/decree/61%2F2018%2FN%C4%90-CP";
     assert!(
-        page.body.contains(&format!(
+        page.text().contains(&format!(
             "<a class=\"citing\" href=\"{link}\">2 văn bản trích dẫn</a>"
         )),
         "{}",
-        page.body
+        page.text()
     );
+    assert!(page.text().contains("href=\"/file/corpus%2F002.txt\""));
 
-    let citing = serve::respond(&a, &link.replace("&amp;", "&"));
-    assert_eq!(citing.body.matches("class=\"result\"").count(), 2);
-    assert!(citing.body.contains("corpus/001.txt") && citing.body.contains("corpus/002.txt"));
+    // The decree page lists every citing document, once.
+    let citing = serve::respond(&a, link);
+    assert_eq!(citing.text().matches("class=\"citing-doc\"").count(), 2);
+    assert!(citing.text().contains("corpus/001.txt") || citing.text().contains("corpus%2F001.txt"));
+    assert!(citing.text().contains("corpus%2F002.txt"));
+
+    // Facets count documents; a facet link adds its filter.
+    let page = serve::respond(&a, "/?q=cai+cach");
+    let text = page.text();
+    assert!(text.contains("<h3>Cơ quan ban hành</h3>"), "{text}");
+    assert!(
+        text.contains(
+            "cites=61%2F2018%2FN%C4%90-CP\">61/2018/NĐ-CP</a> <span class=\"count\">2</span>"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("<h3>Thời hạn (quý)</h3>"), "{text}");
+    // Pages: one hit a page, a next link, and page 2 shows another hit.
+    let first = serve::respond(&a, "/?q=cai+cach&limit=1");
+    assert!(
+        first
+            .text()
+            .contains("id=\"next\" href=\"/?q=cai+cach&amp;limit=1&amp;page=2\""),
+        "{}",
+        first.text()
+    );
+    let second = serve::respond(&a, "/?q=cai+cach&limit=1&page=2");
+    assert!(second.text().contains("id=\"prev\""));
+    assert_ne!(first.text(), second.text());
+    // Labels are Vietnamese; a table row is "hàng", a text line "dòng".
+    let tasks = serve::respond(&a, "/?q=hoi+nghi&type=task");
+    assert!(
+        tasks.text().contains("bảng 1, hàng 2 · dòng"),
+        "{}",
+        tasks.text()
+    );
+    assert!(tasks
+        .text()
+        .contains("<span class=\"kind\">nhiệm vụ</span>"));
+
+    // The overview draws its charts as inline SVG.
+    let overview = serve::respond(&a, "/overview");
+    let text = overview.text();
+    for id in ["chart-tasks", "chart-cited", "chart-figures"] {
+        assert!(text.contains(&format!("<svg id=\"{id}\"")), "{id}: {text}");
+    }
+    assert!(
+        text.contains("<title>2020Q1 · Ủy ban nhân dân tỉnh Thái Nguyên: 1</title>"),
+        "{text}"
+    );
+    assert!(text.contains("<title>61/2018/NĐ-CP: 2</title>"), "{text}");
+    assert!(
+        !text.contains("http://")
+            || text.matches("http://").count()
+                == text.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
+    // The source files of this archive do not exist: a clear 404, never a panic.
+    assert_eq!(serve::respond(&a, "/file/corpus%2F002.txt").status, 404);
+    assert_eq!(serve::respond(&a, "/file/%2Fetc%2Fpasswd").status, 404);
+    assert_eq!(serve::respond(&a, "/page/corpus%2F002.txt?n=1").status, 404);
 
     let api = serve::respond(&a, "/api/search?q=dat+dai&limit=5");
     assert_eq!(api.content_type, "application/json; charset=utf-8");
-    let results: vanban::archive::search::SearchResults = serde_json::from_str(&api.body).unwrap();
+    let results: vanban::archive::search::SearchResults =
+        serde_json::from_str(&api.text()).unwrap();
     assert_eq!(results.hits[0].document.path, "corpus/002.txt");
 
     assert_eq!(serve::respond(&a, "/doc/nope").status, 404);
     let api = serve::respond(&a, "/api/document/corpus%2F001.txt");
-    let read: Document = serde_json::from_str(&api.body).unwrap();
+    let read: Document = serde_json::from_str(&api.text()).unwrap();
     assert_eq!(read, plan_online_services());
     assert_eq!(serve::respond(&a, "/?q=x&year=abc").status, 400);
     assert_eq!(serve::respond(&a, "/elsewhere").status, 404);

@@ -76,10 +76,12 @@ fn extract(input: &Path, out: &Path) -> Command {
     c
 }
 
-/// Every visible output is a whole JSON document: temporary files are hidden.
+/// Every visible output is a whole JSON document: temporary files are hidden and named
+/// so that the next run sweeps them (never tempfile's bare `.tmpXXXX`).
 fn assert_no_partial_file(out: &Path) {
     for (rel, bytes) in tree(out) {
         let name = rel.rsplit('/').next().unwrap();
+        assert!(!name.starts_with(".tmp"), "{rel} would never be swept");
         if name.starts_with(".vanban-tmp-") || rel.starts_with("vanban-status") {
             continue;
         }

@@ -40,6 +40,7 @@ fn syllable_error_rate(pdf: &Path, reference: &Path) -> (f64, usize, Vec<String>
     std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
     let limits = Limits {
         parse_timeout: std::time::Duration::from_secs(300),
+        document_timeout: std::time::Duration::from_secs(3600),
         ..Limits::default()
     };
     let doc = ingest(&std::fs::read(pdf).unwrap(), pdf, &limits).unwrap();

@@ -56,10 +56,11 @@ pub enum ArchiveCommand {
         /// Only entries of this kind.
         #[arg(long = "type", value_parser = KINDS)]
         kind: Option<String>,
-        /// Only documents citing this id, e.g. 61/2018/NĐ-CP.
+        /// Only citations of this id (e.g. 61/2018/NĐ-CP; 61/NĐ-CP for any year), or
+        /// entries of documents citing it.
         #[arg(long)]
         cites: Option<String>,
-        /// Only documents issued by, or tasks assigned to, this agency.
+        /// Only documents issued by, or tasks assigned to, this agency ("UBND" is written out).
         #[arg(long)]
         agency: Option<String>,
         #[arg(long)]
@@ -67,8 +68,17 @@ pub enum ArchiveCommand {
         /// Document type, e.g. "Kế hoạch".
         #[arg(long)]
         doc_type: Option<String>,
+        /// Only tasks due in this quarter, e.g. 2021Q1 (documents having one, with --type document).
+        #[arg(long)]
+        due: Option<String>,
+        /// Only tasks whose deadline ends on or before this date, e.g. 2021-03-31.
+        #[arg(long)]
+        due_before: Option<String>,
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Skip this many hits (the next page).
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
         /// Print the results as one JSON object.
         #[arg(long)]
         json: bool,
@@ -128,7 +138,10 @@ pub fn run(command: ArchiveCommand) -> std::io::Result<ExitCode> {
             agency,
             year,
             doc_type,
+            due,
+            due_before,
             limit,
+            offset,
             json,
         } => {
             let request = SearchRequest {
@@ -138,8 +151,11 @@ pub fn run(command: ArchiveCommand) -> std::io::Result<ExitCode> {
                 agency,
                 year,
                 doc_type,
+                due,
+                due_before,
                 limit,
-                offset: 0,
+                offset,
+                facets: false,
             };
             search(&index, &request, json)
         }
@@ -284,10 +300,15 @@ fn search(dir: &Path, request: &SearchRequest, json: bool) -> Result<ExitCode, A
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{} results{}",
+        "{} entries matched{}{}",
         results.total,
         if results.relaxed {
             " (all words but one)"
+        } else {
+            ""
+        },
+        if results.more {
+            "; more with --offset"
         } else {
             ""
         }
@@ -295,7 +316,13 @@ fn search(dir: &Path, request: &SearchRequest, json: bool) -> Result<ExitCode, A
     for (n, hit) in results.hits.iter().enumerate() {
         let d = &hit.document;
         let title = d.title.as_deref().unwrap_or("");
-        println!("{:>3}. [{}] {}  {}", n + 1, hit.kind, d.path, title);
+        println!(
+            "{:>3}. [{}] {}  {}",
+            request.offset + n + 1,
+            hit.kinds.join("+"),
+            d.path,
+            title
+        );
         let mut location = Vec::new();
         if let Some(s) = &hit.location.section {
             location.push(format!("§ {s}"));
@@ -309,6 +336,16 @@ fn search(dir: &Path, request: &SearchRequest, json: bool) -> Result<ExitCode, A
         location.push(format!("line {}", hit.location.line));
         println!("     {}", location.join(" · "));
         println!("     {}", hit.snippet.marked("«", "»", str::to_string));
+        let why: Vec<String> = hit
+            .why
+            .words
+            .iter()
+            .map(|w| format!("{} = {} ({})", w.query, w.found, w.how.as_str()))
+            .chain(hit.why.filters.iter().cloned())
+            .collect();
+        if !why.is_empty() {
+            println!("     why: {}", why.join(", "));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,10 @@
 //! always share one schema: same columns, same keys, NULL as an empty field. Each file is
 //! written atomically; [`Bom::Utf8`] starts it with a UTF-8 byte order mark, without which
 //! Excel reads the file as the local code page and garbles Vietnamese marks.
+//!
+//! Lines end in CRLF (RFC 4180). A text cell that a spreadsheet would run as a formula
+//! (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is written with a
+//! leading `'`, which spreadsheets show as text; JSON and SQLite keep the raw value.
 
 use std::io::Write;
 use std::path::Path;
@@ -40,7 +44,9 @@ pub fn export(
                 file.write_all("\u{feff}".as_bytes())
                     .map_err(|e| ArchiveError::io(&path, e))?;
             }
-            let mut out = ::csv::Writer::from_writer(file);
+            let mut out = ::csv::WriterBuilder::new()
+                .terminator(::csv::Terminator::CRLF)
+                .from_writer(file);
             let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))?;
             let columns: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
             out.write_record(&columns)?;
@@ -54,7 +60,7 @@ pub fn export(
                         ValueRef::Integer(v) => v.to_string(),
                         ValueRef::Real(v) => v.to_string(),
                         ValueRef::Text(t) | ValueRef::Blob(t) => {
-                            String::from_utf8_lossy(t).into_owned()
+                            neutralised(String::from_utf8_lossy(t).into_owned())
                         }
                     });
                 }
@@ -66,4 +72,35 @@ pub fn export(
         counts.push((table, n));
     }
     Ok(counts)
+}
+
+/// `cell` with a leading `'` when a spreadsheet would read it as a formula (OWASP's
+/// CSV injection list); numbers stored as numbers are never text, so `-5` stays.
+fn neutralised(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_cells_are_neutralised() {
+        for (raw, cell) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1", "'+1"),
+            ("- Tổ chức", "'- Tổ chức"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("Kế hoạch =1", "Kế hoạch =1"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralised(raw.to_string()), cell);
+        }
+    }
 }

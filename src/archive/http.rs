@@ -720,7 +720,7 @@ impl<'a> Request<'a> {
 struct Response {
     status: u16,
     content_type: &'static str,
-    body: String,
+    body: Vec<u8>,
     /// Whole header lines beside the common ones.
     extra: Vec<String>,
 }
@@ -730,7 +730,7 @@ impl Response {
         Self {
             status,
             content_type: "text/plain; charset=utf-8",
-            body: format!("{status} {}: {message}\n", reason(status)),
+            body: format!("{status} {}: {message}\n", reason(status)).into_bytes(),
             extra: Vec::new(),
         }
     }
@@ -748,10 +748,11 @@ impl Response {
             out.push_str("\r\n");
         }
         out.push_str("\r\n");
+        let mut out = out.into_bytes();
         if !head_only {
-            out.push_str(&self.body);
+            out.extend_from_slice(&self.body);
         }
-        out.into_bytes()
+        out
     }
 }
 

@@ -33,7 +33,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 use super::analyzer::{self, VietTokenizer};
 use super::ArchiveError;
-use crate::model::Document;
+use crate::model::{Deadline, Document, FigureKind, Task};
 use crate::text::{fold, lines};
 
 /// Memory for the index writer; tantivy flushes a segment when it is used up.
@@ -80,9 +80,14 @@ pub(crate) struct Fields {
     pub doc_text: Field,
     pub doc_text_folded: Field,
     pub cites: Field,
+    pub cited: Field,
     pub agency: Field,
     pub doc_type: Field,
     pub year: Field,
+    pub lead: Field,
+    pub due: Field,
+    pub due_end: Field,
+    pub percent: Field,
     pub json: Field,
 }
 
@@ -98,11 +103,11 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         kind: b.add_text_field("kind", STRING | STORED),
         sha256: b.add_text_field("sha256", STRING | STORED),
-        path: b.add_text_field("path", STRING | STORED),
+        path: b.add_text_field("path", STRING | STORED | FAST),
         title: b.add_text_field("title", STORED),
         number: b.add_text_field("number", STORED),
-        agency_label: b.add_text_field("agency_label", STORED),
-        doc_type_label: b.add_text_field("doc_type_label", STORED),
+        agency_label: b.add_text_field("agency_label", STRING | STORED | FAST),
+        doc_type_label: b.add_text_field("doc_type_label", STRING | STORED | FAST),
         date: b.add_text_field("date", STORED),
         location: b.add_text_field("location", STORED),
         citation_id: b.add_text_field("citation_id", STORED),
@@ -111,12 +116,55 @@ fn schema() -> (Schema, Fields) {
         doc_text: b.add_text_field("doc_text", text_options(analyzer::EXACT).set_stored()),
         doc_text_folded: b.add_text_field("doc_text_folded", text_options(analyzer::FOLDED)),
         cites: b.add_text_field("cites", STRING),
+        cited: b.add_text_field("cited", STRING | FAST),
         agency: b.add_text_field("agency", text_options(analyzer::FOLDED)),
         doc_type: b.add_text_field("doc_type", STRING),
         year: b.add_i64_field("year", INDEXED | FAST),
+        lead: b.add_text_field("lead", STRING | FAST),
+        due: b.add_text_field("due", STRING | FAST),
+        due_end: b.add_i64_field("due_end", INDEXED | FAST),
+        percent: b.add_f64_field("percent", FAST),
         json: b.add_text_field("json", STORED),
     };
     (b.build(), fields)
+}
+
+/// The keys a citation id is filtered by: the folded id, and for `N/YYYY/CODE` also
+/// `N/CODE`, so `--cites 61/NĐ-CP` finds decree 61 whatever its year.
+pub(crate) fn citation_keys(id: &str) -> Vec<String> {
+    let key = super::search::filter_key(id);
+    let parts: Vec<&str> = key.splitn(3, '/').collect();
+    let mut keys = vec![key.clone()];
+    if let [number, year, code] = parts[..] {
+        if year.len() == 4 && year.chars().all(|c| c.is_ascii_digit()) {
+            keys.push(format!("{number}/{code}"));
+        }
+    }
+    keys
+}
+
+/// A deadline's quarter, `2021Q1`: the quarter it names, else the quarter of its end date.
+pub fn due_quarter(deadline: &Deadline) -> Option<String> {
+    let date = deadline.end.as_deref().or(deadline.start.as_deref())?;
+    let year = super::year_of(Some(date))?;
+    let quarter = match deadline.quarter {
+        Some(q) => q,
+        None => {
+            let month: u8 = date.get(5..7)?.parse().ok()?;
+            month.clamp(1, 12).div_ceil(3)
+        }
+    };
+    Some(format!("{year}Q{quarter}"))
+}
+
+/// An ISO date as the number `YYYYMMDD`, the form date filters compare.
+pub fn date_number(date: &str) -> Option<i64> {
+    let digits: String = date.get(..10)?.chars().filter(|c| *c != '-').collect();
+    if digits.len() == 8 {
+        digits.parse().ok()
+    } else {
+        None
+    }
 }
 
 /// An archive's search index, on disk or in memory.
@@ -239,17 +287,41 @@ impl Archive {
     }
 
     /// Every index entry of one Document, the whole-document entry first.
+    ///
+    /// Filter fields hold what the entry itself names: a citation entry only its own id, a
+    /// task entry its own units and deadline; a document entry everything its parts name;
+    /// passages and figures the document's citations and agency.
     fn entries(&self, doc: &Document) -> Vec<TantivyDocument> {
         let f = self.fields;
         let m = &doc.metadata;
         let located = Locator::new(doc);
-        let agencies: Vec<&str> = m
+        let agencies: Vec<String> = m
             .agency
             .iter()
             .chain(&m.parent_agency)
-            .map(String::as_str)
+            .map(|a| crate::vn::canonical_agency(a))
             .collect();
-        let cites: Vec<String> = doc.citations.iter().map(|c| fold(&c.id)).collect();
+        let add_cites = |e: &mut TantivyDocument, ids: &mut dyn Iterator<Item = &String>| {
+            for id in ids {
+                for key in citation_keys(id) {
+                    e.add_text(f.cites, key);
+                }
+                e.add_text(f.cited, id);
+            }
+        };
+        let add_task = |e: &mut TantivyDocument, task: &Task| {
+            for lead in &task.lead {
+                e.add_text(f.lead, lead);
+            }
+            if let Some(d) = &task.deadline {
+                if let Some(q) = due_quarter(d) {
+                    e.add_text(f.due, q);
+                }
+                if let Some(end) = d.end.as_deref().and_then(date_number) {
+                    e.add_i64(f.due_end, end);
+                }
+            }
+        };
         let base = |kind: &str, location: &Location, text: &str| {
             let mut e = TantivyDocument::default();
             e.add_text(f.kind, kind);
@@ -258,7 +330,7 @@ impl Archive {
             for (field, value) in [
                 (f.title, &m.title),
                 (f.number, &m.number),
-                (f.agency_label, &m.agency),
+                (f.agency_label, &m.agency_canonical),
                 (f.doc_type_label, &m.doc_type),
                 (f.date, &m.date),
             ] {
@@ -269,11 +341,11 @@ impl Archive {
             if let Some(t) = &m.doc_type {
                 e.add_text(f.doc_type, fold(t));
             }
-            if let Some(y) = super::year_of(m.date.as_deref()) {
+            if let Some(y) = m.year.map(i64::from).or(super::year_of(m.date.as_deref())) {
                 e.add_i64(f.year, y);
             }
-            for id in &cites {
-                e.add_text(f.cites, id);
+            for a in &agencies {
+                e.add_text(f.agency, a);
             }
             e.add_text(
                 f.location,
@@ -295,8 +367,9 @@ impl Archive {
             &located.at([0, doc.text.chars().count()]),
             &doc.text,
         );
-        for a in &agencies {
-            whole.add_text(f.agency, a);
+        add_cites(&mut whole, &mut doc.citations.iter().map(|c| &c.id));
+        for task in &doc.tasks {
+            add_task(&mut whole, task);
         }
         whole.add_text(
             f.json,
@@ -307,9 +380,7 @@ impl Archive {
         for span in passages(doc) {
             let text = located.slice(span);
             let mut e = base("section", &located.at(span), text.trim());
-            for a in &agencies {
-                e.add_text(f.agency, a);
-            }
+            add_cites(&mut e, &mut doc.citations.iter().map(|c| &c.id));
             out.push(e);
         }
 
@@ -330,15 +401,11 @@ impl Archive {
                 text.push_str(&format!(" — Thời hạn: {}", d.text));
             }
             let mut e = base("task", &location, &text);
-            let task_agencies: Vec<&str> = task
-                .lead
-                .iter()
-                .chain(&task.partners)
-                .map(String::as_str)
-                .collect();
-            for a in agencies.iter().chain(&task_agencies) {
-                e.add_text(f.agency, a);
+            add_cites(&mut e, &mut doc.citations.iter().map(|c| &c.id));
+            for a in task.lead.iter().chain(&task.partners) {
+                e.add_text(f.agency, crate::vn::canonical_agency(a));
             }
+            add_task(&mut e, task);
             out.push(e);
         }
 
@@ -346,9 +413,7 @@ impl Archive {
             let span = citation.mentions.first().copied().unwrap_or([0, 0]);
             let mut e = base("citation", &located.at(span), located.line_text(span[0]));
             e.add_text(f.citation_id, &citation.id);
-            for a in &agencies {
-                e.add_text(f.agency, a);
-            }
+            add_cites(&mut e, &mut std::iter::once(&citation.id));
             out.push(e);
         }
 
@@ -358,8 +423,11 @@ impl Archive {
                 &located.at(figure.span),
                 located.line_text(figure.span[0]),
             );
-            for a in &agencies {
-                e.add_text(f.agency, a);
+            add_cites(&mut e, &mut doc.citations.iter().map(|c| &c.id));
+            if figure.kind == FigureKind::Percent {
+                e.add_f64(f.percent, figure.value);
+            } else if let Some(p) = figure.percent {
+                e.add_f64(f.percent, p);
             }
             out.push(e);
         }

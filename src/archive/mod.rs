@@ -36,6 +36,7 @@
 //! cannot be parsed is an [`ArchiveError`].
 
 mod analyzer;
+mod charts;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod csv;

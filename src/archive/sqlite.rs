@@ -17,7 +17,7 @@ use super::{flatten_sections, year_of, ArchiveError};
 use crate::model::Document;
 
 /// Bumped when a table or column changes; stored in `meta`.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The tables in the order they are created and written to CSV.
 pub const TABLES: [&str; 7] = [
@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS documents (
     repaired_tokens INTEGER NOT NULL,
     confidence REAL NOT NULL,
     agency TEXT,
+    agency_canonical TEXT,
     parent_agency TEXT,
     number TEXT,
     doc_type TEXT,
@@ -90,9 +91,12 @@ CREATE TABLE IF NOT EXISTS tasks (
     deadline_end TEXT,
     deadline_quarter INTEGER,
     deadline_year_inferred INTEGER,
+    deadline_relative INTEGER,
+    source TEXT NOT NULL,
     table_no INTEGER,
     row_no INTEGER,
     section TEXT,
+    section_path TEXT NOT NULL,
     span_start INTEGER NOT NULL,
     span_end INTEGER NOT NULL,
     PRIMARY KEY (doc_id, task_no)
@@ -101,7 +105,8 @@ CREATE TABLE IF NOT EXISTS task_agencies (
     doc_id INTEGER NOT NULL REFERENCES documents(doc_id),
     task_no INTEGER NOT NULL,
     role TEXT NOT NULL,
-    agency TEXT NOT NULL
+    agency TEXT NOT NULL,
+    canonical TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS figures (
     doc_id INTEGER NOT NULL REFERENCES documents(doc_id),
@@ -129,6 +134,7 @@ CREATE TABLE IF NOT EXISTS citations (
     code TEXT,
     date TEXT,
     issuer TEXT,
+    issuer_canonical TEXT,
     relation TEXT NOT NULL,
     n_mentions INTEGER NOT NULL,
     PRIMARY KEY (doc_id, citation_no)
@@ -143,12 +149,12 @@ CREATE TABLE IF NOT EXISTS citation_mentions (
 );
 CREATE INDEX IF NOT EXISTS documents_sha256 ON documents(sha256);
 CREATE INDEX IF NOT EXISTS documents_year ON documents(year);
-CREATE INDEX IF NOT EXISTS documents_agency ON documents(agency);
+CREATE INDEX IF NOT EXISTS documents_agency ON documents(agency_canonical);
 CREATE INDEX IF NOT EXISTS documents_doc_type ON documents(doc_type);
 CREATE INDEX IF NOT EXISTS documents_date ON documents(date);
 CREATE INDEX IF NOT EXISTS tasks_deadline ON tasks(deadline_end, deadline_start);
 CREATE INDEX IF NOT EXISTS tasks_deadline_quarter ON tasks(deadline_quarter);
-CREATE INDEX IF NOT EXISTS task_agencies_agency ON task_agencies(agency, role);
+CREATE INDEX IF NOT EXISTS task_agencies_agency ON task_agencies(canonical, role);
 CREATE INDEX IF NOT EXISTS task_agencies_task ON task_agencies(doc_id, task_no);
 CREATE INDEX IF NOT EXISTS citations_citation_id ON citations(citation_id);
 "#;
@@ -277,11 +283,11 @@ fn upsert_document(tx: &Transaction, doc: &Document) -> Result<bool, ArchiveErro
     let json = |v: &Vec<String>| serde_json::to_string(v).expect("strings serialize");
     tx.prepare_cached(
         "INSERT INTO documents (doc_id, sha256, path, format, bytes, pages, encoding, text_layer, diacritics,
-            repaired_tokens, confidence, agency, parent_agency, number, doc_type, place, date, year, title,
-            signer_name, signer_position, signer_authority, recipients, n_sections, n_tasks, n_figures,
-            n_citations, warnings, text)
+            repaired_tokens, confidence, agency, agency_canonical, parent_agency, number, doc_type, place, date,
+            year, title, signer_name, signer_position, signer_authority, recipients, n_sections, n_tasks,
+            n_figures, n_citations, warnings, text)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
+            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
     )?
     .execute(params![
         existing,
@@ -296,12 +302,13 @@ fn upsert_document(tx: &Transaction, doc: &Document) -> Result<bool, ArchiveErro
         doc.quality.repaired_tokens as i64,
         doc.quality.confidence,
         m.agency,
+        m.agency_canonical,
         m.parent_agency,
         m.number,
         m.doc_type,
         m.place,
         m.date,
-        year_of(m.date.as_deref()),
+        m.year.map(i64::from).or_else(|| year_of(m.date.as_deref())),
         m.title,
         signer.name,
         signer.position,
@@ -336,12 +343,13 @@ fn upsert_document(tx: &Transaction, doc: &Document) -> Result<bool, ArchiveErro
 
     let mut insert = tx.prepare_cached(
         "INSERT INTO tasks (doc_id, task_no, task_group, number, content, lead, partners, outputs, deadline_text,
-            deadline_kind, deadline_start, deadline_end, deadline_quarter, deadline_year_inferred, table_no, row_no,
-            section, span_start, span_end)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            deadline_kind, deadline_start, deadline_end, deadline_quarter, deadline_year_inferred, deadline_relative,
+            source, table_no, row_no, section, section_path, span_start, span_end)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+            ?21, ?22)",
     )?;
     let mut insert_agency = tx.prepare_cached(
-        "INSERT INTO task_agencies (doc_id, task_no, role, agency) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO task_agencies (doc_id, task_no, role, agency, canonical) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for (no, t) in doc.tasks.iter().enumerate() {
         let d = t.deadline.as_ref();
@@ -360,9 +368,12 @@ fn upsert_document(tx: &Transaction, doc: &Document) -> Result<bool, ArchiveErro
             d.and_then(|d| d.end.as_ref()),
             d.and_then(|d| d.quarter),
             d.map(|d| d.year_inferred),
+            d.map(|d| d.relative),
+            t.source.as_str(),
             t.table.map(|v| v as i64),
             t.row.map(|v| v as i64),
             t.section,
+            t.section_path.join(" "),
             t.span[0] as i64,
             t.span[1] as i64,
         ])?;
@@ -372,7 +383,8 @@ fn upsert_document(tx: &Transaction, doc: &Document) -> Result<bool, ArchiveErro
             .map(|a| ("lead", a))
             .chain(t.partners.iter().map(|a| ("partner", a)));
         for (role, agency) in roles {
-            insert_agency.execute(params![id, no as i64, role, agency])?;
+            let canonical = crate::vn::canonical_agency(agency);
+            insert_agency.execute(params![id, no as i64, role, agency, canonical])?;
         }
     }
 
@@ -400,9 +412,9 @@ fn upsert_document(tx: &Transaction, doc: &Document) -> Result<bool, ArchiveErro
     }
 
     let mut insert = tx.prepare_cached(
-        "INSERT INTO citations (doc_id, citation_no, citation_id, type, number, year, code, date, issuer, relation,
-            n_mentions)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO citations (doc_id, citation_no, citation_id, type, number, year, code, date, issuer,
+            issuer_canonical, relation, n_mentions)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     let mut insert_mention = tx.prepare_cached(
         "INSERT INTO citation_mentions (doc_id, citation_no, mention_no, span_start, span_end)
@@ -419,6 +431,7 @@ fn upsert_document(tx: &Transaction, doc: &Document) -> Result<bool, ArchiveErro
             c.code,
             c.date,
             c.issuer,
+            c.issuer_canonical,
             c.relation.as_str(),
             c.mentions.len() as i64
         ])?;
@@ -442,7 +455,7 @@ pub mod examples {
     /// Share of each lead agency's tasks whose deadline falls in each quarter.
     pub const DEADLINE_QUARTER_SHARE: &str = r#"
 WITH due AS (
-  SELECT a.agency,
+  SELECT a.canonical AS agency,
          COALESCE(t.deadline_quarter,
                   CASE WHEN substr(t.deadline_end, 6, 2) <= '03' THEN 1
                        WHEN substr(t.deadline_end, 6, 2) <= '06' THEN 2

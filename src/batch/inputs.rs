@@ -5,7 +5,8 @@
 //! The name is the document's identity in the batch: its output is `<name>.json`, its
 //! status-log key and its shard come from it. Two inputs with one name are refused.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -49,6 +50,8 @@ pub enum Skip {
     Output,
     /// Belongs to another shard.
     Shard,
+    /// A link to a folder already walked (a loop, or a second way to it).
+    SeenFolder,
 }
 
 impl Skip {
@@ -59,6 +62,7 @@ impl Skip {
             Skip::Glob => "include/exclude globs",
             Skip::Output => "output folder",
             Skip::Shard => "other shard",
+            Skip::SeenFolder => "link to a folder already walked",
         }
     }
 }
@@ -162,6 +166,8 @@ pub struct Inputs {
     pub skipped: Vec<(PathBuf, Skip)>,
     /// Folders that could not be listed, with the OS error.
     pub unreadable: Vec<(Input, std::io::Error)>,
+    /// Folders walked, by (device, inode): none is walked twice.
+    walked: HashSet<(u64, u64)>,
 }
 
 /// Collects the inputs named on the command line (`-` is stdin) and in a manifest.
@@ -242,10 +248,13 @@ impl Inputs {
     }
 
     /// Walks `dir` recursively in sorted path order; names are `base/` + the relative path.
+    /// Links to folders are followed last, so that a folder reached both ways is named by
+    /// its real path, and only into folders not walked yet (a loop ends there).
     fn walk(&mut self, dir: &Path, base: &str, filter: &Filter) {
         let mut stack = vec![(dir.to_path_buf(), base.to_string())];
-        while let Some((path, name)) = stack.pop() {
-            if !path.is_dir() {
+        let mut links = VecDeque::new();
+        while let Some((path, name)) = stack.pop().or_else(|| links.pop_front()) {
+            let Some(meta) = std::fs::metadata(&path).ok().filter(|m| m.is_dir()) else {
                 self.take(
                     Input {
                         source: Source::File(path.clone()),
@@ -254,6 +263,10 @@ impl Inputs {
                     filter,
                     &path,
                 );
+                continue;
+            };
+            if !self.walked.insert((meta.dev(), meta.ino())) {
+                self.skipped.push((path, Skip::SeenFolder));
                 continue;
             }
             let listed = std::fs::read_dir(&path).and_then(|entries| {
@@ -273,25 +286,33 @@ impl Inputs {
                 }
             };
             children.sort();
+            let mut linked = Vec::new();
             for child in children.into_iter().rev() {
                 let file_name = child
                     .file_name()
                     .map_or_else(String::new, |n| n.to_string_lossy().into());
+                let is_dir = child.is_dir();
                 let skip = if file_name.starts_with('.') {
                     Some(Skip::Hidden)
-                } else if child.is_dir() {
+                } else if is_dir {
                     let out = filter.skip_dir.as_ref();
                     out.filter(|&out| child.canonicalize().is_ok_and(|c| &c == out))
                         .map(|_| Skip::Output)
                 } else {
                     (!crate::ingest::is_supported(&child)).then_some(Skip::Extension)
                 };
+                let child_name = if name.is_empty() {
+                    file_name
+                } else {
+                    format!("{name}/{file_name}")
+                };
                 match skip {
                     Some(why) => self.skipped.push((child, why)),
-                    None if name.is_empty() => stack.push((child, file_name)),
-                    None => stack.push((child, format!("{name}/{file_name}"))),
+                    None if is_dir && child.is_symlink() => linked.push((child, child_name)),
+                    None => stack.push((child, child_name)),
                 }
             }
+            links.extend(linked.into_iter().rev());
         }
     }
 }

@@ -16,7 +16,7 @@ pub mod inputs;
 pub mod status;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
@@ -253,20 +253,7 @@ fn json<T: serde::Serialize>(value: &T, pretty: bool) -> Vec<u8> {
 fn read(input: &Input, limits: &Limits) -> Result<Vec<u8>, ProcessError> {
     match &input.source {
         Source::File(path) => crate::read_file(path, limits),
-        Source::Stdin => {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .take(limits.max_bytes + 1)
-                .read_to_end(&mut bytes)?;
-            if bytes.len() as u64 > limits.max_bytes {
-                return Err(crate::ingest::IngestError::TooLarge {
-                    bytes: bytes.len() as u64,
-                    limit: limits.max_bytes,
-                }
-                .into());
-            }
-            Ok(bytes)
-        }
+        Source::Stdin => crate::pipeline::read_bounded(std::io::stdin(), limits.max_bytes),
     }
 }
 
@@ -285,7 +272,7 @@ impl Tree<'_> {
     fn convert(&self, input: &Input) -> (Outcome, Result<Record, BatchError>) {
         let started = Instant::now();
         let shown = input.shown();
-        let target = self.dir.join(format!("{}.json", input.name));
+        let target = self.dir.join(output_name(&input.name));
         let bytes = read(input, self.limits);
         let sha256 = bytes
             .as_ref()
@@ -349,6 +336,42 @@ impl Tree<'_> {
         std::iter::once(first)
             .chain(candidates)
             .find(|r| r.output_sha256 == output)
+    }
+}
+
+/// Longest file name most file systems take, in bytes.
+const MAX_FILE_NAME: usize = 255;
+/// Longest extension kept when a name is shortened.
+const MAX_EXTENSION: usize = 16;
+
+/// `<name>.json`, its last part shortened when over [`MAX_FILE_NAME`] bytes: the start of
+/// the stem, `~` and 8 hex digits of the whole part's hash, then its extension
+/// (`<stem start>~1a2b3c4d.txt.json`), so that it is the same on every run.
+fn output_name(name: &str) -> String {
+    let (folder, last) = name.rsplit_once('/').map_or(("", name), |(f, l)| (f, l));
+    let file = format!("{last}.json");
+    if file.len() <= MAX_FILE_NAME {
+        return format!("{name}.json");
+    }
+    let (stem, ext) = match last.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() && ext.len() <= MAX_EXTENSION => (stem, ext),
+        _ => (last, ""),
+    };
+    let hash = &sha256_hex(last.as_bytes())[..8];
+    let tail = if ext.is_empty() {
+        format!("~{hash}.json")
+    } else {
+        format!("~{hash}.{ext}.json")
+    };
+    let mut cut = MAX_FILE_NAME - tail.len();
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let short = format!("{}{tail}", &stem[..cut]);
+    if folder.is_empty() {
+        short
+    } else {
+        format!("{folder}/{short}")
     }
 }
 
@@ -458,6 +481,21 @@ mod tests {
         .unwrap();
         assert_eq!(seen, (0..500).map(|i| (i, i * 2)).collect::<Vec<_>>());
         assert!(peak.load(Ordering::SeqCst) <= 8);
+    }
+
+    #[test]
+    fn long_output_names_are_shortened_the_same_way_every_time() {
+        assert_eq!(output_name("a/b.txt"), "a/b.txt.json");
+        let long = format!("d/{}.txt", "ệ".repeat(83));
+        let short = output_name(&long);
+        assert_eq!(short, output_name(&long));
+        let last = short.strip_prefix("d/").unwrap();
+        assert!(last.len() <= MAX_FILE_NAME, "{}", last.len());
+        assert!(
+            last.starts_with("ệệ") && last.ends_with(".txt.json"),
+            "{last}"
+        );
+        assert_ne!(short, output_name(&format!("d/{}.txt", "ệ".repeat(84))));
     }
 
     #[test]

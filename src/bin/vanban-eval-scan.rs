@@ -88,6 +88,7 @@ fn main() {
     }
     let limits = Limits {
         parse_timeout: Duration::from_secs(300),
+        document_timeout: Duration::from_secs(3600),
         ..Limits::default()
     };
     let (mut total, mut strict) = ([Score::default(); 3], [Score::default(); 3]);

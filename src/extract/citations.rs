@@ -61,9 +61,6 @@ const ISSUER_STOP: &[&str] = &[
     // the same words as OCR without Vietnamese leaves them
     "ngay", "ngdy", "ve", "vé", "nam", "nim", "tai", "theo", "phe", "phé", "quy",
 ];
-const DOC_TYPE_STARTS: &[&str] = &[
-    "Quyết", "Nghị", "Thông", "Chỉ", "Kế", "Công", "Luật", "Đề", "Văn", "Hướng",
-];
 /// Known law names, folded, longest first.
 static LAW_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
     let mut names: Vec<String> = include_str!("law_names.txt")
@@ -475,10 +472,7 @@ fn issuer_after(
         let stop = bare.is_empty()
             || (words.is_empty() && !first_upper)
             || (stop_word && (!first_upper || words.len() >= 2))
-            || (lower == "và"
-                && tokens
-                    .get(i + 1)
-                    .is_none_or(|n| DOC_TYPE_STARTS.iter().any(|t| n.starts_with(t))))
+            || (lower == "và" && starts_document(&tokens[i + 1..]))
             || words.len() >= ISSUER_MAX_WORDS;
         if stop {
             break;
@@ -494,6 +488,13 @@ fn issuer_after(
     }
     let end = fix.byte_at(start + consumed.saturating_sub(1));
     (!words.is_empty()).then(|| (words.join(" "), end))
+}
+
+/// Whether the words after an issuer's "và" start another document ("… của Chính phủ và
+/// Quyết định số …") rather than continue the name ("Sở Khoa học và Công nghệ").
+fn starts_document(next: &[&str]) -> bool {
+    let words = next.iter().take(3).copied().collect::<Vec<_>>().join(" ");
+    words.trim().is_empty() || vn::leading_type(&words).is_some()
 }
 
 /// "Luật Cán bộ, công chức", "Luật Tổ chức chính quyền địa phương năm 2015":
@@ -617,6 +618,7 @@ fn group(mentions: Vec<Mention>) -> Vec<Citation> {
                 code: m.code.clone(),
                 date: None,
                 issuer: None,
+                issuer_canonical: None,
                 relation: m.relation,
                 mentions: Vec::new(),
                 pages: Vec::new(),
@@ -633,6 +635,10 @@ fn group(mentions: Vec<Mention>) -> Vec<Citation> {
     order
         .into_iter()
         .filter_map(|id| by_id.remove(&id))
+        .map(|mut c| {
+            c.issuer_canonical = c.issuer.as_deref().map(vn::canonical_agency);
+            c
+        })
         .collect()
 }
 
@@ -750,6 +756,14 @@ mod tests {
         assert_eq!(c.issuer.as_deref(), Some("Chính phủ"));
         let c = &cite("Chỉ thị số 23/CT-UBND ngày 11/10/2016 của Chủ tịch UBND tỉnh.\tBáo cáo")[0];
         assert_eq!(c.issuer.as_deref(), Some("Chủ tịch UBND tỉnh"));
+        // seed 004: "và Công nghệ" continues the name ("Công văn" would start a document).
+        let c = &cite(
+            "(Kế hoạch số 59/SKHCN-VP ngày 31/01/2023 của Giám đốc Sở Khoa học và Công nghệ);",
+        )[0];
+        assert_eq!(
+            c.issuer.as_deref(),
+            Some("Giám đốc Sở Khoa học và Công nghệ")
+        );
     }
 
     #[test]

@@ -5,9 +5,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{Deadline, DeadlineKind};
+use crate::model::{Deadline, DeadlineKind, Deliverable};
 use crate::text::{fold, squash};
-use crate::vn::iso_date;
+use crate::vn::{iso_date, plan_year_offset};
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -29,8 +29,97 @@ static RELATIVE: LazyLock<Regex> =
 static BEFORE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b(truoc|cham nhat|han chot)\b").unwrap());
 
+/// What deadlines are read against.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Plan<'a> {
+    /// The plan's year: fills a missing year.
+    pub year: Option<i32>,
+    /// The plan's date of issue (`YYYY-MM-DD`): a deadline whose year was not written
+    /// does not come before it.
+    pub issued: Option<&'a str>,
+}
+
 /// Parses a deadline cell; `year` fills a missing year (the plan's year).
 pub fn parse(text: &str, year: Option<i32>) -> Option<Deadline> {
+    parse_in(text, Plan { year, issued: None })
+}
+
+/// Parses a deadline cell of a plan: years named relative to the plan's year ("năm liền
+/// kề năm thực hiện") are resolved against it, and a date without a year that would come
+/// before the plan is taken in the following year; both are flagged `relative`.
+pub fn parse_in(text: &str, plan: Plan) -> Option<Deadline> {
+    let mut d = read(text, plan.year)?;
+    if let Some(issued) = plan.issued.filter(|_| d.year_inferred) {
+        // At most twice: "quý IV của năm trước liền kề" in a plan issued in November.
+        for _ in 0..2 {
+            if d.end.as_deref().is_none_or(|end| end >= issued) {
+                break;
+            }
+            d.start = d.start.as_deref().map(next_year);
+            d.end = d.end.as_deref().map(next_year);
+            d.relative = true;
+        }
+    }
+    Some(d)
+}
+
+/// Every output of a cell that gives several, each with its own deadline: "- Kế hoạch
+/// (Quý I); - Báo cáo (Trước 30/11)". Empty when the cell has fewer than two dated parts.
+pub fn parse_each(text: &str, plan: Plan) -> Vec<Deliverable> {
+    let dated: Vec<Deliverable> = PART
+        .split(text)
+        .filter_map(|part| parse_in(part, plan))
+        .filter(|d| d.end.is_some())
+        .map(|deadline| Deliverable {
+            output: output_of(&deadline.text),
+            deadline,
+        })
+        .collect();
+    if dated.len() < 2 {
+        return Vec::new();
+    }
+    dated
+}
+
+/// Where one output of a cell ends: `;`, a new line, a `- ` bullet or a `2. ` number.
+static PART: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r";|\n|(?:^|\s)-\s+|(?:^|\s)\d{1,2}\.\s").unwrap());
+
+/// What is due, written before its deadline: "Kế hoạch (Quý I)" → "Kế hoạch".
+fn output_of(part: &str) -> Option<String> {
+    static DUE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\(|\b(quy|thang|truoc|cham nhat|han|ngay|trong|thuong xuyen|hang)\b|\d")
+            .unwrap()
+    });
+    let f = fold(part);
+    let at = DUE.find(&f).map_or(f.len(), |m| m.start());
+    // `fold` keeps one char per char.
+    let chars = f[..at].chars().count();
+    let out: String = part.chars().take(chars).collect();
+    let out = out.trim_matches(|c: char| !c.is_alphanumeric());
+    out.chars()
+        .any(char::is_alphabetic)
+        .then(|| out.to_string())
+}
+
+/// The same day a year later (28 February for 29 February).
+fn next_year(iso: &str) -> String {
+    let (Some(y), Some(m), Some(day)) = (
+        iso.get(..4).and_then(|y| y.parse::<i32>().ok()),
+        iso.get(5..7),
+        iso.get(8..10),
+    ) else {
+        return iso.to_string();
+    };
+    let y = (y + 1).to_string();
+    iso_date(&y, m, day)
+        .or_else(|| iso_date(&y, m, "28"))
+        .unwrap_or_else(|| iso.to_string())
+}
+
+/// Reads a deadline; a year that is not written is `year`, or the year a plan-relative
+/// phrase after the date names ("trước ngày 31/01 năm liền kề năm thực hiện").
+fn read(text: &str, year: Option<i32>) -> Option<Deadline> {
     let text = squash(text);
     if text.is_empty() {
         return None;
@@ -43,6 +132,16 @@ pub fn parse(text: &str, year: Option<i32>) -> Option<Deadline> {
         end: None,
         quarter: None,
         year_inferred: false,
+        relative: false,
+    };
+    // The phrase that names the year of a date sits after it, before the next part.
+    let year_after = |at: usize| {
+        let rest = &f[at..];
+        let clause = &rest[..rest.find([';', '(', ')']).unwrap_or(rest.len())];
+        match (year, plan_year_offset(clause)) {
+            (Some(y), Some(offset)) => (Some(y + offset), true),
+            (y, _) => (y, false),
+        }
     };
     let date_at = DATE.captures(&f).filter(|c| {
         c.get(0)
@@ -54,7 +153,9 @@ pub fn parse(text: &str, year: Option<i32>) -> Option<Deadline> {
             .is_none_or(|dc| !BEFORE.is_match(&f[..dc.get(0).unwrap().start()]))
     }) {
         let q = quarter_number(&c[1]);
-        let y = c.get(2).and_then(|m| m.as_str().parse().ok()).or(year);
+        let (inferred, relative) = year_after(c.get(0).unwrap().end());
+        let y = c.get(2).and_then(|m| m.as_str().parse().ok()).or(inferred);
+        d.relative = relative && c.get(2).is_none();
         d.kind = DeadlineKind::Quarter;
         d.quarter = Some(q);
         d.year_inferred = c.get(2).is_none() && y.is_some();
@@ -71,12 +172,14 @@ pub fn parse(text: &str, year: Option<i32>) -> Option<Deadline> {
     }
     if let Some(c) = date_at {
         let explicit_year = c.get(3).map(|m| m.as_str().to_string());
+        let (inferred, relative) = year_after(c.get(0).unwrap().end());
         let y = explicit_year
             .clone()
-            .or_else(|| year.map(|y| y.to_string()));
+            .or_else(|| inferred.map(|y| y.to_string()));
         if let Some(y) = y {
             if let Some(iso) = iso_date(&y, &c[2], &c[1]) {
                 d.year_inferred = explicit_year.is_none();
+                d.relative = relative && d.year_inferred;
                 if BEFORE.is_match(&f[..c.get(0).unwrap().start()]) {
                     d.kind = DeadlineKind::Before;
                 } else {
@@ -241,6 +344,74 @@ mod tests {
             None,
             None,
         );
+    }
+
+    /// Seed 000, a plan issued on 2019-11-18 about 2019 and the following years.
+    const SEED_000: Plan = Plan {
+        year: Some(2019),
+        issued: Some("2019-11-18"),
+    };
+
+    #[test]
+    fn plan_relative_years() {
+        let end = |text| {
+            let d = parse_in(text, SEED_000).unwrap();
+            (d.end, d.relative)
+        };
+        // tasks 19, 5, 1: never before the plan.
+        let cases = [
+            (
+                "2. Báo cáo trước ngày 31/01 năm liền kề năm thực hiện",
+                "2020-01-31",
+            ),
+            (
+                "1. Kế hoạch ban hành trước ngày 31/01 năm thực hiện kế hoạch",
+                "2020-01-31",
+            ),
+            ("báo cáo quý I trước ngày 05/3", "2020-03-05"),
+            (
+                "Kế hoạch ban hành trong quý IV của năm trước liền kề năm thực hiện kế hoạch",
+                "2019-12-31",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(end(text), (Some(want.to_string()), true), "{text}");
+        }
+        // A written year stays, and so does a date after the plan's.
+        assert_eq!(
+            end("Trước ngày 05/12/2019"),
+            (Some("2019-12-05".into()), false)
+        );
+        assert_eq!(
+            end("năm trước ngày 25/11"),
+            (Some("2019-11-25".into()), false)
+        );
+    }
+
+    #[test]
+    fn each_output_keeps_its_deadline() {
+        // seed 001 rows 22, 23, 28, 36
+        let plan = Plan {
+            year: Some(2021),
+            issued: Some("2020-12-31"),
+        };
+        let got: Vec<(Option<String>, &str, Option<String>)> =
+            parse_each("- Kế hoạch (Quý I); - Báo cáo (Trước 30/11)", plan)
+                .into_iter()
+                .map(|d| (d.output, d.deadline.kind.as_str(), d.deadline.end))
+                .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Some("Kế hoạch".into()),
+                    "quarter",
+                    Some("2021-03-31".into())
+                ),
+                (Some("Báo cáo".into()), "before", Some("2021-11-30".into())),
+            ]
+        );
+        assert!(parse_each("Trước 30/11", plan).is_empty());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Tasks: one per task row of an appendix table, plus tasks written as bullets
 //! or lettered items in the body's "nhiệm vụ / giải pháp / tổ chức thực hiện" sections.
 
-use crate::model::{RowKind, Section, Task};
+use crate::model::{RowKind, Section, Task, TaskSource};
 use crate::segment::{group_label, Role, Segmented};
 use crate::text::{fold, trim_item};
 
@@ -9,6 +9,10 @@ use super::deadline;
 use super::units::split_units;
 
 pub fn from_tables(seg: &Segmented) -> Vec<Task> {
+    let plan = deadline::Plan {
+        year: seg.reference_year,
+        issued: seg.metadata.date.as_deref(),
+    };
     let mut tasks = Vec::new();
     for (ti, found) in seg.tables.iter().enumerate() {
         let col = |role| found.column(role);
@@ -32,6 +36,7 @@ pub fn from_tables(seg: &Segmented) -> Vec<Task> {
             if content.is_empty() && cell(&row.cells, Role::Lead).is_none() {
                 continue;
             }
+            let due = cell(&row.cells, Role::Deadline);
             tasks.push(Task {
                 group: group.clone(),
                 number: Some(row.cells[number_col].clone())
@@ -44,11 +49,16 @@ pub fn from_tables(seg: &Segmented) -> Vec<Task> {
                     .map(|c| split_units(&c))
                     .unwrap_or_default(),
                 outputs: cell(&row.cells, Role::Outputs),
-                deadline: cell(&row.cells, Role::Deadline)
-                    .and_then(|d| deadline::parse(&d, seg.reference_year)),
+                deadline: due.as_deref().and_then(|d| deadline::parse_in(d, plan)),
+                deliverables: due
+                    .as_deref()
+                    .map(|d| deadline::parse_each(d, plan))
+                    .unwrap_or_default(),
+                source: TaskSource::Table,
                 table: Some(ti),
                 row: Some(ri),
                 section: None,
+                section_path: Vec::new(),
                 span: row.span,
                 page: None,
             });
@@ -101,13 +111,21 @@ fn looks_like_unit(text: &str, max_words: usize) -> bool {
 pub fn from_body(seg: &Segmented) -> Vec<Task> {
     let mut tasks = Vec::new();
     for s in &seg.sections {
-        walk(s, false, None, &mut tasks);
+        walk(s, false, None, &mut Vec::new(), &mut tasks);
     }
     tasks
 }
 
-/// `in_task_section`: an ancestor is a task heading; `unit`: the unit an ancestor names.
-fn walk(section: &Section, in_task_section: bool, unit: Option<&str>, tasks: &mut Vec<Task>) {
+/// `in_task_section`: an ancestor is a task heading; `unit`: the unit an ancestor names;
+/// `path`: the ancestors' labels.
+fn walk(
+    section: &Section,
+    in_task_section: bool,
+    unit: Option<&str>,
+    path: &mut Vec<String>,
+    tasks: &mut Vec<Task>,
+) {
+    path.push(section.label.clone());
     let here_task = in_task_section || is_task_heading(&section.heading);
     let heading_unit = trim_item(&section.heading);
     let unit = if in_task_section && looks_like_unit(heading_unit, 12) {
@@ -116,12 +134,13 @@ fn walk(section: &Section, in_task_section: bool, unit: Option<&str>, tasks: &mu
         unit
     };
     if here_task && !fold(&section.heading).starts_with("chi tieu") {
-        bullet_tasks(section, unit, tasks);
+        bullet_tasks(section, unit, path, tasks);
     }
     for child in &section.children {
         let leaf = child.children.is_empty() && child.items.is_empty();
+        let child_path = || [path.as_slice(), std::slice::from_ref(&child.label)].concat();
         if here_task && leaf && child.label.ends_with(')') && unit.is_some() {
-            tasks.push(body_task(&child.heading, unit, &child.label, child.span));
+            tasks.push(body_task(&child.heading, unit, child_path(), child.span));
             continue;
         }
         if here_task && leaf {
@@ -131,7 +150,7 @@ fn walk(section: &Section, in_task_section: bool, unit: Option<&str>, tasks: &mu
                 .rsplit_once(": ")
                 .filter(|(who, _)| looks_like_unit(who, 40))
             {
-                tasks.push(body_task(what, Some(who), &child.label, child.span));
+                tasks.push(body_task(what, Some(who), child_path(), child.span));
                 continue;
             }
             // "2. Văn phòng Sở có trách nhiệm là đầu mối theo dõi, …"
@@ -139,18 +158,24 @@ fn walk(section: &Section, in_task_section: bool, unit: Option<&str>, tasks: &mu
                 tasks.push(body_task(
                     &child.heading,
                     Some(who),
-                    &child.label,
+                    child_path(),
                     child.span,
                 ));
                 continue;
             }
         }
-        walk(child, here_task, unit, tasks);
+        walk(child, here_task, unit, path, tasks);
     }
+    path.pop();
 }
 
 /// "- Văn phòng Sở:" followed by "+ Tham mưu …" items: each "+" item is a task of that unit.
-fn bullet_tasks(section: &Section, inherited: Option<&str>, tasks: &mut Vec<Task>) {
+fn bullet_tasks(
+    section: &Section,
+    inherited: Option<&str>,
+    path: &[String],
+    tasks: &mut Vec<Task>,
+) {
     let items = &section.items;
     let mut unit: Option<String> = inherited.map(String::from);
     for (i, item) in items.iter().enumerate() {
@@ -169,7 +194,7 @@ fn bullet_tasks(section: &Section, inherited: Option<&str>, tasks: &mut Vec<Task
         tasks.push(body_task(
             &item.text,
             unit.as_deref(),
-            &section.label,
+            path.to_vec(),
             item.span,
         ));
     }
@@ -189,7 +214,8 @@ fn responsible_subject(sentence: &str) -> Option<&str> {
     looks_like_unit(who, 15).then_some(who)
 }
 
-fn body_task(text: &str, unit: Option<&str>, section: &str, span: [usize; 2]) -> Task {
+/// `path`: the section labels from the top down to the task's section.
+fn body_task(text: &str, unit: Option<&str>, path: Vec<String>, span: [usize; 2]) -> Task {
     Task {
         group: None,
         number: None,
@@ -198,9 +224,12 @@ fn body_task(text: &str, unit: Option<&str>, section: &str, span: [usize; 2]) ->
         partners: Vec::new(),
         outputs: None,
         deadline: None,
+        deliverables: Vec::new(),
+        source: TaskSource::Body,
         table: None,
         row: None,
-        section: Some(section.to_string()),
+        section: path.last().cloned(),
+        section_path: path,
         span,
         page: None,
     }

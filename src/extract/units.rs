@@ -64,6 +64,10 @@ pub fn split_units(cell: &str) -> Vec<String> {
         if part.is_empty() {
             continue;
         }
+        if let Some(list) = crate::vn::unit_list(part) {
+            units.extend(list);
+            continue;
+        }
         let mut current = String::new();
         for piece in part.split(',') {
             let piece = piece.trim();

@@ -20,13 +20,19 @@ static INVISIBLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?is)<(script|style|head|noscript)\b.*?</(script|style|head|noscript)>").unwrap()
 });
 
+static PAGE_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?is)^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b")
+        .unwrap()
+});
+
+/// A whole page: markup from the first character on (a declaration or comments, then the
+/// doctype, `<html>`, `<head>` or `<body>`). A text that mentions `<body>` is not one.
 pub fn looks_like_html_page(text: &str) -> bool {
-    let head: String = text
-        .chars()
-        .take(2000)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    head.contains("<!doctype html") || head.contains("<html") || head.contains("<body")
+    let head = match text.char_indices().nth(4000) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    };
+    PAGE_START.is_match(head)
 }
 
 pub fn looks_like_markdown(text: &str) -> bool {
@@ -35,13 +41,33 @@ pub fn looks_like_markdown(text: &str) -> bool {
         .any(|l| HEADING.is_match(l) || l.trim_start().starts_with("**"))
 }
 
-/// A whole HTML page: block tags become line breaks, cells become tabs.
+static PRE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?is)<pre\b[^>]*>(.*?)(</pre\s*>|\z)").unwrap());
+static CELL_GAP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)</t[dh]>\s*<t[dh][^>]*>").unwrap());
+
+/// A whole HTML page: block tags become line breaks, cells become tabs; the lines of a
+/// `<pre>` block stay lines, as they are (tabs and indents kept).
 pub fn html_page_to_text(html: &str) -> String {
     let visible = INVISIBLE.replace_all(html, "");
-    let joined = visible.replace(['\r', '\n'], " ");
-    let cells = Regex::new(r"(?i)</t[dh]>\s*<t[dh][^>]*>")
-        .unwrap()
-        .replace_all(&joined, "\t");
+    let mut out: Vec<String> = Vec::new();
+    let mut at = 0;
+    for pre in PRE.captures_iter(&visible) {
+        let whole = pre.get(0).expect("match");
+        out.push(flowing_to_text(&visible[at..whole.start()]));
+        // The line break right after `<pre>` is not content (as in browsers).
+        let body = pre[1].strip_prefix('\n').unwrap_or(&pre[1]);
+        out.extend(body.split('\n').map(str::to_string));
+        at = whole.end();
+    }
+    out.push(flowing_to_text(&visible[at..]));
+    out.join("\n")
+}
+
+/// Markup outside `<pre>`: its own line breaks are spaces.
+fn flowing_to_text(html: &str) -> String {
+    let joined = html.replace(['\r', '\n'], " ");
+    let cells = CELL_GAP.replace_all(&joined, "\t");
     let broken = BLOCK_TAG.replace_all(&cells, "\n");
     broken
         .split('\n')
@@ -219,6 +245,28 @@ mod tests {
         );
         assert_eq!(flatten_line("|---|:---:|---|"), "");
         assert_eq!(flatten_line("| 1 | **Rà soát** |  |"), "1\tRà soát\t");
+    }
+
+    #[test]
+    fn pages_need_page_structure() {
+        assert!(looks_like_html_page("<!DOCTYPE html>\n<html><body>x"));
+        assert!(looks_like_html_page(
+            " <?xml version=\"1.0\"?>\n<!-- saved -->\n<HTML lang=vi>"
+        ));
+        assert!(!looks_like_html_page(
+            "Hướng dẫn: nội dung trang nằm trong thẻ <body> của tệp.\n<html> cũng vậy."
+        ));
+        assert!(!looks_like_html_page("<bodyguard> x"));
+    }
+
+    #[test]
+    fn pre_keeps_its_lines() {
+        let page = "<html><body><p>Trích:</p><pre>\nSố: 1/KH\n    KẾ HOẠCH\n</pre><p>Hết</p></body></html>";
+        assert_eq!(
+            html_page_to_text(page),
+            // Tags left in lines go with each line's flattening.
+            "<html><body>\nTrích:\n\nSố: 1/KH\n    KẾ HOẠCH\n\n\nHết\n</body></html>"
+        );
     }
 
     #[test]

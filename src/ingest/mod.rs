@@ -70,7 +70,8 @@ impl FileKind {
     /// The format of a file named `path` holding `bytes` (a file's magic number wins over
     /// its extension: an RTF file named `.txt` is RTF).
     pub fn detect(bytes: &[u8], path: &Path) -> FileKind {
-        if bytes.starts_with(b"%PDF") {
+        // pdftotext finds the header after a BOM or other bytes, up to 1 KiB in.
+        if bytes.starts_with(b"%PDF") || bytes.windows(5).take(1024).any(|w| w == b"%PDF-") {
             return FileKind::Pdf;
         }
         if bytes.starts_with(b"{\\rtf") {
@@ -130,6 +131,10 @@ pub struct Ingested {
 pub enum IngestError {
     #[error("file is {bytes} bytes, over the {limit}-byte limit")]
     TooLarge { bytes: u64, limit: u64 },
+    #[error("input goes on past the {limit}-byte limit")]
+    PastLimit { limit: u64 },
+    #[error("not a regular file: {0}")]
+    NotRegular(&'static str),
     #[error("not a text document: {0}")]
     Binary(String),
     #[error("empty document")]
@@ -151,8 +156,10 @@ impl IngestError {
     /// Stable machine-readable kind for error records.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            IngestError::TooLarge { .. } => ErrorKind::TooLarge,
-            IngestError::Binary(_) | IngestError::MissingTool { .. } => ErrorKind::Unsupported,
+            IngestError::TooLarge { .. } | IngestError::PastLimit { .. } => ErrorKind::TooLarge,
+            IngestError::Binary(_)
+            | IngestError::NotRegular(_)
+            | IngestError::MissingTool { .. } => ErrorKind::Unsupported,
             IngestError::Empty => ErrorKind::Empty,
             IngestError::Pdf(e) => e.kind(),
             IngestError::Office(_) | IngestError::Image(_) => ErrorKind::Parse,
@@ -207,8 +214,9 @@ pub fn ingest_text(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingeste
         .map(|l| l.trim_end_matches('\r').to_string())
         .collect();
     for (no, line) in lines.iter_mut().enumerate() {
-        cut_long_line(line, no, limits, &mut warnings);
+        // Markup first, so that the limit counts text, not tags.
         *line = markup::flatten_line(line).nfc().collect();
+        cut_long_line(line, no, limits, &mut warnings);
     }
     let removed = chrome::blank_chrome(&mut lines);
     if removed > 0 {

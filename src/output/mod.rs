@@ -34,6 +34,12 @@ pub fn assemble(
         segmented.day_clue,
         ingested.signatures.iter().filter_map(|s| s.time.as_deref()),
     );
+    metadata.agency_canonical = metadata.agency.as_deref().map(crate::vn::canonical_agency);
+    metadata.year = metadata
+        .date
+        .as_deref()
+        .and_then(|d| d.get(..4)?.parse().ok())
+        .or(segmented.reference_year);
     let mut warnings = ingested.warnings;
     warnings.extend(repaired.warnings);
     warnings.extend(segmented.warnings);

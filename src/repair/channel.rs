@@ -38,7 +38,7 @@ const VOWELS: [char; 6] = ['a', 'e', 'i', 'o', 'u', 'y'];
 type Costs = [f32; LETTERS];
 
 /// The char-level table, indexed by what the OCR produced.
-pub struct Channel {
+pub(crate) struct Channel {
     /// Observed chunk (1–3 chars) → the cheapest cost of each source letter producing it.
     by_obs: HashMap<String, Box<Reads>>,
     /// Source letters the OCR sometimes drops entirely, with the cost.
@@ -226,11 +226,11 @@ impl Channel {
     }
 
     /// The observed forms the damage lexicon knows.
-    pub fn lexicon_forms(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn lexicon_forms(&self) -> impl Iterator<Item = &str> {
         self.lexicon.keys().map(String::as_str)
     }
 
-    pub fn lexicon(&self, obs: &str) -> &[(u32, f32)] {
+    pub(crate) fn lexicon(&self, obs: &str) -> &[(u32, f32)] {
         self.lexicon.get(obs).map_or(&[], |v| v.as_slice())
     }
 
@@ -428,7 +428,7 @@ impl Channel {
 /// Readings whose prior (unigram − channel cost) falls more than `decades` below
 /// `best`, or below the best reading found, are not wanted.
 #[derive(Clone, Copy)]
-pub struct Prune {
+pub(crate) struct Prune {
     pub best: f32,
     pub decades: f32,
 }
@@ -490,7 +490,7 @@ impl Queued {
 }
 
 /// A trie over the vocabulary (lower-case word strings) by [`ALPHABET`] index.
-pub struct Trie {
+pub(crate) struct Trie {
     nodes: Vec<Node>,
     edges: Vec<Edge>,
     /// Chars in the longest word.

@@ -18,7 +18,7 @@ const FUNCTION_WORDS: [&str; 36] = [
 
 /// How one word looks, for [`foreign_words`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Look {
+pub(crate) enum Look {
     /// A Vietnamese word, a stripped or damaged one, an acronym or OCR junk: no evidence.
     Vietnamese,
     /// Plain letters that no Vietnamese word folds to ("form", "dugc").
@@ -48,7 +48,7 @@ impl Look {
 /// when at least half look odd and one is a function word, else each run of
 /// two or more odd neighbours with a function word among them
 /// ("Department of Home Affairs").
-pub fn foreign_words(looks: &[Look]) -> Vec<bool> {
+pub(crate) fn foreign_words(looks: &[Look]) -> Vec<bool> {
     let odd = looks.iter().filter(|l| l.odd()).count();
     let sure = looks.contains(&Look::Foreign);
     if looks.len() >= 2 && 2 * odd >= looks.len() && sure {

@@ -31,40 +31,40 @@ use rustc_hash::FxHashMap as HashMap;
 use super::ModelError;
 
 /// Reserved ids; real words start at [`FIRST_WORD`].
-pub const BOS: u32 = 1;
-pub const UNK: u32 = 2;
-pub const NUM: u32 = 3;
-pub const CODE: u32 = 4;
+pub(crate) const BOS: u32 = 1;
+pub(crate) const UNK: u32 = 2;
+pub(crate) const NUM: u32 = 3;
+pub(crate) const CODE: u32 = 4;
 /// Punctuation between two words ("Hà, Tỉnh" is not "Hà Tĩnh").
-pub const PUNCT: u32 = 5;
-pub const FIRST_WORD: u32 = 6;
+pub(crate) const PUNCT: u32 = 5;
+pub(crate) const FIRST_WORD: u32 = 6;
 const RESERVED: [&str; 6] = ["", "<s>", "<unk>", "<num>", "<code>", "<p>"];
 
 /// log10 of the backoff factor 0.4, for contexts without a stored weight.
 const BACKOFF: f32 = -0.398;
 /// Witten–Bell backoff weights are multiplied by this (tuned on the dev split).
-pub const BOW_SCALE: f64 = 16.0;
+pub(crate) const BOW_SCALE: f64 = 16.0;
 const QUANT: f32 = 20.0;
 const MAGIC: &[u8; 8] = b"VBLM0005";
 
 /// Words 2 to this many positions away are a reading's wider context
 /// ([`Lm::context`]); the trigram sees the nearest.
-pub const CONTEXT_WINDOW: usize = 5;
+pub(crate) const CONTEXT_WINDOW: usize = 5;
 
 /// Bits per word id in a key.
-pub const ID_BITS: u32 = 18;
+pub(crate) const ID_BITS: u32 = 18;
 
 /// Packs an n-gram key; ids must be < 2^ID_BITS.
 pub fn key(w1: u32, w2: u32, w3: u32) -> u64 {
     (u64::from(w1) << (2 * ID_BITS)) | (u64::from(w2) << ID_BITS) | u64::from(w3)
 }
 
-pub fn quantise(log10p: f64) -> u8 {
+pub(crate) fn quantise(log10p: f64) -> u8 {
     (-log10p * f64::from(QUANT)).round().clamp(0.0, 255.0) as u8
 }
 
 /// A signed log10 ratio in one byte: 1/20 decade, 128 = 0.
-pub fn quantise_ratio(log10r: f64) -> u8 {
+pub(crate) fn quantise_ratio(log10r: f64) -> u8 {
     (log10r * f64::from(QUANT) + 128.0)
         .round()
         .clamp(0.0, 255.0) as u8
@@ -137,7 +137,7 @@ impl Table {
 }
 
 /// A loaded language model.
-pub struct Lm {
+pub(crate) struct Lm {
     /// Word strings by id (lower case, NFC, normalised tone placement).
     pub words: Vec<String>,
     pub counts: Vec<u32>,
@@ -181,18 +181,72 @@ pub struct LmData {
     pub context: Vec<(u64, u8)>,
 }
 
+/// Trigrams as `w3 << 8 | score`, and the run of each context: they come sorted
+/// by key, so each context's are one run.
+fn trigram_runs(
+    trigrams: impl ExactSizeIterator<Item = (u64, u8)>,
+) -> (Vec<u32>, Vec<(u64, [u32; 2])>) {
+    let mut runs: Vec<(u64, [u32; 2])> = Vec::new();
+    let mut words = Vec::with_capacity(trigrams.len());
+    for (k, s) in trigrams {
+        let context = k >> ID_BITS;
+        let at = words.len() as u32;
+        match runs.last_mut() {
+            Some((c, [_, to])) if *c == context => *to = at + 1,
+            _ => runs.push((context, [at, at + 1])),
+        }
+        words.push(low_id(k) << 8 | u32::from(s));
+    }
+    (words, runs)
+}
+
+/// [`Lm::context`]'s arrays: per reading where its pairs start, then the pairs'
+/// classes and ratios.
+fn context_pairs(
+    pairs: impl ExactSizeIterator<Item = (u64, u8)>,
+    n_words: usize,
+) -> (Vec<u32>, Vec<u32>, Vec<f32>) {
+    let mut at = vec![0u32; n_words + 1];
+    let mut classes = Vec::with_capacity(pairs.len());
+    let mut ratios = Vec::with_capacity(pairs.len());
+    for (k, q) in pairs {
+        if let Some(n) = at.get_mut((k >> ID_BITS) as usize + 1) {
+            *n += 1;
+        }
+        classes.push(low_id(k));
+        ratios.push((f32::from(q) - 128.0) / QUANT);
+    }
+    for r in 1..at.len() {
+        at[r] += at[r - 1];
+    }
+    (at, classes, ratios)
+}
+
+/// The vocabulary part of a model, as [`Lm::build`] takes it.
+struct Vocab<'a> {
+    words: Vec<String>,
+    counts: Vec<u32>,
+    title: Vec<u8>,
+    bows: &'a [u8],
+}
+
+/// The last word id of a packed key.
+fn low_id(k: u64) -> u32 {
+    (k & ((1 << ID_BITS) - 1)) as u32
+}
+
 impl Lm {
     pub fn id(&self, word: &str) -> Option<u32> {
         self.ids.get(word).copied()
     }
 
     /// log10 relative frequency of a word.
-    pub fn unigram(&self, w: u32) -> f32 {
+    pub(crate) fn unigram(&self, w: u32) -> f32 {
         self.unigram.get(w as usize).copied().unwrap_or(-9.0)
     }
 
     /// The highest [`Lm::score`] `w` gets after any context.
-    pub fn best_score(&self, w: u32) -> f32 {
+    pub(crate) fn best_score(&self, w: u32) -> f32 {
         self.best_score.get(w as usize).copied().unwrap_or(-9.0)
     }
 
@@ -225,7 +279,7 @@ impl Lm {
     /// log10 P(a word of fold class `class` nearby | `reading`) / P(… | its fold class):
     /// "cây" nearby favours "trồng" over "trong". A fold class is named by its most
     /// frequent word; 0 when not stored.
-    pub fn context(&self, reading: u32, class: u32) -> f32 {
+    pub(crate) fn context(&self, reading: u32, class: u32) -> f32 {
         let (Some(&from), Some(&to)) = (
             self.context_at.get(reading as usize),
             self.context_at.get(reading as usize + 1),
@@ -238,10 +292,22 @@ impl Lm {
             .map_or(0.0, |i| self.context_ratios[from + i])
     }
 
-    pub fn from_data(d: LmData) -> Lm {
-        let total: f64 = d.counts.iter().map(|&c| f64::from(c)).sum::<f64>().max(1.0);
-        let unigram: Vec<f32> = d
-            .counts
+    /// Builds the tables in one pass over each kind of n-gram (the three kinds
+    /// at once), so that reading a model file allocates nothing but the tables.
+    fn build(
+        vocab: Vocab,
+        bigrams: impl ExactSizeIterator<Item = (u64, u8, u8)> + Send,
+        trigrams: impl ExactSizeIterator<Item = (u64, u8)> + Send,
+        context: impl ExactSizeIterator<Item = (u64, u8)> + Send,
+    ) -> Lm {
+        let Vocab {
+            words,
+            counts,
+            title,
+            bows,
+        } = vocab;
+        let total: f64 = counts.iter().map(|&c| f64::from(c)).sum::<f64>().max(1.0);
+        let unigram: Vec<f32> = counts
             .iter()
             .map(|&c| {
                 if c == 0 {
@@ -251,71 +317,64 @@ impl Lm {
                 }
             })
             .collect();
-        let ids = d
-            .words
+        let ids = words
             .iter()
             .enumerate()
             .map(|(i, w)| (w.clone(), i as u32))
             .collect();
-        let mut bigrams = Table::new(
-            d.bigrams
-                .iter()
-                .map(|&(k, s, b)| (k, u32::from(s) | u32::from(b) << 8)),
-            40,
+        let n_words = words.len();
+        let (
+            mut bigram_table,
+            ((trigram_words, runs), (context_at, context_classes, context_ratios)),
+        ) = rayon::join(
+            || {
+                Table::new(
+                    bigrams.map(|(k, s, b)| (k, u32::from(s) | u32::from(b) << 8)),
+                    40,
+                )
+            },
+            || {
+                rayon::join(
+                    || trigram_runs(trigrams),
+                    || context_pairs(context, n_words),
+                )
+            },
         );
-        // Trigrams come sorted by key, so each context's are one run.
         let mut bare_contexts = Vec::new();
-        let mut from = 0;
-        for run in d.trigrams.chunk_by(|a, b| a.0 >> ID_BITS == b.0 >> ID_BITS) {
-            let (context, span) = (run[0].0 >> ID_BITS, [from, from + run.len() as u32]);
-            match bigrams.find(context) {
-                Some(i) => bigrams.slots[i].run = span,
+        for (context, span) in runs {
+            match bigram_table.find(context) {
+                Some(i) => bigram_table.slots[i].run = span,
                 None => bare_contexts.push((context, span)),
             }
-            from = span[1];
         }
         // Backoff weights are at most 1, so no context scores a word above its best
         // stored n-gram or its unigram.
         let mut best_score: Vec<f32> = unigram.clone();
-        let low = |k: u64| (k & ((1 << ID_BITS) - 1)) as usize;
-        for (w, q) in d
-            .bigrams
+        let stored = bigram_table
+            .slots
             .iter()
-            .map(|&(k, s, _)| (low(k), s))
-            .chain(d.trigrams.iter().map(|&(k, s)| (low(k), s)))
-        {
-            if let Some(b) = best_score.get_mut(w) {
-                *b = b.max(dequantise(q));
+            .filter(|s| s.kv != 0)
+            .map(|s| (low_id(s.kv), s.kv >> 40))
+            .chain(trigram_words.iter().map(|&t| (t >> 8, u64::from(t))));
+        for (w, v) in stored {
+            if let Some(b) = best_score.get_mut(w as usize) {
+                *b = b.max(dequantise(v as u8));
             }
         }
         Lm {
             ids,
             best_score,
             unigram,
-            bows: d.bows.iter().map(|&q| dequantise(q)).collect(),
-            bigrams,
-            trigrams: d
-                .trigrams
-                .iter()
-                .map(|&(k, s)| ((k & ((1 << ID_BITS) - 1)) as u32) << 8 | u32::from(s))
-                .collect(),
+            bows: bows.iter().map(|&q| dequantise(q)).collect(),
+            bigrams: bigram_table,
+            trigrams: trigram_words,
             bare_contexts,
-            context_at: (0..=d.words.len() as u64)
-                .map(|r| d.context.partition_point(|&(k, _)| k >> ID_BITS < r) as u32)
-                .collect(),
-            context_classes: d
-                .context
-                .iter()
-                .map(|&(k, _)| (k & ((1 << ID_BITS) - 1)) as u32)
-                .collect(),
-            context_ratios: d
-                .context
-                .iter()
-                .map(|&(_, q)| (f32::from(q) - 128.0) / QUANT)
-                .collect(),
-            words: d.words,
-            counts: d.counts,
-            title: d.title,
+            context_at,
+            context_classes,
+            context_ratios,
+            words,
+            counts,
+            title,
         }
     }
 
@@ -341,27 +400,26 @@ impl Lm {
             let len = usize::from(r.u8()?);
             words.push(std::str::from_utf8(r.take(len)?)?.to_string());
         }
-        let (keys, scores) = r.ngrams()?;
-        let bigram_bows = r.take(keys.len())?;
-        let bigrams = keys
-            .into_iter()
-            .zip(scores)
-            .zip(bigram_bows)
-            .map(|((k, s), &b)| (k, s, b))
-            .collect();
-        let (keys, scores) = r.ngrams()?;
-        let trigrams = keys.into_iter().zip(scores).collect();
-        let (keys, ratios) = r.ngrams()?;
-        let context = keys.into_iter().zip(ratios).collect();
-        Ok(Lm::from_data(LmData {
-            words,
-            counts,
-            title,
-            bows,
-            bigrams,
-            trigrams,
-            context,
-        }))
+        let bigram_keys = r.keys()?;
+        let bigram_scores = r.take(bigram_keys.len())?;
+        let bigram_bows = r.take(bigram_keys.len())?;
+        let trigram_keys = r.keys()?;
+        let trigram_scores = r.take(trigram_keys.len())?;
+        let context_keys = r.keys()?;
+        let context_ratios = r.take(context_keys.len())?;
+        Ok(Lm::build(
+            Vocab {
+                words,
+                counts,
+                title,
+                bows: &bows,
+            },
+            bigram_keys
+                .zip(bigram_scores.iter().zip(bigram_bows))
+                .map(|(k, (&s, &b))| (k, s, b)),
+            trigram_keys.zip(trigram_scores.iter().copied()),
+            context_keys.zip(context_ratios.iter().copied()),
+        ))
     }
 
     pub fn write(d: &LmData, out: &mut Vec<u8>) {
@@ -405,7 +463,7 @@ fn write_keys(out: &mut Vec<u8>, keys: impl ExactSizeIterator<Item = u64>) {
 
 /// Per word id, its fold class as [`Lm::context`] names it: the first (most
 /// frequent) word with the same letters; `u32::MAX` for reserved ids.
-pub fn fold_classes(words: &[String]) -> Vec<u32> {
+pub(crate) fn fold_classes(words: &[String]) -> Vec<u32> {
     let mut first: HashMap<String, u32> = HashMap::default();
     (0..words.len() as u32)
         .map(|id| {
@@ -420,7 +478,7 @@ pub fn fold_classes(words: &[String]) -> Vec<u32> {
 }
 
 /// The reserved word strings, in id order.
-pub fn reserved() -> impl Iterator<Item = &'static str> {
+pub(crate) fn reserved() -> impl Iterator<Item = &'static str> {
     RESERVED.iter().copied()
 }
 
@@ -437,7 +495,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Bytes not read yet.
-    pub fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.b.len() - self.at
     }
 
@@ -471,27 +529,59 @@ impl<'a> Reader<'a> {
         ))
     }
 
-    /// Keys and one byte of score each.
-    fn ngrams(&mut self) -> Result<(Vec<u64>, Vec<u8>), ModelError> {
+    /// A `u32` count and that many LEB128 key deltas (see [`write_keys`]),
+    /// decoded as they are iterated.
+    fn keys(&mut self) -> Result<Keys<'a>, ModelError> {
         let n = self.u32()? as usize;
-        let mut keys = Vec::with_capacity(n.min(self.b.len()));
-        let mut prev = 0u64;
-        for _ in 0..n {
-            let (mut delta, mut shift) = (0u64, 0);
-            loop {
-                let byte = self.u8()?;
-                delta |= u64::from(byte & 0x7f) << shift;
-                shift += 7;
-                if byte & 0x80 == 0 || shift > 63 {
-                    break;
-                }
-            }
-            prev += delta;
-            keys.push(prev);
-        }
-        Ok((keys, self.take(n)?.to_vec()))
+        let len = match n.checked_sub(1) {
+            None => 0,
+            Some(last) => self.b[self.at..]
+                .iter()
+                .enumerate()
+                .filter(|(_, &byte)| byte & 0x80 == 0)
+                .nth(last)
+                .map(|(i, _)| i + 1)
+                .ok_or(ModelError::Truncated)?,
+        };
+        Ok(Keys {
+            bytes: self.take(len)?,
+            left: n,
+            prev: 0,
+        })
     }
 }
+
+/// Sorted keys stored as LEB128 deltas; the bytes hold exactly `left` of them.
+struct Keys<'a> {
+    bytes: &'a [u8],
+    left: usize,
+    prev: u64,
+}
+
+impl Iterator for Keys<'_> {
+    type Item = u64;
+
+    fn next(&mut self) -> Option<u64> {
+        self.left = self.left.checked_sub(1)?;
+        let (mut delta, mut shift) = (0u64, 0u32);
+        while let Some((&byte, rest)) = self.bytes.split_first() {
+            self.bytes = rest;
+            delta |= u64::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
+            shift += 7;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        self.prev = self.prev.wrapping_add(delta);
+        Some(self.prev)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Keys<'_> {}
 
 #[cfg(test)]
 mod tests {

@@ -27,7 +27,7 @@ const TONE_PRONE: &str = "ăâêôơư";
 
 /// The engine's letter-for-letter misreadings, by what it wrote.
 #[derive(Default)]
-pub struct Misreads {
+pub(crate) struct Misreads {
     /// Observed letter → (source letter, cost).
     by_obs: HashMap<char, Vec<(char, f32)>>,
 }

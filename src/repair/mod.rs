@@ -57,13 +57,13 @@ use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 use crate::model::Diacritics;
 use crate::text::fold;
 
-pub const LM_FILE: &str = "repair-lm.bin";
-pub const CODES_FILE: &str = "code-parts.tsv";
-pub const NAMES_FILE: &str = "name-words.tsv";
+pub(crate) const LM_FILE: &str = "repair-lm.bin";
+pub(crate) const CODES_FILE: &str = "code-parts.tsv";
+pub(crate) const NAMES_FILE: &str = "name-words.tsv";
 pub const CHANNEL_FILE: &str = "ocr-channel.tsv";
 pub const LEXICON_FILE: &str = "ocr-lexicon.tsv";
 pub const READINGS_FILE: &str = "ocr-readings.bin";
-pub const MISREADS_FILE: &str = "ocr-vie-channel.tsv";
+pub(crate) const MISREADS_FILE: &str = "ocr-vie-channel.tsv";
 
 /// Why the repair models could not be loaded; repair then falls back, with a warning.
 #[derive(Debug, thiserror::Error)]
@@ -141,11 +141,6 @@ impl Model {
         })
     }
 
-    /// The models built into the binary ([`EMBEDDED`]).
-    pub fn embedded() -> Result<Model, ModelError> {
-        Self::from_files(embedded_file)
-    }
-
     /// Builds the model from the files `read` returns by name.
     fn from_files(
         read: impl Fn(&str) -> Result<Cow<'static, [u8]>, ModelError>,
@@ -161,14 +156,17 @@ impl Model {
         };
         let (lm_bytes, chan_bytes, lex_bytes) =
             (read(LM_FILE)?, read(CHANNEL_FILE)?, read(LEXICON_FILE)?);
-        let lm = lm::Lm::read(&lm_bytes)?;
+        let (lm, fingerprint) = rayon::join(
+            || lm::Lm::read(&lm_bytes),
+            || readings::fingerprint(&[&lm_bytes, &chan_bytes, &lex_bytes]),
+        );
+        let lm = lm?;
         let text = |f: &str| read(f).map(|b| String::from_utf8_lossy(&b).into_owned());
         let channel = channel::Channel::parse(
             &String::from_utf8_lossy(&chan_bytes),
             &String::from_utf8_lossy(&lex_bytes),
             &lm,
         );
-        let fingerprint = readings::fingerprint(&[&lm_bytes, &chan_bytes, &lex_bytes]);
         // Without the file (a model being trained) every token is searched.
         let readings = read(READINGS_FILE).map_or_else(
             |_| readings::Readings::default(),
@@ -374,12 +372,12 @@ fn without_d_stroke(text: &str) -> String {
 
 /// log10 relative frequency of a word (any case, any tone placement) in the language
 /// model, `None` when unknown. For readers outside repair that weigh readings of a word.
-pub fn word_log10_frequency(m: &Model, word: &str) -> Option<f32> {
+pub(crate) fn word_log10_frequency(m: &Model, word: &str) -> Option<f32> {
     m.lm.id(&word_key(word)).map(|w| m.lm.unigram(w))
 }
 
 /// The lower-case, tone-normalised form a word is looked up by.
-pub fn word_key(core: &str) -> String {
+pub(crate) fn word_key(core: &str) -> String {
     syllable::normalize(&core.to_lowercase())
 }
 
@@ -391,7 +389,7 @@ macro_rules! embedded {
 }
 
 /// The model files built into the binary, by name; `$VANBAN_MODELS` overrides them all.
-pub const EMBEDDED: &[(&str, &[u8])] = embedded![
+pub(crate) const EMBEDDED: &[(&str, &[u8])] = embedded![
     "repair-lm.bin",
     "code-parts.tsv",
     "name-words.tsv",
@@ -411,7 +409,7 @@ fn embedded_file(name: &str) -> Result<Cow<'static, [u8]>, ModelError> {
 }
 
 /// One model file: from `$VANBAN_MODELS` when set, else the copy built into the binary.
-pub fn model_file(name: &str) -> Result<Cow<'static, [u8]>, ModelError> {
+pub(crate) fn model_file(name: &str) -> Result<Cow<'static, [u8]>, ModelError> {
     match std::env::var_os("VANBAN_MODELS") {
         Some(dir) => {
             let path = Path::new(&dir).join(name);
@@ -447,7 +445,7 @@ fn to_nfc(text: &str) -> Cow<'_, str> {
 }
 
 /// Repairs with an explicit model.
-pub fn repair_with(m: &Model, text: &str) -> Repaired {
+pub(crate) fn repair_with(m: &Model, text: &str) -> Repaired {
     let lines: Vec<&str> = text.split('\n').collect();
     let n = lines.len();
     let mut dec = decode::Decoder::new(m, lines);
@@ -570,7 +568,10 @@ mod tests {
     #[test]
     fn embedded_model_is_the_source_tree_model() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/models");
-        let (built_in, on_disk) = (Model::embedded().unwrap(), Model::load(&dir).unwrap());
+        let (built_in, on_disk) = (
+            Model::from_files(embedded_file).unwrap(),
+            Model::load(&dir).unwrap(),
+        );
         assert_eq!(built_in.version(), on_disk.version());
     }
 

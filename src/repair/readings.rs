@@ -43,7 +43,7 @@ impl Ids {
         }
     }
 
-    pub fn pair(a: u32, b: u32) -> Ids {
+    pub(crate) fn pair(a: u32, b: u32) -> Ids {
         Ids {
             words: [a, b],
             len: 2,

@@ -74,7 +74,7 @@ fn mark_of(tone: Tone) -> Option<char> {
 
 /// Splits a lower-case word into its toneless form and tone.
 /// `None` when a char carries two tone marks or the word has two toned chars.
-pub fn split_tone(word: &str) -> Option<(String, Tone)> {
+pub(crate) fn split_tone(word: &str) -> Option<(String, Tone)> {
     let mut tone = Tone::Level;
     let mut toneless = String::with_capacity(word.len());
     for c in word.chars() {
@@ -154,7 +154,7 @@ fn tone_fits(rhyme: &str, tone: Tone) -> bool {
 
 /// True when `word` (lower-case ASCII) is a Vietnamese syllable with its marks
 /// stripped ("duoc", "cac"; not "form", "and").
-pub fn is_stripped_syllable(word: &str) -> bool {
+pub(crate) fn is_stripped_syllable(word: &str) -> bool {
     static RHYMES_STRIPPED: OnceLock<HashSet<String>> = OnceLock::new();
     let rhymes = RHYMES_STRIPPED.get_or_init(|| RHYMES.iter().map(|r| fold(r)).collect());
     // "đ" stripped is "d", an onset of its own.
@@ -177,7 +177,7 @@ pub fn is_stripped_syllable(word: &str) -> bool {
 }
 
 /// True when `word` (any case) is one well-formed Vietnamese syllable.
-pub fn is_syllable(word: &str) -> bool {
+pub(crate) fn is_syllable(word: &str) -> bool {
     parse(&word.to_lowercase()).is_some()
 }
 
@@ -202,7 +202,7 @@ fn tone_position(rhyme: &str) -> usize {
 
 /// Writes `word` with its tone mark in the project's place, keeping each char's case.
 /// Words that are not one Vietnamese syllable come back unchanged (NFC).
-pub fn normalize(word: &str) -> String {
+pub(crate) fn normalize(word: &str) -> String {
     // Fast path: plain ASCII carries no tone mark to move.
     if word.is_ascii() {
         return word.to_string();

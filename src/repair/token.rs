@@ -9,7 +9,7 @@ use crate::text::fold_char;
 
 /// What a token core is; only [`Kind::Word`] goes through the decoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// Letters, possibly with OCR junk: decoded.
     Word,
     /// Digits and separators only.
@@ -24,14 +24,14 @@ pub enum Kind {
 
 impl Kind {
     /// The LM reads words, numbers and codes; URLs and the rest it skips.
-    pub fn is_read(self) -> bool {
+    pub(crate) fn is_read(self) -> bool {
         matches!(self, Kind::Word | Kind::Number | Kind::Code)
     }
 }
 
 /// One token core as a byte range of its line.
 #[derive(Debug, Clone, Copy)]
-pub struct Tok {
+pub(crate) struct Tok {
     pub start: usize,
     pub end: usize,
     pub kind: Kind,
@@ -46,7 +46,7 @@ const TRAIL: &[char] = &[
 ];
 
 /// Tokens of one line, in order.
-pub fn tokenize(line: &str) -> Vec<Tok> {
+pub(crate) fn tokenize(line: &str) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut rest = line;
     while let Some(skip) = rest.find(|c: char| !c.is_whitespace()) {
@@ -110,7 +110,7 @@ pub fn tokenize(line: &str) -> Vec<Tok> {
 
 /// Per token: punctuation or an unread token (a URL, a dash) stands between it
 /// and the previous token the LM reads on this line ("Hà, Tỉnh").
-pub fn punct_before(line: &str, toks: &[Tok]) -> Vec<bool> {
+pub(crate) fn punct_before(line: &str, toks: &[Tok]) -> Vec<bool> {
     let mut prev_end: Option<usize> = None;
     toks.iter()
         .map(|t| {
@@ -125,7 +125,7 @@ pub fn punct_before(line: &str, toks: &[Tok]) -> Vec<bool> {
 }
 
 /// Punctuation follows the last token the LM reads on this line ("tỉnh,").
-pub fn ends_in_punct(line: &str, toks: &[Tok]) -> bool {
+pub(crate) fn ends_in_punct(line: &str, toks: &[Tok]) -> bool {
     toks.iter()
         .rev()
         .find(|t| t.kind.is_read())
@@ -155,7 +155,7 @@ fn is_surname(word: &str) -> bool {
 /// a name. Names are read with their own statistics. `open` carries a name left open at the end of a
 /// line without punctuation into the next line with words (table cells wrap
 /// "Đ/c Nguyễn Anh | Tuấn, Bí thư").
-pub fn name_positions(line: &str, toks: &[Tok], open: &mut u8) -> Vec<bool> {
+pub(crate) fn name_positions(line: &str, toks: &[Tok], open: &mut u8) -> Vec<bool> {
     let mut out = vec![false; toks.len()];
     let mut surname = vec![false; toks.len()];
     for (i, t) in toks.iter().enumerate() {
@@ -230,7 +230,7 @@ fn is_word_list(core: &str) -> bool {
 }
 
 /// The kind of one token core.
-pub fn classify(core: &str) -> Kind {
+pub(crate) fn classify(core: &str) -> Kind {
     if core.contains("://")
         || core.starts_with("www.")
         || (core.contains('@') && core.contains('.'))
@@ -258,14 +258,14 @@ pub fn classify(core: &str) -> Kind {
 
 /// An upper-case abbreviation such as "HĐND", "BCĐ", "UBND": two to eight letters
 /// A–Z or Đ that do not read as one Vietnamese syllable.
-pub fn is_acronym(word: &str) -> bool {
+pub(crate) fn is_acronym(word: &str) -> bool {
     (2..=8).contains(&word.chars().count())
         && word.chars().all(|c| c.is_ascii_uppercase() || c == 'Đ')
         && !super::syllable::is_syllable(word)
 }
 
 /// True when the token has a Vietnamese mark (a char that folds to another).
-pub fn has_marks(word: &str) -> bool {
+pub(crate) fn has_marks(word: &str) -> bool {
     word.chars().any(|c| fold_char(c) != c)
 }
 
@@ -296,7 +296,7 @@ impl Case {
         }
     }
 
-    pub fn apply(self, lower: &str) -> String {
+    pub(crate) fn apply(self, lower: &str) -> String {
         match self {
             Case::Lower => lower.to_string(),
             Case::Upper => lower.to_uppercase(),

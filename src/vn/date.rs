@@ -71,6 +71,29 @@ pub fn days_in_month(year: u32, month: u32) -> u32 {
     }
 }
 
+/// A year named relative to a plan's year, folded: "năm liền kề năm thực hiện" (the year
+/// after), "năm trước liền kề" (the year before), "năm thực hiện kế hoạch" (that year).
+/// Returns the offset from the plan's year.
+pub fn plan_year_offset(folded: &str) -> Option<i32> {
+    static AFTER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"nam (sau )?lien ke nam (thuc hien|danh gia|ke hoach)|nam sau lien ke|cua nam sau",
+        )
+        .unwrap()
+    });
+    static BEFORE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"nam truoc lien ke|cua nam truoc").unwrap());
+    static SAME: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"nam thuc hien|nam ke hoach").unwrap());
+    if AFTER.is_match(folded) {
+        Some(1)
+    } else if BEFORE.is_match(folded) {
+        Some(-1)
+    } else {
+        SAME.is_match(folded).then_some(0)
+    }
+}
+
 /// A whole date from its written parts, or `None` when it does not exist.
 pub fn iso_date(year: &str, month: &str, day: &str) -> Option<String> {
     let date = PartialDate {

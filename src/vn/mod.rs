@@ -10,8 +10,11 @@ mod doc_type;
 mod number;
 pub mod stamp;
 
-pub use agency::AGENCY_HEADS;
-pub use date::{day_clue, days_in_month, iso_date, parse_date, DayClue, PartialDate, Precision};
+pub use agency::{canonical_agency, unit_list, AGENCY_HEADS};
+pub use date::{
+    day_clue, days_in_month, iso_date, parse_date, plan_year_offset, DayClue, PartialDate,
+    Precision,
+};
 pub use doc_type::{
     by_folded_name, by_symbol, leading_type, mentions_numbered, DocType, DOC_TYPES,
 };

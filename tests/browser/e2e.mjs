@@ -80,7 +80,10 @@ try {
   // The seeds as extracted today, plus a small archive with tasks and citations
   // (tests/browser/fixtures/archive.jsonl, kept current by tests/archive.rs).
   const fixture = join(root, 'tests/browser/fixtures/archive.jsonl');
-  execFileSync(bin, ['index', json, fixture, '--index', index], { stdio: 'inherit' });
+  // A native PDF, for the page-image view (its source path stays valid for /file and pdftoppm).
+  const pdfJson = join(tmp, 'pdf-json');
+  execFileSync(bin, ['extract', join(root, 'fixtures/brokenfonts/clean_notosans.pdf'), '-o', pdfJson], { stdio: 'inherit' });
+  execFileSync(bin, ['index', json, fixture, pdfJson, '--index', index], { stdio: 'inherit' });
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -132,8 +135,8 @@ try {
     // Citations link to every citing document (present once extraction finds citations).
     const links = page.locator('a.citing');
     if ((await links.count()) > 0) {
-      await Promise.all([page.waitForURL(/cites=/), links.first().click()]);
-      assert((await page.locator('#results .result').count()) > 0, 'citing documents listed');
+      await Promise.all([page.waitForURL(/decree/), links.first().click()]);
+      assert((await page.locator('#citing .citing-doc').count()) > 0, 'citing documents listed');
     }
   });
 
@@ -148,12 +151,87 @@ try {
     assert(leads.includes('Sở Nội vụ'), `task leads: ${leads}`);
     const citation = page.locator('#citations li', { hasText: '61/2018/NĐ-CP' }).locator('a.citing');
     assert(/^\d+ văn bản trích dẫn$/.test(await citation.textContent()), 'citing count shown');
-    await Promise.all([page.waitForURL(/cites=/), citation.click()]);
-    const paths = await page.locator('#results .meta').allTextContents();
+    await Promise.all([page.waitForURL(/decree/), citation.click()]);
+    const paths = await page.locator('#citing .doc-link').evaluateAll((as) => as.map((a) => decodeURIComponent(a.getAttribute('href'))));
     for (const p of ['corpus/001.txt', 'corpus/002.txt']) {
       assert(paths.some((m) => m.includes(p)), `${p} among citing documents: ${paths}`);
     }
     assert(paths.every((m) => !m.includes('corpus/damaged.txt')), 'a document not citing the id is not listed');
+  });
+
+  // A screenshot that is a real picture: a PNG, and large enough not to be a blank area.
+  async function screenshotOf(locator, name, minBytes) {
+    const png = await locator.screenshot({ path: join(tmp, `${name}.png`) });
+    assert(png.subarray(1, 4).toString() === 'PNG', `${name}: not a PNG`);
+    assert(png.length > minBytes, `${name}: ${png.length} bytes, looks blank`);
+    const box = await locator.boundingBox();
+    assert(box && box.width > 100 && box.height > 50, `${name}: box ${JSON.stringify(box)}`);
+  }
+
+  await check('facets count documents and a facet link filters', async () => {
+    await page.goto(`${base}/?q=cai+cach+hanh+chinh`);
+    const facet = page.locator('#facets section[data-facet="cites"] li', { hasText: '61/2018/NĐ-CP' });
+    const count = Number(await facet.locator('.count').textContent());
+    assert(count >= 2, `documents citing 61/2018/NĐ-CP: ${count}`);
+    const agencies = await page.locator('#facets section[data-facet="agency"] h3').allTextContents();
+    assert(agencies.includes('Cơ quan ban hành'), `facet headings: ${agencies}`);
+    await Promise.all([page.waitForURL(/cites=61/), facet.locator('a').click()]);
+    const groups = await page.locator('#results .result').count();
+    assert(groups === count, `${groups} documents listed, facet said ${count}`);
+    await screenshotOf(page.locator('#facets'), 'facets', 3000);
+  });
+
+  await check('pagination moves through the results', async () => {
+    await page.goto(`${base}/?q=hanh+chinh&limit=2`);
+    const first = await page.locator('#results .hit .snippet').allTextContents();
+    assert(first.length === 2, `hits on page 1: ${first.length}`);
+    assert((await page.locator('#prev').count()) === 0, 'no previous page on page 1');
+    await Promise.all([page.waitForURL(/page=2/), page.click('#next')]);
+    const second = await page.locator('#results .hit .snippet').allTextContents();
+    assert(second.length > 0 && second.join() !== first.join(), 'page 2 shows other hits');
+    assert((await page.textContent('#summary')).includes('trang 2'), 'summary names the page');
+    await Promise.all([page.waitForURL((u) => !u.toString().includes('page=2')), page.click('#prev')]);
+    assert((await page.locator('#results .hit .snippet').allTextContents()).join() === first.join(), 'back to page 1');
+  });
+
+  await check('a decree page lists every document citing it', async () => {
+    await page.goto(`${base}/decree/61%2F2018%2FN%C4%90-CP`);
+    assert((await page.textContent('#decree-title')) === '61/2018/NĐ-CP', 'decree title');
+    const metas = await page.locator('#citing .citing-doc').allTextContents();
+    assert(metas.length >= 2, `citing documents: ${metas.length}`);
+    assert(metas.some((m) => m.includes('Ban hành Kế hoạch cải cách hành chính năm 2020')), `citing: ${metas}`);
+    await Promise.all([page.waitForURL(/\/doc\//), page.locator('#citing .doc-link').first().click()]);
+    assert(await page.isVisible('#hit'), 'the citing line is shown');
+  });
+
+  await check('the overview draws its charts on the server', async () => {
+    await Promise.all([page.waitForURL(/overview/), page.click('#nav-overview')]);
+    for (const id of ['chart-tasks', 'chart-cited', 'chart-figures']) {
+      const bars = await page.locator(`#${id} rect.bar`).count();
+      assert(bars > 0, `${id}: no bars`);
+      await screenshotOf(page.locator(`#${id}`), id, 2500);
+    }
+    const titles = await page.locator('#chart-cited rect.bar title').allTextContents();
+    assert(titles.some((t) => t.startsWith('61/2018/NĐ-CP:')), `most cited: ${titles}`);
+    assert((await page.locator('script').count()) === 0, 'no script on the page');
+  });
+
+  await check('a PDF page is shown as an image, and the original file downloads', async () => {
+    await page.goto(`${base}/?q=&type=document`);
+    const pdfDoc = page.locator('.doc-link').filter({ hasText: /./ });
+    const hrefs = await page.locator('.result').evaluateAll((rs) => rs
+      .filter((r) => r.querySelector('.meta').textContent.includes('clean_notosans.pdf'))
+      .map((r) => r.querySelector('.doc-link').getAttribute('href')));
+    assert(hrefs.length === 1, `PDF document listed: ${hrefs} (${await pdfDoc.count()} documents)`);
+    await page.goto(`${base}${hrefs[0]}`);
+    const download = await page.request.get(`${base}${await page.getAttribute('#download', 'href')}`);
+    assert(download.ok() && (await download.body()).subarray(0, 5).toString() === '%PDF-', 'original PDF served');
+    await Promise.all([page.waitForURL(/\/page\//), page.locator('#pages a.page-link').first().click()]);
+    await page.waitForFunction(() => document.querySelector('#page-image')?.naturalWidth > 0);
+    const width = await page.evaluate(() => document.querySelector('#page-image').naturalWidth);
+    assert(width > 300, `page image width ${width}`);
+    assert((await page.textContent('#no-box')).includes('không ghi toạ độ'), 'says the box is missing');
+    await screenshotOf(page.locator('#page-image'), 'page-image', 5000);
   });
 
   await check('filters are applied from the form', async () => {
@@ -162,7 +240,7 @@ try {
     await page.selectOption('#type', 'document');
     await Promise.all([page.waitForURL(/type=document/), page.click('#go')]);
     const kinds = await page.locator('#results .kind').allTextContents();
-    assert(kinds.length > 0 && kinds.every((k) => k === 'document'), `kinds: ${kinds}`);
+    assert(kinds.length > 0 && kinds.every((k) => k === 'văn bản'), `kinds: ${kinds}`);
 
     await page.fill('#q', '');
     await page.fill('#cites', '61/2018/ND-CP');

@@ -2,8 +2,10 @@
 //! `tesseract -l vie … tsv` reads it, and the TSV keeps word confidences.
 //!
 //! Pages run in parallel, at most [`PARALLEL_PAGES`] at a time with one tesseract thread
-//! each (the machines have two cores). Each external command runs under the parse time
-//! limit and is killed at it.
+//! each (the machines have two cores). Each external command runs [`confine`]d: killed at
+//! the parse time limit or when the document's time runs out, and given its share of the
+//! document's memory. No page starts once the document's time is up, and a page is
+//! rendered to at most [`Limits::max_page_pixels`] (a huge page at a lower resolution).
 //!
 //! The words come back as page geometry (one glyph per word) so the PDF layout rebuilds
 //! paragraphs, drops page furniture and finds column-aligned tables on scans as on text
@@ -23,7 +25,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::ingest::pdf::raw::{Glyph, RawPage, Rule};
-use crate::ingest::pdf::run_with_timeout;
+use crate::ingest::pdf::{confine, run_dir, run_with_timeout};
+use crate::limits::Deadline;
+use crate::Limits;
 use grid::Gray;
 
 /// Pages read at once.
@@ -65,12 +69,52 @@ pub enum OcrError {
     Failed { tool: &'static str, stderr: String },
     #[error("not run")]
     NotRun,
+    #[error("the document's time limit ran out before this page")]
+    NoTimeLeft,
+}
+
+/// A page to read: its number and its size in points (zero when unknown).
+#[derive(Debug, Clone, Copy)]
+pub struct PageToRead {
+    pub number: u32,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// What each tool run of a document gets.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    deadline: Deadline,
+    /// At most this long for one run.
+    timeout: Duration,
+    /// Address space of one tool, in bytes.
+    memory: u64,
+    max_pixels: u64,
+}
+
+impl Budget {
+    fn timeout(&self) -> Duration {
+        self.deadline.cap(self.timeout)
+    }
+}
+
+/// The resolution a page of `width` × `height` points is rendered at: [`DPI`], or lower
+/// so that the image has at most `max_pixels`.
+pub fn render_dpi(width: f64, height: f64, max_pixels: u64) -> u32 {
+    let square_inches = (width / 72.0) * (height / 72.0);
+    if square_inches.is_nan() || square_inches <= 0.0 {
+        return DPI;
+    }
+    let fit = (max_pixels as f64 / square_inches).sqrt().floor();
+    (fit as u32).clamp(1, DPI)
 }
 
 /// One page read by OCR.
 #[derive(Debug, Clone)]
 pub struct OcrPage {
     pub number: u32,
+    /// The resolution the page was rendered at: pixels per inch.
+    pub dpi: u32,
     /// Words as glyphs, in pixels, for the same layout as text layers.
     pub page: RawPage,
     /// Mean word confidence, 0..=100; `None` without words.
@@ -106,8 +150,20 @@ pub fn unavailable() -> Option<String> {
     None
 }
 
-/// OCRs `pages` of the PDF at `pdf`; one result per page, in order.
-pub fn ocr_pages(pdf: &Path, pages: &[u32], timeout: Duration) -> Vec<Result<OcrPage, OcrError>> {
+/// OCRs `pages` of the PDF at `pdf` within `limits` and `deadline`; one result per page,
+/// in order. Pages not started when the time is up are [`OcrError::NoTimeLeft`].
+pub fn ocr_pages(
+    pdf: &Path,
+    pages: &[PageToRead],
+    limits: &Limits,
+    deadline: Deadline,
+) -> Vec<Result<OcrPage, OcrError>> {
+    let budget = Budget {
+        deadline,
+        timeout: limits.parse_timeout,
+        memory: limits.max_memory / PARALLEL_PAGES as u64,
+        max_pixels: limits.max_page_pixels,
+    };
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<OcrPage, OcrError>>>> =
         Mutex::new(pages.iter().map(|_| None).collect());
@@ -115,8 +171,12 @@ pub fn ocr_pages(pdf: &Path, pages: &[u32], timeout: Duration) -> Vec<Result<Ocr
         for _ in 0..PARALLEL_PAGES.min(pages.len()) {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(&number) = pages.get(i) else { break };
-                let result = ocr_page(pdf, number, timeout);
+                let Some(page) = pages.get(i) else { break };
+                let result = if deadline.left().is_zero() {
+                    Err(OcrError::NoTimeLeft)
+                } else {
+                    ocr_page(pdf, page, &budget)
+                };
                 results.lock().expect("no panics while locked")[i] = Some(result);
             });
         }
@@ -129,20 +189,27 @@ pub fn ocr_pages(pdf: &Path, pages: &[u32], timeout: Duration) -> Vec<Result<Ocr
         .collect()
 }
 
-fn ocr_page(pdf: &Path, number: u32, timeout: Duration) -> Result<OcrPage, OcrError> {
-    let dir = tempfile::tempdir().map_err(OcrError::TempDir)?;
-    let image = render_page(pdf, number, dir.path(), timeout)?;
+fn ocr_page(pdf: &Path, page: &PageToRead, budget: &Budget) -> Result<OcrPage, OcrError> {
+    let dir = run_dir()
+        .and_then(tempfile::TempDir::new_in)
+        .map_err(OcrError::TempDir)?;
+    let number = page.number;
+    let dpi = render_dpi(page.width, page.height, budget.max_pixels);
+    // A page of unknown size is cut to a square of the pixel limit.
+    let side = (budget.max_pixels as f64).sqrt() as u32;
+    let crop = (page.width <= 0.0 || page.height <= 0.0).then_some((side, side));
+    let image = render(pdf, number, dpi, crop, dir.path(), budget)?;
     let gray = std::fs::read(&image)
         .map_err(OcrError::ReadImage)
         .and_then(|bytes| Gray::from_pgm(&bytes))?;
-    let (tables, rule_pixels) = grid::find_tables(&gray, DPI);
+    let (tables, rule_pixels) = grid::find_tables(&gray, dpi);
     if tables.is_empty() {
-        let tsv = tesseract(&image, "3", timeout)?;
-        return Ok(parse_tsv(number, &tsv));
+        let tsv = tesseract(&image, "3", dpi, budget)?;
+        return Ok(parse_tsv(number, dpi, &tsv));
     }
     // Ruled tables: the page without them is read as usual, each cell on its own.
     let mut body = gray.clone();
-    let margin = (DPI / 50) as usize;
+    let margin = (dpi / 50) as usize;
     for t in &tables {
         let b = t.bounds();
         body.blank(grid::Rect {
@@ -154,8 +221,8 @@ fn ocr_page(pdf: &Path, number: u32, timeout: Duration) -> Result<OcrPage, OcrEr
     }
     let body_image = dir.path().join("body.pgm");
     write(&body_image, &body.to_pgm())?;
-    let mut read = parse_tsv(number, &tesseract(&body_image, "3", timeout)?);
-    let pad = (DPI / 15) as usize;
+    let mut read = parse_tsv(number, dpi, &tesseract(&body_image, "3", dpi, budget)?);
+    let pad = (dpi / 15) as usize;
     let (mut list, mut origins) = (String::new(), Vec::new());
     // Per cell read: its origin on the page, and its table when it is in the first column.
     for (ti, t) in tables.iter().enumerate() {
@@ -183,7 +250,7 @@ fn ocr_page(pdf: &Path, number: u32, timeout: Duration) -> Result<OcrPage, OcrEr
         let list_path = dir.path().join("cells.txt");
         write(&list_path, list.as_bytes())?;
         // A cell is a block of text: layout analysis has nothing to find in it.
-        let tsv = tesseract(&list_path, "6", timeout)?;
+        let tsv = tesseract(&list_path, "6", dpi, budget)?;
         let mut cells: Vec<Vec<Glyph>> = vec![Vec::new(); origins.len()];
         for (image, glyph, conf) in tsv_words(&tsv).glyphs {
             let Some(&(dx, dy, _)) = origins.get(image.wrapping_sub(1)) else {
@@ -299,7 +366,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), OcrError> {
 
 /// `tesseract IMAGE stdout -l vie --psm PSM tsv`; `image` may be a list of images, one
 /// path a line (the TSV's `page_num` counts them).
-fn tesseract(image: &Path, psm: &str, timeout: Duration) -> Result<String, OcrError> {
+fn tesseract(image: &Path, psm: &str, dpi: u32, budget: &Budget) -> Result<String, OcrError> {
     let mut read = Command::new("tesseract");
     read.arg(image)
         // PGM carries no resolution; without it tesseract assumes 70 dpi.
@@ -308,7 +375,7 @@ fn tesseract(image: &Path, psm: &str, timeout: Duration) -> Result<String, OcrEr
             "-l",
             "vie",
             "--dpi",
-            &DPI.to_string(),
+            &dpi.to_string(),
             "--psm",
             psm,
             "tsv",
@@ -317,40 +384,73 @@ fn tesseract(image: &Path, psm: &str, timeout: Duration) -> Result<String, OcrEr
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let out = run_tool("tesseract", read, timeout)?;
+    let out = run_tool("tesseract", read, budget)?;
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Renders page `number` of `pdf` into `dir` as OCR sees it; returns the image's path.
+/// Renders page `number` of `pdf` into `dir` as OCR sees it, at [`DPI`] and under
+/// `timeout` alone (the evaluation's plain reading); returns the image's path.
 pub fn render_page(
     pdf: &Path,
     number: u32,
     dir: &Path,
     timeout: Duration,
 ) -> Result<PathBuf, OcrError> {
+    let limits = Limits::default();
+    let budget = Budget {
+        deadline: Deadline::after(timeout),
+        timeout,
+        memory: limits.max_memory,
+        max_pixels: u64::MAX,
+    };
+    render(pdf, number, DPI, None, dir, &budget)
+}
+
+/// Renders page `number` of `pdf` into `dir` at `dpi`, cut to `crop` pixels (width,
+/// height) when given; returns the image's path.
+fn render(
+    pdf: &Path,
+    number: u32,
+    dpi: u32,
+    crop: Option<(u32, u32)>,
+    dir: &Path,
+    budget: &Budget,
+) -> Result<PathBuf, OcrError> {
     let prefix = dir.join(format!("page-{number}"));
     let mut render = Command::new("pdftoppm");
+    render.args([
+        "-r",
+        &dpi.to_string(),
+        // Grey PGM: tesseract reads it, and so does the rule finder without a decoder.
+        "-gray",
+        "-singlefile",
+        // Signature widgets draw stamps and numbers; their text is read from the
+        // file, and OCR must not read stamps into the page.
+        "-hide-annotations",
+        "-f",
+        &number.to_string(),
+        "-l",
+        &number.to_string(),
+    ]);
+    if let Some((w, h)) = crop {
+        render.args([
+            "-x",
+            "0",
+            "-y",
+            "0",
+            "-W",
+            &w.to_string(),
+            "-H",
+            &h.to_string(),
+        ]);
+    }
     render
-        .args([
-            "-r",
-            &DPI.to_string(),
-            // Grey PGM: tesseract reads it, and so does the rule finder without a decoder.
-            "-gray",
-            "-singlefile",
-            // Signature widgets draw stamps and numbers; their text is read from the
-            // file, and OCR must not read stamps into the page.
-            "-hide-annotations",
-            "-f",
-            &number.to_string(),
-            "-l",
-            &number.to_string(),
-        ])
         .arg(pdf)
         .arg(&prefix)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    run_tool("pdftoppm", render, timeout)?;
+    run_tool("pdftoppm", render, budget)?;
     Ok(prefix.with_extension("pgm"))
 }
 
@@ -358,12 +458,13 @@ pub fn render_page(
 /// becomes one glyph on its line's baseline (the bottom of the level-4 line box), with a
 /// font size of [`SIZE_OF_LINE_BOX`] times the line box height; the page box (level 1)
 /// gives the page size in pixels. Confidences of `-1` (no word) are not averaged.
-pub fn parse_tsv(number: u32, tsv: &str) -> OcrPage {
+pub fn parse_tsv(number: u32, dpi: u32, tsv: &str) -> OcrPage {
     let words = tsv_words(tsv);
     let (width, height) = words.size;
     let confidences: Vec<f64> = words.glyphs.iter().filter_map(|w| w.2).collect();
     OcrPage {
         number,
+        dpi,
         page: RawPage {
             number,
             width,
@@ -417,13 +518,14 @@ fn tsv_words(tsv: &str) -> TsvWords {
     out
 }
 
-/// Runs an external tool under `timeout`; its stderr becomes the error when it fails.
+/// Runs an external tool confined to `budget`; its stderr becomes the error when it fails.
 fn run_tool(
     tool: &'static str,
-    command: Command,
-    timeout: Duration,
+    mut command: Command,
+    budget: &Budget,
 ) -> Result<crate::ingest::pdf::Finished, OcrError> {
-    let done = run_with_timeout(command, timeout)
+    confine(&mut command, budget.memory);
+    let done = run_with_timeout(command, budget.timeout())
         .map_err(|source| OcrError::Spawn { tool, source })?
         .ok_or(OcrError::Timeout(tool))?;
     if !done.status.success() {
@@ -463,7 +565,7 @@ mod tests {
                    4\t1\t1\t1\t1\t0\t100\t200\t500\t40\t-1\t\n\
                    5\t1\t1\t1\t1\t1\t100\t205\t60\t30\t90\tKế\n\
                    5\t1\t1\t1\t1\t2\t180\t200\t120\t40\t70\thoạch\n";
-        let ocr = parse_tsv(3, tsv);
+        let ocr = parse_tsv(3, 300, tsv);
         assert_eq!((ocr.page.width, ocr.page.height), (2480.0, 3508.0));
         let g = &ocr.page.glyphs[1];
         assert_eq!(
@@ -471,5 +573,15 @@ mod tests {
             ("hoạch", 180.0, 240.0, 120.0, 36.0)
         );
         assert_eq!(ocr.mean_confidence, Some(80.0));
+    }
+
+    #[test]
+    fn huge_pages_render_at_a_lower_resolution() {
+        // A4 at 300 dpi is 8.7 Mpx: kept.
+        assert_eq!(render_dpi(595.0, 842.0, 24_000_000), 300);
+        // 5000 pt square: 300 dpi would be 434 Mpx; 70 dpi is 23.6 Mpx.
+        assert_eq!(render_dpi(5000.0, 5000.0, 24_000_000), 70);
+        assert_eq!(render_dpi(0.0, 842.0, 24_000_000), 300);
+        assert_eq!(render_dpi(1e9, 1e9, 24_000_000), 1);
     }
 }

@@ -198,25 +198,25 @@ pub fn render(font: &dyn Outlines, gid: u16) -> Option<Shape> {
 }
 
 impl Shape {
-    /// Blurred (1-2-1 both ways), then scaled to unit length.
+    /// Blurred (1-2-1 both ways, one pass per direction), then scaled to unit length.
+    /// The sums are of small integers, so exact in any order.
     pub fn feature(&self) -> Vec<f32> {
-        let at = |r: isize, c: isize| -> f32 {
-            if r < 0 || c < 0 || r >= H as isize || c >= W as isize {
-                0.0
-            } else {
-                f32::from(self.0[r as usize * W + c as usize])
-            }
+        let blur = |get: &dyn Fn(usize) -> f32, i: usize, n: usize| {
+            let before = if i > 0 { get(i - 1) } else { 0.0 };
+            let after = if i + 1 < n { get(i + 1) } else { 0.0 };
+            before + 2.0 * get(i) + after
         };
+        let mut across = vec![0f32; W * H];
+        for r in 0..H {
+            let row = &self.0[r * W..(r + 1) * W];
+            for c in 0..W {
+                across[r * W + c] = blur(&|k| f32::from(row[k]), c, W);
+            }
+        }
         let mut out = vec![0f32; W * H];
-        for r in 0..H as isize {
-            for c in 0..W as isize {
-                let mut s = 0.0;
-                for (dr, wr) in [(-1, 1.0), (0, 2.0), (1, 1.0)] {
-                    for (dc, wc) in [(-1, 1.0), (0, 2.0), (1, 1.0)] {
-                        s += wr * wc * at(r + dr, c + dc);
-                    }
-                }
-                out[r as usize * W + c as usize] = s;
+        for c in 0..W {
+            for r in 0..H {
+                out[r * W + c] = blur(&|k| across[k * W + c], r, H);
             }
         }
         let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-6);
@@ -227,8 +227,59 @@ impl Shape {
 
 /// The reference shapes, as features, with their characters.
 pub struct Refs {
+    /// The distinct characters, in order of first appearance.
     chars: Vec<char>,
+    /// Per reference shape, its character's index in `chars`.
+    class: Vec<u32>,
     features: Vec<f32>,
+    /// Per reference shape, its [`coarse`] block sums and residual norm.
+    coarse: Vec<f32>,
+    residual: Vec<f32>,
+}
+
+/// Side of the square blocks of the coarse feature.
+const BLOCK: usize = 2;
+const BLOCKS: usize = (W / BLOCK) * (H / BLOCK);
+const _: () = assert!(W % BLOCK == 0 && H % BLOCK == 0);
+/// Added to each bound so float rounding never prunes a reference that could win.
+const BOUND_SLACK: f32 = 1e-4;
+
+/// A unit feature's projection on block-constant grids, as block sums over `BLOCK`
+/// (so the projections' dot product is the plain dot of these), and the norm of what the
+/// projection leaves. `dot(f, r) <= dot(coarse f, coarse r) + |rest f| * |rest r|`
+/// (Cauchy-Schwarz on the orthogonal rests): the bound that prunes references.
+fn coarse(f: &[f32]) -> ([f32; BLOCKS], f32) {
+    let mut sums = [0f32; BLOCKS];
+    for r in 0..H {
+        for c in 0..W {
+            sums[(r / BLOCK) * (W / BLOCK) + c / BLOCK] += f[r * W + c];
+        }
+    }
+    sums.iter_mut().for_each(|s| *s /= BLOCK as f32);
+    let projected: f32 = sums.iter().map(|s| s * s).sum();
+    let total: f32 = f.iter().map(|v| v * v).sum();
+    (sums, (total - projected).max(0.0).sqrt())
+}
+
+/// Independent sums in [`dot`], so the loop vectorises (a single running sum cannot be
+/// reordered).
+const LANES: usize = 8;
+
+/// Dot product of two equally long vectors (every glyph against every reference: the hot
+/// loop of font repair).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; LANES];
+    let (a_rest, b_rest) = (
+        a.chunks_exact(LANES).remainder(),
+        b.chunks_exact(LANES).remainder(),
+    );
+    for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
+        for ((sum, x), y) in acc.iter_mut().zip(x).zip(y) {
+            *sum += x * y;
+        }
+    }
+    let rest: f32 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
+    acc.iter().sum::<f32>() + rest
 }
 
 const MAGIC: &[u8] = b"VBGLYPHS1\n";
@@ -285,14 +336,28 @@ impl Refs {
             return Err(RefsError::Truncated);
         }
         let mut refs = Refs {
-            chars: Vec::with_capacity(n),
+            chars: Vec::new(),
+            class: Vec::with_capacity(n),
             features: Vec::with_capacity(n * W * H),
+            coarse: Vec::with_capacity(n * BLOCKS),
+            residual: Vec::with_capacity(n),
         };
         for entry in body.chunks_exact(size) {
             let c = char::from_u32(u32::from_le_bytes(entry[..4].try_into().unwrap()))
                 .ok_or(RefsError::Char)?;
-            refs.chars.push(c);
-            refs.features.extend(Shape(entry[4..].to_vec()).feature());
+            let class = match refs.chars.iter().position(|&k| k == c) {
+                Some(i) => i,
+                None => {
+                    refs.chars.push(c);
+                    refs.chars.len() - 1
+                }
+            };
+            refs.class.push(class as u32);
+            let feature = Shape(entry[4..].to_vec()).feature();
+            let (sums, rest) = coarse(&feature);
+            refs.coarse.extend(sums);
+            refs.residual.push(rest);
+            refs.features.extend(feature);
         }
         Ok(refs)
     }
@@ -305,18 +370,97 @@ impl Refs {
     }
 
     /// The `k` most similar distinct characters with their best cosine, best first.
+    /// References are compared in order of their bound ([`coarse`]); once a bound falls
+    /// below the `k`-th best character's similarity no later reference can change the
+    /// answer, so the rest are skipped.
     pub fn nearest(&self, shape: &Shape, k: usize) -> Vec<(char, f32)> {
         let f = shape.feature();
-        let mut best: Vec<(char, f32)> = Vec::new();
-        for (c, r) in self.chars.iter().zip(self.features.chunks_exact(W * H)) {
-            let s: f32 = f.iter().zip(r).map(|(a, b)| a * b).sum();
-            match best.iter_mut().find(|(b, _)| b == c) {
-                Some(e) => e.1 = e.1.max(s),
-                None => best.push((*c, s)),
+        let (f_sums, f_rest) = coarse(&f);
+        let mut order: Vec<(f32, usize)> = self
+            .coarse
+            .chunks_exact(BLOCKS)
+            .zip(&self.residual)
+            .enumerate()
+            .map(|(i, (sums, rest))| (dot(&f_sums, sums) + f_rest * rest + BOUND_SLACK, i))
+            .collect();
+        order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+        let mut by_class = vec![f32::NEG_INFINITY; self.chars.len()];
+        // The best `k` characters so far: their similarities only grow.
+        let mut top: Vec<usize> = Vec::with_capacity(k + 1);
+        for (bound, i) in order {
+            let kth = if top.len() == k {
+                top.iter()
+                    .map(|&c| by_class[c])
+                    .fold(f32::INFINITY, f32::min)
+            } else {
+                f32::NEG_INFINITY
+            };
+            if bound < kth {
+                break;
+            }
+            let class = self.class[i] as usize;
+            let s = dot(&f, &self.features[i * W * H..(i + 1) * W * H]);
+            if s <= by_class[class] {
+                continue;
+            }
+            by_class[class] = s;
+            if !top.contains(&class) {
+                if top.len() < k {
+                    top.push(class);
+                } else if s > kth {
+                    let weakest = (0..top.len())
+                        .min_by(|&a, &b| by_class[top[a]].total_cmp(&by_class[top[b]]))
+                        .unwrap_or(0);
+                    top[weakest] = class;
+                }
             }
         }
+        let mut best: Vec<(char, f32)> =
+            top.iter().map(|&c| (self.chars[c], by_class[c])).collect();
+        best.sort_by(|a, b| b.1.total_cmp(&a.1));
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every reference compared, no bound: what the pruned search must give.
+    fn exhaustive(refs: &Refs, shape: &Shape, k: usize) -> Vec<(char, f32)> {
+        let f = shape.feature();
+        let mut by_class = vec![f32::NEG_INFINITY; refs.chars.len()];
+        for (&class, r) in refs.class.iter().zip(refs.features.chunks_exact(W * H)) {
+            let best = &mut by_class[class as usize];
+            *best = best.max(dot(&f, r));
+        }
+        let mut best: Vec<(char, f32)> = refs.chars.iter().copied().zip(by_class).collect();
         best.sort_by(|a, b| b.1.total_cmp(&a.1));
         best.truncate(k);
         best
+    }
+
+    #[test]
+    fn pruned_nearest_matches_the_exhaustive_search() {
+        let refs = Refs::get().expect("glyph references");
+        // A face outside the references, and one inside them.
+        let mut checked = 0;
+        for path in [
+            "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
+            "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+        ] {
+            let Ok(data) = std::fs::read(path) else {
+                continue;
+            };
+            let face = ttf_parser::Face::parse(&data, 0).unwrap();
+            for c in ALPHABET.chars().step_by(3) {
+                let Some(shape) = face.glyph_index(c).and_then(|g| render(&face, g.0)) else {
+                    continue;
+                };
+                assert_eq!(refs.nearest(&shape, 6), exhaustive(refs, &shape, 6), "{c}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 50, "fonts-dejavu or fonts-liberation needed");
     }
 }

@@ -11,22 +11,32 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::raw::{self, RawDoc, RawError, WorkerLimits};
+use super::raw::{self, RawDoc, RawError, Step, WorkerLimits};
+use crate::limits::Deadline;
 use crate::model::ErrorKind;
 use crate::Limits;
 
 /// The hidden subcommand of the `vanban` binary that runs [`worker_main`].
 const WORKER_SUBCOMMAND: &str = "pdf-worker";
-/// Address space the worker gets beyond twice the decompression limit.
-const WORKER_BASE_MEMORY: u64 = 1 << 30;
+/// What the worker writes on stderr before each step (see [`Step`]).
+const STEP_PREFIX: &str = "vanban-pdf-worker: ";
+/// The step mark of a page, before its number.
+const STEP_MARK: &str = "vanban-pdf-worker: page ";
+/// Pages that crashed the worker left out before the document is given up.
+const MAX_CRASHED_PAGES: usize = 8;
 
-/// Entry point of `vanban pdf-worker FILE --max-pages N --max-decompressed-bytes B`:
-/// writes one JSON `{"Ok": RawDoc}` or `{"Err": RawError}` on stdout.
-pub fn worker_main(path: &Path, limits: WorkerLimits) -> std::io::Result<()> {
+/// Entry point of `vanban pdf-worker FILE --max-pages N --max-decompressed-bytes B
+/// [--skip-pages 2,5]`: writes one JSON `{"Ok": RawDoc}` or `{"Err": RawError}` on
+/// stdout, and each page's number on stderr before it is read.
+pub fn worker_main(path: &Path, limits: WorkerLimits, skip: &[u32]) -> std::io::Result<()> {
     let bytes = std::fs::read(path)?;
-    let reply = raw::extract(&bytes, limits);
+    let reply = raw::extract(&bytes, limits, skip, &mut |step| match step {
+        Step::Page(n) => eprintln!("{STEP_MARK}{n}"),
+        Step::Fonts => eprintln!("{STEP_PREFIX}fonts"),
+    });
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, &reply)?;
     out.flush()
@@ -70,27 +80,52 @@ impl PdfError {
     }
 }
 
-/// Parses `bytes` under `limits`.
-pub fn parse(bytes: &[u8], limits: &Limits) -> Result<(RawDoc, Vec<String>), PdfError> {
+/// Parses `bytes` under `limits`, within `deadline`. A page that crashes the worker is
+/// left out (marked failed, to be OCR'd) and the file read again.
+pub fn parse(
+    bytes: &[u8],
+    limits: &Limits,
+    deadline: Deadline,
+) -> Result<(RawDoc, Vec<String>), PdfError> {
     let worker_limits = WorkerLimits {
         max_pages: limits.max_pages,
         max_decompressed_bytes: limits.max_decompressed_bytes,
     };
-    let in_process = |why: String| {
-        parse_in_thread(bytes, worker_limits, limits.parse_timeout).map(|d| (d, vec![why]))
+    let timeout = || deadline.cap(limits.parse_timeout);
+    let in_process =
+        |why: String| parse_in_thread(bytes, worker_limits, timeout()).map(|d| (d, vec![why]));
+    let Some(bin) = worker_binary() else {
+        return in_process(
+            "no vanban binary found for the PDF worker: parsed in-process".to_string(),
+        );
     };
-    match worker_binary() {
-        Some(bin) => match parse_in_child(&bin, bytes, worker_limits, limits.parse_timeout) {
+    let mut file = tempfile::NamedTempFile::new_in(run_dir().map_err(PdfError::TempFile)?)
+        .map_err(PdfError::TempFile)?;
+    file.write_all(bytes).map_err(PdfError::TempFile)?;
+    let mut skip = Vec::new();
+    loop {
+        let run = Worker {
+            bin: &bin,
+            file: file.path(),
+            limits: worker_limits,
+            skip: &skip,
+            memory: limits.max_memory,
+        };
+        return match run.parse(timeout()) {
             Err(Child::Stale) => in_process(format!(
                 "{} has no {WORKER_SUBCOMMAND} (an older build): parsed in-process",
                 bin.display()
             )),
+            Err(Child::Crashed {
+                page: Some(page), ..
+            }) if skip.len() < MAX_CRASHED_PAGES && !skip.contains(&page) => {
+                skip.push(page);
+                continue;
+            }
+            Err(Child::Crashed { why, .. }) => Err(PdfError::Crashed(why)),
             Err(Child::Failed(message)) => Err(message),
             Ok(doc) => Ok((doc, Vec::new())),
-        },
-        None => {
-            in_process("no vanban binary found for the PDF worker: parsed in-process".to_string())
-        }
+        };
     }
 }
 
@@ -113,6 +148,11 @@ fn worker_binary() -> Option<PathBuf> {
 enum Child {
     /// The binary predates the worker subcommand (a stale build next to a test binary).
     Stale,
+    /// The worker died, reading `page` when it had said so.
+    Crashed {
+        page: Option<u32>,
+        why: String,
+    },
     Failed(PdfError),
 }
 
@@ -122,45 +162,54 @@ impl From<PdfError> for Child {
     }
 }
 
-fn parse_in_child(
-    bin: &Path,
-    bytes: &[u8],
+/// One run of the worker on the file at `file`.
+struct Worker<'a> {
+    bin: &'a Path,
+    file: &'a Path,
     limits: WorkerLimits,
-    timeout: Duration,
-) -> Result<RawDoc, Child> {
-    let mut file = tempfile::NamedTempFile::new().map_err(PdfError::TempFile)?;
-    file.write_all(bytes).map_err(PdfError::TempFile)?;
-    let mut command = Command::new(bin);
-    command
-        .arg(WORKER_SUBCOMMAND)
-        .arg(file.path())
-        .arg("--max-pages")
-        .arg(limits.max_pages.to_string())
-        .arg("--max-decompressed-bytes")
-        .arg(limits.max_decompressed_bytes.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cap_memory(
-        &mut command,
-        WORKER_BASE_MEMORY + 2 * limits.max_decompressed_bytes,
-    );
-    let output = run_with_timeout(command, timeout).map_err(|source| PdfError::Spawn {
-        worker: bin.to_path_buf(),
-        source,
-    })?;
-    let Some(output) = output else {
-        return Err(PdfError::Timeout(timeout).into());
-    };
-    match serde_json::from_slice::<Result<RawDoc, RawError>>(&output.stdout) {
-        Ok(reply) => reply.map_err(|e| PdfError::from(e).into()),
-        Err(_) if String::from_utf8_lossy(&output.stderr).contains("unrecognized subcommand") => {
-            Err(Child::Stale)
+    skip: &'a [u32],
+    memory: u64,
+}
+
+impl Worker<'_> {
+    fn parse(&self, timeout: Duration) -> Result<RawDoc, Child> {
+        let mut command = Command::new(self.bin);
+        command
+            .arg(WORKER_SUBCOMMAND)
+            .arg(self.file)
+            .arg("--max-pages")
+            .arg(self.limits.max_pages.to_string())
+            .arg("--max-decompressed-bytes")
+            .arg(self.limits.max_decompressed_bytes.to_string());
+        if !self.skip.is_empty() {
+            let skip: Vec<String> = self.skip.iter().map(u32::to_string).collect();
+            command.arg("--skip-pages").arg(skip.join(","));
         }
-        Err(_) if !output.status.success() => {
-            Err(PdfError::Crashed(describe_status(output.status)).into())
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        confine(&mut command, self.memory);
+        let output = run_with_timeout(command, timeout).map_err(|source| PdfError::Spawn {
+            worker: self.bin.to_path_buf(),
+            source,
+        })?;
+        let Some(output) = output else {
+            return Err(PdfError::Timeout(timeout).into());
+        };
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        match serde_json::from_slice::<Result<RawDoc, RawError>>(&output.stdout) {
+            Ok(reply) => reply.map_err(|e| PdfError::from(e).into()),
+            Err(_) if stderr.contains("unrecognized subcommand") => Err(Child::Stale),
+            Err(_) if !output.status.success() => Err(Child::Crashed {
+                page: stderr
+                    .lines()
+                    .rfind(|l| l.starts_with(STEP_PREFIX))
+                    .and_then(|l| l.strip_prefix(STEP_MARK)?.trim().parse().ok()),
+                why: describe_status(output.status),
+            }),
+            Err(e) => Err(PdfError::Reply(e).into()),
         }
-        Err(e) => Err(PdfError::Reply(e).into()),
     }
 }
 
@@ -175,15 +224,28 @@ fn describe_status(status: ExitStatus) -> String {
     status.to_string()
 }
 
+/// Readies a child for a hostile input: its own process group (killed whole at a time
+/// limit), killed when this process dies, its address space capped at `memory` bytes.
 #[cfg(unix)]
-fn cap_memory(command: &mut Command, bytes: u64) {
+pub fn confine(command: &mut Command, memory: u64) {
     use std::os::unix::process::CommandExt;
-    // SAFETY: between fork and exec only async-signal-safe calls: setrlimit is one.
+    // SAFETY: getpid in the parent; between fork and exec only async-signal-safe calls
+    // (setpgid, prctl, getppid, setrlimit, _exit).
+    let parent = unsafe { libc::getpid() };
     unsafe {
         command.pre_exec(move || {
+            libc::setpgid(0, 0);
+            #[cfg(target_os = "linux")]
+            {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                // The parent died before the line above.
+                if libc::getppid() != parent {
+                    libc::_exit(1);
+                }
+            }
             let limit = libc::rlimit {
-                rlim_cur: bytes as libc::rlim_t,
-                rlim_max: bytes as libc::rlim_t,
+                rlim_cur: memory as libc::rlim_t,
+                rlim_max: memory as libc::rlim_t,
             };
             libc::setrlimit(libc::RLIMIT_AS, &limit);
             Ok(())
@@ -192,7 +254,7 @@ fn cap_memory(command: &mut Command, bytes: u64) {
 }
 
 #[cfg(not(unix))]
-fn cap_memory(_: &mut Command, _: u64) {}
+pub fn confine(_: &mut Command, _: u64) {}
 
 /// Output of a finished child.
 pub struct Finished {
@@ -235,6 +297,7 @@ pub fn run_with_timeout(
             break status;
         }
         if Instant::now() >= deadline {
+            kill_group(child.id());
             let _ = child.kill();
             let _ = child.wait();
             return Ok(None);
@@ -249,6 +312,89 @@ pub fn run_with_timeout(
     }))
 }
 
+/// Kills the process group `pid` leads, if it does (see [`confine`]): what the child
+/// started dies with it. The child is not yet reaped, so no other group has its id.
+fn kill_group(pid: u32) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(pid) {
+        // SAFETY: a plain system call; ESRCH when the child leads no group.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+}
+
+/// This run's folder: `$TMPDIR/vanban-PID`.
+static RUN_DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
+/// Prefix of run folders in the temporary directory.
+const RUN_DIR_PREFIX: &str = "vanban-";
+
+/// The folder every temporary file of this run lives in, `$TMPDIR/vanban-PID`: made on
+/// first use (when the folders of dead runs are swept) and removed at exit.
+pub fn run_dir() -> std::io::Result<PathBuf> {
+    let mut dir = RUN_DIR.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(dir) = dir.as_ref().filter(|d| d.is_dir()) {
+        return Ok(dir.clone());
+    }
+    sweep_run_dirs();
+    let path = std::env::temp_dir().join(format!("{RUN_DIR_PREFIX}{}", std::process::id()));
+    std::fs::create_dir_all(&path)?;
+    if dir.is_none() {
+        #[cfg(unix)]
+        // SAFETY: registers a plain function; it runs once, at exit.
+        unsafe {
+            libc::atexit(remove_run_dir);
+        }
+    }
+    *dir = Some(path.clone());
+    Ok(path)
+}
+
+#[cfg(unix)]
+extern "C" fn remove_run_dir() {
+    // At exit no other thread holds the lock; if one does, the next run sweeps.
+    if let Ok(dir) = RUN_DIR.try_lock() {
+        if let Some(dir) = dir.as_ref() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Removes the run folders of processes that are gone (killed before they could).
+pub fn sweep_run_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(RUN_DIR_PREFIX))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !alive(pid) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks that the process exists.
+    let found = unsafe { libc::kill(pid, 0) } == 0;
+    found || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn alive(_: u32) -> bool {
+    true
+}
+
 fn parse_in_thread(
     bytes: &[u8],
     limits: WorkerLimits,
@@ -257,7 +403,7 @@ fn parse_in_thread(
     let (tx, rx) = std::sync::mpsc::channel();
     let bytes = bytes.to_vec();
     std::thread::spawn(move || {
-        let result = std::panic::catch_unwind(|| raw::extract(&bytes, limits));
+        let result = std::panic::catch_unwind(|| raw::extract(&bytes, limits, &[], &mut |_| {}));
         let _ = tx.send(result.map_or(Err(PdfError::Panicked), |r| r.map_err(PdfError::from)));
     });
     rx.recv_timeout(timeout)

@@ -32,11 +32,14 @@ use std::io::Write;
 
 use unicode_normalization::UnicodeNormalization;
 
-pub use isolate::{run_with_timeout, worker_main, Finished, PdfError};
+pub use isolate::{
+    confine, run_dir, run_with_timeout, sweep_run_dirs, worker_main, Finished, PdfError,
+};
 pub use raw::{RawError, WorkerLimits};
 
 use super::legacy::{self, Legacy, Quality};
 use super::{ocr, IngestError, Ingested};
+use crate::limits::Deadline;
 use crate::model::{Format, TextLayer};
 use crate::{Limits, Ocr};
 
@@ -104,7 +107,8 @@ pub fn classify(text: &str, glyphs: usize, images: u32, invisible_text: bool) ->
 
 /// Reads a PDF. See the module docs for the stages.
 pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError> {
-    let (mut raw, mut warnings) = isolate::parse(bytes, limits)?;
+    let deadline = Deadline::after(limits.document_timeout);
+    let (mut raw, mut warnings) = isolate::parse(bytes, limits, deadline)?;
     warnings.extend(raw.warnings.iter().cloned());
     if raw.pages.is_empty() {
         return Err(PdfError::NoPages.into());
@@ -203,6 +207,7 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
             &to_ocr,
             &ocr_layers,
             limits,
+            deadline,
             &mut raw.pages,
             &mut warnings,
         )
@@ -358,6 +363,7 @@ fn run_ocr(
     wanted: &[u32],
     ocr_layers: &[(u32, f64)],
     limits: &Limits,
+    deadline: Deadline,
     pages: &mut [raw::RawPage],
     warnings: &mut Vec<String>,
 ) -> Vec<u32> {
@@ -367,7 +373,9 @@ fn run_ocr(
         ));
         return Vec::new();
     }
-    let file = tempfile::NamedTempFile::new().and_then(|mut f| f.write_all(bytes).map(|_| f));
+    let file = isolate::run_dir()
+        .and_then(tempfile::NamedTempFile::new_in)
+        .and_then(|mut f| f.write_all(bytes).map(|_| f));
     let file = match file {
         Ok(f) => f,
         Err(e) => {
@@ -375,12 +383,24 @@ fn run_ocr(
             return Vec::new();
         }
     };
-    let results = ocr::ocr_pages(file.path(), wanted, limits.parse_timeout);
-    let (mut conf_sum, mut words, mut done) = (0.0, 0usize, Vec::new());
-    let points_per_pixel = 72.0 / f64::from(ocr::DPI);
-    for result in results {
+    let to_read: Vec<ocr::PageToRead> = wanted
+        .iter()
+        .map(|&number| {
+            let page = pages.iter().find(|p| p.number == number);
+            ocr::PageToRead {
+                number,
+                width: page.map_or(0.0, |p| p.width),
+                height: page.map_or(0.0, |p| p.height),
+            }
+        })
+        .collect();
+    let results = ocr::ocr_pages(file.path(), &to_read, limits, deadline);
+    let (mut conf_sum, mut words, mut done, mut late) = (0.0, 0usize, Vec::new(), Vec::new());
+    for (result, &number) in results.into_iter().zip(wanted) {
         match result {
+            Err(ocr::OcrError::NoTimeLeft) => late.push(number),
             Ok(read) => {
+                let points_per_pixel = 72.0 / f64::from(read.dpi);
                 let layer_valid = ocr_layers
                     .iter()
                     .find(|(n, _)| *n == read.number)
@@ -435,6 +455,12 @@ fn run_ocr(
             }
             Err(e) => warnings.push(format!("OCR failed, kept the text layer: {e}")),
         }
+    }
+    if !late.is_empty() {
+        warnings.push(format!(
+            "pages {late:?} not read by OCR, the document's time limit ({} s) ran out: kept their text layer",
+            limits.document_timeout.as_secs()
+        ));
     }
     if !done.is_empty() {
         let mean = if words > 0 {

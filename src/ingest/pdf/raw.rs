@@ -11,6 +11,7 @@
 use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use lopdf::dictionary;
 use pdf_extract::{
     ColorSpace, MediaBox, OutputDev, OutputError, Path as PdfPath, PathOp, Transform,
 };
@@ -145,34 +146,64 @@ enum AppearanceError {
     Content(lopdf::Error),
 }
 
-/// Parses `bytes`; `Err` becomes [`IngestError::Pdf`](crate::ingest::IngestError).
-pub fn extract(bytes: &[u8], limits: WorkerLimits) -> Result<RawDoc, RawError> {
-    let mut doc = lopdf::Document::load_mem(bytes)
-        .map_err(|e| RawError::Load(describe_load_error(&e.to_string())))?;
+/// Where the worker is, told to the parent before each step so that a crash (a stack
+/// overflow cannot be caught) is blamed on its page: the parent reads the file again
+/// without that page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Page(u32),
+    /// Font map recovery and the second reading after it.
+    Fonts,
+}
+
+/// Parses `bytes`, leaving out the pages in `skip` (they crashed the parser before);
+/// `Err` becomes [`IngestError::Pdf`](crate::ingest::IngestError).
+pub fn extract(
+    bytes: &[u8],
+    limits: WorkerLimits,
+    skip: &[u32],
+    step: &mut dyn FnMut(Step),
+) -> Result<RawDoc, RawError> {
+    let mut doc = load(bytes)?;
     if doc.is_encrypted() && doc.decrypt("").is_err() {
         return Err(RawError::Encrypted);
     }
     check_decompressed_size(&doc, limits.max_decompressed_bytes)?;
-    let page_ids = doc.get_pages();
-    let mut raw = RawDoc {
-        page_count: page_ids.len() as u32,
-        ..RawDoc::default()
-    };
+    let mut raw = RawDoc::default();
+    let tree = page_tree(&doc, limits.max_pages as usize);
+    raw.page_count = tree.count;
+    if tree.repeated {
+        raw.warnings
+            .push("the page tree lists a node twice or holds a loop: each page read once".into());
+    }
     if raw.page_count > limits.max_pages {
         raw.warnings.push(format!(
             "{} pages; only the first {} read (page limit)",
             raw.page_count, limits.max_pages
         ));
     }
-    for (&number, &id) in page_ids.iter().take(limits.max_pages as usize) {
+    flatten_page_tree(&mut doc, &tree.pages);
+    let page_ids = doc.get_pages();
+    for (&number, &id) in &page_ids {
+        if skip.contains(&number) {
+            raw.warnings.push(format!(
+                "page {number}: the PDF parser crashed on this page"
+            ));
+            raw.pages.push(RawPage {
+                failed: true,
+                ..bare_page(&doc, id, number)
+            });
+            continue;
+        }
+        step(Step::Page(number));
         let mut collector = Collector::default();
         let run = catch_unwind(AssertUnwindSafe(|| {
             pdf_extract::output_doc_page(&doc, &mut collector, number)
         }));
-        let mut page = collector.page.take().unwrap_or_else(|| RawPage {
-            number,
-            ..RawPage::default()
-        });
+        let mut page = collector
+            .page
+            .take()
+            .unwrap_or_else(|| bare_page(&doc, id, number));
         match run {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
@@ -208,6 +239,7 @@ pub fn extract(bytes: &[u8], limits: WorkerLimits) -> Result<RawDoc, RawError> {
         page.annotations = read_annotations(&mut doc, id, number, &mut raw.warnings);
         raw.pages.push(page);
     }
+    step(Step::Fonts);
     let repairs = catch_unwind(AssertUnwindSafe(|| fontmap::repair_fonts(&mut doc)));
     let repairs = repairs.unwrap_or_else(|_| {
         raw.warnings
@@ -227,7 +259,8 @@ pub fn extract(bytes: &[u8], limits: WorkerLimits) -> Result<RawDoc, RawError> {
                 )
             })
             .collect();
-        for &number in page_ids.keys().take(limits.max_pages as usize) {
+        for &number in page_ids.keys().filter(|n| !skip.contains(n)) {
+            step(Step::Page(number));
             let mut collector = Collector::default();
             let run = catch_unwind(AssertUnwindSafe(|| {
                 pdf_extract::output_doc_page(&doc, &mut collector, number)
@@ -647,36 +680,193 @@ fn describe_load_error(message: &str) -> String {
     }
 }
 
-/// Inflates every Flate stream into a counter, stopping at the limit, so a bomb is
-/// refused before pdf-extract inflates it for real.
+/// Counts what every stream decodes to, through its whole filter chain (a stream behind
+/// two Flate filters is inflated twice), into a counter that stops at the limit, so a
+/// bomb is refused before pdf-extract decodes it for real.
 fn check_decompressed_size(doc: &lopdf::Document, limit: u64) -> Result<(), RawError> {
     let mut total = 0u64;
     for object in doc.objects.values() {
         let Ok(stream) = object.as_stream() else {
             continue;
         };
-        let flate = match stream.dict.get(b"Filter") {
-            Ok(lopdf::Object::Name(n)) => n == b"FlateDecode",
-            Ok(lopdf::Object::Array(a)) => a
-                .iter()
-                .any(|f| matches!(f, lopdf::Object::Name(n) if n == b"FlateDecode")),
-            _ => false,
-        };
-        if !flate {
-            total += stream.content.len() as u64;
-        } else {
-            let decoder = flate2::read::ZlibDecoder::new(stream.content.as_slice());
-            total += std::io::copy(
-                &mut decoder.take(limit.saturating_sub(total) + 1),
-                &mut std::io::sink(),
-            )
-            .unwrap_or(0);
-        }
+        total += decoded_len(stream, limit.saturating_sub(total) + 1);
         if total > limit {
             return Err(RawError::Decompression(limit));
         }
     }
     Ok(())
+}
+
+/// Bytes `stream` decodes to, counted up to `cap`. Flate is inflated as a stream; LZW
+/// and ASCII85 (which lopdf also decodes) through lopdf; a filter lopdf cannot decode
+/// ends the chain, as it ends pdf-extract's reading.
+fn decoded_len(stream: &lopdf::Stream, cap: u64) -> u64 {
+    let filters = stream.filters().unwrap_or_default();
+    let mut data = std::borrow::Cow::Borrowed(stream.content.as_slice());
+    for (i, filter) in filters.iter().enumerate() {
+        let last = i + 1 == filters.len();
+        match *filter {
+            b"FlateDecode" | b"Fl" => {
+                let mut inflate = flate2::read::ZlibDecoder::new(data.as_ref()).take(cap);
+                if last {
+                    return std::io::copy(&mut inflate, &mut std::io::sink()).unwrap_or(0);
+                }
+                let mut out = Vec::new();
+                // A corrupt stream counts what inflated before the error.
+                let _ = inflate.read_to_end(&mut out);
+                data = out.into();
+            }
+            b"LZWDecode" | b"LZW" | b"ASCII85Decode" | b"A85" => {
+                let mut dict = lopdf::Dictionary::new();
+                dict.set("Filter", lopdf::Object::Name(filter.to_vec()));
+                match lopdf::Stream::new(dict, data.to_vec()).decompressed_content() {
+                    Ok(out) => data = out.into(),
+                    Err(_) => break,
+                }
+            }
+            _ => break,
+        }
+        if data.len() as u64 >= cap {
+            break;
+        }
+    }
+    (data.len() as u64).min(cap)
+}
+
+/// Bytes before `%PDF` that readers skip (pdftotext looks this far for the header).
+const MAX_HEADER_OFFSET: usize = 1024;
+
+/// Loads the document. Bytes before the `%PDF` header (a BOM, a mail header's rest) are
+/// tolerated as pdftotext does: offsets counted from the header, else from the file start.
+fn load(bytes: &[u8]) -> Result<lopdf::Document, RawError> {
+    let header = bytes
+        .windows(5)
+        .take(MAX_HEADER_OFFSET)
+        .position(|w| w == b"%PDF-")
+        .unwrap_or(0);
+    let loaded = match lopdf::Document::load_mem(&bytes[header..]) {
+        Err(_) if header > 0 => lopdf::Document::load_mem(bytes),
+        loaded => loaded,
+    };
+    loaded.map_err(|e| RawError::Load(describe_load_error(&e.to_string())))
+}
+
+/// Page tree levels followed, as lopdf.
+const MAX_TREE_DEPTH: usize = 256;
+/// Entries a page inherits from its `/Pages` ancestors.
+const INHERITED: [&[u8]; 4] = [b"Resources", b"MediaBox", b"CropBox", b"Rotate"];
+
+/// The pages of a document, in order.
+struct PageTree {
+    /// The first pages, at most the page limit, each with what it inherits.
+    pages: Vec<(lopdf::ObjectId, lopdf::Dictionary)>,
+    /// All leaves, each counted once.
+    count: u32,
+    /// A node was met twice (a loop, or a `/Kids` listing a node again).
+    repeated: bool,
+}
+
+/// Walks the page tree once, each node at most once: a `/Kids` holding its own node or
+/// an ancestor adds no page. Pages past `max` are counted, not kept.
+fn page_tree(doc: &lopdf::Document, max: usize) -> PageTree {
+    let mut tree = PageTree {
+        pages: Vec::new(),
+        count: 0,
+        repeated: false,
+    };
+    let Some(root) = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Pages").ok())
+        .and_then(|p| p.as_reference().ok())
+    else {
+        return tree;
+    };
+    let mut seen = std::collections::HashSet::new();
+    // Nodes still to visit, last first, with what they inherit.
+    let mut stack = vec![(root, lopdf::Dictionary::new(), 0usize)];
+    while let Some((id, mut inherit, depth)) = stack.pop() {
+        if !seen.insert(id) {
+            tree.repeated = true;
+            continue;
+        }
+        let Ok(node) = doc.get_dictionary(id) else {
+            continue;
+        };
+        for key in INHERITED {
+            if let Ok(value) = node.get(key) {
+                inherit.set(key, value.clone());
+            }
+        }
+        let kids = node
+            .get(b"Kids")
+            .ok()
+            .and_then(|k| resolve(doc, k))
+            .and_then(|k| k.as_array().ok());
+        let is_page = node.get(b"Type").and_then(lopdf::Object::as_name).ok() == Some(b"Page");
+        match kids {
+            Some(kids) if !is_page => {
+                if depth < MAX_TREE_DEPTH {
+                    for kid in kids.iter().rev() {
+                        if let Ok(kid) = kid.as_reference() {
+                            stack.push((kid, inherit.clone(), depth + 1));
+                        }
+                    }
+                }
+            }
+            _ => {
+                tree.count += 1;
+                if tree.pages.len() < max {
+                    tree.pages.push((id, inherit));
+                }
+            }
+        }
+    }
+    tree
+}
+
+/// Replaces the page tree by one `/Pages` node holding `pages` (each given what it
+/// inherited), so that pdf-extract, which walks the tree again for every page, walks
+/// only the pages read, each once.
+fn flatten_page_tree(doc: &mut lopdf::Document, pages: &[(lopdf::ObjectId, lopdf::Dictionary)]) {
+    let root = doc.new_object_id();
+    for (id, inherit) in pages {
+        if let Ok(page) = doc.get_dictionary_mut(*id) {
+            for (key, value) in inherit.iter() {
+                if page.get(key).is_err() {
+                    page.set(key.clone(), value.clone());
+                }
+            }
+            page.set("Parent", root);
+            page.set("Type", lopdf::Object::Name(b"Page".to_vec()));
+        }
+    }
+    let kids: Vec<lopdf::Object> = pages.iter().map(|(id, _)| (*id).into()).collect();
+    let count = kids.len() as i64;
+    doc.objects.insert(
+        root,
+        lopdf::Object::Dictionary(dictionary! {
+            "Type" => "Pages",
+            "Kids" => kids,
+            "Count" => count,
+        }),
+    );
+    if let Ok(catalog) = doc.catalog_mut() {
+        catalog.set("Pages", root);
+    }
+}
+
+/// A page the parser gave nothing for: its number and its size from `/MediaBox`.
+fn bare_page(doc: &lopdf::Document, id: lopdf::ObjectId, number: u32) -> RawPage {
+    let size = inherited(doc, id, b"MediaBox")
+        .and_then(|b| numbers::<4>(doc, b))
+        .map_or((0.0, 0.0), |b| ((b[2] - b[0]).abs(), (b[3] - b[1]).abs()));
+    RawPage {
+        number,
+        width: size.0,
+        height: size.1,
+        ..RawPage::default()
+    }
 }
 
 /// True when a content stream contains the operator `3 Tr`.

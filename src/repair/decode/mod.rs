@@ -51,7 +51,7 @@ const LOOKAHEAD: usize = 3;
 
 /// How one line came out.
 #[derive(Debug, Default)]
-pub struct LineResult {
+pub(crate) struct LineResult {
     pub text: String,
     pub damaged: bool,
     pub changed: u64,
@@ -95,7 +95,7 @@ enum Reading {
 }
 
 /// Per-document state: the token candidate cache.
-pub struct Decoder<'m, 't> {
+pub(crate) struct Decoder<'m, 't> {
     m: &'m Model,
     /// Token candidates by lower-cased core, per [`Reading`] (its index).
     cache: [HashMap<String, Rc<[Cand]>>; 4],
@@ -408,12 +408,12 @@ impl<'m, 't> Decoder<'m, 't> {
 
     /// Ends the first pass: from now on the LM is mixed with what the document
     /// said confidently, and `carry` is set by the caller for each line it redoes.
-    pub fn second_pass(&mut self) {
+    pub(crate) fn second_pass(&mut self) {
         self.memo.mix_with(self.doc.take());
     }
 
     /// Sets the LM context for the next line from the line before it, as read.
-    pub fn continue_after(&mut self, previous: Option<&LineResult>) {
+    pub(crate) fn continue_after(&mut self, previous: Option<&LineResult>) {
         self.carry = previous.and_then(|p| p.end);
     }
 

@@ -2,7 +2,7 @@
 //! decompression bomb, cyclic page tree, deep nesting, 10,000 pages, garbage.
 //!
 //! Each test asserts the outcome (error kind or partial result) and that it came within
-//! the time limit plus process start-up.
+//! the document's time limit plus process start-up.
 
 use std::io::Write;
 use std::path::Path;
@@ -11,24 +11,37 @@ use std::time::{Duration, Instant};
 use vanban::ingest::{ingest, IngestError, Ingested};
 use vanban::Limits;
 
-const TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const TIMEOUT: Duration = Duration::from_secs(10);
 
-fn limits() -> Limits {
+pub(super) fn limits() -> Limits {
     Limits {
         parse_timeout: TIMEOUT,
+        document_timeout: TIMEOUT,
         max_pages: 100,
         max_decompressed_bytes: 8 << 20,
         ..Limits::default()
     }
 }
 
-/// Ingests `bytes` and checks the time bound.
-fn run(bytes: &[u8]) -> Result<Ingested, IngestError> {
+/// Ingests `bytes` under [`limits`] and checks the time bound.
+pub(super) fn run(bytes: &[u8]) -> Result<Ingested, IngestError> {
+    run_with(bytes, Path::new("broken.pdf"), &limits())
+}
+
+/// Ingests `bytes` named `path` under `limits` and checks the time bound.
+pub(super) fn run_with(
+    bytes: &[u8],
+    path: &Path,
+    limits: &Limits,
+) -> Result<Ingested, IngestError> {
     std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
     let started = Instant::now();
-    let result = ingest(bytes, Path::new("broken.pdf"), &limits());
+    let result = ingest(bytes, path, limits);
     let took = started.elapsed();
-    assert!(took < TIMEOUT + Duration::from_secs(5), "took {took:?}");
+    assert!(
+        took < limits.document_timeout + Duration::from_secs(5),
+        "took {took:?}"
+    );
     match &result {
         Ok(doc) => eprintln!(
             "partial/ok in {took:?}: {} pages, warnings {:?}",
@@ -40,7 +53,7 @@ fn run(bytes: &[u8]) -> Result<Ingested, IngestError> {
     result
 }
 
-fn pdf_error(result: Result<Ingested, IngestError>) -> String {
+pub(super) fn pdf_error(result: Result<Ingested, IngestError>) -> String {
     match result {
         Err(IngestError::Pdf(e)) => e.to_string(),
         Err(e) => panic!("expected a PDF error, got {e}"),
