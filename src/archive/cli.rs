@@ -13,7 +13,7 @@ use clap::Subcommand;
 use super::csv::Bom;
 use super::index::Archive;
 use super::search::{SearchRequest, KINDS};
-use super::{csv, load_each, parquet, serve, sqlite, ArchiveError, LoadIssue};
+use super::{csv, http, load_each, parquet, sqlite, ArchiveError, LoadIssue};
 
 #[derive(Debug, Subcommand)]
 pub enum ArchiveCommand {
@@ -87,8 +87,22 @@ pub enum ArchiveCommand {
     Serve {
         #[arg(long)]
         index: PathBuf,
+        /// Address to listen on; beyond loopback it needs --token.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// Token every request must carry (`Authorization: Bearer TOKEN`, or `?token=TOKEN`
+        /// once in a browser, which then keeps it in a cookie).
+        #[arg(long, env = "VANBAN_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Connections held at once (also bounded by the open-files limit).
+        #[arg(long, default_value_t = 4096)]
+        max_connections: usize,
+        /// Threads rendering pages.
+        #[arg(long, default_value_t = 4)]
+        workers: usize,
+        /// Seconds a client has to send its request, and then to read the answer.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
     },
 }
 
@@ -145,8 +159,25 @@ pub fn run(command: ArchiveCommand) -> std::io::Result<ExitCode> {
             };
             search(&index, &request, json)
         }
-        ArchiveCommand::Serve { index, addr } => Archive::open(&index)
-            .and_then(|archive| serve::serve(&archive, &addr))
+        ArchiveCommand::Serve {
+            index,
+            addr,
+            token,
+            max_connections,
+            workers,
+            timeout,
+        } => Archive::open(&index)
+            .and_then(|archive| {
+                let config = http::Config {
+                    addr,
+                    token,
+                    max_connections,
+                    workers,
+                    timeout: std::time::Duration::from_secs(timeout),
+                    ..http::Config::default()
+                };
+                http::serve(&archive, config)
+            })
             .map(|()| ExitCode::SUCCESS),
     };
     Ok(result.unwrap_or_else(|e| {

@@ -41,6 +41,7 @@ mod charts;
 pub mod cli;
 pub mod csv;
 mod html;
+pub mod http;
 pub mod index;
 pub mod parquet;
 pub mod search;

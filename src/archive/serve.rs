@@ -13,6 +13,8 @@
 //! * `/file/PATH` — the original file of an indexed document;
 //! * `/page/PATH?n=N` and `/page.png/PATH?n=N` — page N of a PDF, rendered by `pdftoppm`;
 //! * `/api/search?…` (same parameters, plus `limit`), `/api/document/PATH`, `/api/overview` — JSON.
+//!
+//! The network side (limits, timeouts, headers, `Host` and token checks) is [`super::http`].
 
 use std::fmt::Write as _;
 
@@ -85,28 +87,7 @@ impl Page {
     }
 }
 
-/// Serves `archive` on `addr` (e.g. `127.0.0.1:8080`) until the process is stopped.
-pub fn serve(archive: &Archive, addr: &str) -> Result<(), ArchiveError> {
-    let server = tiny_http::Server::http(addr)
-        .map_err(|e| ArchiveError::Invalid(format!("cannot listen on {addr}: {e}")))?;
-    match server.server_addr().to_ip() {
-        Some(ip) => eprintln!("vanban: serving http://{ip}/"),
-        None => eprintln!("vanban: serving on {addr}"),
-    }
-    for request in server.incoming_requests() {
-        let page = respond(archive, request.url());
-        let header =
-            tiny_http::Header::from_bytes(&b"Content-Type"[..], page.content_type.as_bytes())
-                .expect("content types are valid header values");
-        let response = tiny_http::Response::from_data(page.body)
-            .with_status_code(page.status)
-            .with_header(header);
-        if let Err(e) = request.respond(response) {
-            eprintln!("vanban: response not sent: {e}");
-        }
-    }
-    Ok(())
-}
+pub use super::http::serve;
 
 /// The page for one request URL (path and query string).
 pub fn respond(archive: &Archive, url: &str) -> Page {
