@@ -25,5 +25,5 @@ fuzz_target!(|data: &[u8]| {
         max_decompressed_bytes: 16 << 20,
     };
     std::fs::write(input_path(), data).expect("write the input");
-    let _ = worker_main(input_path(), limits);
+    let _ = worker_main(input_path(), limits, &[]);
 });
