@@ -116,9 +116,17 @@ fn export_index_and_search_the_seeds() {
             ]);
             let results: vanban::archive::search::SearchResults =
                 serde_json::from_slice(&out.stdout).unwrap();
+            // An id without a year ("130/NĐ-CP") names the number and code in any year.
+            let cites = |id: &str| match c.id.split('/').collect::<Vec<_>>()[..] {
+                [number, code] => {
+                    let parts: Vec<&str> = id.split('/').collect();
+                    parts.first() == Some(&number) && parts.last() == Some(&code)
+                }
+                _ => id == c.id,
+            };
             let expected = docs
                 .iter()
-                .filter(|d| d.citations.iter().any(|x| x.id == c.id))
+                .filter(|d| d.citations.iter().any(|x| cites(&x.id)))
                 .count();
             assert_eq!(results.total, expected, "{}", c.id);
         }

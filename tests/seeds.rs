@@ -260,7 +260,10 @@ fn body_tasks_carry_their_unit_and_section() {
     assert_eq!(
         t.lead,
         [
-            "Các Sở: Kế hoạch và Đầu tư, Xây dựng, Tài nguyên và Môi trường, Giao thông Vận tải",
+            "Sở Kế hoạch và Đầu tư",
+            "Sở Xây dựng",
+            "Sở Tài nguyên và Môi trường",
+            "Sở Giao thông Vận tải",
             "Ban Quản lý các Khu Công nghiệp"
         ]
     );

@@ -322,6 +322,11 @@ impl Archive {
                 }
             }
         };
+        // Documents written before the canonical agency existed get it here.
+        let agency_label = m
+            .agency_canonical
+            .clone()
+            .or_else(|| m.agency.as_deref().map(crate::vn::canonical_agency));
         let base = |kind: &str, location: &Location, text: &str| {
             let mut e = TantivyDocument::default();
             e.add_text(f.kind, kind);
@@ -330,7 +335,7 @@ impl Archive {
             for (field, value) in [
                 (f.title, &m.title),
                 (f.number, &m.number),
-                (f.agency_label, &m.agency_canonical),
+                (f.agency_label, &agency_label),
                 (f.doc_type_label, &m.doc_type),
                 (f.date, &m.date),
             ] {
