@@ -1,5 +1,6 @@
 //! Malformed PDFs, generated here (no committed binaries): truncated, encrypted, a
-//! decompression bomb, cyclic page tree, deep nesting, 10,000 pages, garbage.
+//! decompression bomb, cyclic page tree, deep nesting, 10,000 pages, garbage; and the
+//! crashes fuzzing found (`fuzz/`), kept as files under `fuzz/`.
 //!
 //! Each test asserts the outcome (error kind or partial result) and that it came within
 //! the document's time limit plus process start-up.
@@ -327,4 +328,25 @@ fn signature_widgets_give_text_and_signatures_and_a_broken_one_costs_itself() {
             (None, None, time, Some(1))
         ]
     );
+}
+
+/// Found by `fuzz/run.sh pdf_worker`: a font object that is missing makes pdf-extract
+/// panic on 8 of the 16 pages; each costs its own page, named in a warning.
+#[test]
+fn fuzz_crash_missing_font_object_costs_its_pages_only() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/regressions/pdf/fuzz/missing_font_object.pdf");
+    let limits = Limits {
+        ocr: vanban::Ocr::Never,
+        ..limits()
+    };
+    let doc = run_with(&std::fs::read(&path).unwrap(), &path, &limits).expect("a partial result");
+    assert_eq!(doc.pages, Some(16));
+    let failed: Vec<&String> = doc
+        .warnings
+        .iter()
+        .filter(|w| w.ends_with("the PDF parser failed on this page"))
+        .collect();
+    assert_eq!(failed.len(), 8, "{:?}", doc.warnings);
+    assert!(doc.text.contains("Số: 73 /KH-SKHCN"), "{}", doc.text);
 }
