@@ -350,3 +350,30 @@ fn fuzz_crash_missing_font_object_costs_its_pages_only() {
     assert_eq!(failed.len(), 8, "{:?}", doc.warnings);
     assert!(doc.text.contains("Số: 73 /KH-SKHCN"), "{}", doc.text);
 }
+
+/// Every other file `fuzz/run.sh pdf_worker` crashed in-process (panics inside pdf-extract
+/// and adobe-cmap-parser) gives a document or an error record (PDF error, empty), in time.
+#[test]
+fn fuzz_crashes_cost_pages_not_the_document() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions/pdf/fuzz");
+    let limits = Limits {
+        ocr: vanban::Ocr::Never,
+        ..limits()
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("crash-"))
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 14);
+    for path in files {
+        match run_with(&std::fs::read(&path).unwrap(), &path, &limits) {
+            Ok(_) | Err(IngestError::Pdf(_) | IngestError::Empty) => {}
+            Err(e) => panic!("{}: {e}", path.display()),
+        }
+    }
+}
