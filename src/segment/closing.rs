@@ -106,10 +106,34 @@ pub fn read_closing(lines: &[Line], taken: &[bool]) -> Closing {
         }
     };
     closing.signer = read_signer(&region, &mut closing.lines);
+    if let (None, Some(at)) = (&closing.signer, noi_nhan) {
+        closing.signer = name_among_recipients(&lines[at + 1..], taken, &mut closing.lines);
+    }
     if noi_nhan.is_none() {
         recipients_inside_signature(lines, &mut closing);
     }
     closing
+}
+
+/// A scan whose authority and position OCR lost still shows the signer's name beside
+/// the recipients: the first line after "Nơi nhận" that is a person's name and no
+/// recipient bullet.
+fn name_among_recipients(lines: &[Line], taken: &[bool], used: &mut Vec<usize>) -> Option<Signer> {
+    let line = lines
+        .iter()
+        .take(SIGNATURE_LINES_AFTER)
+        .filter(|l| !taken[l.no] && !is_bullet(l.text))
+        .find(|l| is_person_name(l.text.trim()))?;
+    used.push(line.no);
+    Some(Signer {
+        name: Some(squash(line.text)),
+        ..Signer::default()
+    })
+}
+
+/// A recipient line: "- Sở Nội vụ;".
+fn is_bullet(t: &str) -> bool {
+    t.trim_start().starts_with(['-', '+', '•'])
 }
 
 /// With "Nơi nhận" unreadable (OCR), the bullets interleaved with the signature
@@ -179,7 +203,7 @@ fn read_signer(region: &[&Line], used: &mut Vec<usize>) -> Option<Signer> {
     }
     let search_from = after.map(|i| i + 1).unwrap_or(0);
     for (i, line) in region.iter().enumerate().skip(search_from) {
-        if line.text.trim_start().starts_with('-') {
+        if is_bullet(line.text) {
             continue;
         }
         if let Some(position) = position_in(line.text) {
@@ -207,7 +231,13 @@ fn read_signer(region: &[&Line], used: &mut Vec<usize>) -> Option<Signer> {
         signer.name = Some(name);
         return Some(signer);
     }
-    for line in region.iter().skip(start).take(NAME_LINES) {
+    // Recipient bullets interleaved with the signature block do not count.
+    for line in region
+        .iter()
+        .skip(start)
+        .filter(|l| !is_bullet(l.text))
+        .take(NAME_LINES)
+    {
         let t = line.text.trim();
         if is_person_name(t) {
             signer.name = Some(squash(t));
@@ -229,7 +259,9 @@ fn name_after(line: &str, position: &str) -> Option<String> {
         .map(squash)
 }
 
-/// The position phrase in a line, as written: "PHÓ GIÁM ĐỐC".
+/// The position phrase in a line, as written: "PHÓ GIÁM ĐỐC"; also with the body it
+/// heads ("CHỦ TỊCH UBND TỈNH"), and at the start of a line that a single space joins to
+/// the recipients' column ("PHÓ CHÁNH VĂN PHÒNG Tài nguyên và Môi trường,").
 fn position_in(line: &str) -> Option<String> {
     let cols: Vec<&str> = line
         .split("  ")
@@ -238,9 +270,23 @@ fn position_in(line: &str) -> Option<String> {
         .collect();
     for col in cols.iter().rev() {
         let col = col.rsplit(':').next().unwrap_or(col).trim();
-        let f = fold(col);
-        if is_upper(col) && POSITIONS.iter().any(|p| f == *p) {
-            return Some(squash(col));
+        let upper_words = col
+            .split_whitespace()
+            .take_while(|w| is_upper(w) && w.chars().all(char::is_alphabetic))
+            .count();
+        let run = squash(
+            &col.split_whitespace()
+                .take(upper_words)
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        let f = fold(&run);
+        let whole = upper_words == col.split_whitespace().count();
+        if POSITIONS
+            .iter()
+            .any(|p| f == *p || (whole && f.starts_with(&format!("{p} "))))
+        {
+            return Some(run);
         }
     }
     None

@@ -9,7 +9,7 @@ use crate::text::{fold, is_upper, squash, Line};
 use crate::vn;
 
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:[Ss][oốồô6ỗổ]|SỐ|SO)\s*[:;]?\s*(?P<digits>(?:[0-9OIØ]|[^\s\p{Lu}/\-]){0,6})(?P<symbol>\s*[-/]?\s*[\p{Lu}0-9](?:Tr|Tg|[\p{Lu}0-9 \-/&.])*)").unwrap()
+    Regex::new(r"^\s*(?:(?:[Ss][oốồô6ỗổ]|SỐ|SO)\s*[:;]?|S[ởơớờ]\s*:)\s*(?P<digits>(?:[0-9OIØ]|[^\s\p{Lu}/\-]){0,6})(?P<symbol>\s*[-/]?\s*[\p{Lu}0-9](?:Tr|Tg|[\p{Lu}0-9 \-/&.])*)").unwrap()
 });
 /// "Hà Nội, ngày …": the words before the date name the place.
 static PLACE: LazyLock<Regex> =
@@ -73,8 +73,8 @@ const PROSE_LINE_CHARS: usize = 60;
 pub(super) const TITLE_LINE_MAX_CHARS: usize = 200;
 /// The rest of a symbol cut by a line break is at most this long.
 const SYMBOL_TAIL_MAX_CHARS: usize = 16;
-/// Most lines a "V/v" subject runs over.
-const SUBJECT_MAX_LINES: usize = 4;
+/// Most lines a "V/v" subject runs over (a narrow column wraps it often).
+const SUBJECT_MAX_LINES: usize = 6;
 
 /// What the header block tells, and where the body starts.
 #[derive(Debug, Default)]
@@ -278,9 +278,9 @@ fn segments(lines: &[Line]) -> Vec<Segment> {
 }
 
 /// OCR joins a two-column line into one ("… ngày 23 tháng 01 năm 2025 Số: 22 /BC-UBND"):
-/// a "Số:" label inside a column starts a column of its own.
+/// a "Số:" label inside a column starts a column of its own (OCR may read it "Sở:").
 fn split_before_number_label(col: &str) -> Vec<&str> {
-    static LABEL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\sSố\s*:").unwrap());
+    static LABEL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\sS[ốở]\s*:").unwrap());
     match LABEL.find(col) {
         Some(m) => vec![&col[..m.start()], &col[m.start()..]],
         None => vec![col],
@@ -335,10 +335,13 @@ fn subject_line(lines: &[Line]) -> Option<String> {
     let mut parts = Vec::new();
     for line in &lines[at..] {
         let t = line.text.trim();
+        let f = fold(t);
         if t.is_empty()
             || parts.len() >= SUBJECT_MAX_LINES
             || (!parts.is_empty()
-                && (is_upper(t) || (fold(t).contains("ngay") && vn::parse_date(t).is_some())))
+                && (is_upper(t)
+                    || f.starts_with("kinh gui")
+                    || (f.contains("ngay") && vn::parse_date(t).is_some())))
         {
             break;
         }
@@ -454,9 +457,24 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
         .strip_prefix("V/v ")
         .or_else(|| title.strip_prefix("V/V "))
         .unwrap_or(&title)
-        .trim()
-        .to_string();
+        .trim();
+    let title = mend_opening(title);
     (Some(title).filter(|t| !t.is_empty()), end.max(from))
+}
+
+/// A title's "Về việc" as OCR damages it ("và việc", "vềviệccông", "Về.ˆviệc") is
+/// written whole again: no title starts with "và", and the words run on after "việc".
+fn mend_opening(title: &str) -> String {
+    static OPENING: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^v[ea][^a-z0-9]{0,3}viec\s*").unwrap());
+    let folded = fold(title).to_lowercase();
+    match OPENING.find(&folded) {
+        Some(m) if m.as_str().trim_end() != "ve viec" => {
+            let rest: String = title.chars().skip(m.as_str().chars().count()).collect();
+            format!("Về việc {rest}")
+        }
+        _ => title.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -74,6 +74,10 @@ pub fn parse_stamp(text: &str) -> Option<Stamp> {
     // One buffer per label, indexed by `Label`; the centre's name pieces apart.
     let mut values: [String; 3] = Default::default();
     let mut centre: Vec<&str> = Vec::new();
+    // Lines above the signing time that no label names: an unlabelled stamp's signer
+    // (which may wrap) and, on the last line, its organization.
+    let mut unlabelled: Vec<&str> = Vec::new();
+    let mut timed = false;
     let mut found = false;
     // The label whose value a wrapped line continues.
     let mut open: Option<Label> = None;
@@ -91,6 +95,7 @@ pub fn parse_stamp(text: &str) -> Option<Stamp> {
             (label, line.chars().skip(skip).collect::<String>())
         } else if TIME.is_match(&folded) || OFFSET.is_match(&folded) {
             open = None;
+            timed = true;
             (Label::Time, line.to_string())
         } else if is_centre_piece(&folded) || EMAIL.is_match(&folded) {
             if is_centre_piece(&folded) {
@@ -102,6 +107,9 @@ pub fn parse_stamp(text: &str) -> Option<Stamp> {
         } else if let Some(label) = open {
             (label, line.to_string())
         } else {
+            if !timed {
+                unlabelled.push(line);
+            }
             continue;
         };
         found = true;
@@ -116,9 +124,18 @@ pub fn parse_stamp(text: &str) -> Option<Stamp> {
         Some(v.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|s| !s.is_empty())
     };
     let [signer, organization, time] = &values;
+    if !timed || !centre.is_empty() {
+        unlabelled.clear();
+    }
+    let (bare_signer, bare_organization) = match unlabelled.split_last() {
+        Some((last, name)) if !name.is_empty() => (tidy(&name.join(" ")), tidy(last)),
+        _ => (unlabelled.first().and_then(|l| tidy(l)), None),
+    };
     Some(Stamp {
-        signer: tidy(signer).or_else(|| tidy(&centre.join(" "))),
-        organization: tidy(organization),
+        signer: tidy(signer)
+            .or_else(|| tidy(&centre.join(" ")))
+            .or(bare_signer),
+        organization: tidy(organization).or(bare_organization),
         time: tidy(time).and_then(|t| iso_time(&t)),
         gazette: !centre.is_empty(),
     })
@@ -210,6 +227,11 @@ mod tests {
         (
             "Người ký: Sở Nội vụ\nCơ quan: Tỉnh\nQuảng Ngãi\nThời gian ký:\n15.03.2024 08:01:02 +07:00",
             Some((Some("Sở Nội vụ"), Some("Tỉnh Quảng Ngãi"), Some("2024-03-15T08:01:02+07:00"), false)),
+        ),
+        // An unlabelled stamp: signer (wrapped), organization, time (signed doc04).
+        (
+            "Ủy ban nhân dân tỉnh\nQuảng Ngãi\nTỉnh Quảng Ngãi\n27/12/2021 17:22:11",
+            Some((Some("Ủy ban nhân dân tỉnh Quảng Ngãi"), Some("Tỉnh Quảng Ngãi"), Some("2021-12-27T17:22:11"), false)),
         ),
         ("Ký bởi:\nCơ quan:", Some((None, None, None, false))),
         ("Thời gian ký: 45/13/2025 10:09:57", Some((None, None, None, false))),
