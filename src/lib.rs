@@ -41,8 +41,9 @@
 //! * With the `archive` feature: `archive` (loading converted documents, the search index,
 //!   SQLite/CSV/Parquet exports, the web server).
 //! * For the crate's own tools (`src/bin/`, `fuzz/`, benches): [`eval`] (SER/CER scoring),
-//!   [`text`] (folding and line helpers), [`repair::train`], [`ingest::legacy`] and the PDF
-//!   worker's entry point in [`ingest::pdf`] (the binary re-executes itself as the worker).
+//!   [`text`] (folding and line helpers), [`repair::train`], [`ingest::legacy`], the PDF
+//!   worker's entry point in [`ingest::pdf`] (the binary re-executes itself as the worker) and
+//!   its page OCR, [`ingest::pdf::ocr`].
 
 #[cfg(feature = "archive")]
 pub mod archive;

@@ -10,7 +10,6 @@ mod decode;
 mod image;
 pub mod legacy;
 mod markup;
-pub mod ocr;
 mod office;
 pub mod pdf;
 

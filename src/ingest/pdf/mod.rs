@@ -26,6 +26,7 @@ mod fontmap;
 pub mod glyphs;
 mod isolate;
 mod layout;
+pub mod ocr;
 pub(crate) mod raw;
 
 use std::io::Write;
@@ -38,7 +39,7 @@ pub use isolate::{
 pub use raw::{RawError, WorkerLimits};
 
 use super::legacy::{self, Legacy, Quality};
-use super::{ocr, IngestError, Ingested};
+use super::{IngestError, Ingested};
 use crate::limits::Deadline;
 use crate::model::{Format, TextLayer};
 use crate::{Limits, Ocr};
