@@ -300,8 +300,11 @@ fn text_of(
     (!out.is_empty()).then(|| out.to_string())
 }
 
+/// How far before a figure (bytes of folded text) a qualifier such as "it nhat" is sought.
+const QUALIFIER_LOOKBACK: usize = 24;
+
 fn qualifier(f: &str, start: usize, end: usize) -> Option<String> {
-    let head = &f[crate::text::floor_boundary(f, start.saturating_sub(24))..start];
+    let head = &f[crate::text::floor_boundary(f, start.saturating_sub(QUALIFIER_LOOKBACK))..start];
     let head = head.trim_end();
     let tail = f[end..].trim_start();
     if (head.ends_with("tu") || head.ends_with("dat tu")) && tail.starts_with("tro len") {
