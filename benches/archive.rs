@@ -218,6 +218,7 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
                 subject: None,
                 qualifier: None,
                 consistent: None,
+                parts: None,
                 span: char_span(&text, found.start(), found.end()),
                 page: None,
             });

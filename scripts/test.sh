@@ -35,10 +35,12 @@ cargo fmt --check
 cargo clippy --release --locked --all-targets -- -D warnings
 # The library alone builds without the archive side (SQLite, tantivy, web server, Parquet) or clap.
 cargo check --locked --lib --no-default-features
+# The API docs (lib.rs lists the public API) build without broken or private links.
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --lib
+# Also builds target/release/vanban (the integration tests run it), which the browser test uses.
 cargo test --release --locked
-cargo build --release --locked --bin vanban
 
 # The web view in a real headless browser (Debian chromium driven by playwright-core;
-# no browser download). Uses the release binary built above.
+# no browser download). Uses the release binary `cargo test` built.
 npm ci --prefix tests/browser --no-audit --no-fund --silent
 node tests/browser/e2e.mjs

@@ -21,6 +21,29 @@
 //! assert_eq!(doc.citations[0].id, "61/2018/NĐ-CP");
 //! assert_eq!(doc.citations[0].date.as_deref(), Some("2018-04-23"));
 //! ```
+//!
+//! # Public API
+//!
+//! What a caller may rely on; everything else is `pub(crate)`.
+//!
+//! * Whole documents: [`process_file`], [`process_bytes`], [`read_file`], [`read_bounded`],
+//!   [`ProcessError`], under [`Limits`] (and its [`Ocr`] mode).
+//! * The output contract: [`model`] ([`Document`], [`ErrorRecord`] and their parts), the same
+//!   fields as `schemas/document.schema.json`.
+//! * One entry point per stage, each usable on its own: [`ingest::ingest`] → [`ingest::Ingested`],
+//!   [`repair::repair`] → [`repair::Repaired`], [`segment::segment`] → [`segment::Segmented`],
+//!   [`extract::extract`] → [`extract::Extracted`], [`output::assemble`] → [`Document`]; plus
+//!   the readers a dashboard reuses on its own cells: [`extract::parse_deadline`],
+//!   [`extract::parse_deadline_in`], [`extract::parse_deliverables`], [`extract::split_units`].
+//! * Knowledge of Vietnamese documents: [`vn`] (document types and symbols, dates with their
+//!   precision, document numbers, agencies, e-signature stamps).
+//! * Batches: [`batch::run`] over [`batch::collect`]ed inputs, with per-document outcomes.
+//! * With the `archive` feature: `archive` (loading converted documents, the search index,
+//!   SQLite/CSV/Parquet exports, the web server).
+//! * For the crate's own tools (`src/bin/`, `fuzz/`, benches): [`eval`] (SER/CER scoring),
+//!   [`text`] (folding and line helpers), [`repair::train`], [`ingest::legacy`], the PDF
+//!   worker's entry point in [`ingest::pdf`] (the binary re-executes itself as the worker) and
+//!   its page OCR, [`ingest::pdf::ocr`].
 
 #[cfg(feature = "archive")]
 pub mod archive;

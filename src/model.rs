@@ -338,10 +338,24 @@ pub struct Figure {
     pub qualifier: Option<String>,
     /// For a ratio with a stated percentage: whether the two agree (to rounding).
     pub consistent: Option<bool>,
+    /// The parts listed after the figure ("gồm … (19 TTHC), (06 TTHC) …") and whether
+    /// they add up to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<Parts>,
     pub span: Span,
     /// 1-based page, for paged sources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<u32>,
+}
+
+/// A breakdown of a figure into parts of the same unit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Parts {
+    /// How many parts were listed.
+    pub count: usize,
+    pub sum: f64,
+    /// Whether the parts add up to the figure's value.
+    pub adds_up: bool,
 }
 
 closed_set! {

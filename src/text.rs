@@ -117,16 +117,6 @@ pub fn is_upper(s: &str) -> bool {
     letters.peek().is_some() && letters.all(|c| !c.is_lowercase())
 }
 
-/// "KẾ HOẠCH" → "Kế hoạch".
-pub fn sentence_case(s: &str) -> String {
-    let lower = s.to_lowercase();
-    let mut chars = lower.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 /// The largest char boundary of `s` at or below `i`.
 pub fn floor_boundary(s: &str, i: usize) -> usize {
     let mut i = i.min(s.len());

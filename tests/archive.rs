@@ -172,6 +172,7 @@ Phấn đấu 100% hồ sơ được giải quyết đúng hạn.";
         subject: Some("hồ sơ được giải quyết đúng hạn".into()),
         qualifier: None,
         consistent: None,
+        parts: None,
         span: span_of(text, "100% hồ sơ"),
         page: None,
     }];

@@ -1,5 +1,6 @@
 //! The five seed documents against their hand-checked expectations in
-//! `fixtures/expected/NNN.json`, field by field.
+//! `fixtures/expected/NNN.json`, field by field, and their whole outputs against reviewed
+//! snapshots (`fixtures/snapshots/`).
 
 mod common;
 
@@ -267,4 +268,65 @@ fn body_tasks_carry_their_unit_and_section() {
             "Ban Quản lý các Khu Công nghiệp"
         ]
     );
+}
+
+/// Every field of every seed's output against its reviewed snapshot in
+/// `fixtures/snapshots/NNN.json`. A difference fails the test and writes the new output
+/// beside it as `NNN.new.json`: review it (`diff` the two), then move it over the snapshot.
+#[test]
+fn snapshots() {
+    let dir = common::root().join("fixtures/snapshots");
+    let mut failures = Vec::new();
+    for stem in ["000", "001", "002", "003", "004"] {
+        let path = common::seed(stem);
+        let mut actual = common::to_value(&common::process(&path));
+        // The path is the caller's; the snapshot names the file alone.
+        actual["source"]["path"] = json!(path.file_name().unwrap().to_string_lossy());
+        let snapshot = dir.join(format!("{stem}.json"));
+        let reviewed: Value = std::fs::read_to_string(&snapshot)
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or(Value::Null);
+        let mut diffs = Vec::new();
+        differences("", &reviewed, &actual, &mut diffs);
+        if !diffs.is_empty() {
+            let new = dir.join(format!("{stem}.new.json"));
+            std::fs::write(&new, serde_json::to_string_pretty(&actual).unwrap() + "\n").unwrap();
+            let shown: Vec<&String> = diffs.iter().take(20).collect();
+            failures.push(format!(
+                "{stem}: {} differences, new output in {}:\n  {}",
+                diffs.len(),
+                new.display(),
+                shown
+                    .iter()
+                    .map(|d| d.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// JSON paths where `want` and `got` differ.
+fn differences(at: &str, want: &Value, got: &Value, out: &mut Vec<String>) {
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => {
+            for key in w.keys().chain(g.keys().filter(|k| !w.contains_key(*k))) {
+                let null = Value::Null;
+                let (a, b) = (w.get(key).unwrap_or(&null), g.get(key).unwrap_or(&null));
+                differences(&format!("{at}.{key}"), a, b, out);
+            }
+        }
+        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => {
+            for (i, (a, b)) in w.iter().zip(g).enumerate() {
+                differences(&format!("{at}[{i}]"), a, b, out);
+            }
+        }
+        _ if want != got => {
+            let short = |v: &Value| v.to_string().chars().take(120).collect::<String>();
+            out.push(format!("{at}: {} → {}", short(want), short(got)));
+        }
+        _ => {}
+    }
 }

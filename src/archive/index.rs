@@ -11,7 +11,7 @@
 //! * `figure` — the line holding a figure.
 //!
 //! Text goes into two fields, `text` (exact words, with marks) and `text_folded` (marks
-//! stripped, đ→d), analyzed by [`super::analyzer`]; whole documents use their own pair,
+//! stripped, đ→d), analyzed by `super::analyzer`; whole documents use their own pair,
 //! `doc_text` and `doc_text_folded`, so that searching passages, tasks, citations and
 //! figures never walks the (long) postings of whole documents. Filters use keyword fields holding
 //! folded values, so `--cites 61/2018/ND-CP` and `--agency "so noi vu"` work too.
@@ -472,7 +472,7 @@ impl ArchiveWriter<'_> {
     }
 
     /// Deletes the entries of documents whose source file is gone (see
-    /// [`super::source_is_gone`]), as of the last commit; returns their paths, sorted.
+    /// `super::source_is_gone`), as of the last commit; returns their paths, sorted.
     pub fn prune(&mut self) -> Result<Vec<String>, ArchiveError> {
         let mut gone: Vec<String> = self
             .archive

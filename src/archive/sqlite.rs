@@ -238,7 +238,7 @@ impl<'c> Export<'c> {
 }
 
 /// Deletes the rows of documents whose source file is gone (see
-/// [`super::source_is_gone`]); returns their paths, sorted.
+/// `super::source_is_gone`); returns their paths, sorted.
 pub fn prune(conn: &mut Connection) -> Result<Vec<String>, ArchiveError> {
     create_schema(conn)?;
     let tx = conn.transaction()?;

@@ -9,7 +9,7 @@
 //!   rerun, skips documents whose output is current;
 //! * [`Sink::Stream`] writes JSON lines in input order through a bounded reorder buffer.
 //!
-//! Memory is flat in the number of documents: at most [`Sink::window`] documents are
+//! Memory is flat in the number of documents: at most `Sink::window` documents are
 //! between being taken by a worker and being handed on.
 
 pub mod inputs;

@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use vanban::eval::{in_reference_order, syllables, Score};
-use vanban::ingest::{ingest, ocr};
+use vanban::ingest::ingest;
+use vanban::ingest::pdf::ocr;
 use vanban::repair::repair;
 use vanban::Limits;
 

@@ -6,11 +6,25 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{Figure, FigureKind, Span};
+use crate::model::{Figure, FigureKind, Parts, Span};
 use crate::text::{CharIndex, Folded};
 
-/// A percentage and the ratio in parentheses after it are at most this many bytes apart.
+/// A percentage and the ratio in parentheses after it are at most this many bytes apart;
+/// so are a count and the percentage it reaches ("22 TTHC thực hiện …, đạt 36%").
 const PERCENT_RATIO_MAX_GAP: usize = 60;
+
+/// Words (folded) that end the gap between a count and the percentage it reaches.
+const REACHES: &[&str] = &[
+    "dat",
+    "chiem",
+    "bang",
+    "tuong duong",
+    "dat ty le",
+    "chiem ty le",
+];
+
+/// Words (folded) that introduce the parts of a figure: "gồm các lĩnh vực: …".
+const PARTS_INTRO: &[&str] = &["gom", "trong do", "cu the", "chia ra"];
 
 /// Count nouns, folded, longest first within a shared prefix.
 const UNITS: &[&str] = &[
@@ -140,11 +154,14 @@ pub fn extract(text: &Folded, skip: &[Span]) -> Vec<Figure> {
             subject: subject(folded, orig, fix, start, end_byte, is_percent),
             qualifier: qualifier(folded, start, end_byte),
             consistent: None,
+            parts: None,
             span,
             page: None,
         });
     }
-    link_percentages(folded, fix, orig, figures)
+    let mut figures = link_percentages(folded, fix, orig, figures);
+    check_parts(folded, fix, &mut figures);
+    figures
 }
 
 /// A figure is a whole number: not glued to letters, slashes or hyphens of a code.
@@ -300,8 +317,11 @@ fn text_of(
     (!out.is_empty()).then(|| out.to_string())
 }
 
+/// How far before a figure (bytes of folded text) a qualifier such as "it nhat" is sought.
+const QUALIFIER_LOOKBACK: usize = 24;
+
 fn qualifier(f: &str, start: usize, end: usize) -> Option<String> {
-    let head = &f[crate::text::floor_boundary(f, start.saturating_sub(24))..start];
+    let head = &f[crate::text::floor_boundary(f, start.saturating_sub(QUALIFIER_LOOKBACK))..start];
     let head = head.trim_end();
     let tail = f[end..].trim_start();
     if (head.ends_with("tu") || head.ends_with("dat tu")) && tail.starts_with("tro len") {
@@ -344,6 +364,30 @@ fn link_percentages(f: &str, fix: &CharIndex, orig: &[char], figures: Vec<Figure
                     fig.consistent = Some(agrees(fig.value, fig.total, pct.value));
                 }
             }
+        } else if fig.kind == FigureKind::Count {
+            if let Some(next) = iter.peek() {
+                let gap = &f[byte_of(fig.span[1])..byte_of(next.span[0])];
+                if next.kind == FigureKind::Percent && reaches(gap) {
+                    let pct = iter.next().expect("peeked");
+                    fig.percent = pct.percent;
+                    fig.span[1] = pct.span[1];
+                    fig.text = orig[fig.span[0]..fig.span[1]].iter().collect();
+                    // The total is the one stated just before, for the same unit:
+                    // "46/61 TTHC, đạt 75,4%, trong đó có 22 TTHC …, đạt 36%".
+                    let start = byte_of(fig.span[0]);
+                    let total = out
+                        .iter()
+                        .rev()
+                        .take_while(|o| same_sentence(&f[byte_of(o.span[1])..start]))
+                        .find(|o| o.kind == FigureKind::Ratio && o.unit == fig.unit)
+                        .and_then(|o| o.total);
+                    if let Some(total) = total.filter(|&t| fig.value <= t) {
+                        fig.kind = FigureKind::Ratio;
+                        fig.total = Some(total);
+                        fig.consistent = Some(agrees(fig.value, Some(total), pct.value));
+                    }
+                }
+            }
         } else if fig.kind == FigureKind::Percent {
             if let Some(next) = iter.peek() {
                 let gap = &f[byte_of(fig.span[1])..byte_of(next.span[0])];
@@ -365,78 +409,78 @@ fn link_percentages(f: &str, fix: &CharIndex, orig: &[char], figures: Vec<Figure
     out
 }
 
+/// The gap between a count and a percentage says the count reaches it: one clause that
+/// ends in "đạt", "chiếm", "bằng" ….
+fn reaches(gap: &str) -> bool {
+    let head = gap.trim_end().trim_end_matches(['(', ':']).trim_end();
+    gap.len() < PERCENT_RATIO_MAX_GAP
+        && same_sentence(gap)
+        && !gap.contains(';')
+        && REACHES.iter().any(|w| {
+            head.strip_suffix(w)
+                .is_some_and(|before| before.is_empty() || before.ends_with([' ', ',']))
+        })
+}
+
+/// No sentence or line ends in `gap`.
+fn same_sentence(gap: &str) -> bool {
+    !gap.contains('\n') && !gap.contains(". ")
+}
+
+/// Counts of one unit listed after "gồm" / "trong đó" are the parts of the figure of that
+/// unit stated before them in the sentence: the one they add up to, else the nearest, which
+/// is then flagged as not adding up.
+fn check_parts(f: &str, fix: &CharIndex, figures: &mut [Figure]) {
+    let byte_of = |ch: usize| fix.byte_at(ch);
+    let mut i = 0;
+    while i < figures.len() {
+        let first = &figures[i];
+        let run_end = (i + 1..figures.len())
+            .find(|&j| {
+                let (prev, next) = (&figures[j - 1], &figures[j]);
+                next.kind != FigureKind::Count
+                    || next.unit != first.unit
+                    || !same_sentence(&f[byte_of(prev.span[1])..byte_of(next.span[0])])
+            })
+            .unwrap_or(figures.len());
+        if first.kind != FigureKind::Count || run_end - i < 2 {
+            i += 1;
+            continue;
+        }
+        let start = byte_of(first.span[0]);
+        let sum: f64 = figures[i..run_end].iter().map(|p| p.value).sum();
+        let candidates: Vec<usize> = (0..i)
+            .rev()
+            .take_while(|&k| same_sentence(&f[byte_of(figures[k].span[1])..start]))
+            .filter(|&k| figures[k].unit == first.unit && figures[k].kind != FigureKind::Percent)
+            .collect();
+        let introduced = candidates.first().is_some_and(|&k| {
+            let words: Vec<&str> = f[byte_of(figures[k].span[1])..start]
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            let words = format!(" {} ", words.join(" "));
+            PARTS_INTRO
+                .iter()
+                .any(|w| words.contains(&format!(" {w} ")))
+        });
+        if introduced {
+            let target = candidates
+                .iter()
+                .copied()
+                .find(|&k| (figures[k].value - sum).abs() < 0.5)
+                .unwrap_or(candidates[0]);
+            figures[target].parts = Some(Parts {
+                count: run_end - i,
+                sum,
+                adds_up: (figures[target].value - sum).abs() < 0.5,
+            });
+        }
+        i = run_end;
+    }
+}
+
 /// A stated percentage agrees with a ratio when it matches to one decimal (±0.5).
 fn agrees(value: f64, total: Option<f64>, percent: f64) -> bool {
     total.is_some_and(|t| (100.0 * value / t - percent).abs() <= 0.5)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn figs(text: &str) -> Vec<Figure> {
-        extract(&Folded::new(text), &[])
-    }
-
-    #[test]
-    fn ratio_with_percentage() {
-        let f =
-            &figs("cung cấp dịch vụ công trực tuyến mức độ 3 có 46/61 TTHC, đạt 75,4%, trong đó")
-                [0];
-        assert_eq!(
-            (f.kind.as_str(), f.value, f.total, f.percent),
-            ("ratio", 46.0, Some(61.0), Some(75.4))
-        );
-        assert_eq!(
-            (f.unit.as_deref(), f.consistent, f.text.as_str()),
-            (Some("TTHC"), Some(true), "46/61 TTHC, đạt 75,4%")
-        );
-        assert_eq!(
-            f.subject.as_deref(),
-            Some("cung cấp dịch vụ công trực tuyến mức độ 3")
-        );
-    }
-
-    #[test]
-    fn disagreeing_ratio_is_flagged() {
-        assert_eq!(figs("có 40/61 TTHC, đạt 75,4%")[0].consistent, Some(false));
-    }
-
-    #[test]
-    fn counts_and_qualifiers() {
-        let f = &figs("Tổng số hồ sơ tiếp nhận và giải quyết: 149 hồ sơ; trong đó")[0];
-        assert_eq!(
-            (f.value, f.unit.as_deref(), f.subject.as_deref()),
-            (
-                149.0,
-                Some("hồ sơ"),
-                Some("Tổng số hồ sơ tiếp nhận và giải quyết")
-            )
-        );
-        let f = &figs("đã cử trên 45 lượt công chức")[0];
-        assert_eq!(
-            (f.value, f.qualifier.as_deref(), f.subject.as_deref()),
-            (45.0, Some("trên"), Some("công chức"))
-        );
-        let f = &figs("thực hiện tinh giản 05 biên chế (trong đó")[0];
-        assert_eq!((f.value, f.unit.as_deref()), (5.0, Some("biên chế")));
-    }
-
-    #[test]
-    fn percent_targets() {
-        let f = &figs("Thực hiện kiểm tra ít nhất 70% đơn vị")[0];
-        assert_eq!(
-            (f.kind.as_str(), f.value, f.qualifier.as_deref()),
-            ("percent", 70.0, Some("ít nhất"))
-        );
-        let f = &figs("phải đạt từ 60% trở lên")[0];
-        assert_eq!(f.qualifier.as_deref(), Some("từ … trở lên"));
-        assert_eq!(figs("Phấn đấu 100 % TTHC được")[0].value, 100.0);
-    }
-
-    #[test]
-    fn not_figures() {
-        assert!(figs("ngày 14/10/2019 của UBND; năm 2020; Quý I/2020; mức độ 3").is_empty());
-        assert!(figs("1. Cải cách thể chế\nISO 9001:2015 theo 600/QĐ-UBND").is_empty());
-    }
 }

@@ -8,7 +8,9 @@ mod figures;
 mod tasks;
 mod units;
 
-pub use deadline::parse as parse_deadline;
+pub use deadline::{
+    parse as parse_deadline, parse_each as parse_deliverables, parse_in as parse_deadline_in, Plan,
+};
 pub use units::split_units;
 
 use crate::model::{Citation, Figure, Task};

@@ -10,7 +10,8 @@ use flate2::write::ZlibEncoder;
 use flate2::Compression;
 use lopdf::{dictionary, Document, Object, Stream};
 
-use super::{ocr, pdf, IngestError, Ingested};
+use super::pdf::{self, ocr};
+use super::{IngestError, Ingested};
 use crate::model::Format;
 use crate::Limits;
 

@@ -13,7 +13,7 @@
 //!
 //! Text reaches this module either as raw bytes (a plain-text file) or as characters a
 //! PDF font mapped through WinAnsi; both are first brought to the same bytes
-//! ([`to_legacy_bytes`]) so one table serves both.
+//! (`to_legacy_bytes`) so one table serves both.
 //!
 //! **Invariant:** [`detect`] converts only when the converted text has clearly more valid
 //! Vietnamese syllables than the input ([`Quality`]); clean Unicode text is never touched.
@@ -534,7 +534,7 @@ pub struct Detected {
 
 /// Finds the legacy encoding `text` is in, if any, and converts it. `hint` (from a font
 /// name) is tried first and needs only some gain; without it a conversion must raise the
-/// valid-syllable share by [`MIN_GAIN`] to at least [`MIN_CONVERTED_VALID`].
+/// valid-syllable share by `MIN_GAIN` to at least `MIN_CONVERTED_VALID`.
 pub fn detect(text: &str, hint: Option<Legacy>) -> Option<Detected> {
     let before = quality(text);
     if before.words == 0 || (before.valid >= 0.8 && before.marked >= 0.2) {

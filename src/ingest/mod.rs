@@ -2,7 +2,7 @@
 //!
 //! **Invariant:** ingest never fails on a readable text file: it returns text plus
 //! warnings. It fails only on input it cannot interpret at all (binary data, an
-//! unreadable PDF) or input over a [`Limits`](crate::Limits) bound.
+//! unreadable PDF) or input over a [`Limits`] bound.
 
 mod chrome;
 mod cipher;
@@ -10,7 +10,6 @@ mod decode;
 mod image;
 pub mod legacy;
 mod markup;
-pub mod ocr;
 mod office;
 pub mod pdf;
 

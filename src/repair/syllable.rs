@@ -3,11 +3,11 @@
 //! A written syllable is an optional onset consonant cluster, a rhyme (vowel
 //! nucleus plus optional final) and one of six tones. [`parse`] accepts exactly
 //! the combinations Vietnamese spelling allows (stop finals `p t c ch` take only
-//! the sắc or nặng tone), in either tone-placement style; [`normalize`] rewrites
+//! the sắc or nặng tone), in either tone-placement style; `normalize` rewrites
 //! a syllable with the tone mark where this project puts it ("hòa", "thủy",
 //! "hoàng", "quý"), keeping the case of every letter.
 //!
-//! **Invariant:** [`normalize`] never changes the number of chars, only where
+//! **Invariant:** `normalize` never changes the number of chars, only where
 //! the tone mark sits, so offsets stay valid.
 
 use std::collections::HashSet;

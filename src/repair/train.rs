@@ -43,7 +43,7 @@ pub struct Trained {
     pub lm: LmData,
     /// Upper-case code parts ("NĐ", "QĐ", "UBND") with counts.
     pub code_parts: Vec<(String, u32)>,
-    /// Vocabulary words used in persons' names ([`name_positions`]), with weighted
+    /// Vocabulary words used in persons' names (`name_positions`), with weighted
     /// counts; the unknown ones are counted as `<unk>`.
     pub name_words: Vec<(String, u32)>,
     pub files: usize,

@@ -365,16 +365,6 @@ pub fn type_from_number(number: &str) -> Option<&'static str> {
         .or_else(|| (number.contains('/') && number.contains('-')).then_some("Công văn"))
 }
 
-/// A line that is only a document type: "KẾ HOẠCH", "QUYẾT ĐỊNH:", "BAO CAO".
-pub fn doc_type_line(line: &str) -> Option<&'static str> {
-    let f = fold(line);
-    let f = f.trim().trim_end_matches(':').trim();
-    if !is_upper(line) {
-        return None;
-    }
-    vn::by_folded_name(f).map(|t| t.name)
-}
-
 /// Agency header lines → (parent, agency): "UBND TỈNH GIA LAI / SỞ KHOA HỌC…".
 fn split_agency(lines: &[String]) -> (Option<String>, Option<String>) {
     let mut names: Vec<String> = Vec::new();

@@ -12,10 +12,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-pub use header::{doc_type_line, settle_day};
-
-pub use sections::{bullet_of, label_of, Label};
-pub use tables::{group_label, FoundTable, Role};
+pub(crate) use header::settle_day;
+pub(crate) use sections::{bullet_of, label_of};
+pub(crate) use tables::group_label;
+pub use tables::{FoundTable, Role};
 
 use crate::model::{Metadata, Section, Span};
 use crate::text::{fold, lines, squash, CharIndex};
@@ -35,7 +35,7 @@ pub struct Segmented {
     pub preamble: Option<Span>,
     /// Year the plan is about ("năm 2021" in the title), else the document's year.
     pub reference_year: Option<i32>,
-    /// What is left of a damaged day of issue; [`settle_day`] completes the date from it.
+    /// What is left of a damaged day of issue; `settle_day` completes the date from it.
     pub day_clue: Option<crate::vn::DayClue>,
     pub warnings: Vec<String>,
 }

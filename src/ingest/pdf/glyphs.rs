@@ -370,7 +370,7 @@ impl Refs {
     }
 
     /// The `k` most similar distinct characters with their best cosine, best first.
-    /// References are compared in order of their bound ([`coarse`]); once a bound falls
+    /// References are compared in order of their bound (`coarse`); once a bound falls
     /// below the `k`-th best character's similarity no later reference can change the
     /// answer, so the rest are skipped.
     pub fn nearest(&self, shape: &Shape, k: usize) -> Vec<(char, f32)> {

@@ -2,19 +2,19 @@
 //!
 //! The stages, each in its own module:
 //!
-//! 1. [`isolate`] parses in a `vanban pdf-worker` child under [`Limits`] (pages,
+//! 1. `isolate` parses in a `vanban pdf-worker` child under [`Limits`] (pages,
 //!    decompressed bytes, time, memory), so a bad file costs one document;
-//! 2. [`raw`] (in the child) collects glyphs, ruling lines, fonts and image counts per page,
+//! 2. `raw` (in the child) collects glyphs, ruling lines, fonts and image counts per page,
 //!    and what each visible annotation draws;
-//! 3. [`annotations`]: e-signature stamps drawn by signature widgets become
+//! 3. `annotations`: e-signature stamps drawn by signature widgets become
 //!    signatures, every other annotation's glyphs (the number, the day of issue) join
 //!    the page's glyphs;
-//! 4. [`layout`] turns geometry into body paragraphs and tab-separated table rows,
+//! 4. `layout` turns geometry into body paragraphs and tab-separated table rows,
 //!    following tables across pages;
 //! 5. here: legacy font encodings are detected and converted
-//!    ([`legacy`](crate::ingest::legacy)), each page's text layer is classified
+//!    ([`legacy`]), each page's text layer is classified
 //!    ([`classify`]), and pages with no or a damaged layer, or another engine's OCR
-//!    layer over a scan, are read again by OCR ([`ocr`](crate::ingest::ocr)).
+//!    layer over a scan, are read again by OCR ([`ocr`]).
 //!
 //! **Invariant:** a readable PDF always yields its text layer; OCR failures and missing
 //! tools become warnings, never errors. Errors are only for files that cannot be parsed
@@ -26,6 +26,7 @@ mod fontmap;
 pub mod glyphs;
 mod isolate;
 mod layout;
+pub mod ocr;
 pub(crate) mod raw;
 
 use std::io::Write;
@@ -38,7 +39,7 @@ pub use isolate::{
 pub use raw::{RawError, WorkerLimits};
 
 use super::legacy::{self, Legacy, Quality};
-use super::{ocr, IngestError, Ingested};
+use super::{IngestError, Ingested};
 use crate::limits::Deadline;
 use crate::model::{Format, TextLayer};
 use crate::{Limits, Ocr};

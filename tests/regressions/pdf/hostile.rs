@@ -9,7 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::malformed::{limits, pdf_error, run_with};
-use vanban::ingest::{ocr, IngestError, Ingested};
+use vanban::ingest::pdf::ocr;
+use vanban::ingest::{IngestError, Ingested};
 use vanban::Limits;
 
 /// The bound of the issue for a document's process tree.

@@ -1,7 +1,7 @@
 //! OCR of PDF pages with no or a damaged text layer: `pdftoppm` renders the page,
 //! `tesseract -l vie … tsv` reads it, and the TSV keeps word confidences.
 //!
-//! Pages run in parallel, at most [`PARALLEL_PAGES`] at a time with one tesseract thread
+//! Pages run in parallel, at most `PARALLEL_PAGES` at a time with one tesseract thread
 //! each (the machines have two cores). Each external command runs [`confine`]d: killed at
 //! the parse time limit or when the document's time runs out, and given its share of the
 //! document's memory. No page starts once the document's time is up, and a page is
@@ -11,7 +11,7 @@
 //! paragraphs, drops page furniture and finds column-aligned tables on scans as on text
 //! layers.
 //!
-//! Ruled tables are found in the image ([`grid`]): the page is read without them, each
+//! Ruled tables are found in the image (`grid`): the page is read without them, each
 //! cell on its own (`--psm 6`, all cells of a page in one tesseract run), and the rules
 //! go to the layout with the words, so a scanned ruled table is laid out like a vector
 //! one: one row per band, cell lines joined.
@@ -456,7 +456,7 @@ fn render(
 
 /// Reads tesseract's TSV into page geometry for the PDF layout: each word (level 5)
 /// becomes one glyph on its line's baseline (the bottom of the level-4 line box), with a
-/// font size of [`SIZE_OF_LINE_BOX`] times the line box height; the page box (level 1)
+/// font size of `SIZE_OF_LINE_BOX` times the line box height; the page box (level 1)
 /// gives the page size in pixels. Confidences of `-1` (no word) are not averaged.
 pub fn parse_tsv(number: u32, dpi: u32, tsv: &str) -> OcrPage {
     let words = tsv_words(tsv);
