@@ -231,7 +231,7 @@ fn extract(args: ExtractArgs) -> std::io::Result<ExitCode> {
         }
         (Some(file), true) => {
             // The lines go to a temporary file renamed over FILE once all are written.
-            let mut tmp = vanban::output::temp_beside(file, ".vanban-tmp-")?;
+            let mut tmp = vanban::output::stream_temp(file)?;
             let mut out = std::io::BufWriter::new(tmp.as_file_mut());
             let sink = Sink::Stream {
                 out: &mut out,

@@ -472,3 +472,86 @@ fn csv_lines_end_in_crlf_and_formulas_are_neutralised() {
         .unwrap();
     assert_eq!(raw, name);
 }
+
+/// The names in `dir` starting with `prefix`, sorted.
+fn names_starting(dir: &Path, prefix: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(prefix))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_killed_jsonl_writer_leaves_a_temporary_the_next_run_sweeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("all.jsonl");
+    // Waiting on a stdin that never ends, the writer has made its temporary file.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vanban"))
+        .args([
+            os("extract"),
+            os("-"),
+            os("--jsonl"),
+            os("-o"),
+            file.as_os_str(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let killed = format!(".vanban-tmp-jsonl-{}-", child.id());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while names_starting(dir.path(), &killed).is_empty() {
+        assert!(Instant::now() < deadline, "no temporary file");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(names_starting(dir.path(), &killed).len(), 1);
+    // A live writer's file (this test's pid) is left alone.
+    let live = dir
+        .path()
+        .join(format!(".vanban-tmp-jsonl-{}-abc123", std::process::id()));
+    std::fs::write(&live, "").unwrap();
+    let seed = common::seed("000");
+    let args = [
+        os("extract"),
+        seed.as_os_str(),
+        os("--jsonl"),
+        os("-o"),
+        file.as_os_str(),
+    ];
+    let (code, _, err) = run_within(&args, Stdio::null(), 60);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(records(&std::fs::read_to_string(&file).unwrap()).len(), 1);
+    assert_eq!(
+        names_starting(dir.path(), ".vanban-tmp-"),
+        [live.file_name().unwrap().to_string_lossy()]
+    );
+}
+
+#[test]
+fn a_hard_linked_file_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("in");
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::copy(common::seed("000"), root.join("a.txt")).unwrap();
+    std::fs::hard_link(root.join("a.txt"), root.join("sub/b.txt")).unwrap();
+    std::fs::hard_link(root.join("a.txt"), root.join("c.txt")).unwrap();
+    let (code, out, err) = run_within(
+        &[os("extract"), root.as_os_str(), os("--jsonl"), os("-v")],
+        Stdio::null(),
+        60,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let paths: Vec<String> = records(&out).into_iter().map(|r| r.0).collect();
+    assert_eq!(paths, [root.join("a.txt").to_string_lossy()]);
+    assert_eq!(
+        err.matches("(link to a file already taken)").count(),
+        2,
+        "{err}"
+    );
+}

@@ -291,6 +291,41 @@ fn idle_slow_and_pipelining_clients_do_not_hold_others() {
 }
 
 #[test]
+fn searches_do_not_wait_behind_document_pages() {
+    let mut text = TEXT.to_string();
+    for i in 2..8_000 {
+        text.push_str(&format!(
+            "{i}. Sở Nội vụ chủ trì rà soát thủ tục hành chính, hoàn thành trong quý I.\n"
+        ));
+    }
+    let archive = Archive::in_memory().unwrap();
+    let doc =
+        vanban::process_bytes(text.as_bytes(), "kh-12.txt", &vanban::Limits::default()).unwrap();
+    archive.add(&[doc]).unwrap();
+    let server = Server::bind(Config {
+        addr: "127.0.0.1:0".to_string(),
+        workers: 2,
+        ..Config::default()
+    })
+    .unwrap();
+    let addr = server.local_addr();
+    std::thread::spawn(move || server.run(&archive));
+    // 16 requests for the whole document (a 1 MB page, about 0.25 s each): seconds of
+    // work queued for the one thread rendering documents.
+    let page = format!("GET /doc/kh-12.txt?q=thu+tuc HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    let readers: Vec<TcpStream> = (0..16)
+        .map(|_| {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.write_all(page.as_bytes()).unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    answered_promptly(addr);
+    drop(readers);
+}
+
+#[test]
 fn clients_that_stall_are_closed_at_the_timeout() {
     let addr = start(quick());
     let mut slow = TcpStream::connect(addr).unwrap();

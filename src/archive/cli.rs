@@ -97,7 +97,8 @@ pub enum ArchiveCommand {
         /// Connections held at once (also bounded by the open-files limit).
         #[arg(long, default_value_t = 4096)]
         max_connections: usize,
-        /// Threads rendering pages.
+        /// Threads rendering pages: half of them (at least one) whole documents, the rest
+        /// searches and every other page.
         #[arg(long, default_value_t = 4)]
         workers: usize,
         /// Seconds a client has to send its request, and then to read the answer.

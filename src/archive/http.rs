@@ -2,9 +2,10 @@
 //!
 //! One thread owns every socket. It accepts, reads each request head and writes each
 //! response without blocking, under one deadline per phase, so an idle or slow client costs
-//! a file descriptor and a buffer (at most `max_connections` of them), never a thread. A
-//! fixed pool of worker threads turns request heads into responses ([`handle`]). One request
-//! per connection (`Connection: close`), no request body, only GET and HEAD.
+//! a file descriptor and a buffer (at most `max_connections` of them), never a thread. Two
+//! fixed pools of worker threads turn request heads into responses ([`handle`]): one for
+//! whole documents, one for the rest, so a queue of costly document pages never delays a
+//! search. One request per connection (`Connection: close`), no request body, only GET and HEAD.
 //!
 //! Not a crate: `tiny_http` (used before) spends a thread per connection with no timeouts,
 //! and hyper would bring an async runtime to a page meant for a few readers; the few hundred
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use super::html::query_pairs;
 use super::index::Archive;
-use super::serve::respond;
+use super::serve::{renders_document, respond};
 use super::ArchiveError;
 
 /// Longest request target (path and query string); longer is answered 414.
@@ -40,6 +41,8 @@ const LINGER_BYTES: usize = 64 * 1024;
 const MAX_PENDING: usize = 512 << 20;
 /// File descriptors kept for the index and the process beside the connections.
 const RESERVED_FDS: u64 = 128;
+/// Requests queued per worker of a pool; past it new ones are answered 503.
+const QUEUED: usize = 16;
 /// Longest pause of `accept` after running out of file descriptors.
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
@@ -68,7 +71,8 @@ pub struct Config {
     /// Connections held at once; when full, the oldest one still sending its request is
     /// closed for the new one. Also bounded by the open-files limit.
     pub max_connections: usize,
-    /// Threads rendering pages.
+    /// Threads rendering pages: half of them (at least one) whole documents, the rest
+    /// (at least one) every other page.
     pub workers: usize,
     /// Time a client has to send its request head, and then to read the response.
     pub timeout: Duration,
@@ -206,22 +210,30 @@ impl Server {
         {
             fatal(&format!("cannot set up the wake-up socket: {e}"));
         }
-        let workers = self.config.workers.max(1);
-        let (jobs_tx, jobs_rx) = mpsc::sync_channel::<Job>(workers * 16);
-        let jobs_rx = Mutex::new(jobs_rx);
+        let documents = (self.config.workers / 2).max(1);
+        let others = self.config.workers.saturating_sub(documents).max(1);
+        let (documents_tx, documents_rx) = mpsc::sync_channel::<Job>(documents * QUEUED);
+        let (others_tx, others_rx) = mpsc::sync_channel::<Job>(others * QUEUED);
+        let pools = [
+            (Mutex::new(documents_rx), documents),
+            (Mutex::new(others_rx), others),
+        ];
         let (done_tx, done_rx) = mpsc::channel::<Done>();
         std::thread::scope(|scope| {
-            for _ in 0..workers {
-                let done_tx = done_tx.clone();
-                let (jobs_rx, wake_tx) = (&jobs_rx, &wake_tx);
-                scope.spawn(move || work(archive, &self.policy, jobs_rx, &done_tx, wake_tx));
+            for (jobs_rx, threads) in &pools {
+                for _ in 0..*threads {
+                    let done_tx = done_tx.clone();
+                    let wake_tx = &wake_tx;
+                    scope.spawn(move || work(archive, &self.policy, jobs_rx, &done_tx, wake_tx));
+                }
             }
             let mut event_loop = EventLoop {
                 server: self,
                 conns: HashMap::new(),
                 next_id: 0,
                 pending: 0,
-                jobs: jobs_tx,
+                documents: documents_tx,
+                others: others_tx,
                 paused_until: None,
                 backoff: Duration::from_millis(10),
             };
@@ -301,7 +313,10 @@ struct EventLoop<'a> {
     next_id: u64,
     /// Response bytes held in `Writing` connections.
     pending: usize,
-    jobs: SyncSender<Job>,
+    /// The queue of the workers rendering whole documents.
+    documents: SyncSender<Job>,
+    /// The queue of the workers rendering every other page.
+    others: SyncSender<Job>,
     /// `accept` paused after running out of file descriptors.
     paused_until: Option<Instant>,
     backoff: Duration,
@@ -530,9 +545,20 @@ impl EventLoop<'_> {
         Step::Close
     }
 
-    /// Hands a complete head to a worker, or answers 503 when all are busy and queued.
+    /// Hands a complete head to a worker of its pool, or answers 503 when all of them are
+    /// busy and their queue is full.
     fn dispatch(&mut self, id: u64, conn: &mut Conn, head: Vec<u8>) -> Step {
-        match self.jobs.try_send(Job { conn: id, head }) {
+        let document = head
+            .split(|&b| b == b' ')
+            .nth(1)
+            .and_then(|t| std::str::from_utf8(t).ok())
+            .is_some_and(renders_document);
+        let queue = if document {
+            &self.documents
+        } else {
+            &self.others
+        };
+        match queue.try_send(Job { conn: id, head }) {
             Ok(()) => {
                 conn.state = State::Working;
                 conn.deadline = None;

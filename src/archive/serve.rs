@@ -89,6 +89,15 @@ impl Page {
 
 pub use super::http::serve;
 
+/// Path prefixes of the pages that render one whole document (its text, its file or a
+/// page image): the costly ones, rendered by their own workers.
+const DOCUMENT_ROUTES: [&str; 5] = ["/doc/", "/api/document/", "/file/", "/page/", "/page.png/"];
+
+/// Whether the request URL asks for a whole document (see [`DOCUMENT_ROUTES`]).
+pub fn renders_document(url: &str) -> bool {
+    DOCUMENT_ROUTES.iter().any(|r| url.starts_with(r))
+}
+
 /// The page for one request URL (path and query string).
 pub fn respond(archive: &Archive, url: &str) -> Page {
     let path = url.split('?').next().unwrap_or("/");

@@ -52,6 +52,8 @@ pub enum Skip {
     Shard,
     /// A link to a folder already walked (a loop, or a second way to it).
     SeenFolder,
+    /// A hard or symbolic link to a file already taken in the walk.
+    SeenFile,
 }
 
 impl Skip {
@@ -63,6 +65,7 @@ impl Skip {
             Skip::Output => "output folder",
             Skip::Shard => "other shard",
             Skip::SeenFolder => "link to a folder already walked",
+            Skip::SeenFile => "link to a file already taken",
         }
     }
 }
@@ -168,6 +171,8 @@ pub struct Inputs {
     pub unreadable: Vec<(Input, std::io::Error)>,
     /// Folders walked, by (device, inode): none is walked twice.
     walked: HashSet<(u64, u64)>,
+    /// Files met in walks, by (device, inode): a file with two links is read once.
+    files: HashSet<(u64, u64)>,
 }
 
 /// Collects the inputs named on the command line (`-` is stdin) and in a manifest.
@@ -254,7 +259,13 @@ impl Inputs {
         let mut stack = vec![(dir.to_path_buf(), base.to_string())];
         let mut links = VecDeque::new();
         while let Some((path, name)) = stack.pop().or_else(|| links.pop_front()) {
-            let Some(meta) = std::fs::metadata(&path).ok().filter(|m| m.is_dir()) else {
+            let meta = std::fs::metadata(&path).ok();
+            let Some(meta) = meta.as_ref().filter(|m| m.is_dir()) else {
+                // The first link in path order names the file; the others are skipped.
+                if meta.is_some_and(|m| !self.files.insert((m.dev(), m.ino()))) {
+                    self.skipped.push((path, Skip::SeenFile));
+                    continue;
+                }
                 self.take(
                     Input {
                         source: Source::File(path.clone()),
@@ -430,6 +441,33 @@ mod tests {
         let mut skips: Vec<Skip> = got.skipped.iter().map(|s| s.1).collect();
         skips.sort_by_key(|s| s.as_str());
         assert_eq!(skips, [Skip::Hidden, Skip::Extension]);
+    }
+
+    #[test]
+    fn a_file_with_several_links_is_taken_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("x")).unwrap();
+        std::fs::write(dir.path().join("b.txt"), "x").unwrap();
+        std::fs::hard_link(dir.path().join("b.txt"), dir.path().join("a.txt")).unwrap();
+        std::fs::hard_link(dir.path().join("b.txt"), dir.path().join("x/c.txt")).unwrap();
+        std::os::unix::fs::symlink("../b.txt", dir.path().join("x/d.txt")).unwrap();
+        std::fs::write(dir.path().join("x/e.txt"), "x").unwrap();
+        let got = collect(&[dir.path().to_path_buf()], None, &Filter::default()).unwrap();
+        let names: Vec<&str> = got.inputs.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["a.txt", "x/e.txt"]);
+        let skipped: Vec<(&Path, Skip)> = got
+            .skipped
+            .iter()
+            .map(|(p, s)| (p.strip_prefix(dir.path()).unwrap(), *s))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                (Path::new("b.txt"), Skip::SeenFile),
+                (Path::new("x/c.txt"), Skip::SeenFile),
+                (Path::new("x/d.txt"), Skip::SeenFile)
+            ]
+        );
     }
 
     #[test]

@@ -139,16 +139,52 @@ pub fn write_atomic_tagged(path: &Path, contents: &[u8], tag: &str) -> std::io::
 
 /// A temporary file in `path`'s directory (so the rename is atomic), created with the
 /// usual mode (0666 less the umask) rather than the 0600 of a private temporary file.
-pub fn temp_beside(path: &Path, tag: &str) -> std::io::Result<tempfile::NamedTempFile> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+fn temp_beside(path: &Path, tag: &str) -> std::io::Result<tempfile::NamedTempFile> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(tag);
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    builder.tempfile_in(dir)
+    builder.tempfile_in(folder_of(path))
+}
+
+/// The folder holding `path` (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Start of the temporary file `--jsonl -o FILE` writes beside FILE: the writer's pid
+/// and `-` follow, so the next run can tell a killed writer's file from a live one's.
+const STREAM_TEMP_PREFIX: &str = ".vanban-tmp-jsonl-";
+
+/// The temporary file that becomes `path` once a stream of records is complete. The ones
+/// killed writers left beside `path` are removed first.
+pub fn stream_temp(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    sweep_stream_temps(folder_of(path));
+    let tag = format!("{STREAM_TEMP_PREFIX}{}-", std::process::id());
+    temp_beside(path, &tag)
+}
+
+/// Removes the stream temporaries in `dir` whose writer is dead.
+fn sweep_stream_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(STREAM_TEMP_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !crate::ingest::pdf::alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Serializes any record as pretty JSON with a trailing newline.

@@ -32,6 +32,11 @@ const MAX_CRASHED_PAGES: usize = 8;
 /// [--skip-pages 2,5]`: writes one JSON `{"Ok": RawDoc}` or `{"Err": RawError}` on
 /// stdout, and each page's number on stderr before it is read.
 pub fn worker_main(path: &Path, limits: WorkerLimits, skip: &[u32]) -> std::io::Result<()> {
+    // A panic on a page is caught and costs that page (`raw::extract`); the default hook
+    // would only add its message to stderr, where the step marks are read, and with
+    // `RUST_BACKTRACE` set resolve a backtrace per panic (1.3 s instead of 0.3 s, 222 MB
+    // instead of 43 MB on the 8 panics of tests/regressions/pdf/fuzz/missing_font_object.pdf).
+    std::panic::set_hook(Box::new(|_| {}));
     let bytes = std::fs::read(path)?;
     let reply = raw::extract(&bytes, limits, skip, &mut |step| match step {
         Step::Page(n) => eprintln!("{STEP_MARK}{n}"),
@@ -380,8 +385,9 @@ pub fn sweep_run_dirs() {
     }
 }
 
+/// Whether process `pid` still exists (a process that may not be signalled counts).
 #[cfg(unix)]
-fn alive(pid: u32) -> bool {
+pub(crate) fn alive(pid: u32) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return false;
     };
@@ -391,7 +397,7 @@ fn alive(pid: u32) -> bool {
 }
 
 #[cfg(not(unix))]
-fn alive(_: u32) -> bool {
+pub(crate) fn alive(_: u32) -> bool {
     true
 }
 

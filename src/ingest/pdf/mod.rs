@@ -33,6 +33,7 @@ use std::io::Write;
 
 use unicode_normalization::UnicodeNormalization;
 
+pub(crate) use isolate::alive;
 pub use isolate::{
     confine, run_dir, run_with_timeout, sweep_run_dirs, worker_main, Finished, PdfError,
 };
