@@ -157,6 +157,17 @@ fn os(s: &str) -> &std::ffi::OsStr {
     std::ffi::OsStr::new(s)
 }
 
+/// `extract ROOT --jsonl -v`: the paths of the records, in order, and what was said on stderr.
+fn walk_verbose(root: &Path) -> (Vec<String>, String) {
+    let (code, out, err) = run_within(
+        &[os("extract"), root.as_os_str(), os("--jsonl"), os("-v")],
+        Stdio::null(),
+        60,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    (records(&out).into_iter().map(|r| r.0).collect(), err)
+}
+
 /// `(path, error kind)` of each JSON line (`ok` for a converted document).
 fn records(jsonl: &str) -> Vec<(String, String)> {
     jsonl
@@ -192,13 +203,7 @@ fn a_folder_with_two_links_to_itself_is_walked_once() {
     std::os::unix::fs::symlink("..", root.join("sub/up")).unwrap();
     // A link to a folder walked anyway: its files keep their real names.
     std::os::unix::fs::symlink("sub", root.join("also-sub")).unwrap();
-    let (code, out, err) = run_within(
-        &[os("extract"), root.as_os_str(), os("--jsonl"), os("-v")],
-        Stdio::null(),
-        60,
-    );
-    assert_eq!(code, Some(0), "{err}");
-    let paths: Vec<String> = records(&out).into_iter().map(|r| r.0).collect();
+    let (paths, err) = walk_verbose(&root);
     let shown = |f: &str| root.join(f).to_string_lossy().into_owned();
     assert_eq!(paths, [shown("a.txt"), shown("sub/b.txt")]);
     assert_eq!(
@@ -541,13 +546,7 @@ fn a_hard_linked_file_is_read_once() {
     std::fs::copy(common::seed("000"), root.join("a.txt")).unwrap();
     std::fs::hard_link(root.join("a.txt"), root.join("sub/b.txt")).unwrap();
     std::fs::hard_link(root.join("a.txt"), root.join("c.txt")).unwrap();
-    let (code, out, err) = run_within(
-        &[os("extract"), root.as_os_str(), os("--jsonl"), os("-v")],
-        Stdio::null(),
-        60,
-    );
-    assert_eq!(code, Some(0), "{err}");
-    let paths: Vec<String> = records(&out).into_iter().map(|r| r.0).collect();
+    let (paths, err) = walk_verbose(&root);
     assert_eq!(paths, [root.join("a.txt").to_string_lossy()]);
     assert_eq!(
         err.matches("(link to a file already taken)").count(),
