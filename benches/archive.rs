@@ -6,8 +6,12 @@
 //! OCR letter damage, paragraphs are dropped at random. Each varied text goes through the
 //! library pipeline; tasks, citations and figures the pipeline did not find are filled in
 //! from the text (bullet lines, citation-shaped ids, percentages) so every index entry kind
-//! is present. Queries run one at a time on one thread, with snippets, 20 hits each.
+//! is present. Queries run one at a time on one thread, with snippets, 20 hits each; each is
+//! timed in wall-clock and in the thread's CPU time, which other processes on a shared
+//! machine do not inflate. `ARCHIVE_BENCH_QUERY=TEXT` (with a kept index) runs one query
+//! 200 times, for a profiler.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -227,6 +231,30 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
     doc
 }
 
+/// CPU time used so far by the calling thread.
+fn thread_cpu() -> Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the struct it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// Wall-clock and CPU time of one call.
+fn timed<T>(f: impl FnOnce() -> T) -> (Duration, Duration) {
+    let (wall, cpu) = (Instant::now(), thread_cpu());
+    std::hint::black_box(f());
+    (wall.elapsed(), thread_cpu().saturating_sub(cpu))
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
 }
@@ -251,6 +279,19 @@ fn main() {
             kept.display(),
             archive.document_count().expect("count")
         );
+        if let Ok(query) = std::env::var("ARCHIVE_BENCH_QUERY") {
+            let request = SearchRequest::new(&query);
+            let mut cpu: Vec<Duration> = (0..200)
+                .map(|_| timed(|| archive.search(&request).expect("query")).1)
+                .collect();
+            cpu.sort();
+            println!(
+                "{query:?}: CPU p50 {:.2} ms, p99 {:.2} ms",
+                ms(percentile(&cpu, 0.5)),
+                ms(percentile(&cpu, 0.99))
+            );
+            return;
+        }
         report(run_queries(&archive));
         recall(&archive);
         return;
@@ -313,7 +354,8 @@ fn main() {
 
 /// Recall of mark-free and OCR-damaged queries against the same query typed with marks:
 /// the share of the documents the marked query finds (every document holding all its words)
-/// that the variant finds too, with the variant's latency (20 hits, snippets, one thread).
+/// that the variant finds too, and the same share of passages, with the variant's CPU time
+/// (20 hits, snippets, one thread).
 fn recall(archive: &Archive) {
     let pairs: [(&str, &[&str]); 5] = [
         (
@@ -341,7 +383,7 @@ fn recall(archive: &Archive) {
             &["mot cua lien thong", "mot cua lien tbong"],
         ),
     ];
-    let documents = |query: &str| -> std::collections::BTreeSet<String> {
+    let documents = |query: &str| -> BTreeSet<String> {
         let request = SearchRequest {
             kind: Some("document".into()),
             limit: 10_000,
@@ -350,29 +392,42 @@ fn recall(archive: &Archive) {
         let results = archive.search(&request).expect("query");
         results.hits.into_iter().map(|h| h.document.path).collect()
     };
-    println!("recall vs the marked query (documents), latency of the variant (20 hits, 30 runs):");
+    // Passages (path and span): stricter than documents, where every word is somewhere.
+    let passages = |query: &str| -> BTreeSet<(String, [usize; 2])> {
+        let request = SearchRequest {
+            kind: Some("section".into()),
+            limit: 1_000_000,
+            ..SearchRequest::new(query)
+        };
+        let results = archive.search(&request).expect("query");
+        results
+            .hits
+            .into_iter()
+            .map(|h| (h.document.path, h.location.span))
+            .collect()
+    };
+    println!(
+        "recall vs the marked query (documents; passages), CPU time of the variant (20 hits, 30 runs):"
+    );
     let mut worst: f64 = 1.0;
     for (marked, variants) in pairs {
-        let truth = documents(marked);
+        let (truth, truth_passages) = (documents(marked), passages(marked));
         for variant in variants {
             let found = documents(variant);
             let kept = truth.intersection(&found).count();
             let recall = kept as f64 / truth.len().max(1) as f64;
-            worst = worst.min(recall);
+            let found_passages = passages(variant);
+            let kept_passages = truth_passages.intersection(&found_passages).count();
+            let passage_recall = kept_passages as f64 / truth_passages.len().max(1) as f64;
+            worst = worst.min(recall).min(passage_recall);
             let mut times: Vec<Duration> = (0..30)
-                .map(|_| {
-                    let t = Instant::now();
-                    std::hint::black_box(
-                        archive.search(&SearchRequest::new(variant)).expect("query"),
-                    );
-                    t.elapsed()
-                })
+                .map(|_| timed(|| archive.search(&SearchRequest::new(variant)).expect("query")).1)
                 .collect();
             times.sort();
             println!(
-                "  {marked:<26} {variant:<26} {:>5} / {:>5} docs  recall {recall:.3}  p50 {:6.2} ms  p99 {:6.2} ms",
-                kept,
+                "  {marked:<24} {variant:<24} {kept:>5}/{:>5} docs {recall:.3}  {kept_passages:>6}/{:>6} passages {passage_recall:.3}  p50 {:6.2} ms  p99 {:6.2} ms",
                 truth.len(),
+                truth_passages.len(),
                 ms(percentile(&times, 0.5)),
                 ms(percentile(&times, 0.99))
             );
@@ -381,7 +436,7 @@ fn recall(archive: &Archive) {
     println!("  lowest recall {worst:.3} (target 0.95)");
 }
 
-/// With ARCHIVE_BENCH_VERBOSE set, prints each query's median, slowest first.
+/// With ARCHIVE_BENCH_VERBOSE set, prints each query's median CPU time, slowest first.
 fn report(medians: Vec<(Duration, SearchRequest)>) {
     if std::env::var_os("ARCHIVE_BENCH_VERBOSE").is_some() {
         for (took, r) in medians {
@@ -397,7 +452,7 @@ fn report(medians: Vec<(Duration, SearchRequest)>) {
     }
 }
 
-/// Runs the query mix; returns each distinct query's median, slowest first.
+/// Runs the query mix; returns each distinct query's median CPU time, slowest first.
 fn run_queries(archive: &Archive) -> Vec<(Duration, SearchRequest)> {
     let q = SearchRequest::new;
     let with = |r: SearchRequest, f: &dyn Fn(&mut SearchRequest)| {
@@ -462,21 +517,13 @@ fn run_queries(archive: &Archive) -> Vec<(Duration, SearchRequest)> {
         archive.search(r).expect("warm-up query");
     }
     let rounds = 30;
-    let mut all = Vec::new();
-    let mut by_class: Vec<(&str, Vec<Duration>)> = Vec::new();
-    let mut per_query: Vec<(usize, Duration)> = Vec::new();
+    let load_before = load_average();
+    // (query, wall, CPU) of every run.
+    let mut runs: Vec<(usize, Duration, Duration)> = Vec::new();
     for _ in 0..rounds {
-        for (i, (class, r)) in queries.iter().enumerate() {
-            let t = Instant::now();
-            let results = archive.search(r).expect("query");
-            let took = t.elapsed();
-            std::hint::black_box(results);
-            all.push(took);
-            per_query.push((i, took));
-            match by_class.iter_mut().find(|(c, _)| c == class) {
-                Some((_, v)) => v.push(took),
-                None => by_class.push((class, vec![took])),
-            }
+        for (i, (_, r)) in queries.iter().enumerate() {
+            let (wall, cpu) = timed(|| archive.search(r).expect("query"));
+            runs.push((i, wall, cpu));
         }
     }
     for (class, r) in &queries {
@@ -487,35 +534,37 @@ fn run_queries(archive: &Archive) -> Vec<(Duration, SearchRequest)> {
             );
         }
     }
-    all.sort();
     println!(
-        "queries: {} ({} distinct x {rounds}), one thread, 20 hits with snippets",
-        all.len(),
-        queries.len()
+        "queries: {} ({} distinct x {rounds}), one thread, 20 hits with snippets; load average {load_before} before, {} after",
+        runs.len(),
+        queries.len(),
+        load_average()
     );
-    println!(
-        "  all       p50 {:6.2} ms  p99 {:6.2} ms  max {:6.2} ms",
-        ms(percentile(&all, 0.5)),
-        ms(percentile(&all, 0.99)),
-        ms(*all.last().expect("ran"))
-    );
-    for (class, mut v) in by_class {
-        v.sort();
+    let line = |name: &str, picked: &dyn Fn(usize) -> bool| {
+        let mut wall: Vec<Duration> = runs.iter().filter(|r| picked(r.0)).map(|r| r.1).collect();
+        let mut cpu: Vec<Duration> = runs.iter().filter(|r| picked(r.0)).map(|r| r.2).collect();
+        wall.sort();
+        cpu.sort();
         println!(
-            "  {class:<9} p50 {:6.2} ms  p99 {:6.2} ms",
-            ms(percentile(&v, 0.5)),
-            ms(percentile(&v, 0.99))
+            "  {name:<9} CPU p50 {:6.2} ms  p99 {:6.2} ms  max {:6.2} ms | wall p50 {:6.2} ms  p99 {:6.2} ms",
+            ms(percentile(&cpu, 0.5)),
+            ms(percentile(&cpu, 0.99)),
+            ms(*cpu.last().expect("ran")),
+            ms(percentile(&wall, 0.5)),
+            ms(percentile(&wall, 0.99)),
         );
+    };
+    line("all", &|_| true);
+    let mut classes: Vec<&str> = queries.iter().map(|q| q.0).collect();
+    classes.dedup();
+    for class in classes {
+        line(class, &|i| queries[i].0 == class);
     }
     let mut medians: Vec<(Duration, SearchRequest)> = queries
         .iter()
         .enumerate()
         .map(|(i, (_, r))| {
-            let mut v: Vec<Duration> = per_query
-                .iter()
-                .filter(|(q, _)| *q == i)
-                .map(|(_, d)| *d)
-                .collect();
+            let mut v: Vec<Duration> = runs.iter().filter(|q| q.0 == i).map(|q| q.2).collect();
             v.sort();
             (percentile(&v, 0.5), r.clone())
         })

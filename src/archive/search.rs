@@ -41,6 +41,17 @@ const PHRASE_BOOST: f32 = 2.0;
 /// Most indexed words a damaged query word may stand for.
 pub const MAX_EXPANSIONS: usize = 50;
 
+/// Most words a damaged query word may stand for inside the query phrase.
+const PHRASE_FORMS: usize = 3;
+
+/// A near form this many times more frequent than a query word is what the word was meant
+/// to be (inside the query phrase)…
+const DAMAGE_RATIO: u64 = 10;
+
+/// … and so is any more frequent one when the word is in fewer entries than this (too few
+/// to compare: a small archive, or a damaged form).
+const RARE_WORD: u64 = 50;
+
 /// Longest snippet, in characters.
 pub const SNIPPET_CHARS: usize = 240;
 
@@ -523,7 +534,8 @@ impl Matcher {
 struct Expansions {
     /// Rarest first, within the postings budget: matched anywhere.
     budgeted: Vec<String>,
-    /// Most frequent first, unbudgeted: matched only inside the query phrase.
+    /// The words a damaged query word most likely was (far more frequent), most frequent
+    /// first, unbudgeted: matched only inside the query phrase.
     phrase: Vec<String>,
 }
 
@@ -564,31 +576,35 @@ impl Archive {
         let merging = kind != Some("document");
         let want = request.offset + limit;
         let fetch = if merging { want * 3 + 20 } else { want };
+        // One pass counts and ranks.
+        let collector = (Count, TopDocs::with_limit(fetch));
         let mut query = self.build_query(request, &expansions, false)?;
-        let mut total = searcher.search(&query, &Count)?;
+        let (mut total, mut top) = searcher.search(&query, &collector)?;
         let mut relaxed = false;
         if total == 0 && words >= 2 {
             // No entry has every word: take those missing one (a damaged word whose near
             // forms were too common to expand).
             let again = self.build_query(request, &expansions, true)?;
-            let n = searcher.search(&again, &Count)?;
+            let (n, found) = searcher.search(&again, &collector)?;
             if n > 0 {
-                (query, total, relaxed) = (again, n, true);
+                (query, total, top, relaxed) = (again, n, found, true);
             }
         }
-        let top = searcher.search(&query, &TopDocs::with_limit(fetch))?;
         let fetched_all = top.len() >= total;
         let mut merged: Vec<Candidate> = Vec::new();
+        // Positions in `merged` of each document's hits.
+        let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
         for (score, address) in top {
             let c = self.candidate(&searcher, address, score)?;
-            let same = merged.iter_mut().find(|m| {
-                merging && path_of(self, &m.entry) == path_of(self, &c.entry) && {
-                    let (a, b) = (m.location.span, c.location.span);
-                    a == b || (a[0] < b[1] && b[0] < a[1])
-                }
+            let path = path_of(self, &c.entry).unwrap_or_default();
+            let on_path = by_path.entry(path).or_default();
+            let same = on_path.iter().copied().find(|&i| {
+                let (a, b) = (merged[i].location.span, c.location.span);
+                merging && (a == b || (a[0] < b[1] && b[0] < a[1]))
             });
             match same {
-                Some(m) => {
+                Some(i) => {
+                    let m = &mut merged[i];
                     for k in c.kinds {
                         if !m.kinds.contains(&k) {
                             m.kinds.push(k);
@@ -600,7 +616,10 @@ impl Archive {
                         m.location.row = c.location.row;
                     }
                 }
-                None => merged.push(c),
+                None => {
+                    on_path.push(merged.len());
+                    merged.push(c);
+                }
             }
         }
         let more = merged.len() > want || !fetched_all;
@@ -641,9 +660,9 @@ impl Archive {
         request: &SearchRequest,
     ) -> Result<Vec<Expansions>, ArchiveError> {
         let (_, text_folded) = self.text_fields(request);
-        analyzer::terms(&request.query, true)
+        words_of(&request.query)
             .iter()
-            .map(|w| fuzzy_expansions(searcher, text_folded, w))
+            .map(|(exact, folded)| fuzzy_expansions(searcher, text_folded, folded, exact != folded))
             .collect()
     }
 
@@ -885,8 +904,10 @@ impl Archive {
             )),
             _ => Box::new(BooleanQuery::intersection(each)),
         };
-        // Or the whole query as a phrase whose words may be any near form, common ones too
-        // (`thi tuc` for `thủ tục`): next to each other they are rarely another phrase.
+        // Or the whole query as a phrase whose damaged words may be the far more frequent word
+        // they most likely were (`truc tuyem` for `trực tuyến`): next to each other they are
+        // rarely another phrase. Only damaged words widen it: a phrase of common near forms
+        // walks most of the index.
         let near_phrase = n > 1 && expansions.iter().any(|e| !e.phrase.is_empty());
         if near_phrase && !relaxed {
             let regexes = folded
@@ -894,6 +915,7 @@ impl Archive {
                 .zip(expansions)
                 .map(|(w, e)| {
                     std::iter::once(w)
+                        .chain(&e.budgeted)
                         .chain(&e.phrase)
                         .map(|t| regex::escape(t))
                         .collect::<Vec<_>>()
@@ -901,7 +923,7 @@ impl Archive {
                 })
                 .collect();
             let mut phrase = RegexPhraseQuery::new(text_folded, regexes);
-            phrase.set_max_expansions(MAX_EXPANSIONS as u32 * n as u32 + n as u32);
+            phrase.set_max_expansions((MAX_EXPANSIONS + PHRASE_FORMS + 1) as u32 * n as u32);
             let phrase = ConstScoreQuery::new(Box::new(phrase), FUZZY_BOOST * n as f32);
             clauses.push((
                 Occur::Must,
@@ -1121,6 +1143,7 @@ fn fuzzy_expansions(
     searcher: &Searcher,
     field: Field,
     word: &str,
+    typed_with_marks: bool,
 ) -> Result<Expansions, ArchiveError> {
     let distance = fuzzy_distance(word) as usize;
     let Some(first) = word.chars().next().filter(|_| distance > 0) else {
@@ -1176,14 +1199,20 @@ fn fuzzy_expansions(
         })
         .map(|(_, _, t)| t.clone())
         .collect();
-    // For the phrase: nearest, then most frequent (the words a damaged word most likely was).
-    with_freq.sort_by_key(|(d, freq, _)| (*d, std::cmp::Reverse(*freq)));
-    let phrase = with_freq
-        .into_iter()
-        .filter(|(_, freq, _)| *freq > 0)
-        .take(MAX_EXPANSIONS)
-        .map(|(_, _, t)| t)
-        .collect();
+    // For the phrase: the words a damaged word most likely was, far more frequent than it
+    // (`tuyem` for `tuyen`), nearest and most frequent first; a word about as frequent as its
+    // neighbours is itself (`thu`, `tu`). A word typed with marks is as meant.
+    let phrase = if typed_with_marks {
+        Vec::new()
+    } else {
+        with_freq.sort_by_key(|(d, freq, _)| (*d, std::cmp::Reverse(*freq)));
+        with_freq
+            .into_iter()
+            .filter(|(_, freq, _)| *freq > DAMAGE_RATIO * own || (own < RARE_WORD && *freq > own))
+            .take(PHRASE_FORMS)
+            .map(|(_, _, t)| t)
+            .collect()
+    };
     Ok(Expansions { budgeted, phrase })
 }
 
