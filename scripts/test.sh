@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # default-jre-headless runs the Spark test; python3-venv holds pyspark, pyarrow, duckdb;
-# libreoffice-writer-nogui converts .doc and .rtf (tests/formats.rs).
+# libreoffice-writer-nogui converts .doc and .rtf (tests/it/formats.rs).
 packages=(tesseract-ocr tesseract-ocr-vie poppler-utils fonts-dejavu-core fonts-noto-core fonts-texgyre chromium
   default-jre-headless python3-venv libreoffice-writer-nogui)
 missing=()
@@ -22,7 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# Python tools of the archive tests (tests/archive_external.rs): pyspark for the Spark job,
+# Python tools of the archive tests (tests/it/archive_external.rs): pyspark for the Spark job,
 # pyarrow and DuckDB reading the Parquet export, kubernetes-validate (with its bundled
 # schemas: no network at test time) for deploy/k8s. Kept in target/ so reruns are fast.
 [ -x target/pyenv/bin/python ] || python3 -m venv target/pyenv

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Peak memory of `vanban extract -o` on 1,000 vs 10,000 small documents (issue 14:
-# within 1.5x). Documents are cut from the committed seeds, as tests/batch.rs does.
+# within 1.5x). Documents are cut from the committed seeds, as tests/it/batch.rs does.
 # Usage: tools/batch-memory/run.sh [SMALL LARGE]  (default 1000 10000)
 # Needs GNU time (/usr/bin/time, Debian package `time`).
 set -euo pipefail

@@ -4,7 +4,7 @@
 
     python3 tools/hostile/gen.py
 
-One file per row of issue 18 that can be a small file (tests/robustness.rs reads them; the
+One file per row of issue 18 that can be a small file (tests/it/robustness.rs reads them; the
 rows that need a FIFO, links, a device, a long name or megabytes are made by the tests):
 - bad_bytes.txt: the seed with a 0xFF byte after every 300 bytes (at the next ASCII byte),
   so about one bad byte in 300.

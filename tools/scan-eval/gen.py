@@ -9,7 +9,7 @@ header line, title line and paragraph, table rows as tab-separated cells.
 
 The pages carry corpus text, which the project never commits: they are written outside
 git, into target/scan-eval/ by default. `--fixtures` instead builds the three test
-pages of tests/pdf.rs (two ruled tables, one OCR-layer page) from the committed seed
+pages of tests/it/pdf.rs (two ruled tables, one OCR-layer page) from the committed seed
 documents in fixtures/seeds/ into fixtures/pdf/.
 
 Needs: chromium, poppler-utils, tesseract-ocr-vie, fonts-texgyre, fonts-dejavu,

@@ -1165,7 +1165,7 @@ fn web_page_searches_groups_and_opens_documents() {
 // ---------------------------------------------------------------- browser test fixture
 
 /// `tests/browser/fixtures/archive.jsonl` is this file's archive, for the browser test (which
-/// cannot build Documents itself). Regenerate with `UPDATE_FIXTURES=1 cargo test --test archive`.
+/// cannot build Documents itself). Regenerate with `UPDATE_FIXTURES=1 cargo test --test it archive::`.
 #[test]
 fn browser_fixture_matches_the_test_archive() {
     let path =
@@ -1181,7 +1181,7 @@ fn browser_fixture_matches_the_test_archive() {
     let found = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         found == expected,
-        "{} is stale: run UPDATE_FIXTURES=1 cargo test --test archive",
+        "{} is stale: run UPDATE_FIXTURES=1 cargo test --test it archive::",
         path.display()
     );
 }

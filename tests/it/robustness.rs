@@ -1,6 +1,6 @@
 //! Bad input yields error records or warnings, never a panic, a hang or a lost batch.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

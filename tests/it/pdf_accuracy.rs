@@ -3,7 +3,7 @@
 //! held-out scans from `python3 tools/testpdfs/gen.py --bench` (target/pdfbench/), so it
 //! is ignored by default:
 //!
-//!     cargo test --release --test pdf_accuracy -- --ignored --nocapture
+//!     cargo test --release --test it pdf_accuracy:: -- --ignored --nocapture
 
 use std::path::Path;
 

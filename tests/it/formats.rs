@@ -1,7 +1,7 @@
 //! Input formats beyond the seeds, each through the whole pipeline; every
 //! output is checked against the JSON schema.
 
-mod common;
+use crate::common;
 
 use vanban::{process_bytes, Limits};
 

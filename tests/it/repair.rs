@@ -1,7 +1,7 @@
 //! Repair stage: data-driven cases (`tests/cases/repair.json`), the line-count
 //! invariant under arbitrary input, and clean seeds passing through unchanged.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use vanban::repair::{normalize_tones, repair};

@@ -2,7 +2,7 @@
 //! lists and figures read from real documents (`tests/cases/*.json`, values checked by hand),
 //! each file run by one test through `common::run_cases`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

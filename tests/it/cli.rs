@@ -1,6 +1,6 @@
 //! The command line: output layout, ordering and the `text` subcommand.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -2,7 +2,7 @@
 //! `fixtures/expected/NNN.json`, field by field, and their whole outputs against reviewed
 //! snapshots (`fixtures/snapshots/`).
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 

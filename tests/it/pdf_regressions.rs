@@ -2,8 +2,8 @@
 //! The cases live in tests/regressions/pdf/, one function per way a file can be broken;
 //! the hostile files of issue 18 in tests/regressions/pdf/hostile/.
 
-#[path = "regressions/pdf/malformed.rs"]
+#[path = "../regressions/pdf/malformed.rs"]
 mod malformed;
 
-#[path = "regressions/pdf/hostile.rs"]
+#[path = "../regressions/pdf/hostile.rs"]
 mod hostile;

@@ -1,7 +1,7 @@
 //! Whole-archive batches through the command line: kills and reruns, shards, names,
 //! resume, exit codes, and a binary that carries its models.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! PDF ingest on the committed fixtures (fixtures/pdf, made by tools/testpdfs/gen.py).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -542,7 +542,7 @@ fn producer_pdfs_give_every_seed_task_and_citation() {
 }
 
 /// The producer PDFs not read right yet (Chromium and WeasyPrint glyph widths split words,
-/// seed 001's LibreOffice table): `cargo test --release --test pdf -- --ignored`.
+/// seed 001's LibreOffice table): `cargo test --release --test it pdf:: -- --ignored`.
 #[test]
 #[ignore = "open: producer PDFs whose tables do not come back whole yet"]
 fn producer_pdfs_still_open() {
