@@ -93,7 +93,7 @@ pub use super::http::serve;
 /// page image): the costly ones, rendered by their own workers.
 const DOCUMENT_ROUTES: [&str; 5] = ["/doc/", "/api/document/", "/file/", "/page/", "/page.png/"];
 
-/// Whether the request URL asks for a whole document (see [`DOCUMENT_ROUTES`]).
+/// Whether the request URL asks for a whole document (see `DOCUMENT_ROUTES`).
 pub fn renders_document(url: &str) -> bool {
     DOCUMENT_ROUTES.iter().any(|r| url.starts_with(r))
 }
