@@ -8,12 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-fn vanban() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_vanban"));
-    c.env_remove("VANBAN_MODELS")
-        .env_remove("VANBAN_SHARD_COUNT");
-    c
-}
+use common::vanban;
 
 /// `n` small documents under `dir` in a few folders, cut from the committed seeds.
 fn generate(dir: &Path, n: usize) {
@@ -347,20 +342,10 @@ fn exit_codes_and_messages() {
 
 #[test]
 fn stdin_jsonl_to_a_file_and_a_closed_pipe() {
-    use std::io::Write;
-    let mut child = vanban()
-        .args(["extract", "-", "--jsonl"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all("Số: 7/KH-UBND\nKế hoạch".as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::with_stdin(
+        vanban().args(["extract", "-", "--jsonl"]),
+        "Số: 7/KH-UBND\nKế hoạch".as_bytes(),
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["metadata"]["number"], "7/KH-UBND");
     assert_eq!(doc["source"]["path"], "-");

@@ -2,11 +2,7 @@
 
 use crate::common;
 
-use std::process::Command;
-
-fn vanban() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vanban"))
-}
+use common::vanban;
 
 #[test]
 fn extract_directory_writes_one_json_per_document() {
@@ -81,20 +77,10 @@ fn text_keeps_one_line_per_input_line() {
 
 #[test]
 fn text_reads_stdin() {
-    use std::io::Write;
-    let mut child = vanban()
-        .arg("text")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all("<b>Số:</b> 1&amp;2\n**KẾ HOẠCH**".as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::with_stdin(
+        vanban().arg("text"),
+        "<b>Số:</b> 1&amp;2\n**KẾ HOẠCH**".as_bytes(),
+    );
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         "Số: 1&2\nKẾ HOẠCH\n"

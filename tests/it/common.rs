@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // each test binary uses a different subset
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -63,4 +65,23 @@ pub fn run_cases<C: serde::de::DeserializeOwned>(
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// The binary under test, without the environment that would change its models or shards.
+pub fn vanban() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vanban"));
+    c.env_remove("VANBAN_MODELS")
+        .env_remove("VANBAN_SHARD_COUNT");
+    c
+}
+
+/// Runs `cmd` with `input` on its standard input and waits for its output.
+pub fn with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
