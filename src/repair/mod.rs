@@ -37,6 +37,7 @@
 mod acronym;
 mod channel;
 mod decode;
+mod glue;
 mod language;
 mod lm;
 mod misread;
@@ -446,7 +447,18 @@ fn to_nfc(text: &str) -> Cow<'_, str> {
 
 /// Repairs with an explicit model.
 pub(crate) fn repair_with(m: &Model, text: &str) -> Repaired {
-    let lines: Vec<&str> = text.split('\n').collect();
+    let mut changed = 0;
+    let unglued: Vec<Cow<str>> = text
+        .split('\n')
+        .map(|line| match glue::split_line(m, line) {
+            Some((split, n)) => {
+                changed += n;
+                Cow::Owned(split)
+            }
+            None => Cow::Borrowed(line),
+        })
+        .collect();
+    let lines: Vec<&str> = unglued.iter().map(|l| l.as_ref()).collect();
     let n = lines.len();
     let mut dec = decode::Decoder::new(m, lines);
     let mut results: Vec<decode::LineResult> = (0..n).map(|i| dec.line(i, &[])).collect();
@@ -460,7 +472,6 @@ pub(crate) fn repair_with(m: &Model, text: &str) -> Repaired {
             }
         }
     }
-    let mut changed = 0;
     if dec.stripped() {
         let mut lines: Vec<String> = results
             .iter_mut()

@@ -75,6 +75,8 @@ pub(super) const TITLE_LINE_MAX_CHARS: usize = 200;
 const SYMBOL_TAIL_MAX_CHARS: usize = 16;
 /// Most lines a "V/v" subject runs over (a narrow column wraps it often).
 const SUBJECT_MAX_LINES: usize = 6;
+/// Words before a "|" that make it a column rule rather than a table row's border.
+const OCR_COLUMN_MIN_WORDS: usize = 3;
 
 /// What the header block tells, and where the body starts.
 #[derive(Debug, Default)]
@@ -417,6 +419,14 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
             i += 1;
             continue;
         }
+        if vn::stamp::is_arrival_stamp_line(t) {
+            if parts.is_empty() {
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        let t = before_ocr_column(t);
         // After a blank line only a lower-case or quoted line goes on with the title.
         if after_blank && !t.starts_with(|c: char| c.is_lowercase() || "“\"(".contains(c)) {
             break;
@@ -450,6 +460,17 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
         .trim();
     let title = mend_opening(title);
     (Some(title).filter(|t| !t.is_empty()), end.max(from))
+}
+
+/// A title line without what OCR read beyond a column rule ("… hành chính |TRNGTÂM-ĐÔNG…"
+/// from a stamp beside it): a title holds no "|" after its first words.
+fn before_ocr_column(t: &str) -> &str {
+    match t.split_once('|') {
+        Some((head, _)) if head.split_whitespace().count() >= OCR_COLUMN_MIN_WORDS => {
+            head.trim_end()
+        }
+        _ => t,
+    }
 }
 
 /// A title's "Về việc" as OCR damages it ("và việc", "vềviệccông", "Về.ˆviệc") is

@@ -67,6 +67,19 @@ pub fn is_stamp_line(line: &str) -> bool {
         || is_centre_piece(folded)
 }
 
+/// Whether `line` holds the receiving office's arrival stamp, which clerks put over
+/// a document's head ("CÔNG VĂN ĐẾN", "CV ĐẾN  Ngày: … Chuyển: …", a bare "ĐẾN"):
+/// never part of a title.
+pub fn is_arrival_stamp_line(line: &str) -> bool {
+    static ARRIVAL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(^|[^a-z])(cv|cong van) ?den([^a-z]|$)|^\W*den\W*$|ngay ?:.*chuyen|^\W*chuyen ?:",
+        )
+        .expect("valid regex")
+    });
+    ARRIVAL.is_match(&fold(line.trim()))
+}
+
 /// Reads a stamp from its text (lines as drawn); `None` when no line is a stamp line.
 /// A line that is not a stamp line continues the labelled value above it (a wrapped
 /// "Ký bởi:" name); the gazette centre's name, broken over lines, becomes the signer.
@@ -175,6 +188,25 @@ fn is_centre_piece(folded: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arrival_stamps() {
+        // Lines of the Quảng Ngãi dev scans (doc05, doc08) as tesseract read them.
+        for line in [
+            "CV ĐẾN\tNgày:2414 LLA£.... | Chuyên — _. —",
+            "ĐẾN",
+            "CÔNG VĂN ĐẾN",
+        ] {
+            assert!(is_arrival_stamp_line(line), "{line}");
+        }
+        for line in [
+            "Về việc tăng cường công tác thi hành án hành chính",
+            "đến ngày 31/12/2025",
+            "Chuyển đổi số trong cơ quan nhà nước",
+        ] {
+            assert!(!is_arrival_stamp_line(line), "{line}");
+        }
+    }
 
     /// (line, is a stamp line)
     const LINES: &[(&str, bool)] = &[
