@@ -447,17 +447,7 @@ fn to_nfc(text: &str) -> Cow<'_, str> {
 
 /// Repairs with an explicit model.
 pub(crate) fn repair_with(m: &Model, text: &str) -> Repaired {
-    let mut changed = 0;
-    let unglued: Vec<Cow<str>> = text
-        .split('\n')
-        .map(|line| match glue::split_line(m, line) {
-            Some((split, n)) => {
-                changed += n;
-                Cow::Owned(split)
-            }
-            None => Cow::Borrowed(line),
-        })
-        .collect();
+    let (unglued, mut changed) = glue::split_document(m, text);
     let lines: Vec<&str> = unglued.iter().map(|l| l.as_ref()).collect();
     let n = lines.len();
     let mut dec = decode::Decoder::new(m, lines);
