@@ -201,22 +201,22 @@ impl Shape {
     /// Blurred (1-2-1 both ways, one pass per direction), then scaled to unit length.
     /// The sums are of small integers, so exact in any order.
     pub fn feature(&self) -> Vec<f32> {
-        let blur = |get: &dyn Fn(usize) -> f32, i: usize, n: usize| {
-            let before = if i > 0 { get(i - 1) } else { 0.0 };
-            let after = if i + 1 < n { get(i + 1) } else { 0.0 };
-            before + 2.0 * get(i) + after
-        };
+        // 1-2-1 over a row or column read through `at`; 0 outside.
+        fn blur(at: impl Fn(usize) -> f32, i: usize, n: usize) -> f32 {
+            let before = if i > 0 { at(i - 1) } else { 0.0 };
+            let after = if i + 1 < n { at(i + 1) } else { 0.0 };
+            before + 2.0 * at(i) + after
+        }
         let mut across = vec![0f32; W * H];
-        for r in 0..H {
-            let row = &self.0[r * W..(r + 1) * W];
-            for c in 0..W {
-                across[r * W + c] = blur(&|k| f32::from(row[k]), c, W);
+        for (row, out) in self.0.chunks_exact(W).zip(across.chunks_exact_mut(W)) {
+            for (c, o) in out.iter_mut().enumerate() {
+                *o = blur(|k| f32::from(row[k]), c, W);
             }
         }
         let mut out = vec![0f32; W * H];
-        for c in 0..W {
-            for r in 0..H {
-                out[r * W + c] = blur(&|k| across[k * W + c], r, H);
+        for r in 0..H {
+            for c in 0..W {
+                out[r * W + c] = blur(|k| across[k * W + c], r, H);
             }
         }
         let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-6);
@@ -259,6 +259,51 @@ fn coarse(f: &[f32]) -> ([f32; BLOCKS], f32) {
     let projected: f32 = sums.iter().map(|s| s * s).sum();
     let total: f32 = f.iter().map(|v| v * v).sum();
     (sums, (total - projected).max(0.0).sqrt())
+}
+
+/// References sorted first in [`BestFirst`]: the search seldom goes further.
+const HEAD: usize = 512;
+
+/// (bound, reference) pairs, highest bound first, sorted lazily: the `HEAD` best are
+/// picked out and sorted, the rest only if the search reaches them (a full sort of every
+/// reference per glyph cost as much as the search itself).
+struct BestFirst {
+    items: Vec<(f32, usize)>,
+    /// `items[..sorted]` is in order; `next` indexes it.
+    sorted: usize,
+    next: usize,
+}
+
+impl BestFirst {
+    fn new(mut items: Vec<(f32, usize)>) -> Self {
+        let by_bound = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0);
+        let sorted = if items.len() > HEAD {
+            items.select_nth_unstable_by(HEAD, by_bound);
+            HEAD
+        } else {
+            items.len()
+        };
+        items[..sorted].sort_unstable_by(by_bound);
+        BestFirst {
+            items,
+            sorted,
+            next: 0,
+        }
+    }
+}
+
+impl Iterator for BestFirst {
+    type Item = (f32, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next == self.sorted && self.sorted < self.items.len() {
+            self.items[self.sorted..].sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+            self.sorted = self.items.len();
+        }
+        let item = self.items.get(self.next).copied();
+        self.next += 1;
+        item
+    }
 }
 
 /// Independent sums in [`dot`], so the loop vectorises (a single running sum cannot be
@@ -376,18 +421,17 @@ impl Refs {
     pub fn nearest(&self, shape: &Shape, k: usize) -> Vec<(char, f32)> {
         let f = shape.feature();
         let (f_sums, f_rest) = coarse(&f);
-        let mut order: Vec<(f32, usize)> = self
+        let order: Vec<(f32, usize)> = self
             .coarse
             .chunks_exact(BLOCKS)
             .zip(&self.residual)
             .enumerate()
             .map(|(i, (sums, rest))| (dot(&f_sums, sums) + f_rest * rest + BOUND_SLACK, i))
             .collect();
-        order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
         let mut by_class = vec![f32::NEG_INFINITY; self.chars.len()];
         // The best `k` characters so far: their similarities only grow.
         let mut top: Vec<usize> = Vec::with_capacity(k + 1);
-        for (bound, i) in order {
+        for (bound, i) in BestFirst::new(order) {
             let kth = if top.len() == k {
                 top.iter()
                     .map(|&c| by_class[c])
