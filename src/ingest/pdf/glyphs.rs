@@ -201,7 +201,7 @@ impl Shape {
     /// Blurred (1-2-1 both ways, one pass per direction), then scaled to unit length.
     /// The sums are of small integers, so exact in any order.
     pub fn feature(&self) -> Vec<f32> {
-        // 1-2-1 over a row or column read through `at`; 0 outside.
+        // 1-2-1 along a row read through `at`; 0 outside.
         fn blur(at: impl Fn(usize) -> f32, i: usize, n: usize) -> f32 {
             let before = if i > 0 { at(i - 1) } else { 0.0 };
             let after = if i + 1 < n { at(i + 1) } else { 0.0 };
@@ -213,10 +213,23 @@ impl Shape {
                 *o = blur(|k| f32::from(row[k]), c, W);
             }
         }
+        // Down the columns, a row at a time.
+        let zero = [0f32; W];
         let mut out = vec![0f32; W * H];
-        for r in 0..H {
-            for c in 0..W {
-                out[r * W + c] = blur(|k| across[k * W + c], r, H);
+        for (r, row) in out.chunks_exact_mut(W).enumerate() {
+            let mid = &across[r * W..(r + 1) * W];
+            let up = if r > 0 {
+                &across[(r - 1) * W..r * W]
+            } else {
+                &zero
+            };
+            let down = if r + 1 < H {
+                &across[(r + 1) * W..(r + 2) * W]
+            } else {
+                &zero
+            };
+            for (((o, u), m), d) in row.iter_mut().zip(up).zip(mid).zip(down) {
+                *o = u + 2.0 * m + d;
             }
         }
         let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-6);
@@ -311,8 +324,26 @@ impl Iterator for BestFirst {
 const LANES: usize = 8;
 
 /// Dot product of two equally long vectors (every glyph against every reference: the hot
-/// loop of font repair).
+/// loop of font repair). With AVX where the CPU has it: eight lanes in one register
+/// instead of two, the same sums in the same order (no fused multiply-add), so the same
+/// result to the bit.
 fn dot(a: &[f32], b: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX, checked just above.
+        return unsafe { dot_avx(a, b) };
+    }
+    dot_lanes(a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn dot_avx(a: &[f32], b: &[f32]) -> f32 {
+    dot_lanes(a, b)
+}
+
+#[inline(always)]
+fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; LANES];
     let (a_rest, b_rest) = (
         a.chunks_exact(LANES).remainder(),
