@@ -725,7 +725,6 @@ fn recover(info: &FontInfo, codes: &BTreeMap<u32, u32>) -> Option<Recovered> {
     } else {
         Program::Face(Box::new(ttf_parser::Face::parse(&info.program, 0).ok()?))
     };
-    let refs = Refs::get();
     let by_cmap = unicode_by_glyph(&program);
     let shaped_ok = codes.len() <= MAX_SHAPED;
     // The current reading of a code: the ToUnicode entry, else (simple fonts) the code as
@@ -762,7 +761,9 @@ fn recover(info: &FontInfo, codes: &BTreeMap<u32, u32>) -> Option<Recovered> {
                     return Some((c, true, Vec::new()));
                 }
                 let shape: Shape = glyphs::render(program.outlines(), gid)?;
-                let near = refs.filter(|_| shaped_ok)?.nearest(&shape, 6);
+                // Loaded on the first glyph read by shape: fonts with glyph names or a
+                // Unicode cmap (Chromium, WeasyPrint) never need the references.
+                let near = Refs::get().filter(|_| shaped_ok)?.nearest(&shape, 6);
                 let &(best, sim) = near.first()?;
                 (sim >= MIN_SIMILARITY).then_some((best, false, near))
             })

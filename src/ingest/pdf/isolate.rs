@@ -25,6 +25,8 @@ const WORKER_SUBCOMMAND: &str = "pdf-worker";
 const STEP_PREFIX: &str = "vanban-pdf-worker: ";
 /// The step mark of a page, before its number.
 const STEP_MARK: &str = "vanban-pdf-worker: page ";
+/// Bytes of the worker's reply written at once.
+const REPLY_BUFFER: usize = 1 << 16;
 /// Pages that crashed the worker left out before the document is given up.
 const MAX_CRASHED_PAGES: usize = 8;
 
@@ -42,7 +44,9 @@ pub fn worker_main(path: &Path, limits: WorkerLimits, skip: &[u32]) -> std::io::
         Step::Page(n) => eprintln!("{STEP_MARK}{n}"),
         Step::Fonts => eprintln!("{STEP_PREFIX}fonts"),
     });
-    let mut out = std::io::stdout().lock();
+    // Buffered: stdout's line buffering would write the reply (a megabyte, no newline) a
+    // kilobyte at a time, scanning each write for a newline.
+    let mut out = std::io::BufWriter::with_capacity(REPLY_BUFFER, std::io::stdout().lock());
     serde_json::to_writer(&mut out, &reply)?;
     out.flush()
 }
