@@ -25,6 +25,13 @@ use super::raw::{Glyph, RawPage, Rule};
 
 /// A gap this many font sizes wide splits a visual line into separate lines.
 const COLUMN_GAP: f64 = 2.0;
+/// A gap this many font sizes wide (a word space is about 0.3) splits a line where words
+/// start at one position in [`GUTTER_ROWS`] consecutive rows: a borderless table's narrow
+/// gutter (an HTML table's cell padding).
+const GUTTER: f64 = 0.6;
+const GUTTER_ROWS: usize = 3;
+/// Word starts this close (points) are one column start.
+const START_ALIGN: f64 = 1.0;
 /// Column starts closer than this many font sizes are the same column of an unruled table.
 const ALIGN: f64 = 1.0;
 /// An unruled table needs this many columns in at least [`MIN_ALIGNED_ROWS`] visual rows.
@@ -496,7 +503,9 @@ fn visual_rows<'g>(glyphs: &[&'g Glyph]) -> Vec<Vec<&'g Glyph>> {
 /// Groups glyphs into visual lines, split at column gaps.
 fn text_lines(glyphs: &[&Glyph]) -> Vec<TextLine> {
     let mut out = Vec::new();
-    for row in visual_rows(glyphs) {
+    let rows = visual_rows(glyphs);
+    let starts = column_starts(&rows);
+    for row in rows {
         // A lone "|" is a cell border that OCR read as a letter: split there, drop it.
         for part in row.split(|g| g.t.trim() == "|") {
             let mut start = 0;
@@ -507,13 +516,54 @@ fn text_lines(glyphs: &[&Glyph]) -> Vec<TextLine> {
                         .filter(|g| !g.t.trim().is_empty())
                         .map(|g| g.x + g.w)
                         .fold(f64::MIN, f64::max);
+                    let gap = part[i].x - prev_end;
+                    let size = part[i].s.max(1.0);
                     !part[i].t.trim().is_empty()
-                        && part[i].x - prev_end > COLUMN_GAP * part[i].s.max(1.0)
+                        && (gap > COLUMN_GAP * size
+                            || gap > GUTTER * size
+                                && starts.iter().any(|s| (part[i].x - s).abs() <= START_ALIGN))
                 };
                 if split {
                     out.extend(make_line(&part[start..i]));
                     start = i;
                 }
+            }
+        }
+    }
+    out
+}
+
+/// Column starts of a borderless table with narrow gutters: positions where a word starts
+/// a row or follows a gap of [`GUTTER`] font sizes (wider than a word space) in at least
+/// [`GUTTER_ROWS`] consecutive visual rows, to the point. Justified body text stretches
+/// its spaces but does not line its words up.
+fn column_starts(rows: &[Vec<&Glyph>]) -> Vec<f64> {
+    let starts: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|row| {
+            let visible: Vec<&&Glyph> = row.iter().filter(|g| !g.t.trim().is_empty()).collect();
+            // A row's first word counts too: a cell's wrapped lines start its column.
+            let first = visible.first().map(|g| g.x);
+            first
+                .into_iter()
+                .chain(
+                    visible
+                        .windows(2)
+                        .filter(|w| w[1].x - (w[0].x + w[0].w) > GUTTER * w[1].s.max(1.0))
+                        .map(|w| w[1].x),
+                )
+                .collect()
+        })
+        .collect();
+    let mut out: Vec<f64> = Vec::new();
+    for (i, row) in starts.iter().enumerate() {
+        for &x in row {
+            let aligned = starts[i..]
+                .iter()
+                .take_while(|next| next.iter().any(|y| (x - y).abs() <= START_ALIGN))
+                .count();
+            if aligned >= GUTTER_ROWS && !out.iter().any(|y| (x - y).abs() <= START_ALIGN) {
+                out.push(x);
             }
         }
     }
