@@ -466,10 +466,15 @@ fn unruled_tables(lines: Vec<TextLine>) -> (Vec<TextLine>, Vec<TableBlock>) {
                 cells[c] = join_wrapped(&cells[c], &l.text);
             }
             // Wrapped cell lines follow at ordinary leading; a wider gap is a new row even
-            // without a number (the rest of a row split by a page break, merged later).
+            // without a number (the rest of a row split by a page break, merged later). A
+            // header wraps in its first column too ("Số" / "TT"): the first row goes on
+            // until a line starts with a number.
             let wrapped = k > 0 && row[0].y - rows[i + k - 1][0].y <= size * 1.6;
+            let header = block.rows.len() == 1
+                && !block.rows[0].first().is_some_and(|c| is_row_number(c))
+                && !is_row_number(&cells[0]);
             match block.rows.last_mut() {
-                Some(last) if cells[0].is_empty() && wrapped => {
+                Some(last) if (cells[0].is_empty() || header) && wrapped => {
                     for (cell, more) in last.iter_mut().zip(&cells) {
                         *cell = join_wrapped(cell, more);
                     }
@@ -481,6 +486,16 @@ fn unruled_tables(lines: Vec<TextLine>) -> (Vec<TextLine>, Vec<TableBlock>) {
         i = end;
     }
     (text, tables)
+}
+
+/// A row number starting a cell: "1", "12.", "IV", "b)".
+fn is_row_number(cell: &str) -> bool {
+    let head = cell.split_whitespace().next().unwrap_or("");
+    let head = head.trim_end_matches(['.', ')']);
+    !head.is_empty()
+        && (head.chars().all(|c| c.is_ascii_digit())
+            || head.chars().all(|c| "IVXLC".contains(c))
+            || head.chars().count() == 1 && head.chars().all(char::is_lowercase))
 }
 
 /// Glyphs grouped into visual rows (same baseline within 0.4 font sizes), each sorted left to right.
@@ -1020,6 +1035,37 @@ mod tests {
         );
         p.width = 300.0;
         assert_eq!(lines_of(&[p]), ["aaaa bbbb 92/2017/NĐ-CP ngày"]);
+    }
+
+    #[test]
+    fn a_borderless_table_with_narrow_gutters_and_a_wrapped_header_is_read() {
+        // Gutters of 7 points (0.7 font sizes); the header wraps in every column.
+        let p = page(
+            1,
+            vec![
+                word("Số", 100.0, 100.0),
+                word("Nội dung", 117.0, 100.0),
+                word("Cơ quan", 177.0, 100.0),
+                word("TT", 100.0, 112.0),
+                word("chủ trì", 177.0, 112.0),
+                word("1", 100.0, 128.0),
+                word("Ban hành", 117.0, 128.0),
+                word("Sở Nội vụ", 177.0, 128.0),
+                word("kế hoạch", 117.0, 140.0),
+                word("2", 100.0, 156.0),
+                word("Kiểm tra", 117.0, 156.0),
+                word("Văn phòng", 177.0, 156.0),
+            ],
+            vec![],
+        );
+        assert_eq!(
+            lines_of(&[p]),
+            [
+                "Số TT\tNội dung\tCơ quan chủ trì",
+                "1\tBan hành kế hoạch\tSở Nội vụ",
+                "2\tKiểm tra\tVăn phòng"
+            ]
+        );
     }
 
     #[test]
