@@ -541,8 +541,9 @@ fn producer_pdfs_give_every_seed_task_and_citation() {
     common::run_cases("producers.json", producer_case);
 }
 
-/// The producer PDFs not read right yet (Chromium and WeasyPrint glyph widths split words,
-/// seed 001's LibreOffice table): `cargo test --release --test it pdf:: -- --ignored`.
+/// The producer PDFs not read right yet (seed 002's WeasyPrint table, borderless with gutters
+/// of 6 points: two short lead cells stay joined to the task text):
+/// `cargo test --release --test it pdf:: -- --ignored`.
 #[test]
 #[ignore = "open: producer PDFs whose tables do not come back whole yet"]
 fn producer_pdfs_still_open() {

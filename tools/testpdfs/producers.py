@@ -13,12 +13,14 @@
 Needs: python3 with python-docx and weasyprint (pip), LibreOffice and Chromium (apt:
 libreoffice-writer-nogui chromium), fonts-dejavu. Run from the repository root:
 
-    python3 tools/testpdfs/producers.py
+    python3 tools/testpdfs/producers.py [libreoffice] [chromium] [weasyprint]
+
+(only the producers named, all when none is).
 
 Cells keep their line breaks (<p>, <li>, <br> of the text dumps), so cells wrap over several
 lines; seed 002's table, one cell per line in its text dump, becomes a five-column table.
 """
-import html, os, re, shutil, subprocess, tempfile
+import html, os, re, shutil, subprocess, sys, tempfile
 
 import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -127,7 +129,8 @@ def html_doc(parts, ruled):
             out.append("<tr>")
             first = span_of(row)
             if first is not None:
-                out += ["<td></td>"] * first
+                # The cells before the title keep their text (the group's number, "I").
+                out += [f"<td>{'<br>'.join(map(html.escape, c))}</td>" for c in row[:first]]
                 text = "<br>".join(map(html.escape, row[first]))
                 out.append(f'<td colspan="{len(row) - first}"><b>{text}</b></td>')
             else:
@@ -206,11 +209,15 @@ def libreoffice(parts, pdf):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    only = set(sys.argv[1:])  # producer names to render, all when none given
     for stem in ("000", "001", "002"):
         parts = blocks(stem)
-        libreoffice(parts, os.path.join(OUT, f"seed{stem}.libreoffice.pdf"))
-        chromium(html_doc(parts, ruled=True), os.path.join(OUT, f"seed{stem}.chromium.pdf"))
-        weasyprint(html_doc(parts, ruled=stem != "002"), os.path.join(OUT, f"seed{stem}.weasyprint.pdf"))
+        if not only or "libreoffice" in only:
+            libreoffice(parts, os.path.join(OUT, f"seed{stem}.libreoffice.pdf"))
+        if not only or "chromium" in only:
+            chromium(html_doc(parts, ruled=True), os.path.join(OUT, f"seed{stem}.chromium.pdf"))
+        if not only or "weasyprint" in only:
+            weasyprint(html_doc(parts, ruled=stem != "002"), os.path.join(OUT, f"seed{stem}.weasyprint.pdf"))
 
 
 if __name__ == "__main__":

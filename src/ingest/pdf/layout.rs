@@ -9,12 +9,12 @@
 //! * **Tables**: ruling lines (strokes and thin filled rectangles) that touch form a grid;
 //!   horizontal rules give row bands, vertical rules spanning a band give that band's cell
 //!   boundaries (so merged cells land in their first column). Glyphs in a cell are read as
-//!   lines and joined with spaces.
+//!   lines and joined as wrapped lines ([`cell_text`]).
 //! * **Unruled tables**: see [`unruled_tables`]: column alignment over several rows.
 //! * **Across pages** ([`Assembler`]): a table at the top of a page with the same columns
 //!   as the table that ended the previous page continues it: a repeated header row is
-//!   dropped, and a first row with an empty first cell whose next cell is empty or starts
-//!   in lower case (a row split by the page break) is merged cell by cell into the last row.
+//!   dropped, and a first row with an empty first cell that continues the last row (see
+//!   [`is_split_row`]: a row split by the page break) is merged cell by cell into it.
 //!   "(tiếp theo)" banners and lone page numbers in the top or bottom margin are dropped.
 //!
 //! **Invariant:** every output line carries the 1-based page it starts on.
@@ -25,6 +25,13 @@ use super::raw::{Glyph, RawPage, Rule};
 
 /// A gap this many font sizes wide splits a visual line into separate lines.
 const COLUMN_GAP: f64 = 2.0;
+/// A gap this many font sizes wide (a word space is about 0.3) splits a line where words
+/// start at one position in [`GUTTER_ROWS`] consecutive rows: a borderless table's narrow
+/// gutter (an HTML table's cell padding).
+const GUTTER: f64 = 0.6;
+const GUTTER_ROWS: usize = 3;
+/// Word starts this close (points) are one column start.
+const START_ALIGN: f64 = 1.0;
 /// Column starts closer than this many font sizes are the same column of an unruled table.
 const ALIGN: f64 = 1.0;
 /// An unruled table needs this many columns in at least [`MIN_ALIGNED_ROWS`] visual rows.
@@ -35,6 +42,9 @@ const WORD_GAP: f64 = 0.2;
 /// A line was wrapped when the next line's first word plus this many font sizes (a space
 /// and measuring error: OCR word boxes are tight, PDF advances are not) did not fit.
 const WRAP_SLACK: f64 = 1.0;
+/// A one-word cell line this share of the cell's width that ends at the cell's padding is
+/// a word broken for want of room, not a line wrapped at a space.
+const FULL_CELL: f64 = 0.75;
 /// Rules closer than this (points) are the same ruling line.
 const SNAP: f64 = 2.0;
 /// Share of the page height at the top and bottom where page furniture lives.
@@ -193,7 +203,7 @@ impl Assembler {
                             .and_then(|l| l.cells.as_mut())
                             .filter(|c| c.len() == row.len());
                         match last {
-                            Some(cells) if may_continue && is_split_row(&row) => {
+                            Some(cells) if may_continue && is_split_row(&row, cells) => {
                                 for (cell, more) in cells.iter_mut().zip(&row) {
                                     *cell = join_wrapped(cell, more);
                                 }
@@ -249,20 +259,34 @@ fn after_header(row: &[String], header: &[String]) -> Option<Vec<String>> {
     rest.iter().any(|c| !c.is_empty()).then_some(rest)
 }
 
-/// A row a page break split: no number, and the next cell empty or continuing a sentence.
-fn is_split_row(row: &[String]) -> bool {
+/// A row a page break split off `last`: no number, and the next cell empty, or a cell
+/// continuing a sentence (lower case, not an item "a)"), or text only in cells that `last`
+/// left empty (the page broke before those cells began: "7 | | | Năm 2021" then
+/// "| Sáng kiến… | …").
+fn is_split_row(row: &[String], last: &[String]) -> bool {
+    let filled: Vec<usize> = (0..row.len())
+        .filter(|&i| !row[i].trim().is_empty())
+        .collect();
+    let continues_sentence = |c: &str| {
+        let c = c.trim();
+        c.chars().next().is_some_and(char::is_lowercase) && !starts_numbered(c)
+    };
     row.first().is_some_and(|c| c.trim().is_empty())
-        && row
-            .get(1)
-            .is_none_or(|c| c.trim().chars().next().is_none_or(|ch| ch.is_lowercase()))
+        && (row.get(1).is_none_or(|c| c.trim().is_empty())
+            || filled.iter().any(|&i| continues_sentence(&row[i]))
+            || filled.iter().all(|&i| last[i].trim().is_empty()))
 }
 
-/// Joins a wrapped line: a hyphen at the break stays ("CB,CC,VC-" is rare in Vietnamese).
+/// Joins a wrapped line: a hyphen at the break stays ("CB,CC,VC-" is rare in Vietnamese);
+/// a line ending in "/" was broken inside a code or date ("92/2017/" + "NĐ-CP", "Quý
+/// III/" + "2020": browsers break after a slash), so no space goes there.
 fn join_wrapped(a: &str, b: &str) -> String {
-    match (a.trim().is_empty(), b.trim().is_empty()) {
-        (true, _) => b.trim().to_string(),
-        (_, true) => a.trim().to_string(),
-        _ => format!("{} {}", a.trim_end(), b.trim_start()),
+    let (a, b) = (a.trim(), b.trim());
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ if a.ends_with('/') && b.starts_with(char::is_alphanumeric) => format!("{a}{b}"),
+        _ => format!("{a} {b}"),
     }
 }
 
@@ -442,10 +466,15 @@ fn unruled_tables(lines: Vec<TextLine>) -> (Vec<TextLine>, Vec<TableBlock>) {
                 cells[c] = join_wrapped(&cells[c], &l.text);
             }
             // Wrapped cell lines follow at ordinary leading; a wider gap is a new row even
-            // without a number (the rest of a row split by a page break, merged later).
+            // without a number (the rest of a row split by a page break, merged later). A
+            // header wraps in its first column too ("Số" / "TT"): the first row goes on
+            // until a line starts with a number.
             let wrapped = k > 0 && row[0].y - rows[i + k - 1][0].y <= size * 1.6;
+            let header = block.rows.len() == 1
+                && !block.rows[0].first().is_some_and(|c| is_row_number(c))
+                && !is_row_number(&cells[0]);
             match block.rows.last_mut() {
-                Some(last) if cells[0].is_empty() && wrapped => {
+                Some(last) if (cells[0].is_empty() || header) && wrapped => {
                     for (cell, more) in last.iter_mut().zip(&cells) {
                         *cell = join_wrapped(cell, more);
                     }
@@ -457,6 +486,16 @@ fn unruled_tables(lines: Vec<TextLine>) -> (Vec<TextLine>, Vec<TableBlock>) {
         i = end;
     }
     (text, tables)
+}
+
+/// A row number starting a cell: "1", "12.", "IV", "b)".
+fn is_row_number(cell: &str) -> bool {
+    let head = cell.split_whitespace().next().unwrap_or("");
+    let head = head.trim_end_matches(['.', ')']);
+    !head.is_empty()
+        && (head.chars().all(|c| c.is_ascii_digit())
+            || head.chars().all(|c| "IVXLC".contains(c))
+            || head.chars().count() == 1 && head.chars().all(char::is_lowercase))
 }
 
 /// Glyphs grouped into visual rows (same baseline within 0.4 font sizes), each sorted left to right.
@@ -479,7 +518,9 @@ fn visual_rows<'g>(glyphs: &[&'g Glyph]) -> Vec<Vec<&'g Glyph>> {
 /// Groups glyphs into visual lines, split at column gaps.
 fn text_lines(glyphs: &[&Glyph]) -> Vec<TextLine> {
     let mut out = Vec::new();
-    for row in visual_rows(glyphs) {
+    let rows = visual_rows(glyphs);
+    let starts = column_starts(&rows);
+    for row in rows {
         // A lone "|" is a cell border that OCR read as a letter: split there, drop it.
         for part in row.split(|g| g.t.trim() == "|") {
             let mut start = 0;
@@ -490,13 +531,54 @@ fn text_lines(glyphs: &[&Glyph]) -> Vec<TextLine> {
                         .filter(|g| !g.t.trim().is_empty())
                         .map(|g| g.x + g.w)
                         .fold(f64::MIN, f64::max);
+                    let gap = part[i].x - prev_end;
+                    let size = part[i].s.max(1.0);
                     !part[i].t.trim().is_empty()
-                        && part[i].x - prev_end > COLUMN_GAP * part[i].s.max(1.0)
+                        && (gap > COLUMN_GAP * size
+                            || gap > GUTTER * size
+                                && starts.iter().any(|s| (part[i].x - s).abs() <= START_ALIGN))
                 };
                 if split {
                     out.extend(make_line(&part[start..i]));
                     start = i;
                 }
+            }
+        }
+    }
+    out
+}
+
+/// Column starts of a borderless table with narrow gutters: positions where a word starts
+/// a row or follows a gap of [`GUTTER`] font sizes (wider than a word space) in at least
+/// [`GUTTER_ROWS`] consecutive visual rows, to the point. Justified body text stretches
+/// its spaces but does not line its words up.
+fn column_starts(rows: &[Vec<&Glyph>]) -> Vec<f64> {
+    let starts: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|row| {
+            let visible: Vec<&&Glyph> = row.iter().filter(|g| !g.t.trim().is_empty()).collect();
+            // A row's first word counts too: a cell's wrapped lines start its column.
+            let first = visible.first().map(|g| g.x);
+            first
+                .into_iter()
+                .chain(
+                    visible
+                        .windows(2)
+                        .filter(|w| w[1].x - (w[0].x + w[0].w) > GUTTER * w[1].s.max(1.0))
+                        .map(|w| w[1].x),
+                )
+                .collect()
+        })
+        .collect();
+    let mut out: Vec<f64> = Vec::new();
+    for (i, row) in starts.iter().enumerate() {
+        for &x in row {
+            let aligned = starts[i..]
+                .iter()
+                .take_while(|next| next.iter().any(|y| (x - y).abs() <= START_ALIGN))
+                .count();
+            if aligned >= GUTTER_ROWS && !out.iter().any(|y| (x - y).abs() <= START_ALIGN) {
+                out.push(x);
             }
         }
     }
@@ -600,8 +682,7 @@ impl Grid {
                         cx >= left && cx < right && cy >= top && cy < bottom
                     })
                     .collect();
-                let lines = text_lines_unsplit(&inside);
-                let text = crate::text::squash(&lines.join(" "));
+                let text = cell_text(&inside, left, right);
                 any |= !text.is_empty();
                 cells[pair[0]] = text;
             }
@@ -617,12 +698,31 @@ impl Grid {
     }
 }
 
-/// Lines of a cell: no column splitting inside a cell.
-fn text_lines_unsplit(glyphs: &[&Glyph]) -> Vec<String> {
-    visual_rows(glyphs)
-        .iter()
-        .map(|row| glyph_text(row))
-        .collect()
+/// A cell's text between its rules at `left` and `right`: its visual lines (no column
+/// splitting inside a cell) joined as wrapped lines, except after a line that is one word
+/// filling the cell (a word too long for the column, broken without a hyphen:
+/// "KC&TVPTC" + "N.").
+fn cell_text(glyphs: &[&Glyph], left: f64, right: f64) -> String {
+    let mut text = String::new();
+    let mut broken_word = false;
+    for row in visual_rows(glyphs) {
+        let line = glyph_text(&row);
+        let Some(first) = row.iter().find(|g| !g.t.trim().is_empty()) else {
+            continue;
+        };
+        text = if broken_word && line.starts_with(char::is_alphanumeric) {
+            text + &line
+        } else {
+            join_wrapped(&text, &line)
+        };
+        let x1 = row.iter().map(|g| g.x + g.w).fold(f64::MIN, f64::max);
+        let size = row.iter().map(|g| g.s).fold(0.0, f64::max);
+        // Fills the cell: as close to the right rule as the text is to the left one.
+        broken_word = !line.contains(' ')
+            && x1 - first.x >= FULL_CELL * (right - left)
+            && right - x1 <= first.x - left + WORD_GAP * size;
+    }
+    crate::text::squash(&text)
 }
 
 /// Groups touching rules into grids with at least two columns and two row boundaries.
@@ -876,6 +976,94 @@ mod tests {
                 "TT\tNội dung\tChủ trì",
                 "1\tBan hành kế hoạch\tVăn phòng",
                 "2\tKiểm tra\tThanh tra"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_row_split_before_its_cells_began_is_merged() {
+        // The page broke after the row's number and its last cell: the rest starts page 2.
+        let rules = grid(&[100.0, 150.0, 300.0, 400.0], &[100.0, 120.0, 160.0]);
+        let header = || {
+            vec![
+                word("TT", 105.0, 115.0),
+                word("Nội dung", 155.0, 115.0),
+                word("Thời gian", 305.0, 115.0),
+            ]
+        };
+        let mut first = header();
+        first.extend([word("7", 105.0, 135.0), word("Năm 2021", 305.0, 135.0)]);
+        let mut second = header();
+        second.push(word("Sáng kiến", 155.0, 135.0));
+        let p1 = page(1, first, rules.clone());
+        let p2 = page(2, second, rules);
+        assert_eq!(
+            lines_of(&[p1, p2]),
+            ["TT\tNội dung\tThời gian", "7\tSáng kiến\tNăm 2021"]
+        );
+    }
+
+    #[test]
+    fn a_word_broken_for_want_of_room_is_joined_in_its_cell() {
+        // "KC&TVPTC" fills the 50-point cell (5 points of padding each side); "Số TT" wraps
+        // at its space.
+        let rules = grid(&[100.0, 150.0, 200.0], &[100.0, 130.0, 160.0]);
+        let p = page(
+            1,
+            vec![
+                word("Số", 105.0, 112.0),
+                word("TT", 105.0, 124.0),
+                word("Đơn vị", 155.0, 112.0),
+                word("1", 105.0, 142.0),
+                word("KC&TVPTC", 155.0, 142.0),
+                word("N.", 155.0, 154.0),
+            ],
+            rules,
+        );
+        assert_eq!(lines_of(&[p]), ["Số TT\tĐơn vị", "1\tKC&TVPTCN."]);
+    }
+
+    #[test]
+    fn a_line_broken_after_a_slash_joins_without_a_space() {
+        let mut p = page(
+            1,
+            vec![
+                word("aaaa bbbb 92/2017/", 100.0, 200.0),
+                word("NĐ-CP ngày", 100.0, 214.0),
+            ],
+            vec![],
+        );
+        p.width = 300.0;
+        assert_eq!(lines_of(&[p]), ["aaaa bbbb 92/2017/NĐ-CP ngày"]);
+    }
+
+    #[test]
+    fn a_borderless_table_with_narrow_gutters_and_a_wrapped_header_is_read() {
+        // Gutters of 7 points (0.7 font sizes); the header wraps in every column.
+        let p = page(
+            1,
+            vec![
+                word("Số", 100.0, 100.0),
+                word("Nội dung", 117.0, 100.0),
+                word("Cơ quan", 177.0, 100.0),
+                word("TT", 100.0, 112.0),
+                word("chủ trì", 177.0, 112.0),
+                word("1", 100.0, 128.0),
+                word("Ban hành", 117.0, 128.0),
+                word("Sở Nội vụ", 177.0, 128.0),
+                word("kế hoạch", 117.0, 140.0),
+                word("2", 100.0, 156.0),
+                word("Kiểm tra", 117.0, 156.0),
+                word("Văn phòng", 177.0, 156.0),
+            ],
+            vec![],
+        );
+        assert_eq!(
+            lines_of(&[p]),
+            [
+                "Số TT\tNội dung\tCơ quan chủ trì",
+                "1\tBan hành kế hoạch\tSở Nội vụ",
+                "2\tKiểm tra\tVăn phòng"
             ]
         );
     }

@@ -22,6 +22,7 @@
 //! time limit stopped the parse, else `parse`).
 
 mod annotations;
+mod cidwidths;
 mod fontmap;
 pub mod glyphs;
 mod isolate;

@@ -17,7 +17,7 @@ use pdf_extract::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::fontmap;
+use super::{cidwidths, fontmap};
 
 /// What the worker sends back for one document.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -183,6 +183,7 @@ pub fn extract(
         ));
     }
     flatten_page_tree(&mut doc, &tree.pages);
+    cidwidths::normalize(&mut doc);
     let page_ids = doc.get_pages();
     for (&number, &id) in &page_ids {
         if skip.contains(&number) {
