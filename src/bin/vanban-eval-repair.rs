@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use vanban::eval::{accent_accuracy, differences, normalise, Score};
+use vanban::eval::{accent_accuracy, differences, in_reference_order, normalise, syllables, Score};
 use vanban::repair::repair;
 use vanban::text::fold_char;
 
@@ -123,12 +123,16 @@ fn tesseract_eval(a: &Args) {
     let names: Vec<String> = a.docs.iter().map(|d| format!("doc{d:02}")).collect();
     for dpi in TESSERACT_DPI {
         let (mut s, mut raw) = (Score::default(), Score::default());
+        let (mut syl, mut syl_raw) = (Score::default(), Score::default());
         for name in &names {
             let reference = read(&a.tesseract.join(format!("{name}.gt.txt")));
             let ocr = read(&a.tesseract.join(format!("{name}.tesseract-{dpi}.txt")));
             let out = repair(&ocr).text;
             s.add(&out, &reference);
             raw.add(&ocr, &reference);
+            let ref_syl = syllables(&reference);
+            syl.add_tokens(&in_reference_order(&out, &ref_syl), &ref_syl);
+            syl_raw.add_tokens(&in_reference_order(&ocr, &ref_syl), &ref_syl);
             if a.verbose {
                 let reference = words(&reference);
                 // Edits already in the OCR output are left; the others repair made.
@@ -152,6 +156,12 @@ fn tesseract_eval(a: &Args) {
             s.cer(),
             raw.ser(),
             raw.cer()
+        );
+        println!(
+            "  syllables in reference order (no layout, punctuation): {} tokens: SER {:.2}% (raw {:.2}%)",
+            syl.toks,
+            syl.ser(),
+            syl_raw.ser()
         );
     }
 }
@@ -182,7 +192,7 @@ const OCR_EVALS: [(&str, &str); 3] = [
 fn ocr_eval(a: &Args, dir: &str, label: &str) {
     let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/ocr-channel");
     let eval_dir = tools.join(dir);
-    let (s, raw) = manifest_pages(a, &tools.join("eval/manifest.tsv"), "OCR", |page| {
+    let [s, raw, ..] = manifest_pages(a, &tools.join("eval/manifest.tsv"), "OCR", |page| {
         eval_dir.join(format!("{page}.ocr"))
     });
     if s.toks > 0 {
@@ -202,9 +212,10 @@ fn ocr_eval(a: &Args, dir: &str, label: &str) {
 /// per resolution: SER and CER before and after repair.
 fn tessvie_gen_eval(a: &Args) {
     for dpi in TESSERACT_DPI {
-        let (s, raw) = manifest_pages(a, &a.tessvie_gen.join("manifest.tsv"), "TESSGEN", |page| {
-            a.tessvie_gen.join(format!("{page}-{dpi}.ocr"))
-        });
+        let [s, raw, syl, syl_raw] =
+            manifest_pages(a, &a.tessvie_gen.join("manifest.tsv"), "TESSGEN", |page| {
+                a.tessvie_gen.join(format!("{page}-{dpi}.ocr"))
+            });
         println!(
             "generated tesseract -l vie {dpi} dpi ({}): {} ref tokens: SER {:.2}% CER {:.2}% (raw SER {:.2}% CER {:.2}%)",
             a.tessvie_gen.display(),
@@ -214,20 +225,27 @@ fn tessvie_gen_eval(a: &Args) {
             raw.ser(),
             raw.cer()
         );
+        println!(
+            "  syllables (no punctuation): {} tokens: SER {:.2}% (raw {:.2}%)",
+            syl.toks,
+            syl.ser(),
+            syl_raw.ser()
+        );
     }
 }
 
 /// Scores OCR pages whose source lines `manifest` names (page, corpus file, first
-/// line, end line); `ocr` gives a page's OCR file. (After repair, raw.)
+/// line, end line); `ocr` gives a page's OCR file: after repair and raw, by
+/// tokens and by [`syllables`].
 fn manifest_pages(
     a: &Args,
     manifest: &Path,
     tag: &str,
     ocr: impl Fn(&str) -> PathBuf,
-) -> (Score, Score) {
-    let (mut s, mut raw) = (Score::default(), Score::default());
+) -> [Score; 4] {
+    let [mut s, mut raw, mut syl, mut syl_raw] = <[Score; 4]>::default();
     let Ok(manifest) = std::fs::read_to_string(manifest) else {
-        return (s, raw);
+        return [s, raw, syl, syl_raw];
     };
     for row in manifest.lines() {
         let f: Vec<&str> = row.split('\t').collect();
@@ -249,6 +267,9 @@ fn manifest_pages(
         let (out, ocr) = (words(&out).join(" "), words(&ocr).join(" "));
         s.add(&out, &reference);
         raw.add(&ocr, &reference);
+        let ref_syl = syllables(&reference);
+        syl.add_tokens(&syllables(&out), &ref_syl);
+        syl_raw.add_tokens(&syllables(&ocr), &ref_syl);
         if a.verbose {
             let reference = words(&reference);
             let left: std::collections::HashSet<(String, String)> =
@@ -263,7 +284,7 @@ fn manifest_pages(
             }
         }
     }
-    (s, raw)
+    [s, raw, syl, syl_raw]
 }
 
 /// A file's text, normalised as references are; empty when unreadable.
@@ -522,7 +543,7 @@ fn clean_eval(a: &Args, held: &[String], admin: &[(String, String)]) {
         }
     }
     println!(
-        "clean: {} docs, {} tokens: {:.3}% tokens changed",
+        "clean: {} docs, {} tokens: {:.4}% tokens changed",
         clean_docs.len(),
         clean.toks,
         clean.ser()
