@@ -27,6 +27,10 @@
 //! 8. that repository's `test.txt` (`--sets news-test`, never by default: a test split,
 //!    scored once).
 //!
+//! 9. pages of the dev admin docs read by `tesseract -l vie` at 300, 150 and 110 dpi
+//!    (`--sets tessvie-gen`, never by default: the pages are generated, not committed,
+//!    by `tools/ocr-channel/gen.py vie-eval /tmp/tessvie-gen`).
+//!
 //! `--sets` runs only some of these (`--sets tesseract` takes seconds).
 //!
 //! References are tone-normalised ("hoà" = "hòa") so placement style is not an error.
@@ -35,7 +39,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use vanban::eval::{accent_accuracy, differences, normalise, Score};
+use vanban::eval::{accent_accuracy, differences, in_reference_order, normalise, syllables, Score};
 use vanban::repair::repair;
 use vanban::text::fold_char;
 
@@ -71,6 +75,10 @@ struct Args {
     /// Real documents OCR'd by `tesseract -l vie` with their true text.
     #[arg(long, default_value = "/work/shared/external/vbhc-ocr-tesseract")]
     tesseract: PathBuf,
+    /// Pages of the dev admin docs read by `tesseract -l vie` (`--sets tessvie-gen`,
+    /// written by `tools/ocr-channel/gen.py vie-eval`).
+    #[arg(long, default_value = "/tmp/tessvie-gen")]
+    tessvie_gen: PathBuf,
     /// Which of them to score (`docNN`); the default is the dev split.
     #[arg(long, value_delimiter = ',', default_values_t = [18, 19])]
     docs: Vec<u32>,
@@ -84,6 +92,7 @@ enum Set {
     Clean,
     Seeds,
     Tesseract,
+    TessvieGen,
     Fonts,
     News,
     NewsTest,
@@ -114,12 +123,16 @@ fn tesseract_eval(a: &Args) {
     let names: Vec<String> = a.docs.iter().map(|d| format!("doc{d:02}")).collect();
     for dpi in TESSERACT_DPI {
         let (mut s, mut raw) = (Score::default(), Score::default());
+        let (mut syl, mut syl_raw) = (Score::default(), Score::default());
         for name in &names {
             let reference = read(&a.tesseract.join(format!("{name}.gt.txt")));
             let ocr = read(&a.tesseract.join(format!("{name}.tesseract-{dpi}.txt")));
             let out = repair(&ocr).text;
             s.add(&out, &reference);
             raw.add(&ocr, &reference);
+            let ref_syl = syllables(&reference);
+            syl.add_tokens(&in_reference_order(&out, &ref_syl), &ref_syl);
+            syl_raw.add_tokens(&in_reference_order(&ocr, &ref_syl), &ref_syl);
             if a.verbose {
                 let reference = words(&reference);
                 // Edits already in the OCR output are left; the others repair made.
@@ -143,6 +156,12 @@ fn tesseract_eval(a: &Args) {
             s.cer(),
             raw.ser(),
             raw.cer()
+        );
+        println!(
+            "  syllables in reference order (no layout, punctuation): {} tokens: SER {:.2}% (raw {:.2}%)",
+            syl.toks,
+            syl.ser(),
+            syl_raw.ser()
         );
     }
 }
@@ -173,43 +192,10 @@ const OCR_EVALS: [(&str, &str); 3] = [
 fn ocr_eval(a: &Args, dir: &str, label: &str) {
     let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/ocr-channel");
     let eval_dir = tools.join(dir);
-    let (mut s, mut raw) = (Score::default(), Score::default());
-    if let Ok(manifest) = std::fs::read_to_string(tools.join("eval/manifest.tsv")) {
-        for row in manifest.lines() {
-            let f: Vec<&str> = row.split('\t').collect();
-            let [page, rel, start, end] = f[..] else {
-                continue;
-            };
-            let (start, end): (usize, usize) = (start.parse().unwrap(), end.parse().unwrap());
-            let src = read(&a.corpora.join(rel));
-            let reference: String = src
-                .lines()
-                .skip(start)
-                .take(end - start)
-                .collect::<Vec<_>>()
-                .join(" ")
-                .replace('|', " ");
-            let ocr = String::from_utf8_lossy(
-                &std::fs::read(eval_dir.join(format!("{page}.ocr"))).unwrap_or_default(),
-            )
-            .into_owned();
-            let out = repair(&ocr).text;
-            s.add(
-                &out.split_whitespace().collect::<Vec<_>>().join(" "),
-                &reference,
-            );
-            raw.add(
-                &ocr.split_whitespace().collect::<Vec<_>>().join(" "),
-                &reference,
-            );
-            if a.verbose {
-                println!(
-                    "OCR {page}\n  in: {}\n out: {}\n ref: {reference}",
-                    ocr.replace('\n', " / "),
-                    out.replace('\n', " / ")
-                );
-            }
-        }
+    let [s, raw, ..] = manifest_pages(a, &tools.join("eval/manifest.tsv"), "OCR", |page| {
+        eval_dir.join(format!("{page}.ocr"))
+    });
+    if s.toks > 0 {
         println!(
             "ocr ({label}): {} ref tokens: SER {:.2}% CER {:.2}% (raw OCR SER {:.1}% CER {:.1}%)",
             s.toks,
@@ -219,6 +205,86 @@ fn ocr_eval(a: &Args, dir: &str, label: &str) {
             raw.cer()
         );
     }
+}
+
+/// Generated pages of the dev admin docs read by `tesseract -l vie`
+/// (`tools/ocr-channel/gen.py vie-eval`, a face and size its tables never saw),
+/// per resolution: SER and CER before and after repair.
+fn tessvie_gen_eval(a: &Args) {
+    for dpi in TESSERACT_DPI {
+        let [s, raw, syl, syl_raw] =
+            manifest_pages(a, &a.tessvie_gen.join("manifest.tsv"), "TESSGEN", |page| {
+                a.tessvie_gen.join(format!("{page}-{dpi}.ocr"))
+            });
+        println!(
+            "generated tesseract -l vie {dpi} dpi ({}): {} ref tokens: SER {:.2}% CER {:.2}% (raw SER {:.2}% CER {:.2}%)",
+            a.tessvie_gen.display(),
+            s.toks,
+            s.ser(),
+            s.cer(),
+            raw.ser(),
+            raw.cer()
+        );
+        println!(
+            "  syllables (no punctuation): {} tokens: SER {:.2}% (raw {:.2}%)",
+            syl.toks,
+            syl.ser(),
+            syl_raw.ser()
+        );
+    }
+}
+
+/// Scores OCR pages whose source lines `manifest` names (page, corpus file, first
+/// line, end line); `ocr` gives a page's OCR file: after repair and raw, by
+/// tokens and by [`syllables`].
+fn manifest_pages(
+    a: &Args,
+    manifest: &Path,
+    tag: &str,
+    ocr: impl Fn(&str) -> PathBuf,
+) -> [Score; 4] {
+    let [mut s, mut raw, mut syl, mut syl_raw] = <[Score; 4]>::default();
+    let Ok(manifest) = std::fs::read_to_string(manifest) else {
+        return [s, raw, syl, syl_raw];
+    };
+    for row in manifest.lines() {
+        let f: Vec<&str> = row.split('\t').collect();
+        let [page, rel, start, end] = f[..] else {
+            continue;
+        };
+        let (start, end): (usize, usize) = (start.parse().unwrap(), end.parse().unwrap());
+        let src = read(&a.corpora.join(rel));
+        let reference: String = src
+            .lines()
+            .skip(start)
+            .take(end - start)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace('|', " ");
+        let ocr =
+            String::from_utf8_lossy(&std::fs::read(ocr(page)).unwrap_or_default()).into_owned();
+        let out = repair(&ocr).text;
+        let (out, ocr) = (words(&out).join(" "), words(&ocr).join(" "));
+        s.add(&out, &reference);
+        raw.add(&ocr, &reference);
+        let ref_syl = syllables(&reference);
+        syl.add_tokens(&syllables(&out), &ref_syl);
+        syl_raw.add_tokens(&syllables(&ocr), &ref_syl);
+        if a.verbose {
+            let reference = words(&reference);
+            let left: std::collections::HashSet<(String, String)> =
+                differences(&words(&ocr), &reference).into_iter().collect();
+            for (got, want) in differences(&words(&out), &reference) {
+                let kind = if left.contains(&(got.clone(), want.clone())) {
+                    "left"
+                } else {
+                    "made"
+                };
+                println!("{tag} {page} {kind}: {want:?} -> {got:?}");
+            }
+        }
+    }
+    [s, raw, syl, syl_raw]
 }
 
 /// A file's text, normalised as references are; empty when unreadable.
@@ -257,6 +323,9 @@ fn main() {
     }
     if runs(Set::Tesseract) {
         tesseract_eval(&a);
+    }
+    if runs(Set::TessvieGen) {
+        tessvie_gen_eval(&a);
     }
     if runs(Set::Fonts) {
         fonts_eval(&a);
@@ -474,7 +543,7 @@ fn clean_eval(a: &Args, held: &[String], admin: &[(String, String)]) {
         }
     }
     println!(
-        "clean: {} docs, {} tokens: {:.3}% tokens changed",
+        "clean: {} docs, {} tokens: {:.4}% tokens changed",
         clean_docs.len(),
         clean.toks,
         clean.ser()

@@ -128,6 +128,9 @@ pub struct Model {
     version: String,
 }
 
+/// Ð (U+00D0), which OCR writes for or after Đ (U+0110); Vietnamese never has it.
+const ETH: char = '\u{d0}';
+
 /// Vocabulary words rarer than this are not proposed as corrections.
 const MIN_PROPOSE: u32 = 3;
 
@@ -268,6 +271,11 @@ impl Model {
     /// writes most, compounds are read as known parts ("TWDTNCNDT" → "TWĐTNCNĐT")
     /// and amounts get their "đ" back ("300.000d"). `None` = unchanged.
     fn repair_code(&self, code: &str, stripped: bool) -> Option<String> {
+        // `tesseract -l vie` reads Đ as Đ and the look-alike eth: "QĐÐ-TTg".
+        if code.contains(ETH) {
+            let fixed = code.replace(&format!("Đ{ETH}"), "Đ").replace(ETH, "Đ");
+            return Some(self.repair_code(&fixed, stripped).unwrap_or(fixed));
+        }
         if stripped {
             if let Some(amount) = code
                 .strip_suffix('d')

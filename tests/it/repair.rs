@@ -35,7 +35,11 @@ fn model_loads() {
     );
 }
 
-/// Seeds 000–003 are clean: only tone placement may change.
+/// Typos in the clean seeds that repair corrects, checked by hand: (seed, as
+/// written, corrected). "chuyên biến" is the dropped hook of "chuyển biến".
+const SEED_TYPOS: [(&str, &str, &str); 1] = [("000", "sự chuyên biến", "sự chuyển biến")];
+
+/// Seeds 000–003 are clean: only tone placement and their known typos may change.
 #[test]
 fn clean_seeds_unchanged() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seeds");
@@ -48,11 +52,20 @@ fn clean_seeds_unchanged() {
             .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let r = repair(&text);
-        let normalised = normalize_tones(&text);
-        for (i, (got, want)) in r.text.split('\n').zip(normalised.split('\n')).enumerate() {
+        let mut expected = normalize_tones(&text);
+        let typos = SEED_TYPOS.iter().filter(|t| t.0 == n);
+        for (_, typo, fixed) in typos.clone() {
+            expected = expected.replace(typo, fixed);
+        }
+        for (i, (got, want)) in r.text.split('\n').zip(expected.split('\n')).enumerate() {
             assert_eq!(got, want, "{} line {}", path.display(), i + 1);
         }
-        assert_eq!(r.repaired_tokens, 0, "{}", path.display());
+        assert_eq!(
+            r.repaired_tokens,
+            typos.count() as u64,
+            "{}",
+            path.display()
+        );
     }
 }
 

@@ -7,6 +7,7 @@
     gen.py upper OUT N_PAGES      # upper-case lines, as in headings ("ĐIỀU" read as "PIEU")
     gen.py eval  OUT              # held-out admin docs, a font the channel never saw
     gen.py vie   OUT N_PAGES      # read by `tesseract -l vie` (its misreadings)
+    gen.py vie-eval OUT           # dev admin docs read by `tesseract -l vie`, unseen face and size
 
 OCR_LANG=fra (or deu, …) OCRs with that tesseract model instead of eng: an
 engine whose confusions the channel never saw (eval pages only).
@@ -59,6 +60,8 @@ VIE_FONTS = [
 ]
 # 13 pt in pixels at 300, 150 and 110 dpi.
 VIE_SIZES = [54, 27, 20]
+# 12 pt at 300, 150 and 110 dpi: a size the vie pages never had (`vie-eval`).
+VIE_EVAL_SIZES = {300: 50, 150: 25, 110: 18}
 # Never used for training: measures how the channel generalises to a new face.
 EVAL_FONT = "/usr/share/texmf/fonts/opentype/public/tex-gyre/texgyrepagella-regular.otf"
 LINES_PER_PAGE = 28
@@ -198,6 +201,42 @@ def eval_pages(out):
         f.write("\n".join(manifest) + "\n")
 
 
+def vie_eval_pages(out):
+    """The dev admin docs (never in the vie tables) in TeX Gyre Pagella 12 pt, a
+    face and size the vie pages never had, each page at 300, 150 and 110 dpi,
+    blurred and speckled, read by `tesseract -l vie`: OUT/vNNN-DPI.ocr and a
+    manifest of source lines, as `eval` writes."""
+    os.environ["OCR_LANG"] = "vie"
+    rng = random.Random(9)
+    os.makedirs(out, exist_ok=True)
+    manifest = []
+    page = 0
+    for rel in sorted(listed(DEV)):
+        with open(os.path.join(CORPORA, rel), encoding="utf-8", errors="replace") as f:
+            src = [nfc(l.rstrip("\n")) for l in f]
+        i, per_doc = 0, 0
+        while i < len(src) and per_doc < 3:
+            start, lines = i, []
+            while i < len(src) and len(lines) < LINES_PER_PAGE:
+                lines.extend(chunks(src[i].replace("|", " ")))
+                i += 1
+            if not lines:
+                continue
+            stem = os.path.join(out, f"v{page:03d}")
+            for dpi, size in VIE_EVAL_SIZES.items():
+                blur, noise = rng.choice([0, 0.5, 0.8]), rng.choice([0, 12, 24])
+                render(lines, EVAL_FONT, size, blur, 1.0, stem + ".png", noise)
+                with open(f"{stem}-{dpi}.ocr", "w", encoding="utf-8") as f:
+                    f.write(ocr(stem + ".png"))
+            os.remove(stem + ".png")
+            manifest.append(f"v{page:03d}\t{rel}\t{start}\t{i}")
+            print(manifest[-1], flush=True)
+            page += 1
+            per_doc += 1
+    with open(os.path.join(out, "manifest.tsv"), "w", encoding="utf-8") as f:
+        f.write("\n".join(manifest) + "\n")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "train":
         train(sys.argv[2], int(sys.argv[3]))
@@ -206,6 +245,8 @@ if __name__ == "__main__":
     elif sys.argv[1] == "vie":
         os.environ["OCR_LANG"] = "vie"
         train(sys.argv[2], int(sys.argv[3]), VIE_FONTS, "v", 8, vie=True)
+    elif sys.argv[1] == "vie-eval":
+        vie_eval_pages(sys.argv[2])
     elif sys.argv[1] == "bold":
         train(sys.argv[2], int(sys.argv[3]), BOLD_FONTS, "b", 6)
     else:
