@@ -102,8 +102,9 @@ fn candidate(line: &str, start: usize, end: usize) -> bool {
         return false;
     }
     let word_start = line[..start]
-        .rfind(char::is_whitespace)
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let word_end = line[end..]
         .find(char::is_whitespace)
         .map_or(line.len(), |i| end + i);
@@ -311,6 +312,7 @@ mod tests {
             "Công tác cải cách hành chính năm 2023",
             "Nghị định số 61/2018/NĐ-CP",
             "khoa học Mác Lênin",
+            "a\u{a0}Quảngngãi@x.vn",
         ] {
             assert_eq!(split_text(line), line);
         }
