@@ -132,23 +132,6 @@ pub(crate) fn ends_in_punct(line: &str, toks: &[Tok]) -> bool {
         .is_some_and(|t| !line[t.end..].trim().is_empty())
 }
 
-/// Common surnames by their letters: a capitalised one starts a person's name.
-/// Left out are those whose letters mostly spell other capitalised words:
-/// "Đoàn" (the Youth Union), "Đảng", "Trường", "Vụ", "Chủ", "Tổ", "Do".
-const SURNAMES: &[&str] = &[
-    "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vo", "bui", "ho", "ngo", "duong",
-    "ly", "trinh", "dinh", "luong", "lam", "phung", "ta", "vuong", "dao", "mai", "cao", "kieu",
-    "thai", "luu", "quach", "nong", "ha",
-];
-
-/// The word's letters spell a surname of [`SURNAMES`] ("Bùi", "Bui").
-fn is_surname(word: &str) -> bool {
-    let folded = word
-        .chars()
-        .map(|c| fold_char(c).to_lowercase().next().unwrap_or(c));
-    SURNAMES.iter().any(|s| s.chars().eq(folded.clone()))
-}
-
 /// Words of a person's name: a capitalised surname and the up to three
 /// capitalised words (not all capitals, no surname) following it with only
 /// spaces between ("Bùi Minh Tuấn", "Bui Minh Tuan"); a surname alone is not
@@ -168,7 +151,7 @@ pub(crate) fn name_positions(line: &str, toks: &[Tok], open: &mut u8) -> Vec<boo
                 .all(char::is_whitespace);
         // A surname starts a name even right after another one: signature blocks
         // run names together ("Nguyễn Tấn Dũng Nguyễn Sinh Hùng").
-        if capital && is_surname(core) {
+        if capital && crate::vn::is_surname(core) {
             surname[i] = true;
             *open = 3;
         } else if capital && joined && *open > 0 {

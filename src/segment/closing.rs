@@ -6,6 +6,7 @@ use regex::Regex;
 
 use crate::model::Signer;
 use crate::text::{fold, is_upper, squash, trim_item, Line};
+use crate::vn;
 
 /// Lines read after "Nơi nhận:" for its list of recipients.
 const RECIPIENT_LINES: usize = 30;
@@ -136,6 +137,18 @@ fn is_bullet(t: &str) -> bool {
     t.trim_start().starts_with(['-', '+', '•'])
 }
 
+/// A line of the recipients' list, or a blank one: a dump that lost the list's dashes
+/// still ends its items with ";" and its last with "Lưu …".
+fn is_recipient_line(t: &str) -> bool {
+    let f = fold(t.trim());
+    is_bullet(t)
+        || f.is_empty()
+        || f.ends_with([';', ','])
+        || f.starts_with("noi nhan")
+        || f.starts_with("luu ")
+        || f.starts_with("luu:")
+}
+
 /// With "Nơi nhận" unreadable (OCR), the bullets interleaved with the signature
 /// block are still the recipients.
 fn recipients_inside_signature(lines: &[Line], closing: &mut Closing) {
@@ -178,7 +191,7 @@ fn flattened_closing(line: &str) -> Option<Signer> {
     Some(Signer {
         authority: Some(format!("{}. {}", &c[1], authority.trim())),
         position: Some(position),
-        name: Some(squash(&c[3])),
+        name: Some(vn::mend_person_name(&squash(&c[3]))),
     })
 }
 
@@ -231,16 +244,16 @@ fn read_signer(region: &[&Line], used: &mut Vec<usize>) -> Option<Signer> {
         signer.name = Some(name);
         return Some(signer);
     }
-    // Recipient bullets interleaved with the signature block do not count.
+    // Recipients interleaved with the signature block do not count.
     for line in region
         .iter()
         .skip(start)
-        .filter(|l| !is_bullet(l.text))
+        .filter(|l| !is_recipient_line(l.text))
         .take(NAME_LINES)
     {
         let t = line.text.trim();
         if is_person_name(t) {
-            signer.name = Some(squash(t));
+            signer.name = Some(vn::mend_person_name(&squash(t)));
             used.push(line.no);
             break;
         }
@@ -256,7 +269,7 @@ fn name_after(line: &str, position: &str) -> Option<String> {
         .map(str::trim)
         .filter(|c| is_person_name(c) && fold(c) != "da ky")
         .last()
-        .map(squash)
+        .map(|name| vn::mend_person_name(&squash(name)))
 }
 
 /// The position phrase in a line, as written: "PHÓ GIÁM ĐỐC"; also with the body it

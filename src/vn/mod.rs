@@ -1,12 +1,13 @@
 //! Knowledge of Vietnamese administrative documents, shared by every stage: document
 //! types and their symbols, dates with their precision, document numbers and symbols,
-//! e-signature stamps.
+//! e-signature stamps, persons' surnames.
 //!
 //! Stages ask here; they never keep their own lists.
 
 mod agency;
 mod date;
 mod doc_type;
+mod names;
 mod number;
 pub mod stamp;
 
@@ -18,6 +19,7 @@ pub use date::{
 pub use doc_type::{
     by_folded_name, by_symbol, leading_type, mentions_numbered, DocType, DOC_TYPES,
 };
+pub use names::{is_surname, mend_person_name};
 pub use number::{
     code_len, hyphenate_type, normalize_code, normalize_number, number_key, read_number_field,
     type_code,

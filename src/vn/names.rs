@@ -1,0 +1,88 @@
+//! Persons' names: the common surnames that start them, as written and by their letters.
+
+use strsim::levenshtein;
+
+use crate::text::fold;
+
+/// Common surnames, by their letters and as written. Left out are those whose letters
+/// mostly spell other capitalised words: "Đoàn" (the Youth Union), "Đảng", "Trường",
+/// "Vụ", "Chủ", "Tổ", "Do".
+const SURNAMES: &[(&str, &str)] = &[
+    ("nguyen", "Nguyễn"),
+    ("tran", "Trần"),
+    ("le", "Lê"),
+    ("pham", "Phạm"),
+    ("hoang", "Hoàng"),
+    ("huynh", "Huỳnh"),
+    ("phan", "Phan"),
+    ("vo", "Võ"),
+    ("bui", "Bùi"),
+    ("ho", "Hồ"),
+    ("ngo", "Ngô"),
+    ("duong", "Dương"),
+    ("ly", "Lý"),
+    ("trinh", "Trịnh"),
+    ("dinh", "Đinh"),
+    ("luong", "Lương"),
+    ("lam", "Lâm"),
+    ("phung", "Phùng"),
+    ("ta", "Tạ"),
+    ("vuong", "Vương"),
+    ("dao", "Đào"),
+    ("mai", "Mai"),
+    ("cao", "Cao"),
+    ("kieu", "Kiều"),
+    ("thai", "Thái"),
+    ("luu", "Lưu"),
+    ("quach", "Quách"),
+    ("nong", "Nông"),
+    ("ha", "Hà"),
+];
+
+/// Surnames at least this long are told apart by their letters even with one misread
+/// ("Xguyến" is "Nguyễn"); shorter ones are too close to other words.
+const MENDABLE_LETTERS: usize = 5;
+
+/// The word's letters spell a common surname ("Bùi", "Bui").
+pub fn is_surname(word: &str) -> bool {
+    let folded = fold(word);
+    SURNAMES.iter().any(|(s, _)| *s == folded)
+}
+
+/// A person's name whose first word is one letter off a long common surname, with
+/// that surname written in: OCR's "Xguyến Quốc Việt" → "Nguyễn Quốc Việt".
+pub fn mend_person_name(name: &str) -> String {
+    let Some(first) = name.split_whitespace().next() else {
+        return name.to_string();
+    };
+    let folded = fold(first);
+    if is_surname(first) || folded.chars().count() < MENDABLE_LETTERS {
+        return name.to_string();
+    }
+    let mut near = SURNAMES
+        .iter()
+        .filter(|(s, _)| s.len() >= MENDABLE_LETTERS && levenshtein(s, &folded) == 1);
+    match (near.next(), near.next()) {
+        (Some((_, written)), None) => name.replacen(first, written, 1),
+        _ => name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misread_surname_is_mended() {
+        // doc09 of the Quảng Ngãi dev scans, as tesseract read its signer.
+        assert_eq!(mend_person_name("Xguyến Quốc Việt"), "Nguyễn Quốc Việt");
+        for name in [
+            "Nguyễn Quốc Việt",
+            "Trần Hoàng Tuấn",
+            "Bùi Quang Huy",
+            "Hoàn Văn Anh",
+        ] {
+            assert_eq!(mend_person_name(name), name);
+        }
+    }
+}
