@@ -275,7 +275,7 @@ fn name_after(line: &str, position: &str) -> Option<String> {
 /// The position phrase in a line, as written: "PHÓ GIÁM ĐỐC"; also with the body it
 /// heads ("CHỦ TỊCH UBND TỈNH"), and at the start of a line that a single space joins to
 /// the recipients' column ("PHÓ CHÁNH VĂN PHÒNG Tài nguyên và Môi trường,").
-fn position_in(line: &str) -> Option<String> {
+pub(super) fn position_in(line: &str) -> Option<String> {
     let cols: Vec<&str> = line
         .split("  ")
         .map(str::trim)

@@ -60,7 +60,7 @@ const BODY_STARTS: &[&str] = &[
     "xet de nghi",
 ];
 /// Most lines a title runs over.
-const TITLE_MAX_LINES: usize = 8;
+pub(super) const TITLE_MAX_LINES: usize = 8;
 /// A header segment longer than this is body text: the header has ended.
 const SEGMENT_MAX_CHARS: usize = 120;
 /// Lines of prose after which a header without a type line has ended.
@@ -427,8 +427,18 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
             break;
         }
         let t = before_ocr_column(t);
-        // After a blank line only a lower-case or quoted line goes on with the title.
-        if after_blank && !t.starts_with(|c: char| c.is_lowercase() || "“\"(".contains(c)) {
+        // After a blank line only a lower-case or quoted line goes on with the title, or
+        // a line in capitals after a title in capitals that is no table row and does not
+        // name who issues ("CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …" under a decision's title).
+        let capitals_go_on = is_upper(t)
+            && !t.contains(['|', '\t'])
+            && parts.iter().all(|p| is_upper(p))
+            && super::closing::position_in(t).is_none()
+            && !vn::AGENCY_HEADS.iter().any(|h| fold(t).starts_with(h));
+        if after_blank
+            && !capitals_go_on
+            && !t.starts_with(|c: char| c.is_lowercase() || "“\"(".contains(c))
+        {
             break;
         }
         let f = fold(t);

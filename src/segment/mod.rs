@@ -18,7 +18,7 @@ pub(crate) use tables::group_label;
 pub use tables::{FoundTable, Role};
 
 use crate::model::{Metadata, Section, Span};
-use crate::text::{fold, lines, squash, CharIndex};
+use crate::text::{fold, is_upper, lines, squash, CharIndex};
 use crate::vn;
 
 #[derive(Debug, Clone, Default)]
@@ -100,6 +100,8 @@ static OWN_REFERENCE: LazyLock<Regex> =
 /// (Ban hành kèm theo Kế hoạch số 34 …)") points to a parent document, a citation.
 /// Lines from the top within which a note can name a document whose header gave no type.
 const OWN_NOTE_LINES: usize = 12;
+/// A first line in capitals of at most this many words may name the document's kind.
+const KIND_HEADING_MAX_WORDS: usize = 3;
 
 fn own_references(text: &str, doc_type: Option<&str>) -> Vec<Span> {
     let ix = CharIndex::new(text);
@@ -166,10 +168,24 @@ fn fill_from_own_reference(md: &mut Metadata, text: &str, own: &[Span]) {
     }
 }
 
-/// A document with no header starts with its title ("kết quả công tác …").
+/// A document with no header starts with its title ("kết quả công tác …"), or with a
+/// heading in capitals of a word or two that names its kind ("CHUYÊN ĐỀ") and the
+/// title in capitals below it.
 fn first_line_title(lines: &[crate::text::Line]) -> Option<String> {
-    let first = lines.iter().find(|l| !l.text.trim().is_empty())?;
-    let t = squash(first.text);
+    let mut filled = lines.iter().filter(|l| !l.text.trim().is_empty());
+    let first = filled.next()?;
+    let kind_heading =
+        is_upper(first.text) && first.text.split_whitespace().count() <= KIND_HEADING_MAX_WORDS;
+    let below: Vec<&str> = filled
+        .take(header::TITLE_MAX_LINES)
+        .map(|l| l.text.trim())
+        .take_while(|t| is_upper(t) && label_of(t).is_none())
+        .collect();
+    let t = if kind_heading && !below.is_empty() {
+        squash(&below.join(" "))
+    } else {
+        squash(first.text)
+    };
     let letters = t.chars().filter(|c| c.is_alphabetic()).count();
     (letters >= 3
         && t.chars().count() <= header::TITLE_LINE_MAX_CHARS
