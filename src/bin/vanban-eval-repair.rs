@@ -110,6 +110,22 @@ impl Set {
     ];
 }
 
+/// Each word run where repair's output differs from the reference, as `left` (already
+/// so in the OCR output) or `made` (by repair).
+fn print_differences(label: &str, ocr: &str, out: &str, reference: &str) {
+    let reference = words(reference);
+    let left: std::collections::HashSet<(String, String)> =
+        differences(&words(ocr), &reference).into_iter().collect();
+    for (got, want) in differences(&words(out), &reference) {
+        let kind = if left.contains(&(got.clone(), want.clone())) {
+            "left"
+        } else {
+            "made"
+        };
+        println!("{label} {kind}: {want:?} -> {got:?}");
+    }
+}
+
 fn words(text: &str) -> Vec<String> {
     text.split_whitespace().map(String::from).collect()
 }
@@ -134,18 +150,7 @@ fn tesseract_eval(a: &Args) {
             syl.add_tokens(&in_reference_order(&out, &ref_syl), &ref_syl);
             syl_raw.add_tokens(&in_reference_order(&ocr, &ref_syl), &ref_syl);
             if a.verbose {
-                let reference = words(&reference);
-                // Edits already in the OCR output are left; the others repair made.
-                let left: std::collections::HashSet<(String, String)> =
-                    differences(&words(&ocr), &reference).into_iter().collect();
-                for (got, want) in differences(&words(&out), &reference) {
-                    let tag = if left.contains(&(got.clone(), want.clone())) {
-                        "left"
-                    } else {
-                        "made"
-                    };
-                    println!("TESS {name} {dpi} {tag}: {want:?} -> {got:?}");
-                }
+                print_differences(&format!("TESS {name} {dpi}"), &ocr, &out, &reference);
             }
         }
         println!(
@@ -271,17 +276,7 @@ fn manifest_pages(
         syl.add_tokens(&syllables(&out), &ref_syl);
         syl_raw.add_tokens(&syllables(&ocr), &ref_syl);
         if a.verbose {
-            let reference = words(&reference);
-            let left: std::collections::HashSet<(String, String)> =
-                differences(&words(&ocr), &reference).into_iter().collect();
-            for (got, want) in differences(&words(&out), &reference) {
-                let kind = if left.contains(&(got.clone(), want.clone())) {
-                    "left"
-                } else {
-                    "made"
-                };
-                println!("{tag} {page} {kind}: {want:?} -> {got:?}");
-            }
+            print_differences(&format!("{tag} {page}"), &ocr, &out, &reference);
         }
     }
     [s, raw, syl, syl_raw]

@@ -169,6 +169,19 @@ def train(out, n_pages, fonts=TRAIN_FONTS, prefix="p", seed=4, upper=False, vie=
               flush=True)
 
 
+def source_pages(src, most):
+    """Up to `most` pages of whole source lines: (first line, line after the last, page lines)."""
+    i = 0
+    for _ in range(most):
+        start, lines = i, []
+        while i < len(src) and len(lines) < LINES_PER_PAGE:
+            lines.extend(chunks(src[i].replace("|", " ")))
+            i += 1
+        if not lines:
+            return
+        yield start, i, lines
+
+
 def eval_pages(out):
     rng = random.Random(5)
     os.makedirs(out, exist_ok=True)
@@ -179,15 +192,8 @@ def eval_pages(out):
             continue
         with open(os.path.join(CORPORA, rel), encoding="utf-8", errors="replace") as f:
             src = [nfc(l.rstrip("\n")) for l in f]
-        # Pages of whole source lines; at most 4 pages per document keeps tesseract time modest.
-        i, per_doc = 0, 0
-        while i < len(src) and per_doc < 4:
-            start, lines = i, []
-            while i < len(src) and len(lines) < LINES_PER_PAGE:
-                lines.extend(chunks(src[i].replace("|", " ")))
-                i += 1
-            if not lines:
-                continue
+        # At most 4 pages per document keeps tesseract time modest.
+        for start, i, lines in source_pages(src, 4):
             stem = os.path.join(out, f"e{page:03d}")
             render(lines, EVAL_FONT, 28, rng.choice([0.6, 1.0]), rng.choice([1.0, 0.6]), stem + ".png")
             with open(stem + ".ocr", "w", encoding="utf-8") as f:
@@ -196,7 +202,6 @@ def eval_pages(out):
             manifest.append(f"e{page:03d}\t{rel}\t{start}\t{i}")
             print(manifest[-1], flush=True)
             page += 1
-            per_doc += 1
     with open(os.path.join(out, "manifest.tsv"), "w", encoding="utf-8") as f:
         f.write("\n".join(manifest) + "\n")
 
@@ -214,14 +219,7 @@ def vie_eval_pages(out):
     for rel in sorted(listed(DEV)):
         with open(os.path.join(CORPORA, rel), encoding="utf-8", errors="replace") as f:
             src = [nfc(l.rstrip("\n")) for l in f]
-        i, per_doc = 0, 0
-        while i < len(src) and per_doc < 3:
-            start, lines = i, []
-            while i < len(src) and len(lines) < LINES_PER_PAGE:
-                lines.extend(chunks(src[i].replace("|", " ")))
-                i += 1
-            if not lines:
-                continue
+        for start, i, lines in source_pages(src, 3):
             stem = os.path.join(out, f"v{page:03d}")
             for dpi, size in VIE_EVAL_SIZES.items():
                 blur, noise = rng.choice([0, 0.5, 0.8]), rng.choice([0, 12, 24])
@@ -232,7 +230,6 @@ def vie_eval_pages(out):
             manifest.append(f"v{page:03d}\t{rel}\t{start}\t{i}")
             print(manifest[-1], flush=True)
             page += 1
-            per_doc += 1
     with open(os.path.join(out, "manifest.tsv"), "w", encoding="utf-8") as f:
         f.write("\n".join(manifest) + "\n")
 
