@@ -110,6 +110,18 @@ impl Set {
     ];
 }
 
+/// SER and CER of repair's output and of the raw OCR.
+fn print_ser(label: &str, s: &Score, raw: &Score) {
+    println!(
+        "{label}: {} ref tokens: SER {:.2}% CER {:.2}% (raw SER {:.2}% CER {:.2}%)",
+        s.toks,
+        s.ser(),
+        s.cer(),
+        raw.ser(),
+        raw.cer()
+    );
+}
+
 /// Each word run where repair's output differs from the reference, as `left` (already
 /// so in the OCR output) or `made` (by repair).
 fn print_differences(label: &str, ocr: &str, out: &str, reference: &str) {
@@ -153,14 +165,10 @@ fn tesseract_eval(a: &Args) {
                 print_differences(&format!("TESS {name} {dpi}"), &ocr, &out, &reference);
             }
         }
-        println!(
-            "tesseract -l vie {dpi} dpi ({}): {} ref tokens: SER {:.2}% CER {:.2}% (raw SER {:.2}% CER {:.2}%)",
-            names.join(","),
-            s.toks,
-            s.ser(),
-            s.cer(),
-            raw.ser(),
-            raw.cer()
+        print_ser(
+            &format!("tesseract -l vie {dpi} dpi ({})", names.join(",")),
+            &s,
+            &raw,
         );
         println!(
             "  syllables in reference order (no layout, punctuation): {} tokens: SER {:.2}% (raw {:.2}%)",
@@ -221,14 +229,13 @@ fn tessvie_gen_eval(a: &Args) {
             manifest_pages(a, &a.tessvie_gen.join("manifest.tsv"), "TESSGEN", |page| {
                 a.tessvie_gen.join(format!("{page}-{dpi}.ocr"))
             });
-        println!(
-            "generated tesseract -l vie {dpi} dpi ({}): {} ref tokens: SER {:.2}% CER {:.2}% (raw SER {:.2}% CER {:.2}%)",
-            a.tessvie_gen.display(),
-            s.toks,
-            s.ser(),
-            s.cer(),
-            raw.ser(),
-            raw.cer()
+        print_ser(
+            &format!(
+                "generated tesseract -l vie {dpi} dpi ({})",
+                a.tessvie_gen.display()
+            ),
+            &s,
+            &raw,
         );
         println!(
             "  syllables (no punctuation): {} tokens: SER {:.2}% (raw {:.2}%)",
