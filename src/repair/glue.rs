@@ -120,6 +120,10 @@ fn is_marked(c: char) -> bool {
 /// words covering two thirds of its letters; `None` when it is likelier one
 /// vocabulary word or does not split so.
 fn split(m: &Model, run: &str) -> Option<Vec<String>> {
+    // One syllable is no glued pair: most runs leave here.
+    if syllable::is_syllable(run) {
+        return None;
+    }
     let chars: Vec<(usize, char)> = run.char_indices().collect();
     // In capitals a code cannot be told from a syllable's end ("HẢNH").
     let all_caps = !run.chars().any(char::is_lowercase);
