@@ -135,8 +135,9 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
     let text = doc.text.clone();
     let m = &mut doc.metadata;
     m.agency.get_or_insert_with(|| agency.to_string());
-    m.doc_type
-        .get_or_insert_with(|| rng.pick(&TYPES).to_string());
+    m.doc_type.get_or_insert_with(|| {
+        vanban::vn::by_name(rng.pick::<&str>(&TYPES)).expect("a listed type")
+    });
     m.date
         .get_or_insert_with(|| format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28)));
     m.number
@@ -187,7 +188,7 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
                 Some(c) => c.mentions.push(span),
                 None => doc.citations.push(Citation {
                     id: found.as_str().to_string(),
-                    doc_type: "Nghị định".into(),
+                    doc_type: vanban::vn::by_name("Nghị định").expect("a listed type"),
                     number: None,
                     year: None,
                     code: None,

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::vn::DocType;
+
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Declares a closed value set: an enum whose variants serialize to the given strings,
@@ -139,9 +141,10 @@ pub struct Metadata {
     pub parent_agency: Option<String>,
     /// Normalized document number, e.g. `4203/QĐ-UBND`.
     pub number: Option<String>,
-    /// Document type as a title-case word: `Kế hoạch`, `Quyết định`, `Báo cáo`, …
+    /// Document type, one of [`crate::vn::DOC_TYPES`], written by its name: `Kế hoạch`,
+    /// `Quyết định`, `Báo cáo`, …
     #[serde(rename = "type")]
-    pub doc_type: Option<String>,
+    pub doc_type: Option<&'static DocType>,
     pub place: Option<String>,
     /// `YYYY-MM-DD`; `YYYY-MM` or `YYYY` when the day (and month) were left blank or
     /// could not be read, as `date_precision` says.
@@ -374,8 +377,9 @@ closed_set! {
 pub struct Citation {
     /// Normalized id: `59/2012/NĐ-CP`, `18-NQ/TW`, or a law's name.
     pub id: String,
+    /// One of [`crate::vn::DOC_TYPES`], written by its name.
     #[serde(rename = "type")]
-    pub doc_type: String,
+    pub doc_type: &'static DocType,
     pub number: Option<String>,
     pub year: Option<i32>,
     pub code: Option<String>,
@@ -487,7 +491,7 @@ mod tests {
     #[test]
     fn schema_lists_each_enums_values() {
         let p = "/properties";
-        let checks = [
+        let mut checks = vec![
             (
                 format!("{p}/source/properties/format/enum"),
                 type_values(Format::ALL, Format::as_str),
@@ -533,6 +537,15 @@ mod tests {
                 type_values(SignatureSource::ALL, SignatureSource::as_str),
             ),
         ];
+        let mut doc_types: Vec<String> = crate::vn::DOC_TYPES
+            .iter()
+            .map(|t| {
+                assert_eq!(serde_json::to_value(t).unwrap(), t.name);
+                t.name.to_string()
+            })
+            .collect();
+        doc_types.sort();
+        checks.push(("/$defs/doc_type/enum".to_string(), doc_types));
         for (pointer, values) in checks {
             assert_eq!(schema_values(&pointer), values, "{pointer}");
         }

@@ -327,6 +327,7 @@ impl Archive {
             .agency_canonical
             .clone()
             .or_else(|| m.agency.as_deref().map(crate::vn::canonical_agency));
+        let doc_type = m.doc_type.map(|t| t.name.to_string());
         let base = |kind: &str, location: &Location, text: &str| {
             let mut e = TantivyDocument::default();
             e.add_text(f.kind, kind);
@@ -336,15 +337,15 @@ impl Archive {
                 (f.title, &m.title),
                 (f.number, &m.number),
                 (f.agency_label, &agency_label),
-                (f.doc_type_label, &m.doc_type),
+                (f.doc_type_label, &doc_type),
                 (f.date, &m.date),
             ] {
                 if let Some(v) = value {
                     e.add_text(field, v);
                 }
             }
-            if let Some(t) = &m.doc_type {
-                e.add_text(f.doc_type, fold(t));
+            if let Some(t) = m.doc_type {
+                e.add_text(f.doc_type, fold(t.name));
             }
             if let Some(y) = m.year.map(i64::from).or(super::year_of(m.date.as_deref())) {
                 e.add_i64(f.year, y);

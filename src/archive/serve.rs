@@ -459,7 +459,7 @@ fn document_page(
     );
     let signer = m.signer.as_ref().and_then(|s| s.name.clone());
     for (label, value) in [
-        ("Loại", m.doc_type.clone()),
+        ("Loại", m.doc_type.map(|t| t.name.to_string())),
         ("Số", m.number.clone()),
         ("Cơ quan", m.agency.clone()),
         ("Cơ quan cấp trên", m.parent_agency.clone()),
@@ -597,7 +597,7 @@ fn citations_list(archive: &Archive, doc: &Document) -> Result<String, ArchiveEr
             out,
             "<li><span class=\"cid\">{}</span> {} · {}{} — <a class=\"citing\" href=\"/decree/{}\">{count} văn bản trích dẫn</a></li>",
             escape(&c.id),
-            escape(&c.doc_type),
+            escape(c.doc_type.name),
             escape(c.relation.as_str()),
             c.date.as_deref().map(|d| format!(" · {}", escape(d))).unwrap_or_default(),
             encode(&c.id),

@@ -89,7 +89,7 @@ const ISSUER_MAX_WORDS: usize = 10;
 /// One mention before grouping.
 struct Mention {
     id: String,
-    doc_type: String,
+    doc_type: &'static vn::DocType,
     number: Option<String>,
     year: Option<i32>,
     code: Option<String>,
@@ -107,9 +107,9 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
         let whole = m.get(0).unwrap();
         let type_match = m.get(1).unwrap();
         let type_key = type_key(type_match.as_str());
-        let doc_type = vn::by_folded_name(&type_key)
-            .map(|t| t.name.to_string())
-            .unwrap_or_default();
+        let Some(doc_type) = vn::by_folded_name(&type_key) else {
+            continue;
+        };
         let type_start = fix.char_at(type_match.start());
         let title_case_law = orig.get(type_start..type_start + 2) == Some(&['L', 'u']);
         let glued_to_va = type_match.start() > whole.start();
@@ -144,7 +144,7 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
                     .map(char::len_utf8)
                     .sum::<usize>();
             }
-            let mut mention = numbered(&n, orig, fix, at, &doc_type, relation);
+            let mut mention = numbered(&n, orig, fix, at, doc_type, relation);
             if let (Some(code), Some(tail)) = (
                 &mut mention.code,
                 SPLIT_LAST_LETTER.captures(&folded[n_end..]),
@@ -230,7 +230,7 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
                 fix,
                 whole.end(),
                 type_start,
-                &doc_type,
+                doc_type,
                 relation,
             ) {
                 mentions.push(m);
@@ -243,8 +243,8 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
                 let end = whole.end() + c.get(0).unwrap().end();
                 let number = c[1].to_string();
                 mentions.push(Mention {
-                    id: format!("{doc_type} {number}"),
-                    doc_type: doc_type.clone(),
+                    id: format!("{} {number}", doc_type.name),
+                    doc_type,
                     number: Some(number),
                     year: None,
                     code: None,
@@ -269,8 +269,7 @@ pub fn extract(text: &Folded, seg: &Segmented) -> Vec<Citation> {
         .collect();
     mentions.retain(|m| {
         m.code.is_some()
-            || m.doc_type == "Luật"
-            || m.doc_type == "Bộ luật"
+            || matches!(m.doc_type.folded, "luat" | "bo luat")
             || !m.number.as_ref().is_some_and(|n| numbered.contains(n))
     });
     // "Luật Tổ chức Chính phủ" inside "Luật sửa đổi, … của Luật Tổ chức Chính phủ và …".
@@ -344,7 +343,7 @@ fn numbered(
     orig: &[char],
     fix: &CharIndex,
     base: usize,
-    doc_type: &str,
+    doc_type: &'static vn::DocType,
     relation: Relation,
 ) -> Mention {
     let read = |i: usize| {
@@ -370,7 +369,7 @@ fn numbered(
     };
     Mention {
         id,
-        doc_type: doc_type.to_string(),
+        doc_type,
         number: Some(number),
         year,
         code: Some(code),
@@ -505,7 +504,7 @@ fn law_by_name(
     fix: &CharIndex,
     at: usize,
     type_start: usize,
-    doc_type: &str,
+    doc_type: &'static vn::DocType,
     relation: Relation,
 ) -> Option<Mention> {
     let rest = &folded[at..];
@@ -572,8 +571,8 @@ fn law_by_name(
         .captures(&folded[name_end..])
         .and_then(|c| c[1].parse().ok());
     Some(Mention {
-        id: format!("{doc_type} {name}"),
-        doc_type: doc_type.into(),
+        id: format!("{} {name}", doc_type.name),
+        doc_type,
         number: None,
         year,
         code: None,
@@ -612,7 +611,7 @@ fn group(mentions: Vec<Mention>) -> Vec<Citation> {
             order.push(m.id.clone());
             Citation {
                 id: m.id.clone(),
-                doc_type: m.doc_type.clone(),
+                doc_type: m.doc_type,
                 number: m.number.clone(),
                 year: m.year,
                 code: m.code.clone(),

@@ -167,7 +167,7 @@ pub fn read_header(lines: &[Line]) -> Header {
         if type_at.is_none() && is_upper(head) {
             if let Some((t, rest)) = vn::leading_type(head) {
                 let rest = rest.trim().trim_start_matches(':').trim();
-                md.doc_type = Some(t.name.to_string());
+                md.doc_type = Some(t);
                 type_at = Some(seg.line);
                 // "BÁO CÁO TÓM TẮT" qualifies the type; "HƯỚNG DẪN MINH CHỨNG …" holds the title.
                 if rest.split_whitespace().count() > 2 {
@@ -193,11 +193,7 @@ pub fn read_header(lines: &[Line]) -> Header {
     md.parent_agency = parent;
     md.agency = agency;
     if md.doc_type.is_none() {
-        md.doc_type = md
-            .number
-            .as_deref()
-            .and_then(type_from_number)
-            .map(String::from);
+        md.doc_type = md.number.as_deref().and_then(type_from_number);
     }
     let body_start = match type_at {
         Some(at) => {
@@ -360,11 +356,13 @@ fn subject_line(lines: &[Line]) -> Option<String> {
 
 /// The type a number's code names: "226-CV/TWĐTNVP" → Công văn, "73/KH-SKHCN" → Kế hoạch;
 /// an administrative code led by its issuer ("1356/UBND-THNV") is a công văn.
-pub fn type_from_number(number: &str) -> Option<&'static str> {
+pub fn type_from_number(number: &str) -> Option<&'static vn::DocType> {
     let code = vn::type_code(number)?;
-    vn::by_symbol(code)
-        .map(|t| t.name)
-        .or_else(|| (number.contains('/') && number.contains('-')).then_some("Công văn"))
+    vn::by_symbol(code).or_else(|| {
+        (number.contains('/') && number.contains('-'))
+            .then(|| vn::by_folded_name("cong van"))
+            .flatten()
+    })
 }
 
 /// Agency header lines → (parent, agency): "UBND TỈNH GIA LAI / SỞ KHOA HỌC…".
@@ -521,7 +519,7 @@ mod tests {
             (Some("Thái Nguyên"), Some("2019-12-27"))
         );
         assert_eq!(
-            (md.doc_type.as_deref(), md.title.as_deref()),
+            (md.doc_type.map(|t| t.name), md.title.as_deref()),
             (Some("Quyết định"), Some("BAN HÀNH KẾ HOẠCH"))
         );
     }
@@ -550,16 +548,28 @@ mod tests {
 
     #[test]
     fn type_from_numbers() {
-        assert_eq!(type_from_number("226-CV/TWĐTNVP"), Some("Công văn"));
-        assert_eq!(type_from_number("73/KH-SKHCN"), Some("Kế hoạch"));
-        assert_eq!(type_from_number("1356/UBND-THNV"), Some("Công văn"));
-        assert_eq!(type_from_number("59/2012/NĐ-CP"), Some("Nghị định"));
+        assert_eq!(
+            type_from_number("226-CV/TWĐTNVP").map(|t| t.name),
+            Some("Công văn")
+        );
+        assert_eq!(
+            type_from_number("73/KH-SKHCN").map(|t| t.name),
+            Some("Kế hoạch")
+        );
+        assert_eq!(
+            type_from_number("1356/UBND-THNV").map(|t| t.name),
+            Some("Công văn")
+        );
+        assert_eq!(
+            type_from_number("59/2012/NĐ-CP").map(|t| t.name),
+            Some("Nghị định")
+        );
     }
 
     #[test]
     fn cong_van_subject() {
         let md = header("BAN CHẤP HÀNH TRUNG ƯƠNG\n\nSố: 226 CV/TWĐTNVP\n“V/v đề xuất sửa đổi Quy chế và Hướng dẫn\nthực hiện Quy chế Thi đua”\n\nĐOÀN TNCS HỒ CHÍ MINH\n\nHà Nội, ngày 10 tháng 02 năm 2023\n\nKính gửi:");
-        assert_eq!(md.doc_type.as_deref(), Some("Công văn"));
+        assert_eq!(md.doc_type.map(|t| t.name), Some("Công văn"));
         assert_eq!(
             md.title.as_deref(),
             Some("đề xuất sửa đổi Quy chế và Hướng dẫn thực hiện Quy chế Thi đua")

@@ -56,7 +56,7 @@ pub fn segment(text: &str) -> Segmented {
     let mut metadata = header.metadata;
     metadata.signer = closing.signer;
     metadata.recipients = closing.recipients;
-    let own_references = own_references(text, metadata.doc_type.as_deref());
+    let own_references = own_references(text, metadata.doc_type);
     fill_from_own_reference(&mut metadata, text, &own_references);
     if metadata.title.is_none() && metadata.agency.is_none() && metadata.number.is_none() {
         metadata.title = first_line_title(&lines);
@@ -103,7 +103,7 @@ const OWN_NOTE_LINES: usize = 12;
 /// A first line in capitals of at most this many words may name the document's kind.
 const KIND_HEADING_MAX_WORDS: usize = 3;
 
-fn own_references(text: &str, doc_type: Option<&str>) -> Vec<Span> {
+fn own_references(text: &str, doc_type: Option<&vn::DocType>) -> Vec<Span> {
     let ix = CharIndex::new(text);
     OWN_REFERENCE
         .find_iter(text)
@@ -113,7 +113,7 @@ fn own_references(text: &str, doc_type: Option<&str>) -> Vec<Span> {
                 .find("kem theo")
                 .and_then(|at| vn::leading_type(note[at + "kem theo".len()..].trim_start()));
             match (named, doc_type) {
-                (Some((named, _)), Some(own)) => named.name == own,
+                (Some((named, _)), Some(own)) => named == own,
                 // Without a header type, only a note on a line of its own under the title,
                 // and never a letter's ("tài liệu … kèm theo Công văn số …" is an attachment).
                 (Some((named, _)), None) => {
@@ -146,7 +146,7 @@ fn fill_from_own_reference(md: &mut Metadata, text: &str, own: &[Span]) {
         let Some(c) = NOTE_PARTS.captures(&note) else {
             continue;
         };
-        let doc_type = vn::by_folded_name(&fold(&c[1])).map(|t| t.name.to_string());
+        let doc_type = vn::by_folded_name(&fold(&c[1]));
         if md.doc_type.is_none() {
             md.doc_type = doc_type;
         }

@@ -3,6 +3,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::text::fold;
 
@@ -72,6 +73,26 @@ pub const DOC_TYPES: &[DocType] = &[
     t("Văn bản", "van ban", &[], true),
     t("Bảng so sánh", "bang so sanh", &[], false),
 ];
+
+/// A type is written out by its name, and read back only if the table has that name.
+impl Serialize for DocType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name)
+    }
+}
+
+impl<'de> Deserialize<'de> for &'static DocType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        by_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown document type {name:?}")))
+    }
+}
+
+/// The type a written name names: `Kế hoạch`.
+pub fn by_name(name: &str) -> Option<&'static DocType> {
+    DOC_TYPES.iter().find(|t| t.name == name)
+}
 
 /// The type a folded name names: `ke hoach` → Kế hoạch.
 pub fn by_folded_name(folded: &str) -> Option<&'static DocType> {

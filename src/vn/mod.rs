@@ -17,7 +17,7 @@ pub use date::{
     Precision,
 };
 pub use doc_type::{
-    by_folded_name, by_symbol, leading_type, mentions_numbered, DocType, DOC_TYPES,
+    by_folded_name, by_name, by_symbol, leading_type, mentions_numbered, DocType, DOC_TYPES,
 };
 pub use names::{is_surname, mend_person_name};
 pub use number::{

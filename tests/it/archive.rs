@@ -60,7 +60,7 @@ fn citation(text: &str, id: &str, doc_type: &str, relation: Relation) -> Citatio
     let (number, rest) = id.split_once('/').unwrap_or((id, ""));
     Citation {
         id: id.into(),
-        doc_type: doc_type.into(),
+        doc_type: vanban::vn::by_name(doc_type).expect("a listed type"),
         number: Some(number.into()),
         year: rest.split('/').next().and_then(|y| y.parse().ok()),
         code: rest.rsplit('/').next().map(str::to_string),
@@ -130,7 +130,7 @@ Phấn đấu 100% hồ sơ được giải quyết đúng hạn.";
     let m = &mut doc.metadata;
     m.agency = Some("Ủy ban nhân dân tỉnh Thái Nguyên".into());
     m.number = Some("4203/QĐ-UBND".into());
-    m.doc_type = Some("Quyết định".into());
+    m.doc_type = vanban::vn::by_name("Quyết định");
     m.place = Some("Thái Nguyên".into());
     m.date = Some("2019-12-27".into());
     m.title = Some("Ban hành Kế hoạch cải cách hành chính năm 2020".into());
@@ -190,7 +190,7 @@ Cập nhật, công khai thủ tục hành chính trên Cổng dịch vụ công
     m.agency = Some("Sở Thông tin và Truyền thông".into());
     m.parent_agency = Some("Ủy ban nhân dân tỉnh Thái Nguyên".into());
     m.number = Some("12/KH-STTTT".into());
-    m.doc_type = Some("Kế hoạch".into());
+    m.doc_type = vanban::vn::by_name("Kế hoạch");
     m.date = Some("2020-01-15".into());
     m.title = Some("Cải cách hành chính năm 2020".into());
     doc.tasks = vec![task(
@@ -213,7 +213,7 @@ Thuc hien Nghi quyet so 30c/NQ-CP, huyen da ra soat thu tuc hanh chinb thuoc tha
     let mut doc = base("corpus/damaged.txt", text);
     let m = &mut doc.metadata;
     m.agency = Some("UBND huyện Đại Từ".into());
-    m.doc_type = Some("Báo cáo".into());
+    m.doc_type = vanban::vn::by_name("Báo cáo");
     m.date = Some("2021-06-30".into());
     m.title = Some("Kết quả cải cách năm 2021".into());
     doc.citations = vec![citation(
@@ -233,7 +233,7 @@ fn unrelated_plan() -> Document {
     let mut doc = base("corpus/disaster.txt", text);
     let m = &mut doc.metadata;
     m.agency = Some("Ủy ban nhân dân tỉnh Thái Nguyên".into());
-    m.doc_type = Some("Kế hoạch".into());
+    m.doc_type = vanban::vn::by_name("Kế hoạch");
     m.date = Some("2021-02-01".into());
     m.title = Some("Phòng, chống thiên tai năm 2021".into());
     doc
@@ -717,7 +717,7 @@ Báo cáo kết quả thực hiện trước ngày 15/3/2021.";
     let mut doc = base("corpus/2021.txt", text);
     let m = &mut doc.metadata;
     m.agency = Some("UBND tỉnh Bắc Giang".into());
-    m.doc_type = Some("Kế hoạch".into());
+    m.doc_type = vanban::vn::by_name("Kế hoạch");
     m.date = Some("2021-01-10".into());
     m.title = Some("Thực hiện năm 2021".into());
     let mut due = task(

@@ -42,7 +42,7 @@ fn two_column_header_in_one_line_each() {
         (
             md.number.as_deref(),
             md.date.as_deref(),
-            md.doc_type.as_deref()
+            md.doc_type.map(|t| t.name)
         ),
         (Some("125/BC-SNV"), Some("2021-03-05"), Some("Báo cáo"))
     );
