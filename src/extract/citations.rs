@@ -34,7 +34,7 @@ static TYPED: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// `59/2012/nd-cp`, `600/qd-ubnd`, `18-nq/tw`, `30c/nq-cp`, `09kh/btgdvtw` in folded text.
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:s[o06bd8e]?\s*:?\s*)?(\d{1,5})(?:([a-z]?)\s?(?:/(\d{4}))?/([a-z&]+[a-z0-9&]*(?:-[\n ]?[a-z0-9&]+)*)|\s?-?([a-z]{1,4}/[a-z&][a-z0-9&]*(?:-[a-z0-9&]+)*))").unwrap()
+    Regex::new(r"^(?:s[o06bd8e]?\s*:?\s*)?(\d{1,5})(?:([a-z]?)\s?(?:/(\d{4}))?/([a-z&]+[a-z0-9&]*(?:-{1,2}[\n ]?[a-z0-9&]+)*)|\s?-?([a-z]{1,4}/[a-z&][a-z0-9&]*(?:-[a-z0-9&]+)*))").unwrap()
 });
 /// "Chỉ thị 07", "Hướng dẫn số 12,": a type with a bare number and no symbol.
 static BARE_NUMBER: LazyLock<Regex> =

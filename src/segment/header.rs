@@ -11,6 +11,20 @@ use crate::vn;
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:(?:[Ss][oốồô6ỗổ]|SỐ|SO)\s*[:;]?|S[ởơớờ]\s*:)\s*(?P<digits>(?:[0-9OIØ]|[^\s\p{Lu}/\-]){0,6})(?P<symbol>\s*[-/]?\s*[\p{Lu}0-9](?:Tr|Tg|[\p{Lu}0-9 \-/&.])*)").unwrap()
 });
+/// A number line whose "Số:" OCR lost with the handwritten digits: a segment that is only
+/// a few letters of junk and a type's symbol with its issuer, "ST /CT-UBND".
+static UNLABELLED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    let symbols: Vec<&str> = vn::DOC_TYPES
+        .iter()
+        .flat_map(|t| t.symbols)
+        .copied()
+        .collect();
+    Regex::new(&format!(
+        r"^\s*(?P<digits>\S{{0,3}}?)\s*(?P<symbol>/\s*(?:{})\s*-\s*[\p{{Lu}}0-9]+)\s*$",
+        symbols.join("|")
+    ))
+    .unwrap()
+});
 /// "Hà Nội, ngày …": the words before the date name the place.
 static PLACE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*([\p{L}][\p{L} .\-]{1,40}?),?\s*ng[aà]y").unwrap());
@@ -42,23 +56,25 @@ const PLACE_WORDS: &[&str] = &[
     "va ",
     "- ",
 ];
-/// Lines that start the body, so a title never runs into them.
+/// Lines that start the body, so a title never runs into them. Written with their marks:
+/// "Nhâm Dần" in a title is not "Nhằm"; a word without marks may be either.
 const BODY_STARTS: &[&str] = &[
-    "can cu",
-    "thuc hien",
-    "kinh gui",
-    "nham ",
-    "de ",
-    "trien khai",
-    "ngay ",
-    "(ban hanh",
-    "(kem theo",
-    "ban hanh kem",
-    "kem theo",
+    "căn cứ",
+    "thực hiện",
+    "kính gửi",
+    "nhằm ",
+    "để ",
+    "triển khai",
+    "(ban hành",
+    "(kèm theo",
+    "ban hành kèm",
+    "kèm theo",
     "sau khi",
-    "theo de nghi",
-    "xet de nghi",
+    "theo đề nghị",
+    "xét đề nghị",
 ];
+/// A body that opens with its date, "Ngày 12/3/2024, …"; "Ngày Quốc tế …" may go on a title.
+static DATED_OPENING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^ngay\s+\d").unwrap());
 /// Most lines a title runs over.
 pub(super) const TITLE_MAX_LINES: usize = 8;
 /// A header segment longer than this is body text: the header has ended.
@@ -132,6 +148,7 @@ pub fn read_header(lines: &[Line]) -> Header {
             if let Some(c) = NUMBER
                 .captures(col)
                 .filter(|c| c["symbol"].contains(['/', '-']))
+                .or_else(|| UNLABELLED_NUMBER.captures(col))
             {
                 let mut raw = c["symbol"].to_string();
                 // A symbol the line break cut: "34-KH/TWĐTN-" / "TNNT".
@@ -150,7 +167,8 @@ pub fn read_header(lines: &[Line]) -> Header {
                 continue;
             }
         }
-        if md.date.is_none() && f.contains("ngay") {
+        // "ngày" itself may be damaged: "Quảng Ngãi, ngàW† tháng 5 năm 2021".
+        if md.date.is_none() && f.contains("nga") {
             if let Some((date, range)) = vn::parse_date(col)
                 .filter(|(_, range)| !vn::mentions_numbered(&fold(&col[..range.start])))
             {
@@ -444,15 +462,16 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
         let starts_upper = t
             .trim_start_matches(['“', '"', '('])
             .starts_with(char::is_uppercase);
-        let ends_body =
-            (!parts.is_empty() && starts_upper && BODY_STARTS.iter().any(|b| f.starts_with(b)))
-                || f.starts_with("(ban hanh")
-                || f.starts_with("(kem theo")
-                || crate::segment::sections::label_of(t).is_some()
-                || (!parts.is_empty()
-                    && is_upper(t)
-                    && !is_upper(parts.last().map_or("", |p| p.as_str())))
-                || (!parts.is_empty() && t.chars().count() > TITLE_LINE_MAX_CHARS);
+        let ends_body = (!parts.is_empty()
+            && starts_upper
+            && (BODY_STARTS.iter().any(|b| opens_with(t, b)) || DATED_OPENING.is_match(f)))
+            || f.starts_with("(ban hanh")
+            || f.starts_with("(kem theo")
+            || crate::segment::sections::label_of(t).is_some()
+            || (!parts.is_empty()
+                && is_upper(t)
+                && !is_upper(parts.last().map_or("", |p| p.as_str())))
+            || (!parts.is_empty() && t.chars().count() > TITLE_LINE_MAX_CHARS);
         if ends_body {
             break;
         }
@@ -468,6 +487,14 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
         .trim();
     let title = mend_opening(title);
     (Some(title).filter(|t| !t.is_empty()), end.max(from))
+}
+
+/// Whether `line` (after an opening quote) begins with the words `marked`, marks and all,
+/// or with the same words written without any marks.
+fn opens_with(line: &str, marked: &str) -> bool {
+    let lower = line.trim_start_matches(['“', '"', ' ']).to_lowercase();
+    let head: String = lower.chars().take(marked.chars().count()).collect();
+    head == marked || (fold(&head) == head && fold(marked) == head)
 }
 
 /// A title line without what OCR read beyond a column rule ("… hành chính |TRNGTÂM-ĐÔNG…"

@@ -107,9 +107,10 @@ pub fn iso_date(year: &str, month: &str, day: &str) -> Option<String> {
 
 /// Written forms on folded text. The day of "ngày … tháng … năm" may be blank or
 /// unreadable ("ngày     tháng 10 năm 2022", "ngàytháng 01 năm 2025").
-/// OCR may damage the day ("ngày@3", "ngày/{5") and read a month's digits as letters ("0I").
+/// OCR may damage the day ("ngày@3", "ngày/{5"), the word's last letter with it ("ngàW† tháng")
+/// and read a month's digits as letters ("0I").
 static WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"ngay\s*(\d{1,2}|\S{0,4}?)?\s*(?P<sep>thang|/|-|\.)\s*(\d{1,2}|[0-9oil]{2})\s*(?:,?\s*nam|/|-|\.)\s*(\d{4})\b").unwrap()
+    Regex::new(r"ngay?\s*(\d{1,2}|\S{0,4}?)?\s*(?P<sep>thang|/|-|\.)\s*(\d{1,2}|[0-9oil]{2})\s*(?:,?\s*nam|/|-|\.)\s*(\d{4})\b").unwrap()
 });
 
 /// What a damaged day of "ngày … tháng" still shows: its tens and units where readable

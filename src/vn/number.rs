@@ -65,6 +65,7 @@ pub fn normalize_code(raw: &str) -> String {
             "NB" | "ND" | "NP" => "NĐ",
             "QD" | "QP" | "QB" | "QĐĐ" => "QĐ",
             "HDND" | "HPND" | "HBND" => "HĐND",
+            "FTg" => "TTg",
             other => other,
         };
         out.push_str(fixed);
@@ -73,6 +74,10 @@ pub fn normalize_code(raw: &str) -> String {
     // OCR reads Đ as the Icelandic Ð.
     for c in cut.chars().map(|c| if c == 'Ð' { 'Đ' } else { c }) {
         if c == '-' || c == '/' {
+            // OCR doubles a hyphen: "CT--FTg".
+            if segment.is_empty() && out.ends_with(c) {
+                continue;
+            }
             flush(&mut segment, &mut out);
             out.push(c);
         } else {
@@ -105,7 +110,8 @@ pub fn hyphenate_type(code: &str) -> String {
 pub fn code_len(raw: &str) -> usize {
     let chars: Vec<char> = raw.chars().collect();
     let allowed = |i: usize| match chars[i] {
-        'g' => i >= 2 && chars[i - 2..i] == ['T', 'T'],
+        // "TTg", and "FTg" as OCR reads it.
+        'g' => i >= 2 && matches!(chars[i - 2..i], ['T' | 'F', 'T']),
         'r' => i >= 1 && chars[i - 1] == 'T',
         'i' => i >= 2 && chars[i - 2..i] == ['Q', 'Đ'],
         _ => false,
@@ -180,6 +186,7 @@ mod tests {
         assert_eq!(normalize_code("NB-CPngay"), "NĐ-CP");
         assert_eq!(normalize_code("QP-UBND"), "QĐ-UBND");
         assert_eq!(normalize_code("CT-TTg"), "CT-TTg");
+        assert_eq!(normalize_code("CT--FTg"), "CT-TTg");
         assert_eq!(normalize_code("NQ/TW"), "NQ/TW");
         assert_eq!(normalize_code("NĐCP"), "NĐ-CP");
         assert_eq!(normalize_code("QĐTTg"), "QĐ-TTg");
