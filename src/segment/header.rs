@@ -8,8 +8,11 @@ use crate::model::{Metadata, MetadataField};
 use crate::text::{fold, is_upper, squash, Line};
 use crate::vn;
 
+/// "Số: 12/KH-UBND", also after the type's name with its colon: "Luật số: 91/2015/QH13"
+/// ("… kèm theo\nCông văn số 724 …" names another document).
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:(?:[Ss][oốồô6ỗổ]|SỐ|SO)\s*[:;]?|S[ởơớờ]\s*:)\s*(?P<digits>(?:[0-9OIØ]|[^\s\p{Lu}/\-]){0,6})(?P<symbol>\s*[-/]?\s*[\p{Lu}0-9](?:Tr|Tg|[\p{Lu}0-9 \-/&.])*)").unwrap()
+    let names: Vec<&str> = vn::DOC_TYPES.iter().map(|t| t.name).collect();
+    Regex::new(&format!(r"^\s*(?:(?i:{}|lệnh)\s+(?i:số)\s*:|(?:[Ss][oốồô6ỗổ]|SỐ|SO)\s*[:;]?|S[ởơớờ]\s*:)\s*(?P<digits>(?:[0-9OIØ]|[^\s\p{{Lu}}/\-]){{0,6}})(?P<symbol>\s*[-/]?\s*[\p{{Lu}}0-9](?:Tr|Tg|[\p{{Lu}}0-9 \-/&.])*)", names.join("|"))).unwrap()
 });
 /// A number line whose "Số:" OCR lost with the handwritten digits: a segment that is only
 /// a few letters of junk and a type's symbol with its issuer, "ST /CT-UBND".
@@ -93,6 +96,10 @@ const SYMBOL_TAIL_MAX_CHARS: usize = 16;
 const SUBJECT_MAX_LINES: usize = 6;
 /// Words before a "|" that make it a column rule rather than a table row's border.
 const OCR_COLUMN_MIN_WORDS: usize = 3;
+/// Lines of the document's head looked at to tell whether it is double-spaced …
+const SPACING_SAMPLE_LINES: usize = 60;
+/// … and the share of its lines that must stand one blank line apart.
+const DOUBLE_SPACED_SHARE: f64 = 0.8;
 
 /// What the header block tells, and where the body starts.
 #[derive(Debug, Default)]
@@ -421,12 +428,10 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
     let mut i = from;
     let mut end = from;
     let mut after_blank = false;
+    let double_spaced = double_spaced(lines);
     while i < lines.len() && parts.len() < TITLE_MAX_LINES {
         let t = lines[i].text.trim();
-        // An empty table row ("|  |  |") is a blank line.
-        if t.trim_matches(|c: char| c == '|' || c.is_whitespace())
-            .is_empty()
-        {
+        if is_blank(t) {
             // Blank lines before the title are skipped; inside it one is, two end it.
             if !parts.is_empty() && lines.get(i + 1).is_none_or(|n| n.text.trim().is_empty()) {
                 break;
@@ -451,8 +456,16 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
             && parts.iter().all(|p| is_upper(p))
             && super::closing::position_in(t).is_none()
             && !vn::AGENCY_HEADS.iter().any(|h| fold(t).starts_with(h));
+        // In a dump with a blank line after every line, one blank is a line break: a title
+        // not in capitals goes on with a line that is no sentence.
+        let line_goes_on = double_spaced
+            && !is_upper(t)
+            && parts.last().is_some_and(|p| !is_upper(p))
+            && !t.ends_with(['.', ':', ';'])
+            && t.chars().count() <= SEGMENT_MAX_CHARS;
         if after_blank
             && !capitals_go_on
+            && !line_goes_on
             && !t.starts_with(|c: char| c.is_lowercase() || "“\"(".contains(c))
         {
             break;
@@ -467,6 +480,11 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
             && (BODY_STARTS.iter().any(|b| opens_with(t, b)) || DATED_OPENING.is_match(f)))
             || f.starts_with("(ban hanh")
             || f.starts_with("(kem theo")
+            // "(Đại hội … thông qua ngày …)" under a title in capitals is a note.
+            || (t.starts_with('(')
+                && !t.contains(')')
+                && !is_upper(t)
+                && parts.last().is_some_and(|p| is_upper(p)))
             || crate::segment::sections::label_of(t).is_some()
             || (!parts.is_empty()
                 && is_upper(t)
@@ -487,6 +505,29 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
         .trim();
     let title = mend_opening(title);
     (Some(title).filter(|t| !t.is_empty()), end.max(from))
+}
+
+/// A blank line, or an empty table row ("|  |  |").
+fn is_blank(line: &str) -> bool {
+    line.trim_matches(|c: char| c == '|' || c.is_whitespace())
+        .is_empty()
+}
+
+/// Whether the head of the document puts a blank line after every line.
+fn double_spaced(lines: &[Line]) -> bool {
+    let head = &lines[..lines.len().min(SPACING_SAMPLE_LINES)];
+    let (mut apart, mut together) = (0usize, 0usize);
+    for w in head.windows(3) {
+        if is_blank(w[0].text) {
+            continue;
+        }
+        match (is_blank(w[1].text), is_blank(w[2].text)) {
+            (true, false) => apart += 1,
+            (false, _) => together += 1,
+            (true, true) => {}
+        }
+    }
+    apart + together > 0 && apart as f64 >= DOUBLE_SPACED_SHARE * (apart + together) as f64
 }
 
 /// Whether `line` (after an opening quote) begins with the words `marked`, marks and all,
