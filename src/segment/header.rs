@@ -223,7 +223,7 @@ pub fn read_header(lines: &[Line]) -> Header {
     let body_start = match type_at {
         Some(at) => {
             let (title, end) = title_after(lines, at + 1, title_rest);
-            md.title = title;
+            md.title = title.map(|t| without_issue_line(&t, md.number.as_deref()));
             end
         }
         None => {
@@ -505,6 +505,51 @@ fn title_after(lines: &[Line], from: usize, first: Option<String>) -> (Option<St
         .trim();
     let title = mend_opening(title);
     (Some(title).filter(|t| !t.is_empty()), end.max(from))
+}
+
+/// A title in capitals without the issuer, number and date an older heading writes into
+/// it: "CỦA QUỐC HỘI … SỐ 24/2000/QH10 NGÀY 09 THÁNG 12 NĂM 2000 VỀ KINH DOANH BẢO HIỂM"
+/// → "KINH DOANH BẢO HIỂM". Only the document's own number, one after its issuer or one
+/// the title opens with is cut:
+/// "THỰC HIỆN NGHỊ QUYẾT SỐ 21-NQ/TW" names another document.
+fn without_issue_line(title: &str, own_number: Option<&str>) -> String {
+    static ISSUE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:^|\s)SỐ\s*:?\s*(\d[^\s]*)(?:\s+NGÀY\s+(?:\d{1,2}\s+THÁNG\s+\d{1,2}\s+NĂM\s+\d{4}|[\d/.\-]+))?")
+            .unwrap()
+    });
+    let Some(c) = ISSUE.captures(title).filter(|_| is_upper(title)) else {
+        return title.to_string();
+    };
+    let whole = c.get(0).unwrap();
+    // "… CỦA BỘ LUẬT HÌNH SỰ" names a code, not who issues.
+    let names_issuer = |s: &str| {
+        let f = fold(s);
+        !f.starts_with("bo luat")
+            && (f.starts_with("chu tich") || vn::AGENCY_HEADS.iter().any(|h| f.starts_with(h)))
+    };
+    let before = &title[..whole.start()];
+    let issuer_first = before.starts_with("CỦA ") && names_issuer(&before["CỦA ".len()..]);
+    let own = before.trim().is_empty()
+        || own_number.is_some_and(|n| vn::number_key(n) == vn::number_key(&c[1]));
+    if !issuer_first && !own {
+        return title.to_string();
+    }
+    let before = match before.find(" CỦA ") {
+        _ if issuer_first => "",
+        Some(at) if names_issuer(&before[at + " CỦA ".len()..]) => &before[..at],
+        _ => before,
+    };
+    let mut after = title[whole.end()..].trim();
+    if let Some(rest) = after.strip_prefix("CỦA ").filter(|r| names_issuer(r)) {
+        after = rest.find(" VỀ ").map_or("", |at| &rest[at + 1..]);
+    }
+    let joined = format!("{} {}", before.trim(), after);
+    let joined = joined.trim();
+    let joined = match joined.strip_prefix("VỀ ") {
+        Some(rest) if before.trim().is_empty() => rest,
+        _ => joined,
+    };
+    joined.to_string()
 }
 
 /// A blank line, or an empty table row ("|  |  |").
