@@ -661,22 +661,18 @@ mod tests {
 
     #[test]
     fn type_from_numbers() {
-        assert_eq!(
-            type_from_number("226-CV/TWĐTNVP").map(|t| t.name),
-            Some("Công văn")
-        );
-        assert_eq!(
-            type_from_number("73/KH-SKHCN").map(|t| t.name),
-            Some("Kế hoạch")
-        );
-        assert_eq!(
-            type_from_number("1356/UBND-THNV").map(|t| t.name),
-            Some("Công văn")
-        );
-        assert_eq!(
-            type_from_number("59/2012/NĐ-CP").map(|t| t.name),
-            Some("Nghị định")
-        );
+        for (number, name) in [
+            ("226-CV/TWĐTNVP", "Công văn"),
+            ("73/KH-SKHCN", "Kế hoạch"),
+            ("1356/UBND-THNV", "Công văn"),
+            ("59/2012/NĐ-CP", "Nghị định"),
+        ] {
+            assert_eq!(
+                type_from_number(number).map(|t| t.name),
+                Some(name),
+                "{number}"
+            );
+        }
     }
 
     #[test]
