@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::model::Signer;
+use crate::repair::syllable;
 use crate::text::{fold, is_upper, squash, trim_item, Line};
 use crate::vn;
 
@@ -22,40 +23,6 @@ const NAME_LINES: usize = 8;
 
 static AUTHORITY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b(KT|TM|TL|TUQ|Q)\s*\.\s*(\p{Lu}+(?: \p{Lu}+)*)").unwrap());
-/// Positions that sign, folded; longer first so "pho giam doc" wins over "giam doc".
-const POSITIONS: &[&str] = &[
-    "bi thu thu nhat",
-    "pho bi thu thuong truc",
-    "bi thu thuong truc",
-    "pho chu nhiem",
-    "chu nhiem",
-    "tong bien tap",
-    "pho tong bien tap",
-    "chanh an",
-    "vien truong vien kiem sat",
-    "pho chu tich",
-    "chu tich",
-    "pho giam doc",
-    "giam doc",
-    "pho chanh van phong",
-    "chanh van phong",
-    "pho truong phong",
-    "truong phong",
-    "pho truong ban",
-    "truong ban",
-    "pho bi thu",
-    "bi thu",
-    "thu truong",
-    "bo truong",
-    "pho cuc truong",
-    "cuc truong",
-    "vien truong",
-    "hieu truong",
-    "chanh thanh tra",
-    "chi cuc truong",
-    "tong giam doc",
-    "pho thu truong",
-];
 
 #[derive(Debug, Default)]
 pub struct Closing {
@@ -82,7 +49,7 @@ pub fn read_closing(lines: &[Line], taken: &[bool]) -> Closing {
             }
             let t = line.text.trim();
             if let Some(rest) = t.strip_prefix(['-', '+', '•']) {
-                closing.recipients.push(trim_item(rest).to_string());
+                push_recipient(&mut closing.recipients, rest);
                 closing.lines.push(line.no);
             } else if !t.is_empty() && !closing.recipients.is_empty() && !looks_like_signature(t) {
                 break;
@@ -120,16 +87,57 @@ pub fn read_closing(lines: &[Line], taken: &[bool]) -> Closing {
 /// the recipients: the first line after "Nơi nhận" that is a person's name and no
 /// recipient bullet.
 fn name_among_recipients(lines: &[Line], taken: &[bool], used: &mut Vec<usize>) -> Option<Signer> {
-    let line = lines
+    let candidates = lines
         .iter()
         .take(SIGNATURE_LINES_AFTER)
-        .filter(|l| !taken[l.no] && !is_bullet(l.text))
-        .find(|l| is_person_name(l.text.trim()))?;
-    used.push(line.no);
+        .filter(|l| !taken[l.no] && !is_bullet(l.text));
+    let (no, name) = person_name_among(candidates)?;
+    used.push(no);
     Some(Signer {
-        name: Some(squash(line.text)),
+        name: Some(name),
         ..Signer::default()
     })
+}
+
+/// The first line of `lines` that is a person's name; failing that, one whose surname a
+/// stamp cut ([`vn::complete_hidden_surname`]). With its line number.
+fn person_name_among<'a, 'b: 'a>(
+    lines: impl Iterator<Item = &'a Line<'b>> + Clone,
+) -> Option<(usize, String)> {
+    lines
+        .clone()
+        .find(|l| is_person_name(l.text.trim()))
+        .map(|l| (l.no, vn::mend_person_name(&squash(l.text))))
+        .or_else(|| {
+            lines
+                .into_iter()
+                .find_map(|l| Some((l.no, vn::complete_hidden_surname(l.text)?)))
+        })
+}
+
+/// Keeps a recipient unless OCR made it junk ("Vụ, pd z X"): at least two of its words,
+/// and half of them, are neither syllables nor abbreviations ("VT", "b/c", "PCVP(NC)").
+fn push_recipient(recipients: &mut Vec<String>, item: &str) {
+    let item = trim_item(item);
+    let (mut legible, mut junk) = (0, 0);
+    for word in item.split(|c: char| c.is_whitespace() || ",;:()".contains(c)) {
+        let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+        if word.is_empty() || (letters == 1 && word.chars().all(char::is_uppercase)) {
+            continue;
+        }
+        let abbreviation = letters >= 2 && word.chars().all(|c| c.is_uppercase() || c == '.');
+        if syllable::is_syllable(word)
+            || abbreviation
+            || word.contains(|c: char| c.is_ascii_digit() || "/&-".contains(c))
+        {
+            legible += 1;
+        } else {
+            junk += 1;
+        }
+    }
+    if junk < 2 || junk * 2 < legible + junk {
+        recipients.push(item.to_string());
+    }
 }
 
 /// A recipient line: "- Sở Nội vụ;".
@@ -158,7 +166,7 @@ fn recipients_inside_signature(lines: &[Line], closing: &mut Closing) {
     };
     for line in &lines[first..=last] {
         if let Some(rest) = line.text.trim().strip_prefix(['-', '+', '•']) {
-            closing.recipients.push(trim_item(rest).to_string());
+            push_recipient(&mut closing.recipients, rest);
             closing.lines.push(line.no);
         }
     }
@@ -179,10 +187,9 @@ fn flattened_closing(line: &str) -> Option<Signer> {
     let c = SIGNED.captures(line)?;
     let run = squash(&c[2]);
     let folded = fold(&run);
-    let position = POSITIONS
+    let (position, _) = vn::signing_positions()
         .iter()
-        .filter(|p| folded.ends_with(*p) && folded.len() > p.len())
-        .max_by_key(|p| p.len())?;
+        .find(|(p, _)| folded.ends_with(p.as_str()) && folded.len() > p.len())?;
     let cut = run.chars().count() - position.chars().count();
     let (authority, position): (String, String) = (
         run.chars().take(cut).collect(),
@@ -208,7 +215,9 @@ fn read_signer(region: &[&Line], used: &mut Vec<usize>) -> Option<Signer> {
     let mut after = None;
     for (i, line) in region.iter().enumerate() {
         if let Some(c) = AUTHORITY.captures(line.text) {
-            signer.authority = Some(format!("{}. {}", &c[1], squash(&c[2])));
+            let run = squash(&c[2]);
+            let run = vn::mend_position(&run).map_or(run, str::to_string);
+            signer.authority = Some(format!("{}. {}", &c[1], run));
             used.push(line.no);
             after = Some(i);
             break;
@@ -245,18 +254,15 @@ fn read_signer(region: &[&Line], used: &mut Vec<usize>) -> Option<Signer> {
         return Some(signer);
     }
     // Recipients interleaved with the signature block do not count.
-    for line in region
+    let candidates = region
         .iter()
+        .copied()
         .skip(start)
         .filter(|l| !is_recipient_line(l.text))
-        .take(NAME_LINES)
-    {
-        let t = line.text.trim();
-        if is_person_name(t) {
-            signer.name = Some(vn::mend_person_name(&squash(t)));
-            used.push(line.no);
-            break;
-        }
+        .take(NAME_LINES);
+    if let Some((no, name)) = person_name_among(candidates) {
+        signer.name = Some(name);
+        used.push(no);
     }
     Some(signer)
 }
@@ -295,11 +301,14 @@ pub(super) fn position_in(line: &str) -> Option<String> {
         );
         let f = fold(&run);
         let whole = upper_words == col.split_whitespace().count();
-        if POSITIONS
+        if vn::signing_positions()
             .iter()
-            .any(|p| f == *p || (whole && f.starts_with(&format!("{p} "))))
+            .any(|(p, _)| f == *p || (whole && f.starts_with(&format!("{p} "))))
         {
             return Some(run);
+        }
+        if let Some(mended) = vn::mend_position(&run).filter(|_| whole) {
+            return Some(mended.to_string());
         }
     }
     None
@@ -374,6 +383,20 @@ mod tests {
         let c = closing("Trên đây là báo cáo./.\n\nNSo; 1’:- KT. GIÁM ĐỐC\n- Vụ;\n Ban Giám đốc:      PHÓ GIÁM ĐỐC\n- Lưu: VT.\n\nHoàng Nghĩa Nhạc");
         assert_eq!(c.recipients, ["Vụ", "Lưu: VT"]);
         assert_eq!(c.lines.len(), 5);
+    }
+
+    #[test]
+    fn junk_recipients_are_dropped() {
+        // Seed 004: OCR turned a recipient into letters; "(b/c)" and "đ/vị" are kept.
+        let c = closing("Nơi nhận:\n- Vụ, pd z X\n- Sở Nội vụ (b/c);\n- Các phòng, đ/vị thuộc Sở;\n- Lưu: VT, VP. TK");
+        assert_eq!(
+            c.recipients,
+            [
+                "Sở Nội vụ (b/c)",
+                "Các phòng, đ/vị thuộc Sở",
+                "Lưu: VT, VP. TK"
+            ]
+        );
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub fn segment(text: &str) -> Segmented {
     if metadata.title.is_none() && metadata.agency.is_none() && metadata.number.is_none() {
         metadata.title = first_line_title(&lines);
     }
+    if metadata.agency.is_none() {
+        metadata.agency = agency_in_own_words(&metadata, &lines);
+    }
     let sections = sections::build(&lines, header.body_start, &skip);
     let mut furniture = Vec::new();
     if header.body_start > 0 {
@@ -166,6 +169,43 @@ fn fill_from_own_reference(md: &mut Metadata, text: &str, own: &[Span]) {
                 .filter(|a| !a.is_empty());
         }
     }
+}
+
+/// Lines read from "Trên đây là …" for the agency that closing sentence names.
+const OWN_WORDS_LINES: usize = 4;
+
+/// The agency of a document whose header names none, as it names itself: in its closing
+/// sentence ("Trên đây là báo cáo … của Sở Khoa học và Công nghệ, …"), or in a title that
+/// mentions no other document ("kết quả công tác … của sở khoa học và công nghệ năm 2020").
+fn agency_in_own_words(md: &Metadata, lines: &[crate::text::Line]) -> Option<String> {
+    const CLOSING: &str = "tren day la";
+    let closing = lines
+        .iter()
+        .rposition(|l| fold(l.text.trim_start()).starts_with(CLOSING));
+    let from_closing = closing.and_then(|at| {
+        let sentence = lines[at..]
+            .iter()
+            .take(OWN_WORDS_LINES + 1)
+            .map(|l| l.text)
+            .collect::<Vec<_>>()
+            .join(" ");
+        // "Trên đây là báo cáo … của Sở": its own kind only, no document it carries out.
+        (types_before_of(&sentence) <= 1).then(|| vn::agency_after_of(&sentence))?
+    });
+    from_closing.or_else(|| {
+        let title = md.title.as_deref()?;
+        (types_before_of(title) == 0).then(|| vn::agency_after_of(title))?
+    })
+}
+
+/// Document types named before the first "của" of `text`.
+fn types_before_of(text: &str) -> usize {
+    let folded = fold(text);
+    let before = folded.split(" cua ").next().unwrap_or_default();
+    vn::DOC_TYPES
+        .iter()
+        .filter(|t| before.contains(t.folded))
+        .count()
 }
 
 /// A document with no header starts with its title ("kết quả công tác …"), or with a

@@ -259,6 +259,50 @@ fn respell(word: &str) -> String {
     word.to_string()
 }
 
+/// Folded words that end an agency named in running text ("của Sở Nội vụ năm 2020").
+const AGENCY_STOPS: &[&str] = &[
+    "nam", "ve", "kinh", "gui", "trong", "tai", "theo", "ngay", "de", "da", "dang", "nhu", "voi",
+];
+/// Words an agency named in running text may run to.
+const AGENCY_MAX_WORDS: usize = 12;
+
+/// The agency `text` names after "của", in canonical form: "… năm 2023 của Sở Khoa học và
+/// Công nghệ, kính đề nghị …" → "Sở Khoa học và Công nghệ"; a title written in lower case
+/// ("… của sở khoa học và công nghệ năm 2020") gives the same.
+pub fn agency_after_of(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.iter().enumerate().find_map(|(i, w)| {
+        if fold(w) != "cua" {
+            return None;
+        }
+        let rest = fold(&words[i + 1..words.len().min(i + 4)].join(" ")) + " ";
+        if !AGENCY_HEADS.iter().any(|h| rest.starts_with(h)) {
+            return None;
+        }
+        let mut name = Vec::new();
+        for w in words[i + 1..].iter().take(AGENCY_MAX_WORDS) {
+            let bare = w.trim_end_matches([',', '.', ';', ':', ')']);
+            if bare.is_empty()
+                || bare.starts_with(|c: char| c.is_ascii_digit() || c == '(')
+                || AGENCY_STOPS.contains(&fold(bare).as_str())
+            {
+                break;
+            }
+            name.push(bare);
+            if bare.len() < w.len() {
+                break;
+            }
+        }
+        let name = name.join(" ");
+        let written = if name.chars().any(char::is_uppercase) {
+            name
+        } else {
+            name.to_uppercase()
+        };
+        (written.split(' ').count() >= 2).then(|| canonical_agency(&written))
+    })
+}
+
 /// Field names with a comma inside, folded: not two units.
 const COMMA_FIELDS: &[&str] = &["van hoa, the thao va du lich"];
 
@@ -304,7 +348,7 @@ pub fn unit_list(text: &str) -> Option<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{canonical_agency, unit_list};
+    use super::{agency_after_of, canonical_agency, unit_list};
 
     #[test]
     fn variants_meet() {
@@ -362,5 +406,26 @@ mod tests {
             ["Sở Văn hóa, Thể thao và Du lịch", "Sở Nội vụ"]
         );
         assert_eq!(unit_list("Văn phòng Sở: Tham mưu"), None);
+    }
+
+    #[test]
+    fn agency_named_in_running_text() {
+        // Seed 004's closing sentence and seed 003's title (a news post without a header).
+        assert_eq!(
+            agency_after_of("Trên đây là báo cáo thực hiện CCHC năm 2023 của Sở Khoa học và Công nghệ, kính đề nghị Sở Nội vụ tổng hợp").as_deref(),
+            Some("Sở Khoa học và Công nghệ")
+        );
+        assert_eq!(
+            agency_after_of(
+                "kết quả công tác cải cách hành chính của sở khoa học và công nghệ năm 2020"
+            )
+            .as_deref(),
+            Some("Sở Khoa học và Công nghệ")
+        );
+        assert_eq!(
+            agency_after_of("Trên đây là báo cáo của UBND tỉnh Trà Vinh.").as_deref(),
+            Some("Ủy ban nhân dân tỉnh Trà Vinh")
+        );
+        assert_eq!(agency_after_of("báo cáo của đơn vị năm 2020"), None);
     }
 }

@@ -1,6 +1,6 @@
 //! Knowledge of Vietnamese administrative documents, shared by every stage: document
 //! types and their symbols, dates with their precision, document numbers and symbols,
-//! e-signature stamps, persons' surnames.
+//! e-signature stamps, persons' surnames, signing positions.
 //!
 //! Stages ask here; they never keep their own lists.
 
@@ -9,9 +9,10 @@ mod date;
 mod doc_type;
 mod names;
 mod number;
+mod position;
 pub mod stamp;
 
-pub use agency::{canonical_agency, unit_list, AGENCY_HEADS};
+pub use agency::{agency_after_of, canonical_agency, unit_list, AGENCY_HEADS};
 pub use date::{
     day_clue, days_in_month, iso_date, parse_date, plan_year_offset, DayClue, PartialDate,
     Precision,
@@ -19,8 +20,9 @@ pub use date::{
 pub use doc_type::{
     by_folded_name, by_name, by_symbol, leading_type, mentions_numbered, DocType, DOC_TYPES,
 };
-pub use names::{is_surname, mend_person_name};
+pub use names::{complete_hidden_surname, is_surname, mend_person_name};
 pub use number::{
     code_len, hyphenate_type, normalize_code, normalize_number, number_key, read_number_field,
     type_code,
 };
+pub use position::{mend_position, signing_positions};

@@ -68,6 +68,38 @@ pub fn mend_person_name(name: &str) -> String {
     }
 }
 
+/// Letters a fragment must keep for the surname it ends to be guessed.
+const MIN_FRAGMENT_LETTERS: usize = 2;
+
+/// A name whose surname lost its first letters under a stamp or signature, as OCR reads
+/// it: "rần Phước Hiên" → "Trần Phước Hiên", "yên Hoàng Giang" → "Nguyễn Hoàng Giang". The
+/// fragment must end a common surname's letters (the commonest wins) and be followed by
+/// two to four capitalised words.
+pub fn complete_hidden_surname(line: &str) -> Option<String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (fragment, given) = words.split_first()?;
+    let capitalised = |w: &&str| {
+        w.chars().next().is_some_and(char::is_uppercase)
+            && w.chars().skip(1).any(char::is_lowercase)
+            && w.chars().all(char::is_alphabetic)
+    };
+    if !(2..=4).contains(&given.len())
+        || !given.iter().all(capitalised)
+        || !fragment.chars().next().is_some_and(char::is_lowercase)
+        || !fragment.chars().all(char::is_alphabetic)
+    {
+        return None;
+    }
+    let folded = fold(fragment);
+    if folded.chars().count() < MIN_FRAGMENT_LETTERS {
+        return None;
+    }
+    let (_, written) = SURNAMES
+        .iter()
+        .find(|(s, _)| s.len() > folded.len() && s.ends_with(folded.as_str()))?;
+    Some(format!("{written} {}", given.join(" ")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +115,32 @@ mod tests {
             "Hoàn Văn Anh",
         ] {
             assert_eq!(mend_person_name(name), name);
+        }
+    }
+
+    #[test]
+    fn a_surname_under_a_stamp_is_completed() {
+        // doc10, doc07 and doc05 of the Quảng Ngãi dev scans: the stamp hides the first letters.
+        assert_eq!(
+            complete_hidden_surname("rần Phước Hiên").as_deref(),
+            Some("Trần Phước Hiên")
+        );
+        assert_eq!(
+            complete_hidden_surname("yên Hoàng Giang").as_deref(),
+            Some("Nguyễn Hoàng Giang")
+        );
+        assert_eq!(
+            complete_hidden_surname("âm Trường Thọ").as_deref(),
+            Some("Phạm Trường Thọ")
+        );
+        for line in [
+            "Trần Phước Hiên",
+            "ấñng Văn Minh",
+            "n Văn Minh",
+            "và HĐND tỉnh",
+            "rần Phước",
+        ] {
+            assert_eq!(complete_hidden_surname(line), None, "{line}");
         }
     }
 }
