@@ -122,12 +122,11 @@ fn push_recipient(recipients: &mut Vec<String>, item: &str) {
     let (mut legible, mut junk) = (0, 0);
     for word in item.split(|c: char| c.is_whitespace() || ",;:()".contains(c)) {
         let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-        if word.is_empty() || (letters == 1 && word.chars().all(char::is_uppercase)) {
+        if word.is_empty() || (letters == 1 && is_upper(word)) {
             continue;
         }
-        let abbreviation = letters >= 2 && word.chars().all(|c| c.is_uppercase() || c == '.');
         if syllable::is_syllable(word)
-            || abbreviation
+            || (letters >= 2 && is_upper(word))
             || word.contains(|c: char| c.is_ascii_digit() || "/&-".contains(c))
         {
             legible += 1;
