@@ -121,6 +121,8 @@ pub struct Ingested {
     /// [`Document::signatures`](crate::model::Document::signatures)); their stamps' text
     /// is not in `text`. Empty for other inputs.
     pub signatures: Vec<Signature>,
+    /// Header digits of a scan read from handwriting or a stamp (lower confidence).
+    pub handwritten: Vec<pdf::ocr::HandRead>,
     pub warnings: Vec<String>,
 }
 
@@ -235,6 +237,7 @@ pub fn ingest_text(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingeste
         pages: None,
         line_pages: Vec::new(),
         signatures: Vec::new(),
+        handwritten: Vec::new(),
         warnings,
     })
 }

@@ -9,8 +9,9 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::extract::Extracted;
+use crate::ingest::pdf::ocr::HandRead;
 use crate::ingest::Ingested;
-use crate::model::{Document, Quality, Source, SCHEMA_VERSION};
+use crate::model::{Document, Metadata, MetadataField, Quality, Source, SCHEMA_VERSION};
 use crate::repair::Repaired;
 use crate::segment::Segmented;
 
@@ -32,6 +33,11 @@ pub fn assemble(
     crate::segment::settle_day(
         &mut metadata,
         segmented.day_clue,
+        ingested.signatures.iter().filter_map(|s| s.time.as_deref()),
+    );
+    flag_handwritten(
+        &mut metadata,
+        &ingested.handwritten,
         ingested.signatures.iter().filter_map(|s| s.time.as_deref()),
     );
     metadata.agency_canonical = metadata.agency.as_deref().map(crate::vn::canonical_agency);
@@ -192,4 +198,50 @@ pub fn to_json_pretty<T: serde::Serialize>(value: &T) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(value).expect("model types serialize");
     out.push(b'\n');
     out
+}
+
+/// Marks the number and the day of issue as read through damage when their digits are
+/// the ones read from a scan's handwriting. A day read after the document's first
+/// signature in that month (`signed`: ISO times) is a misreading: the date keeps its month.
+fn flag_handwritten<'a>(
+    md: &mut Metadata,
+    read: &[HandRead],
+    signed: impl Iterator<Item = &'a str>,
+) {
+    let signed: Vec<&str> = signed.collect();
+    for r in read {
+        let from_hand = match r.field {
+            MetadataField::Number => md.number.as_deref().is_some_and(|n| {
+                n.strip_prefix(r.digits.as_str())
+                    .is_some_and(|rest| rest.starts_with(['/', '-']))
+            }),
+            MetadataField::Date => md
+                .date
+                .as_deref()
+                .and_then(|d| d.get(8..10))
+                .is_some_and(|day| day.parse::<u32>().ok() == r.digits.parse().ok()),
+        };
+        if !from_hand {
+            continue;
+        }
+        if !md.damaged.contains(&r.field) {
+            md.damaged.push(r.field);
+        }
+        if let Some(date) = md.date.clone().filter(|_| r.field == MetadataField::Date) {
+            let (month, day) = date.split_at(7);
+            let first_signed = signed
+                .iter()
+                .filter(|t| t.starts_with(month))
+                .filter_map(|t| t.get(8..10)?.parse::<u32>().ok())
+                .min();
+            let day: Option<u32> = day.get(1..).and_then(|d| d.parse().ok());
+            if first_signed
+                .zip(day)
+                .is_some_and(|(signed, day)| day > signed)
+            {
+                md.date = Some(month.to_string());
+                md.date_precision = Some(crate::vn::Precision::Month);
+            }
+        }
+    }
 }

@@ -407,6 +407,7 @@ pub(crate) const EMBEDDED: &[(&str, &[u8])] = embedded![
     "ocr-readings.bin",
     "ocr-vie-channel.tsv",
     "glyph-refs.bin",
+    "digits.bin",
 ];
 
 fn embedded_file(name: &str) -> Result<Cow<'static, [u8]>, ModelError> {

@@ -22,7 +22,7 @@ pub use doc_type::{
 };
 pub use names::{complete_hidden_surname, is_surname, mend_person_name};
 pub use number::{
-    code_len, hyphenate_type, normalize_code, normalize_number, number_key, read_number_field,
-    type_code,
+    code_len, hyphenate_type, normalize_code, normalize_number, number_key, plausible_issue_number,
+    read_number_field, type_code,
 };
 pub use position::{mend_position, signing_positions};

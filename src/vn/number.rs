@@ -54,6 +54,14 @@ pub fn read_number_field(digits: &str, symbol: &str) -> (String, bool) {
     }
 }
 
+/// Whether `digits` can be a document's number as a clerk writes it: not zero, and a
+/// leading zero only to make two digits ("01"…"09", never "099").
+pub fn plausible_issue_number(digits: &str) -> bool {
+    digits.bytes().all(|b| b.is_ascii_digit())
+        && digits.bytes().any(|b| b != b'0')
+        && (!digits.starts_with('0') || digits.len() == 2)
+}
+
 /// Upper-cases nothing, cuts glued words ("NB-CPngay") and repairs damaged segments to
 /// known forms ("NB-CP" → "NĐ-CP", "QD-UBND" → "QĐ-UBND"); separators are kept.
 pub fn normalize_code(raw: &str) -> String {
@@ -141,6 +149,23 @@ pub fn type_code(number: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn plausible_issue_numbers() {
+        for (digits, plausible) in [
+            ("01", true),
+            ("23", true),
+            ("299", true),
+            ("7", true),
+            ("099", false),
+            ("0", false),
+            ("00", false),
+            ("", false),
+            ("1a", false),
+        ] {
+            assert_eq!(plausible_issue_number(digits), plausible, "{digits}");
+        }
+    }
+
     use super::*;
 
     #[test]

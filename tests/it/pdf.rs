@@ -378,6 +378,13 @@ fn scan_signatures_come_from_widgets_and_ocr_skips_the_stamps() {
     require_ocr();
     let doc = process_signed("doc01.pdf");
     assert_eq!(signatures(&doc), gold_signatures("doc01"));
+    // "Số: 01 /TTr-UBND": the digits are handwritten, read by the digit reader and
+    // flagged as read through damage.
+    assert_eq!(doc.metadata.number.as_deref(), Some("01/TTr-UBND"));
+    assert!(doc
+        .metadata
+        .damaged
+        .contains(&vanban::model::MetadataField::Number));
     let head: Vec<&str> = doc.text.lines().take(10).collect();
     assert!(!head.iter().any(|l| has_stamp_text(l)), "{head:#?}");
     assert!(

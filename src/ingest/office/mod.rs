@@ -168,6 +168,7 @@ impl Parsed {
             pages: None,
             line_pages: Vec::new(),
             signatures: Vec::new(),
+            handwritten: Vec::new(),
             warnings,
         })
     }

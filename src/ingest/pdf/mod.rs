@@ -202,8 +202,8 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
         .collect();
     // OCR'd pages replace their geometry and the document is laid out again, so tables
     // and paragraphs continue across scanned pages too.
-    let read = if to_ocr.is_empty() {
-        Vec::new()
+    let (read, handwritten) = if to_ocr.is_empty() {
+        (Vec::new(), Vec::new())
     } else {
         run_ocr(
             bytes,
@@ -250,6 +250,7 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
         pages: Some(raw.page_count),
         line_pages,
         signatures,
+        handwritten,
         warnings,
     })
 }
@@ -359,8 +360,8 @@ fn has_unicode_vietnamese(s: &str) -> bool {
 }
 
 /// Replaces the geometry of `wanted` pages with OCR words (scaled to points) plus what
-/// their annotations draw; returns the pages read. Failures keep the text layer, with a
-/// warning.
+/// their annotations draw; returns the pages read and the header digits read from
+/// handwriting. Failures keep the text layer, with a warning.
 fn run_ocr(
     bytes: &[u8],
     wanted: &[u32],
@@ -369,12 +370,12 @@ fn run_ocr(
     deadline: Deadline,
     pages: &mut [raw::RawPage],
     warnings: &mut Vec<String>,
-) -> Vec<u32> {
+) -> (Vec<u32>, Vec<ocr::HandRead>) {
     if let Some(why) = ocr::unavailable() {
         warnings.push(format!(
             "pages {wanted:?} need OCR but {why}: kept the text layer"
         ));
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
     let file = isolate::run_dir()
         .and_then(tempfile::NamedTempFile::new_in)
@@ -383,7 +384,7 @@ fn run_ocr(
         Ok(f) => f,
         Err(e) => {
             warnings.push(format!("OCR skipped: temporary file: {e}"));
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         }
     };
     let to_read: Vec<ocr::PageToRead> = wanted
@@ -399,6 +400,7 @@ fn run_ocr(
         .collect();
     let results = ocr::ocr_pages(file.path(), &to_read, limits, deadline);
     let (mut conf_sum, mut words, mut done, mut late) = (0.0, 0usize, Vec::new(), Vec::new());
+    let mut handwritten = Vec::new();
     for (result, &number) in results.into_iter().zip(wanted) {
         match result {
             Err(ocr::OcrError::NoTimeLeft) => late.push(number),
@@ -422,6 +424,7 @@ fn run_ocr(
                     }
                 }
                 if let Some(page) = pages.iter_mut().find(|p| p.number == read.number) {
+                    handwritten.extend(read.handwritten);
                     page.glyphs = read.page.glyphs;
                     for g in &mut page.glyphs {
                         (g.x, g.y, g.w, g.s) = (
@@ -475,7 +478,7 @@ fn run_ocr(
             "OCR (tesseract vie) on pages {done:?}: {words} words, mean word confidence {mean:.1}"
         ));
     }
-    done
+    (done, handwritten)
 }
 
 #[cfg(test)]

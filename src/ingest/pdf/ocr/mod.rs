@@ -16,6 +16,7 @@
 //! go to the layout with the words, so a scanned ruled table is laid out like a vector
 //! one: one row per band, cell lines joined.
 
+mod digits;
 mod grid;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ use crate::ingest::pdf::raw::{Glyph, RawPage, Rule};
 use crate::ingest::pdf::{confine, run_dir, run_with_timeout};
 use crate::limits::Deadline;
 use crate::Limits;
+pub use digits::HandRead;
 use grid::Gray;
 
 /// Pages read at once.
@@ -120,6 +122,8 @@ pub struct OcrPage {
     /// Mean word confidence, 0..=100; `None` without words.
     pub mean_confidence: Option<f64>,
     pub words: usize,
+    /// The header's handwritten or stamped digits read on the first page.
+    pub handwritten: Vec<HandRead>,
 }
 
 /// Why OCR cannot run at all.
@@ -205,7 +209,9 @@ fn ocr_page(pdf: &Path, page: &PageToRead, budget: &Budget) -> Result<OcrPage, O
     let (tables, rule_pixels) = grid::find_tables(&gray, dpi);
     if tables.is_empty() {
         let tsv = tesseract(&image, "3", dpi, budget)?;
-        return Ok(parse_tsv(number, dpi, &tsv));
+        let mut read = parse_tsv(number, dpi, &tsv);
+        read_header_blanks(&gray, &tsv, &mut read);
+        return Ok(read);
     }
     // Ruled tables: the page without them is read as usual, each cell on its own.
     let mut body = gray.clone();
@@ -221,7 +227,9 @@ fn ocr_page(pdf: &Path, page: &PageToRead, budget: &Budget) -> Result<OcrPage, O
     }
     let body_image = dir.path().join("body.pgm");
     write(&body_image, &body.to_pgm())?;
-    let mut read = parse_tsv(number, dpi, &tesseract(&body_image, "3", dpi, budget)?);
+    let tsv = tesseract(&body_image, "3", dpi, budget)?;
+    let mut read = parse_tsv(number, dpi, &tsv);
+    read_header_blanks(&gray, &tsv, &mut read);
     let pad = (dpi / 15) as usize;
     let (mut list, mut origins) = (String::new(), Vec::new());
     // Per cell read: its origin on the page, and its table when it is in the first column.
@@ -297,6 +305,15 @@ fn ocr_page(pdf: &Path, page: &PageToRead, budget: &Budget) -> Result<OcrPage, O
         .map(|[x0, y0, x1, y1]| Rule { x0, y0, x1, y1 })
         .collect();
     Ok(read)
+}
+
+/// A document's number and day of issue are written by hand in its first page's header;
+/// `read` holds the words of `tsv` alone, in its order.
+fn read_header_blanks(gray: &Gray, tsv: &str, read: &mut OcrPage) {
+    if read.number == 1 {
+        let confidences: Vec<Option<f64>> = tsv_words(tsv).glyphs.iter().map(|w| w.2).collect();
+        read.handwritten = digits::read_header_blanks(gray, &mut read.page.glyphs, &confidences);
+    }
 }
 
 /// Numbers for the first column of a table numbered 1, 2, 3… where a cell read on its own
@@ -475,6 +492,7 @@ pub fn parse_tsv(number: u32, dpi: u32, tsv: &str) -> OcrPage {
         mean_confidence: (!confidences.is_empty())
             .then(|| confidences.iter().sum::<f64>() / confidences.len() as f64),
         words: confidences.len(),
+        handwritten: Vec::new(),
     }
 }
 
