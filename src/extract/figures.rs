@@ -151,7 +151,7 @@ pub fn extract(text: &Folded, skip: &[Span]) -> Vec<Figure> {
             total,
             percent: is_percent.then_some(value),
             unit,
-            subject: subject(folded, orig, fix, start, end_byte, is_percent),
+            subject: subject(folded, orig, fix, [start, m.end(), end_byte], is_percent),
             qualifier: qualifier(folded, start, end_byte),
             consistent: None,
             parts: None,
@@ -243,33 +243,40 @@ fn unit_after(f: &str, orig: &[char], fix: &CharIndex, at: usize) -> Option<(Str
     ((2..=8).contains(&n) && word.chars().all(|c| c.is_uppercase())).then_some((word, word_end))
 }
 
-/// What the figure measures: the clause before it, or after its unit when the
-/// clause before is only "trong đó" / empty.
+/// What the figure measures: the clause before it; or, when that clause is empty or
+/// only introduces parts ("trong đó: 66 hồ sơ thuộc lĩnh vực …"), its unit with the clause
+/// after it, the counted noun phrase. The bytes are the figure's start, its number's end
+/// and its end.
 fn subject(
     f: &str,
     orig: &[char],
     fix: &CharIndex,
-    start: usize,
-    end: usize,
+    [start, number_end, end]: [usize; 3],
     is_percent: bool,
 ) -> Option<String> {
-    let before_bound = f[..start]
-        .rfind(['.', ';', ',', ':', '(', '\n', '\t'])
-        .map(|i| i + 1)
-        .unwrap_or(0);
+    let before_bound = clause_start(f, start);
     let pre = &f[before_bound..start];
-    if pre.trim().is_empty() && f[..before_bound].ends_with(':') {
-        let prev = f[..before_bound - 1]
-            .rfind(['.', ';', ':', '\n', '(', '\t'])
-            .map(|i| i + 1)
-            .unwrap_or(0);
+    let intro = |s: &str| s.trim().is_empty() || PARTS_INTRO.contains(&s.trim());
+    let after_bound = clause_end(f, end);
+    let post = text_of(orig, fix, end, after_bound, 12, false);
+    // The unit and what qualifies it, up to the next figure: "viên chức" of "02 viên
+    // chức và 01 hợp đồng".
+    let counted = || {
+        let noun = text_of(orig, fix, number_end, after_bound, 12, false)?;
+        let words: Vec<&str> = noun.split_whitespace().collect();
+        let next_figure = words.windows(2).position(|w| {
+            matches!(w[0], "và" | "với") && w[1].starts_with(|c: char| c.is_ascii_digit())
+        });
+        let kept = next_figure.map_or(&words[..], |i| &words[..i]);
+        (!is_percent && post.is_some() && !kept.is_empty()).then(|| kept.join(" "))
+    };
+    if intro(pre) && f[..before_bound].ends_with(':') {
+        let prev = clause_start(f, before_bound - 1);
+        if intro(&f[prev..before_bound - 1]) {
+            return counted().or_else(|| post.clone());
+        }
         return text_of(orig, fix, prev, before_bound - 1, 12, true);
     }
-    let after_bound = f[end..]
-        .find(['.', ';', ',', ':', ')', '\n', '\t'])
-        .map(|i| end + i)
-        .unwrap_or(f.len());
-    let post = text_of(orig, fix, end, after_bound, 12, false);
     if is_percent && post.is_some() {
         return post;
     }
@@ -278,9 +285,57 @@ fn subject(
         .as_ref()
         .is_some_and(|t| t.split_whitespace().count() >= 2);
     if !enough || matches!(pre.trim(), "trong do" | "gom" | "trong do co") {
-        return post.or(pre_text);
+        return counted().or(post).or(pre_text);
     }
     pre_text
+}
+
+/// Where the clause holding folded byte `at` starts: after the last punctuation or
+/// paragraph break before it. A line break inside a wrapped paragraph is not one.
+fn clause_start(f: &str, at: usize) -> usize {
+    let mut i = at;
+    while let Some(j) = f[..i].rfind(['.', ';', ',', ':', '(', '\n', '\t']) {
+        if is_break(f, j) {
+            return j + 1;
+        }
+        i = j;
+    }
+    0
+}
+
+/// Where the clause after folded byte `at` ends, as [`clause_start`] reads breaks.
+fn clause_end(f: &str, at: usize) -> usize {
+    let mut i = at;
+    while let Some(j) = f[i..]
+        .find(['.', ';', ',', ':', ')', '\n', '\t'])
+        .map(|j| i + j)
+    {
+        if is_break(f, j) {
+            return j;
+        }
+        i = j + 1;
+    }
+    f.len()
+}
+
+/// Whether the punctuation or line break at byte `at` ends a clause: not a line break
+/// inside a paragraph, nor a sign between digits ("9001:2015", "1.244").
+fn is_break(f: &str, at: usize) -> bool {
+    let b = f.as_bytes();
+    let digit = |i: Option<usize>| i.and_then(|i| b.get(i)).is_some_and(u8::is_ascii_digit);
+    match b[at] {
+        b'\n' => paragraph_break(f, at),
+        b'.' | b',' | b':' => !(digit(at.checked_sub(1)) && digit(Some(at + 1))),
+        _ => true,
+    }
+}
+
+/// Whether the line break at byte `at` ends a paragraph: a blank line, or a list item
+/// ("- …", "+ …", "a) …", "2. …") after it.
+fn paragraph_break(f: &str, at: usize) -> bool {
+    static ITEM: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[ \t]*(?:\n|[-+•*]|[a-z\d]{1,3}[.)])").unwrap());
+    ITEM.is_match(&f[at + 1..])
 }
 
 /// Original text of a folded byte range, trimmed to `max` words from the near end.
