@@ -229,11 +229,7 @@ fn flag_handwritten<'a>(
         }
         if let Some(date) = md.date.clone().filter(|_| r.field == MetadataField::Date) {
             let (month, day) = date.split_at(7);
-            let first_signed = signed
-                .iter()
-                .filter(|t| t.starts_with(month))
-                .filter_map(|t| t.get(8..10)?.parse::<u32>().ok())
-                .min();
+            let first_signed = crate::segment::first_signed_day(month, signed.iter().copied());
             let day: Option<u32> = day.get(1..).and_then(|d| d.parse().ok());
             if first_signed
                 .zip(day)

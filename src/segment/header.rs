@@ -238,6 +238,15 @@ pub fn read_header(lines: &[Line]) -> Header {
     }
 }
 
+/// The day of the first signature (`signed`: ISO times) in `month` (`YYYY-MM`).
+pub fn first_signed_day<'a>(month: &str, signed: impl Iterator<Item = &'a str>) -> Option<u32> {
+    signed
+        .filter_map(|t| t.get(..10))
+        .filter(|d| d.starts_with(month))
+        .filter_map(|d| d[8..].parse().ok())
+        .min()
+}
+
 /// A scan's day of issue that OCR damaged ("ngày@3 tháng 01 năm 2025") is the latest day
 /// its readable digits allow that is not after the first signature of that month: a
 /// document is dated on or before the day it is signed. `signed` are ISO signing times.
@@ -255,12 +264,9 @@ pub fn settle_day<'a>(
     else {
         return;
     };
-    let first_signed = signed
-        .filter_map(|t| t.get(..10))
-        .filter(|d| d.starts_with(&date))
-        .filter_map(|d| d[8..].parse().ok())
-        .min();
-    if let Some(day) = first_signed.and_then(|last| clue.settle(year, month, last)) {
+    if let Some(day) =
+        first_signed_day(&date, signed).and_then(|last| clue.settle(year, month, last))
+    {
         md.date = Some(format!("{date}-{day:02}"));
         md.date_precision = Some(vn::Precision::Day);
         md.damaged.push(MetadataField::Date);

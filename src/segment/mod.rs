@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-pub(crate) use header::settle_day;
+pub(crate) use header::{first_signed_day, settle_day};
 pub(crate) use sections::{bullet_of, label_of};
 pub(crate) use tables::group_label;
 pub use tables::{FoundTable, Role};

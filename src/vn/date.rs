@@ -133,6 +133,11 @@ impl DayClue {
     }
 }
 
+/// Whether `digits` can be a day of a month: one or two digits, 1 to 31.
+pub fn plausible_day(digits: &str) -> bool {
+    digits.len() <= 2 && digits.parse().is_ok_and(|d: u32| (1..=31).contains(&d))
+}
+
 /// The clue of the first "ngày … tháng … năm" whose day could not be read, when some of
 /// its digits can.
 pub fn day_clue(text: &str) -> Option<DayClue> {
@@ -140,7 +145,7 @@ pub fn day_clue(text: &str) -> Option<DayClue> {
     let c = WORDS.captures(&folded)?;
     let glyphs: Vec<char> = c.get(1)?.as_str().chars().collect();
     let text: String = glyphs.iter().collect();
-    let readable = text.parse().is_ok_and(|d: u32| (1..=31).contains(&d));
+    let readable = plausible_day(&text);
     if glyphs.is_empty() || readable {
         return None;
     }

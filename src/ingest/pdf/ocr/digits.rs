@@ -438,9 +438,7 @@ pub fn read_header_blanks(
             MetadataField::Number => {
                 read_digits(page, blank.rect, blank.line, vn::plausible_issue_number)
             }
-            MetadataField::Date => read_digits(page, blank.rect, blank.line, |d| {
-                d.len() <= 2 && d.parse().is_ok_and(|d: u32| (1..=31).contains(&d))
-            }),
+            MetadataField::Date => read_digits(page, blank.rect, blank.line, vn::plausible_day),
         };
         if let Some(digits) = digits {
             fill_blank(glyphs, &blank, &digits);
