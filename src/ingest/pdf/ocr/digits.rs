@@ -579,7 +579,7 @@ fn fill_blank(glyphs: &mut Vec<Glyph>, blank: &Blank, digits: &str) {
     let digits = Glyph {
         t: digits.to_string(),
         x: left as f64,
-        w: (right - left) as f64,
+        w: right.saturating_sub(left) as f64,
         ..template
     };
     glyphs.splice(blank.before + 1..blank.after, [digits]);
@@ -646,5 +646,27 @@ mod tests {
             ink: (0..400).map(|i| (4..7).contains(&(i % 10))).collect(),
         };
         assert!(!one.is_slash());
+    }
+
+    proptest::proptest! {
+        /// Any page and any words: the reader never panics, and what it writes is digits.
+        #[test]
+        fn any_page_and_words_are_read_without_panic(
+            pixels in proptest::collection::vec(0u8..=255, 60 * 40),
+            words in proptest::collection::vec(
+                ("(Số:|Số|ST|ngày|ngàW|tháng|/TTr-UBND|84/CT-UBND|x)", 0.0f64..60.0, 0.0f64..40.0, 0.0f64..30.0, 0.0f64..20.0),
+                0..8,
+            ),
+        ) {
+            let page = Gray { width: 60, height: 40, pixels };
+            let mut glyphs: Vec<Glyph> = words
+                .into_iter()
+                .map(|(t, x, y, w, s)| Glyph { t, x, y, w, s })
+                .collect();
+            let confidences = vec![Some(50.0); glyphs.len()];
+            for read in read_header_blanks(&page, &mut glyphs, &confidences) {
+                proptest::prop_assert!(read.digits.bytes().all(|b| b.is_ascii_digit()));
+            }
+        }
     }
 }
