@@ -303,14 +303,11 @@ fn digit_masks(page: &Gray, [x0, y0, x1, y1]: [usize; 4], line: f64) -> Vec<Mask
         // What reaches the crop's sides or top short is a neighbour: "ngày"'s y, a cut slash.
         let edge = blob.x0 == 0 || blob.x1 == w || blob.y0 == 0;
         let tall = height >= if edge { 0.7 * line } else { 0.4 * line };
-        if tall && area as f64 > 0.02 * line * line {
-            blobs.push(blob);
-        } else {
-            blobs.push(Blob {
-                labels: vec![],
-                ..blob
-            });
+        // A dropped blob keeps its place (labels count blobs) with no labels to draw.
+        if !tall || area as f64 <= 0.02 * line * line {
+            blob.labels.clear();
         }
+        blobs.push(blob);
     }
     let mut kept: Vec<Blob> = blobs.into_iter().filter(|b| !b.labels.is_empty()).collect();
     kept.sort_by_key(|b| b.x0);
