@@ -210,16 +210,13 @@ fn flag_handwritten<'a>(
 ) {
     let signed: Vec<&str> = signed.collect();
     for r in read {
+        let day = || md.date.as_deref()?.get(8..10)?.parse::<u32>().ok();
         let from_hand = match r.field {
             MetadataField::Number => md.number.as_deref().is_some_and(|n| {
                 n.strip_prefix(r.digits.as_str())
                     .is_some_and(|rest| rest.starts_with(['/', '-']))
             }),
-            MetadataField::Date => md
-                .date
-                .as_deref()
-                .and_then(|d| d.get(8..10))
-                .is_some_and(|day| day.parse::<u32>().ok() == r.digits.parse().ok()),
+            MetadataField::Date => day().is_some_and(|d| r.digits.parse() == Ok(d)),
         };
         if !from_hand {
             continue;
@@ -227,14 +224,10 @@ fn flag_handwritten<'a>(
         if !md.damaged.contains(&r.field) {
             md.damaged.push(r.field);
         }
-        if let Some(date) = md.date.clone().filter(|_| r.field == MetadataField::Date) {
-            let (month, day) = date.split_at(7);
+        if let (MetadataField::Date, Some(day), Some(date)) = (r.field, day(), md.date.clone()) {
+            let month = &date[..7];
             let first_signed = crate::segment::first_signed_day(month, signed.iter().copied());
-            let day: Option<u32> = day.get(1..).and_then(|d| d.parse().ok());
-            if first_signed
-                .zip(day)
-                .is_some_and(|(signed, day)| day > signed)
-            {
+            if first_signed.is_some_and(|signed| day > signed) {
                 md.date = Some(month.to_string());
                 md.date_precision = Some(crate::vn::Precision::Month);
             }

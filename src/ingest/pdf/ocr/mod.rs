@@ -208,10 +208,8 @@ fn ocr_page(pdf: &Path, page: &PageToRead, budget: &Budget) -> Result<OcrPage, O
         .and_then(|bytes| Gray::from_pgm(&bytes))?;
     let (tables, rule_pixels) = grid::find_tables(&gray, dpi);
     if tables.is_empty() {
-        let tsv = tesseract(&image, "3", dpi, budget)?;
-        let mut read = parse_tsv(number, dpi, &tsv);
-        read_header_blanks(&gray, &tsv, &mut read);
-        return Ok(read);
+        let words = tsv_words(&tesseract(&image, "3", dpi, budget)?);
+        return Ok(read_words(&gray, number, dpi, words));
     }
     // Ruled tables: the page without them is read as usual, each cell on its own.
     let mut body = gray.clone();
@@ -227,9 +225,8 @@ fn ocr_page(pdf: &Path, page: &PageToRead, budget: &Budget) -> Result<OcrPage, O
     }
     let body_image = dir.path().join("body.pgm");
     write(&body_image, &body.to_pgm())?;
-    let tsv = tesseract(&body_image, "3", dpi, budget)?;
-    let mut read = parse_tsv(number, dpi, &tsv);
-    read_header_blanks(&gray, &tsv, &mut read);
+    let words = tsv_words(&tesseract(&body_image, "3", dpi, budget)?);
+    let mut read = read_words(&gray, number, dpi, words);
     let pad = (dpi / 15) as usize;
     let (mut list, mut origins) = (String::new(), Vec::new());
     // Per cell read: its origin on the page, and its table when it is in the first column.
@@ -307,13 +304,15 @@ fn ocr_page(pdf: &Path, page: &PageToRead, budget: &Budget) -> Result<OcrPage, O
     Ok(read)
 }
 
-/// A document's number and day of issue are written by hand in its first page's header;
-/// `read` holds the words of `tsv` alone, in its order.
-fn read_header_blanks(gray: &Gray, tsv: &str, read: &mut OcrPage) {
-    if read.number == 1 {
-        let confidences: Vec<Option<f64>> = tsv_words(tsv).glyphs.iter().map(|w| w.2).collect();
+/// The page of `words`, with the header's handwritten number and day read from `gray`
+/// on page 1 (where a document writes them).
+fn read_words(gray: &Gray, number: u32, dpi: u32, words: TsvWords) -> OcrPage {
+    let confidences: Vec<Option<f64>> = words.glyphs.iter().map(|w| w.2).collect();
+    let mut read = page_of(number, dpi, words);
+    if number == 1 {
         read.handwritten = digits::read_header_blanks(gray, &mut read.page.glyphs, &confidences);
     }
+    read
 }
 
 /// Numbers for the first column of a table numbered 1, 2, 3… where a cell read on its own
@@ -476,7 +475,10 @@ fn render(
 /// font size of `SIZE_OF_LINE_BOX` times the line box height; the page box (level 1)
 /// gives the page size in pixels. Confidences of `-1` (no word) are not averaged.
 pub fn parse_tsv(number: u32, dpi: u32, tsv: &str) -> OcrPage {
-    let words = tsv_words(tsv);
+    page_of(number, dpi, tsv_words(tsv))
+}
+
+fn page_of(number: u32, dpi: u32, words: TsvWords) -> OcrPage {
     let (width, height) = words.size;
     let confidences: Vec<f64> = words.glyphs.iter().filter_map(|w| w.2).collect();
     OcrPage {
