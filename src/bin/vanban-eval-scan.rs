@@ -200,7 +200,7 @@ fn plain_tesseract(pdf: &Path, pages: u32, timeout: Duration) -> String {
                 continue;
             }
         };
-        // The image's resolution, as a scan's PNG or TIFF carries it (PGM has no field
+        // The image's resolution, as a scan's PNG or TIFF carries it (PPM has no field
         // for it, and tesseract would assume 70 dpi).
         match Command::new("tesseract")
             .arg(&image)

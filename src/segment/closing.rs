@@ -300,11 +300,20 @@ pub(super) fn position_in(line: &str) -> Option<String> {
         );
         let f = fold(&run);
         let whole = upper_words == col.split_whitespace().count();
-        if vn::signing_positions()
+        // Known positions are written as the list spells them: OCR drops their marks
+        // ("PHO CHU TỊCH"); a body after the position keeps its own spelling.
+        if let Some((p, written)) = vn::signing_positions()
             .iter()
-            .any(|(p, _)| f == *p || (whole && f.starts_with(&format!("{p} "))))
+            .find(|(p, _)| f == *p || (whole && f.starts_with(&format!("{p} "))))
         {
-            return Some(run);
+            let body: Vec<&str> = run.split(' ').skip(p.split(' ').count()).collect();
+            return Some(
+                [*written]
+                    .into_iter()
+                    .chain(body)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
         }
         if let Some(mended) = vn::mend_position(&run).filter(|_| whole) {
             return Some(mended.to_string());
@@ -364,6 +373,19 @@ mod tests {
         assert_eq!(s.authority.as_deref(), Some("KT. GIÁM ĐỐC"));
         assert_eq!(s.position.as_deref(), Some("PHÓ GIÁM ĐỐC"));
         assert_eq!(s.name.as_deref(), Some("Nguyễn Nam Hải"));
+    }
+
+    #[test]
+    fn position_with_marks_lost_is_written_as_known() {
+        // vbhc-quangngai doc01, a scan read by tesseract once the seal is dropped.
+        let c = closing("Nơi nhận:\nKT. CHỦ TỊCH\n- Như trên;\nPHO CHU TỊCH\n- TT Tỉnh ủy;\n- VPUB: PCVP, KTTH;\nÀ\nTrần Hoàng Tuấn\n- Lưu: VT,NC(Vi16).");
+        let s = c.signer.unwrap();
+        assert_eq!(s.position.as_deref(), Some("PHÓ CHỦ TỊCH"));
+        assert_eq!(s.name.as_deref(), Some("Trần Hoàng Tuấn"));
+        assert_eq!(
+            position_in("CHỦ TỊCH UBND TỈNH").as_deref(),
+            Some("CHỦ TỊCH UBND TỈNH")
+        );
     }
 
     #[test]

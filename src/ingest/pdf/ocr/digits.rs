@@ -591,7 +591,7 @@ mod tests {
             "{}/fixtures/scan-blanks/{name}.pgm",
             env!("CARGO_MANIFEST_DIR")
         );
-        Gray::from_pgm(&std::fs::read(path).unwrap()).unwrap()
+        Gray::from_pnm(&std::fs::read(path).unwrap()).unwrap()
     }
 
     /// (crop, line height in pixels, digits written there by hand)

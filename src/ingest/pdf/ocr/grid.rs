@@ -31,6 +31,19 @@ const TOUCH_INCHES: f64 = 0.03;
 /// Dark pixels this far (pixels) apart still make one run (noise, broken rules).
 const RUN_GAP: usize = 2;
 
+/// How much redder than green and blue a pixel must be to count as seal ink.
+const RED_MARGIN: u8 = 40;
+
+/// The grey of one RGB pixel; see [`Gray::from_pnm`].
+fn seal_dropout(rgb: &[u8]) -> u8 {
+    let (r, g, b) = (rgb[0], rgb[1], rgb[2]);
+    if r > g.saturating_add(RED_MARGIN) && r > b.saturating_add(RED_MARGIN) {
+        r
+    } else {
+        ((299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b)) / 1000) as u8
+    }
+}
+
 /// An 8-bit grey image, row-major, 0 = black.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gray {
@@ -48,13 +61,18 @@ impl Gray {
         }
     }
 
-    /// Reads a binary PGM (`P5`, 8-bit), as `pdftoppm -gray` writes.
-    pub fn from_pgm(bytes: &[u8]) -> Result<Gray, OcrError> {
+    /// Reads a binary PGM (`P5`) or PPM (`P6`), 8-bit, as `pdftoppm` writes. Colour is
+    /// turned grey by luminance, except red ink (seals, red stamps), which takes its red
+    /// channel and so turns light: a seal over a signer's name or a title no longer hides
+    /// the black text under it.
+    pub fn from_pnm(bytes: &[u8]) -> Result<Gray, OcrError> {
+        let channels = match bytes.get(..2) {
+            Some(b"P5") => 1,
+            Some(b"P6") => 3,
+            _ => return Err(OcrError::Image("not a binary PGM or PPM")),
+        };
         let mut fields = Vec::new();
         let mut at = 2;
-        if !bytes.starts_with(b"P5") {
-            return Err(OcrError::Image("not a binary PGM"));
-        }
         while fields.len() < 3 {
             while at < bytes.len() && bytes[at].is_ascii_whitespace() {
                 at += 1;
@@ -72,23 +90,30 @@ impl Gray {
             let n: usize = std::str::from_utf8(&bytes[start..at])
                 .ok()
                 .and_then(|s| s.parse().ok())
-                .ok_or(OcrError::Image("bad PGM header"))?;
+                .ok_or(OcrError::Image("bad PNM header"))?;
             fields.push(n);
         }
         let (width, height, max) = (fields[0], fields[1], fields[2]);
         if max != 255 {
             return Err(OcrError::Maxval(max));
         }
+        let size = width
+            .checked_mul(height)
+            .and_then(|n| n.checked_mul(channels))
+            .ok_or(OcrError::Image("PNM too large"))?;
         let data = bytes
             .get(at + 1..)
-            .ok_or(OcrError::Image("truncated PGM"))?;
-        if data.len() < width * height {
-            return Err(OcrError::Image("truncated PGM"));
-        }
+            .filter(|d| d.len() >= size)
+            .ok_or(OcrError::Image("truncated PNM"))?;
+        let pixels = if channels == 1 {
+            data[..size].to_vec()
+        } else {
+            data[..size].chunks_exact(3).map(seal_dropout).collect()
+        };
         Ok(Gray {
             width,
             height,
-            pixels: data[..width * height].to_vec(),
+            pixels,
         })
     }
 
@@ -547,7 +572,29 @@ mod tests {
             height: 2,
             pixels: vec![0, 1, 2, 253, 254, 255],
         };
-        assert_eq!(Gray::from_pgm(&img.to_pgm()).unwrap(), img);
-        assert!(Gray::from_pgm(b"P6\n1 1\n255\n\0\0\0").is_err());
+        assert_eq!(Gray::from_pnm(&img.to_pgm()).unwrap(), img);
+        assert!(Gray::from_pnm(b"P6\n1 1\n255\n\0\0").is_err());
+        assert!(Gray::from_pnm(b"P4\n1 1\n\0").is_err());
+    }
+
+    #[test]
+    fn red_seal_ink_turns_light_and_black_or_blue_ink_stays_dark() {
+        // Black text, seal red, blue signature ink, pink seal edge, white paper.
+        let ppm = [
+            b"P6\n5 1\n255\n".as_slice(),
+            &[
+                20, 20, 20, 210, 40, 50, 30, 50, 170, 240, 170, 180, 255, 255, 255,
+            ],
+        ]
+        .concat();
+        let gray = Gray::from_pnm(&ppm).unwrap();
+        assert_eq!(gray.pixels[0], 20);
+        assert!(gray.pixels[1] >= 200, "{:?}", gray.pixels);
+        assert!(gray.pixels[2] < 80, "{:?}", gray.pixels);
+        assert!(
+            gray.pixels[3] >= 200 && gray.pixels[4] == 255,
+            "{:?}",
+            gray.pixels
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! OCR of PDF pages with no or a damaged text layer: `pdftoppm` renders the page,
-//! `tesseract -l vie … tsv` reads it, and the TSV keeps word confidences.
+//! OCR of PDF pages with no or a damaged text layer: `pdftoppm` renders the page in
+//! colour, red seal ink is dropped as it turns grey (`grid::Gray::from_pnm`), and
+//! `tesseract -l vie … tsv` reads it; the TSV keeps word confidences.
 //!
 //! Pages run in parallel, at most `PARALLEL_PAGES` at a time with one tesseract thread
 //! each (the machines have two cores). Each external command runs [`confine`]d: killed at
@@ -55,10 +56,10 @@ pub enum OcrError {
     },
     #[error("page image: {0}")]
     ReadImage(std::io::Error),
-    /// The rendered image is not the PGM `pdftoppm -gray` writes.
+    /// The rendered image is not the PPM `pdftoppm` writes.
     #[error("{0}")]
     Image(&'static str),
-    #[error("PGM with maxval {0}")]
+    #[error("PNM with maxval {0}")]
     Maxval(usize),
     #[error("{tool}: {source}")]
     Spawn {
@@ -202,10 +203,12 @@ fn ocr_page(pdf: &Path, page: &PageToRead, budget: &Budget) -> Result<OcrPage, O
     // A page of unknown size is cut to a square of the pixel limit.
     let side = (budget.max_pixels as f64).sqrt() as u32;
     let crop = (page.width <= 0.0 || page.height <= 0.0).then_some((side, side));
-    let image = render(pdf, number, dpi, crop, dir.path(), budget)?;
-    let gray = std::fs::read(&image)
+    let rendered = render(pdf, number, dpi, crop, dir.path(), budget)?;
+    let gray = std::fs::read(&rendered)
         .map_err(OcrError::ReadImage)
-        .and_then(|bytes| Gray::from_pgm(&bytes))?;
+        .and_then(|bytes| Gray::from_pnm(&bytes))?;
+    let image = dir.path().join("page.pgm");
+    write(&image, &gray.to_pgm())?;
     let (tables, rule_pixels) = grid::find_tables(&gray, dpi);
     if tables.is_empty() {
         let words = tsv_words(&tesseract(&image, "3", dpi, budget)?);
@@ -437,8 +440,7 @@ fn render(
     render.args([
         "-r",
         &dpi.to_string(),
-        // Grey PGM: tesseract reads it, and so does the rule finder without a decoder.
-        "-gray",
+        // Colour PPM (no decoder needed), made grey with seal ink dropped (`Gray::from_pnm`).
         "-singlefile",
         // Signature widgets draw stamps and numbers; their text is read from the
         // file, and OCR must not read stamps into the page.
@@ -467,7 +469,7 @@ fn render(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     run_tool("pdftoppm", render, budget)?;
-    Ok(prefix.with_extension("pgm"))
+    Ok(prefix.with_extension("ppm"))
 }
 
 /// Reads tesseract's TSV into page geometry for the PDF layout: each word (level 5)
