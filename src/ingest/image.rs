@@ -10,7 +10,8 @@ use flate2::write::ZlibEncoder;
 use flate2::Compression;
 use lopdf::{dictionary, Document, Object, Stream};
 
-use super::pdf::{self, ocr};
+use super::pdf;
+use super::pdf::ocr::{self, seal_dropout};
 use super::{IngestError, Ingested};
 use crate::model::Format;
 use crate::Limits;
@@ -80,12 +81,17 @@ pub fn ingest_image(
             reader.limits(image_limits);
             let img = reader
                 .decode()
-                .map_err(|e| IngestError::Image(e.to_string()))?
-                .into_luma8();
+                .map_err(|e| IngestError::Image(e.to_string()))?;
+            let (width, height) = (img.width(), img.height());
+            let pixels = if img.color().has_color() {
+                img.into_rgb8().chunks_exact(3).map(seal_dropout).collect()
+            } else {
+                img.into_luma8().into_raw()
+            };
             vec![Gray {
-                width: img.width(),
-                height: img.height(),
-                pixels: img.into_raw(),
+                width,
+                height,
+                pixels,
             }]
         }
     };
@@ -132,8 +138,12 @@ fn tiff_pages(bytes: &[u8], limits: &Limits) -> Result<Vec<Gray>, IngestError> {
         let pixels: Vec<u8> = match color {
             ColorType::Gray(8) | ColorType::Gray(16) => samples,
             ColorType::GrayA(8) | ColorType::GrayA(16) => samples.into_iter().step_by(2).collect(),
-            ColorType::RGB(8) | ColorType::RGB(16) => samples.chunks_exact(3).map(luma).collect(),
-            ColorType::RGBA(8) | ColorType::RGBA(16) => samples.chunks_exact(4).map(luma).collect(),
+            ColorType::RGB(8) | ColorType::RGB(16) => {
+                samples.chunks_exact(3).map(seal_dropout).collect()
+            }
+            ColorType::RGBA(8) | ColorType::RGBA(16) => {
+                samples.chunks_exact(4).map(seal_dropout).collect()
+            }
             ColorType::Gray(1) => unpack_bits(&samples, width, height),
             other => {
                 return Err(IngestError::Image(format!(
@@ -159,10 +169,6 @@ fn tiff_pages(bytes: &[u8], limits: &Limits) -> Result<Vec<Gray>, IngestError> {
         }
         decoder.next_image().map_err(err)?;
     }
-}
-
-fn luma(rgb: &[u8]) -> u8 {
-    ((u32::from(rgb[0]) * 299 + u32::from(rgb[1]) * 587 + u32::from(rgb[2]) * 114) / 1000) as u8
 }
 
 /// One bit a pixel, rows padded to whole bytes, 1 = white: to 0/255 grey.

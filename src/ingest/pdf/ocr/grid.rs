@@ -34,8 +34,9 @@ const RUN_GAP: usize = 2;
 /// How much redder than green and blue a pixel must be to count as seal ink.
 const RED_MARGIN: u8 = 40;
 
-/// The grey of one RGB pixel; see [`Gray::from_pnm`].
-fn seal_dropout(rgb: &[u8]) -> u8 {
+/// The grey of one RGB(A) pixel: luminance, or for red ink (seals, red stamps) its red
+/// channel, which turns it light.
+pub(crate) fn seal_dropout(rgb: &[u8]) -> u8 {
     let (r, g, b) = (rgb[0], rgb[1], rgb[2]);
     if r > g.saturating_add(RED_MARGIN) && r > b.saturating_add(RED_MARGIN) {
         r

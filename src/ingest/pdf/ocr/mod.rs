@@ -31,6 +31,7 @@ use crate::ingest::pdf::{confine, run_dir, run_with_timeout};
 use crate::limits::Deadline;
 use crate::Limits;
 pub use digits::HandRead;
+pub(crate) use grid::seal_dropout;
 use grid::Gray;
 
 /// Pages read at once.
