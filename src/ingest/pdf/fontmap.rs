@@ -30,6 +30,10 @@ const BROKEN_SHARE: f64 = 0.1;
 const MIN_SIMILARITY: f32 = 0.75;
 /// The current map's character is kept when its shape is this close to the best reading.
 const KEEP_MARGIN: f32 = 0.03;
+/// Words a font must draw for its map to be judged by them ([`FontInfo::reads_soundly`]).
+const SOUND_WORDS: usize = 20;
+/// Share of those words that must be Vietnamese syllables.
+const SOUND_SHARE: f64 = 0.95;
 /// Fonts with more used codes than this are not read by shape (a cost bound).
 const MAX_SHAPED: usize = 2000;
 /// Form XObjects followed when collecting codes.
@@ -44,6 +48,67 @@ pub struct FontRepair {
     pub changed: usize,
     /// Share of drawn glyphs the old map read differently.
     pub broken: f64,
+}
+
+impl FontInfo {
+    /// The current reading of a code: the ToUnicode entry, else (simple fonts) the code as
+    /// Latin-1, as extractors do with a standard encoding.
+    fn current(&self, code: u32) -> Option<String> {
+        match &self.to_unicode {
+            Some(map) => map.get(&code).cloned(),
+            None if self.simple && code >= 0x20 => char::from_u32(code).map(String::from),
+            None => None,
+        }
+    }
+
+    /// Every used code as the font maps it now.
+    fn current_map(&self, codes: &BTreeMap<u32, u32>) -> BTreeMap<u32, String> {
+        codes
+            .keys()
+            .filter_map(|&c| Some((c, self.current(c)?)))
+            .collect()
+    }
+
+    /// Whether the font's current map reads its words as Vietnamese: every used code has
+    /// a reading, and of at least [`SOUND_WORDS`] words with letters from this font, a
+    /// [`SOUND_SHARE`] are syllables. Such a font is sound without reading its glyphs
+    /// (rendering and matching shapes is most of a native PDF's parse time).
+    fn reads_soundly(&self, codes: &BTreeMap<u32, u32>, runs: &[Vec<(ObjectId, u32)>]) -> bool {
+        if codes.keys().any(|&c| self.current(c).is_none()) {
+            return false;
+        }
+        let (mut words, mut syllables) = (0usize, 0usize);
+        let mut word = String::new();
+        let mut flush = |word: &mut String| {
+            // Acronyms ("UBND", "QĐ", "III") and list letters say nothing either way.
+            let telling = |p: &&str| {
+                p.chars().nth(1).is_some()
+                    && !p.chars().all(|c| c.is_ascii_uppercase() || c == 'Đ')
+            };
+            for part in word
+                .split(|c: char| !c.is_alphabetic())
+                .filter(telling)
+            {
+                words += 1;
+                syllables += usize::from(crate::ingest::legacy::is_syllable(&part.to_lowercase()));
+            }
+            word.clear();
+        };
+        for run in runs {
+            for &(font, code) in run {
+                if font != self.id || code == GAP {
+                    flush(&mut word);
+                    continue;
+                }
+                match self.current(code) {
+                    Some(s) if !s.trim().is_empty() => word.push_str(&s),
+                    _ => flush(&mut word),
+                }
+            }
+            flush(&mut word);
+        }
+        words >= SOUND_WORDS && syllables as f64 >= SOUND_SHARE * words as f64
+    }
 }
 
 /// How a font turns codes into glyphs.
@@ -94,6 +159,10 @@ pub fn repair_fonts(doc: &mut Document) -> Vec<FontRepair> {
         let Some(info) = font_info(doc, *id) else {
             continue;
         };
+        if info.reads_soundly(counts, &used.runs) {
+            maps.insert(*id, info.current_map(counts));
+            continue;
+        }
         let Some(found) = recover(&info, counts) else {
             continue;
         };
@@ -727,15 +796,7 @@ fn recover(info: &FontInfo, codes: &BTreeMap<u32, u32>) -> Option<Recovered> {
     };
     let by_cmap = unicode_by_glyph(&program);
     let shaped_ok = codes.len() <= MAX_SHAPED;
-    // The current reading of a code: the ToUnicode entry, else (simple fonts) the code as
-    // Latin-1, as extractors do with a standard encoding.
-    let current = |code: u32| -> Option<String> {
-        match &info.to_unicode {
-            Some(map) => map.get(&code).cloned(),
-            None if info.simple && code >= 0x20 => char::from_u32(code).map(String::from),
-            None => None,
-        }
-    };
+    let current = |code: u32| info.current(code);
     let debug = std::env::var_os("VANBAN_DEBUG_FONTS").is_some();
     let (mut total, mut contradicted) = (0u64, 0u64);
     // Letters a simple font with no ToUnicode draws at control codes: no encoding puts a
@@ -843,13 +904,8 @@ fn recover(info: &FontInfo, codes: &BTreeMap<u32, u32>) -> Option<Recovered> {
     }
     let broken = contradicted as f64 / total.max(1) as f64;
     if total == 0 || (broken < BROKEN_SHARE && at_control == 0) {
-        // Sound: every used code as the font maps it now.
-        let map = codes
-            .keys()
-            .filter_map(|&c| Some((c, current(c)?)))
-            .collect();
         return Some(Recovered {
-            map,
+            map: info.current_map(codes),
             repair: None,
             ambiguous: Vec::new(),
             fill: Vec::new(),
