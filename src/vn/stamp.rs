@@ -77,7 +77,23 @@ pub fn is_arrival_stamp_line(line: &str) -> bool {
         )
         .expect("valid regex")
     });
-    ARRIVAL.is_match(&fold(line.trim()))
+    let folded = fold(line.trim());
+    ARRIVAL.is_match(&folded) || names_gazette_centre(line, &folded)
+}
+
+/// A short line in capitals that names the gazette centre, as the head of its arrival
+/// stamp does ("TRUNG TÂM CÔNG BÁO & TIN HỌC Q. NGÃI"), read through damage
+/// ("FBUNG-TÂM CÔNG BAO â TIN HỌC O. NGÃI"): "công báo", at most one word, "tin học".
+fn names_gazette_centre(line: &str, folded: &str) -> bool {
+    const MAX_WORDS: usize = 10;
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    let letters: Vec<char> = line.chars().filter(|c| c.is_alphabetic()).collect();
+    let capitals = letters.iter().filter(|c| c.is_uppercase()).count();
+    let names = words.windows(2).enumerate().any(|(i, w)| {
+        w == ["cong", "bao"]
+            && (i + 2..=i + 3).any(|j| words.get(j..j + 2) == Some(&["tin", "hoc"][..]))
+    });
+    names && words.len() <= MAX_WORDS && capitals * 5 >= letters.len() * 4
 }
 
 /// Reads a stamp from its text (lines as drawn); `None` when no line is a stamp line.
@@ -196,6 +212,8 @@ mod tests {
             "CV ĐẾN\tNgày:2414 LLA£.... | Chuyên — _. —",
             "ĐẾN",
             "CÔNG VĂN ĐẾN",
+            "FBUNG-TÂM CÔNG BAO â TIN HỌC O. NGÃI",
+            "TRUNG TÂM CÔNG BÁO & TIN HỌC Q. NGÃI",
         ] {
             assert!(is_arrival_stamp_line(line), "{line}");
         }
@@ -203,6 +221,7 @@ mod tests {
             "Về việc tăng cường công tác thi hành án hành chính",
             "đến ngày 31/12/2025",
             "Chuyển đổi số trong cơ quan nhà nước",
+            "Trung tâm Công báo và Tin học tỉnh đăng tải văn bản này",
         ] {
             assert!(!is_arrival_stamp_line(line), "{line}");
         }

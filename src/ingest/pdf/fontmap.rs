@@ -82,13 +82,9 @@ impl FontInfo {
         let mut flush = |word: &mut String| {
             // Acronyms ("UBND", "QĐ", "III") and list letters say nothing either way.
             let telling = |p: &&str| {
-                p.chars().nth(1).is_some()
-                    && !p.chars().all(|c| c.is_ascii_uppercase() || c == 'Đ')
+                p.chars().nth(1).is_some() && !p.chars().all(|c| c.is_ascii_uppercase() || c == 'Đ')
             };
-            for part in word
-                .split(|c: char| !c.is_alphabetic())
-                .filter(telling)
-            {
+            for part in word.split(|c: char| !c.is_alphabetic()).filter(telling) {
                 words += 1;
                 syllables += usize::from(crate::ingest::legacy::is_syllable(&part.to_lowercase()));
             }
