@@ -201,8 +201,9 @@ pub fn to_json_pretty<T: serde::Serialize>(value: &T) -> Vec<u8> {
 }
 
 /// Marks the number and the day of issue as read through damage when their digits are
-/// the ones read from a scan's handwriting. A day read after the document's first
-/// signature in that month (`signed`: ISO times) is a misreading: the date keeps its month.
+/// the ones read from a scan's handwriting. With a signature in that month (`signed`: ISO
+/// times), the day is the likeliest reading given it (`vn::likeliest_issue_day`); when
+/// every reading falls after it, the date keeps its month.
 fn flag_handwritten<'a>(
     md: &mut Metadata,
     read: &[HandRead],
@@ -226,10 +227,25 @@ fn flag_handwritten<'a>(
         }
         if let (MetadataField::Date, Some(day), Some(date)) = (r.field, day(), md.date.clone()) {
             let month = &date[..7];
-            let first_signed = crate::segment::first_signed_day(month, signed.iter().copied());
-            if first_signed.is_some_and(|signed| day > signed) {
-                md.date = Some(month.to_string());
-                md.date_precision = Some(crate::vn::Precision::Month);
+            let Some(first_signed) =
+                crate::segment::first_signed_day(month, signed.iter().copied())
+            else {
+                continue;
+            };
+            let readings: Vec<(u32, f32)> = r
+                .readings
+                .iter()
+                .filter_map(|(digits, p)| Some((digits.parse().ok()?, *p)))
+                .collect();
+            match crate::vn::likeliest_issue_day(&readings, first_signed) {
+                Some(likeliest) if likeliest != day => {
+                    md.date = Some(format!("{month}-{likeliest:02}"));
+                }
+                Some(_) => {}
+                None => {
+                    md.date = Some(month.to_string());
+                    md.date_precision = Some(crate::vn::Precision::Month);
+                }
             }
         }
     }

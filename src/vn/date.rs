@@ -133,6 +133,22 @@ impl DayClue {
     }
 }
 
+/// Days before its first signature over which a document's day of issue grows e-fold
+/// less likely: documents are signed on the day of issue or within a few days of it.
+const SIGNING_LAG_DAYS: f32 = 3.0;
+
+/// The likeliest day of issue among `readings` of its digits (day, likelihood) given the
+/// document's first signature that month, `signed`: a day after it is impossible, and a
+/// day long before it unlikely. `None` when every reading is after the signature.
+pub fn likeliest_issue_day(readings: &[(u32, f32)], signed: u32) -> Option<u32> {
+    readings
+        .iter()
+        .filter(|&&(day, _)| day <= signed)
+        .map(|&(day, p)| (day, p * (-((signed - day) as f32) / SIGNING_LAG_DAYS).exp()))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(day, _)| day)
+}
+
 /// Whether `digits` can be a day of a month: one or two digits, 1 to 31.
 pub fn plausible_day(digits: &str) -> bool {
     digits.len() <= 2 && digits.parse().is_ok_and(|d: u32| (1..=31).contains(&d))
@@ -269,6 +285,20 @@ pub fn parse_date(text: &str) -> Option<(PartialDate, Range<usize>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issue_day_is_on_or_shortly_before_the_signature() {
+        // vbhc-quangngai doc10: "24" written by hand, read 14 (0.84) or 24 (0.15); the
+        // first signature is on the 26th.
+        assert_eq!(likeliest_issue_day(&[(14, 0.84), (24, 0.15)], 26), Some(24));
+        // A sure reading stands even when the signature came much later.
+        assert_eq!(
+            likeliest_issue_day(&[(14, 0.99), (24, 0.005)], 26),
+            Some(14)
+        );
+        assert_eq!(likeliest_issue_day(&[(27, 0.9), (21, 0.1)], 26), Some(21));
+        assert_eq!(likeliest_issue_day(&[(27, 0.9)], 26), None);
+    }
 
     fn iso(text: &str) -> Option<(String, Precision)> {
         parse_date(text).map(|(d, _)| (d.iso(), d.precision()))

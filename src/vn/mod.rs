@@ -14,8 +14,8 @@ pub mod stamp;
 
 pub use agency::{agency_after_of, canonical_agency, unit_list, AGENCY_HEADS};
 pub use date::{
-    day_clue, days_in_month, iso_date, parse_date, plan_year_offset, plausible_day, DayClue,
-    PartialDate, Precision,
+    day_clue, days_in_month, iso_date, likeliest_issue_day, parse_date, plan_year_offset,
+    plausible_day, DayClue, PartialDate, Precision,
 };
 pub use doc_type::{
     by_folded_name, by_name, by_symbol, leading_type, mentions_numbered, DocType, DOC_TYPES,

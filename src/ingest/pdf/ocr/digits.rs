@@ -29,11 +29,19 @@ const SLANT: f64 = 0.2;
 /// Candidates tried per digit when the best reading is not a plausible value.
 const CANDIDATES: usize = 3;
 
+/// Readings kept besides the best, for a later stage that knows more (a signing day).
+const ALTERNATIVES: usize = 5;
+/// An alternative reading less likely than this is not kept.
+const MIN_ALTERNATIVE: f32 = 0.01;
+
 /// A value read from handwriting or a stamp: lower confidence than printed text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HandRead {
     pub field: MetadataField,
+    /// The likeliest plausible reading, filled into the page.
     pub digits: String,
+    /// Plausible readings with their likelihoods, likeliest first (`digits` among them).
+    pub readings: Vec<(String, f32)>,
 }
 
 struct Network {
@@ -366,18 +374,20 @@ fn split_touching(mask: Mask) -> Vec<Mask> {
         .collect()
 }
 
-/// The likeliest reading of the digits in `rect` that `plausible` accepts, when each of
-/// its digits is at least [`MIN_CONFIDENCE`] likely.
+/// The readings of the digits in `rect` that `plausible` accepts, likeliest first, when
+/// each digit of the likeliest is at least [`MIN_CONFIDENCE`] likely; empty otherwise.
 fn read_digits(
     page: &Gray,
     rect: [usize; 4],
     line: f64,
     plausible: impl Fn(&str) -> bool,
-) -> Option<String> {
-    let network = Network::get()?;
+) -> Vec<(String, f32)> {
+    let Some(network) = Network::get() else {
+        return Vec::new();
+    };
     let masks = digit_masks(page, rect, line);
     if masks.is_empty() || masks.len() > MAX_DIGITS {
-        return None;
+        return Vec::new();
     }
     let ranked: Vec<Vec<(usize, f32)>> = masks
         .iter()
@@ -389,7 +399,7 @@ fn read_digits(
             order
         })
         .collect();
-    let mut best: Option<(f32, String, f32)> = None;
+    let mut readings: Vec<(String, f32, f32)> = Vec::new();
     let combos = CANDIDATES.pow(ranked.len() as u32);
     for k in 0..combos {
         let (mut score, mut weakest, mut text, mut rest) = (1f32, 1f32, String::new(), k);
@@ -399,11 +409,20 @@ fn read_digits(
             (score, weakest) = (score * p, weakest.min(p));
             text.push(char::from(b'0' + d as u8));
         }
-        if plausible(&text) && best.as_ref().is_none_or(|b| score > b.0) {
-            best = Some((score, text, weakest));
+        if plausible(&text) {
+            readings.push((text, score, weakest));
         }
     }
-    best.filter(|b| b.2 >= MIN_CONFIDENCE).map(|b| b.1)
+    readings.sort_by(|a, b| b.1.total_cmp(&a.1));
+    if readings.first().is_none_or(|best| best.2 < MIN_CONFIDENCE) {
+        return Vec::new();
+    }
+    readings
+        .into_iter()
+        .take(ALTERNATIVES)
+        .filter(|r| r.1 >= MIN_ALTERNATIVE)
+        .map(|(text, score, _)| (text, score))
+        .collect()
 }
 
 /// Reads the handwritten or stamped number and day of a header on a scan page (pixel
@@ -431,15 +450,19 @@ pub fn read_header_blanks(
         let Some(blank) = find(field, glyphs) else {
             continue;
         };
-        let digits = match field {
+        let readings = match field {
             MetadataField::Number => {
                 read_digits(page, blank.rect, blank.line, vn::plausible_issue_number)
             }
             MetadataField::Date => read_digits(page, blank.rect, blank.line, vn::plausible_day),
         };
-        if let Some(digits) = digits {
+        if let Some((digits, _)) = readings.first().cloned() {
             fill_blank(glyphs, &blank, &digits);
-            read.push(HandRead { field, digits });
+            read.push(HandRead {
+                field,
+                digits,
+                readings,
+            });
         }
     }
     read
@@ -607,14 +630,15 @@ mod tests {
             let page = crop(name);
             let whole = [0, 0, page.width, page.height];
             let got = read_digits(&page, whole, line, |d| !d.is_empty());
-            assert_eq!(got.as_deref(), Some(want), "{name}");
+            assert_eq!(got.first().map(|r| r.0.as_str()), Some(want), "{name}");
+            assert!(got.windows(2).all(|w| w[0].1 >= w[1].1), "{name}: {got:?}");
         }
     }
 
     #[test]
     fn an_empty_blank_reads_nothing() {
         let page = Gray::new(120, 100, 255);
-        assert_eq!(read_digits(&page, [0, 0, 120, 100], 50.0, |_| true), None);
+        assert!(read_digits(&page, [0, 0, 120, 100], 50.0, |_| true).is_empty());
     }
 
     #[test]
