@@ -90,7 +90,7 @@ fn word_score(word: &str, model: Option<&crate::repair::Model>) -> f64 {
         .filter(|p| !p.is_empty())
     {
         let lower = part.to_lowercase();
-        if legacy::is_syllable(&lower) {
+        if crate::vn::syllable::is_syllable(&lower) {
             score += 2.0;
             if let Some(m) = model {
                 let f = crate::repair::word_log10_frequency(m, part).unwrap_or(-9.0);

@@ -26,6 +26,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::vn::syllable::is_syllable;
+
 /// A legacy encoding this module converts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Legacy {
@@ -122,7 +124,7 @@ pub struct Quality {
     pub junk: f64,
 }
 
-/// Scores `text` by syllables; see [`is_syllable`].
+/// Scores `text` by syllables (`vn::syllable::is_syllable`).
 pub fn quality(text: &str) -> Quality {
     let (mut words, mut valid, mut marked, mut chars, mut junk) =
         (0usize, 0usize, 0usize, 0usize, 0usize);
@@ -159,57 +161,6 @@ pub fn quality(text: &str) -> Quality {
 
 fn is_mark(c: char) -> bool {
     ('\u{300}'..='\u{36f}').contains(&c)
-}
-
-const ONSETS: [&str; 27] = [
-    "ngh", "ng", "gh", "gi", "kh", "nh", "ph", "qu", "th", "tr", "ch", "b", "c", "d", "đ", "g",
-    "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x",
-];
-const CODAS: [&str; 8] = ["ch", "ng", "nh", "c", "m", "n", "p", "t"];
-const NUCLEI: [&str; 58] = [
-    "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay", "âu", "ây",
-    "eo", "êu", "ia", "iê", "iu", "oa", "oă", "oe", "oi", "ôi", "ơi", "oo", "ôô", "ua", "uâ", "uê",
-    "ui", "uô", "uơ", "uy", "ưa", "ưi", "ươ", "ưu", "yê", "iêu", "yêu", "oai", "oay", "oao", "oeo",
-    "uây", "uôi", "ươi", "ươu", "uya", "uyê", "uyu", "uêu", "ya",
-];
-
-/// True for a lower-case NFC word that is a well-formed Vietnamese syllable:
-/// onset + vowel nucleus + coda with at most one tone mark. "việt", "quyết", "gì" are;
-/// "viet" is too (a syllable without marks), "ho¹ch" and "cchc" are not.
-pub fn is_syllable(word: &str) -> bool {
-    let mut tones = 0;
-    let base: String = word
-        .nfd()
-        .filter(|&c| {
-            let tone = matches!(c, '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}');
-            tones += tone as usize;
-            !tone
-        })
-        .nfc()
-        .collect();
-    if tones > 1 || base.is_empty() || base.chars().count() > 7 {
-        return false;
-    }
-    let onsets = ONSETS
-        .iter()
-        .copied()
-        .filter(|o| base.starts_with(o))
-        .chain(std::iter::once(""));
-    for onset in onsets {
-        let rest = &base[onset.len()..];
-        for coda in CODAS
-            .iter()
-            .copied()
-            .filter(|c| rest.ends_with(c))
-            .chain(std::iter::once(""))
-        {
-            let nucleus = &rest[..rest.len() - coda.len()];
-            if NUCLEI.contains(&nucleus) {
-                return true;
-            }
-        }
-    }
-    false
 }
 
 /// Brings a character back to the byte a legacy font or file had: Latin-1 as is, the
@@ -590,18 +541,6 @@ pub fn detect_bytes(bytes: &[u8], fallback: &str) -> Option<Detected> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn syllables() {
-        for w in [
-            "việt", "quyết", "gì", "nghiêng", "khuya", "hoạch", "người", "a", "oanh", "giữa",
-        ] {
-            assert!(is_syllable(w), "{w}");
-        }
-        for w in ["ho¹ch", "cchc", "xyz", "việtt", "ếế"] {
-            assert!(!is_syllable(w), "{w}");
-        }
-    }
 
     #[test]
     fn capitals_from_the_h_font() {

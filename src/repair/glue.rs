@@ -8,8 +8,8 @@
 
 use std::borrow::Cow;
 
-use super::syllable;
 use super::Model;
+use crate::vn::syllable;
 
 /// Cost of each piece, in decades: favours fewer, longer syllables.
 const PIECE: f32 = 1.0;

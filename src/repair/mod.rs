@@ -5,9 +5,8 @@
 //! ban", "S&", "PIEU HANH") and returns the text repaired, with how much it
 //! changed and how far to trust it ([`Repaired`]).
 //!
-//! The pieces, each in its own module:
-//! * `syllable`: onset × rhyme × tone; tells Vietnamese syllables from codes,
-//!   acronyms and foreign words, and normalises tone placement ("hoà" → "hòa").
+//! The pieces, each in its own module (the syllable grammar, onset × rhyme × tone, is
+//! shared knowledge: `vn::syllable`):
 //! * `token`: splits a line into token cores and classifies them (word, number,
 //!   document code, URL); only words are decoded.
 //! * `language`: English and French lines and runs of words, left alone.
@@ -42,7 +41,6 @@ mod language;
 mod lm;
 mod misread;
 mod readings;
-pub mod syllable;
 mod token;
 pub mod train;
 
@@ -57,6 +55,7 @@ use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::model::Diacritics;
 use crate::text::fold;
+use crate::vn::syllable;
 
 pub(crate) const LM_FILE: &str = "repair-lm.bin";
 pub(crate) const CODES_FILE: &str = "code-parts.tsv";

@@ -199,7 +199,7 @@ fn footnoted(core: &str) -> Option<usize> {
         && (1..=3).contains(&digits.len())
         && digits.chars().all(|c| c.is_ascii_digit())
         && word.chars().all(char::is_lowercase)
-        && (word.is_ascii() || super::syllable::is_syllable(word));
+        && (word.is_ascii() || crate::vn::syllable::is_syllable(word));
     footnote.then_some(word_len)
 }
 
@@ -244,7 +244,7 @@ pub(crate) fn classify(core: &str) -> Kind {
 pub(crate) fn is_acronym(word: &str) -> bool {
     (2..=8).contains(&word.chars().count())
         && word.chars().all(|c| c.is_ascii_uppercase() || c == 'Đ')
-        && !super::syllable::is_syllable(word)
+        && !crate::vn::syllable::is_syllable(word)
 }
 
 /// True when the token has a Vietnamese mark (a char that folds to another).

@@ -5,9 +5,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::model::Signer;
-use crate::repair::syllable;
 use crate::text::{fold, is_upper, squash, trim_item, Line};
 use crate::vn;
+use crate::vn::syllable;
 
 /// Lines read after "Nơi nhận:" for its list of recipients.
 const RECIPIENT_LINES: usize = 30;

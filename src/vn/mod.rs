@@ -1,6 +1,7 @@
 //! Knowledge of Vietnamese administrative documents, shared by every stage: document
 //! types and their symbols, dates with their precision, document numbers and symbols,
-//! e-signature stamps, persons' surnames, signing positions.
+//! e-signature stamps, persons' surnames, signing positions, and the syllable itself
+//! (what Vietnamese spelling allows, where a tone mark sits).
 //!
 //! Stages ask here; they never keep their own lists.
 
@@ -11,6 +12,7 @@ mod names;
 mod number;
 mod position;
 pub mod stamp;
+pub mod syllable;
 
 pub use agency::{agency_after_of, canonical_agency, unit_list, AGENCY_HEADS};
 pub use date::{

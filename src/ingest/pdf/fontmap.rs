@@ -86,7 +86,7 @@ impl FontInfo {
             };
             for part in word.split(|c: char| !c.is_alphabetic()).filter(telling) {
                 words += 1;
-                syllables += usize::from(crate::ingest::legacy::is_syllable(&part.to_lowercase()));
+                syllables += usize::from(crate::vn::syllable::is_syllable(&part.to_lowercase()));
             }
             word.clear();
         };
@@ -760,7 +760,7 @@ fn word_score(token: &str, model: Option<&crate::repair::Model>) -> f64 {
         .filter(|p| !p.is_empty())
     {
         let lower = part.to_lowercase();
-        score += if crate::ingest::legacy::is_syllable(&lower) {
+        score += if crate::vn::syllable::is_syllable(&lower) {
             2.0
         } else {
             -2.0

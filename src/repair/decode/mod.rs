@@ -25,8 +25,9 @@ use super::readings::{Cand, Ids};
 use super::token::{
     ends_in_punct, has_marks, is_acronym, name_positions, punct_before, tokenize, Case, Kind, Tok,
 };
-use super::{syllable, Model};
+use super::Model;
 use crate::text::fold;
+use crate::vn::syllable;
 
 /// Misreadings dearer than this are not considered in lines that look correct.
 const MAX_MISREAD: f32 = 4.0;

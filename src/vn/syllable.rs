@@ -283,7 +283,10 @@ mod tests {
 
     #[test]
     fn validity() {
-        for ok in ["nghiêng", "quyết", "gì", "giếng", "khuya", "đ", "uỷ", "oa"] {
+        for ok in [
+            "nghiêng", "quyết", "gì", "giếng", "khuya", "đ", "uỷ", "oa", "việt", "hoạch", "người",
+            "a", "oanh", "giữa", "Việt",
+        ] {
             assert_eq!(is_syllable(ok), ok != "đ", "{ok}");
         }
         for stripped in ["duoc", "cac", "nguoi", "gin", "quyet", "it", "de"] {
@@ -291,6 +294,9 @@ mod tests {
         }
         for foreign in ["form", "and", "this", "send", "committee", "gn"] {
             assert!(!is_stripped_syllable(foreign), "{foreign}");
+        }
+        for bad in ["ho¹ch", "xyz", "việtt", "ếế"] {
+            assert!(!is_syllable(bad), "{bad}");
         }
         for bad in ["pieu", "cchc", "tcvn", "càc", "hoạn"] {
             let want = bad == "hoạn";
