@@ -322,16 +322,9 @@ pub(super) fn position_in(line: &str) -> Option<String> {
     None
 }
 
-/// "Nguyễn Nam Hải": 2–5 capitalized words, no digits or punctuation.
+/// A person's name (`vn::looks_like_person_name`) that is no signing position.
 fn is_person_name(t: &str) -> bool {
-    let words: Vec<&str> = t.split_whitespace().collect();
-    (2..=5).contains(&words.len())
-        && words.iter().all(|w| {
-            w.chars().next().is_some_and(|c| c.is_uppercase())
-                && w.chars().all(|c| c.is_alphabetic())
-        })
-        && !is_upper(t)
-        && position_in(t).is_none()
+    vn::looks_like_person_name(t) && position_in(t).is_none()
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ pub use date::{
 pub use doc_type::{
     by_folded_name, by_name, by_symbol, leading_type, mentions_numbered, DocType, DOC_TYPES,
 };
-pub use names::{complete_hidden_surname, is_surname, mend_person_name};
+pub use names::{complete_hidden_surname, is_surname, looks_like_person_name, mend_person_name};
 pub use number::{
     code_len, hyphenate_type, normalize_code, normalize_number, number_key, plausible_issue_number,
     read_number_field, type_code,

@@ -2,7 +2,7 @@
 
 use strsim::levenshtein;
 
-use crate::text::fold;
+use crate::text::{fold, is_upper};
 
 /// Common surnames, by their letters and as written. Left out are those whose letters
 /// mostly spell other capitalised words: "Đoàn" (the Youth Union), "Đảng", "Trường",
@@ -68,6 +68,16 @@ pub fn mend_person_name(name: &str) -> String {
     }
 }
 
+/// "Nguyễn Nam Hải": 2–5 capitalised words, no digits or punctuation, not all in capitals.
+pub fn looks_like_person_name(t: &str) -> bool {
+    let words: Vec<&str> = t.split_whitespace().collect();
+    (2..=5).contains(&words.len())
+        && words.iter().all(|w| {
+            w.chars().next().is_some_and(char::is_uppercase) && w.chars().all(char::is_alphabetic)
+        })
+        && !is_upper(t)
+}
+
 /// Letters a fragment must keep for the surname it ends to be guessed.
 const MIN_FRAGMENT_LETTERS: usize = 2;
 
@@ -78,13 +88,8 @@ const MIN_FRAGMENT_LETTERS: usize = 2;
 pub fn complete_hidden_surname(line: &str) -> Option<String> {
     let words: Vec<&str> = line.split_whitespace().collect();
     let (fragment, given) = words.split_first()?;
-    let capitalised = |w: &&str| {
-        w.chars().next().is_some_and(char::is_uppercase)
-            && w.chars().skip(1).any(char::is_lowercase)
-            && w.chars().all(char::is_alphabetic)
-    };
     if !(2..=4).contains(&given.len())
-        || !given.iter().all(capitalised)
+        || !looks_like_person_name(&given.join(" "))
         || !fragment.chars().next().is_some_and(char::is_lowercase)
         || !fragment.chars().all(char::is_alphabetic)
     {
