@@ -7,7 +7,10 @@
 //!    with marks, so that a query without marks does not favour text that lost them;
 //! 2. the folded word (`thu` matches `thủ`, `thu`, `thú`…), boost [`FOLDED_BOOST`];
 //! 3. a folded word within [`fuzzy_distance`] edits starting with the same letter (`thi`
-//!    matches `thu`, `chinh` matches `chinb`: OCR damage), constant score [`FUZZY_BOOST`].
+//!    matches `thu`, `chinh` matches `chinb`: OCR damage), constant score [`FUZZY_BOOST`];
+//!    for a query word that no Vietnamese syllable can be (`hanb`, `tbong`), also the far
+//!    more frequent words it most likely was (`hanh`, `thong`), so it finds what the word
+//!    typed right would.
 //!
 //! The whole query as a phrase adds to the score. Fuzzy expansions are limited to
 //! [`MAX_EXPANSIONS`] words and a budget of postings, rarest first, so common words one edit
@@ -327,7 +330,7 @@ fn id_phrases(query: &str) -> Vec<Vec<String>> {
 struct QueryWord {
     exact: String,
     folded: String,
-    /// Near forms matched anywhere (rare ones, within the postings budget).
+    /// Near forms matched anywhere (see `Expansions::anywhere`).
     near: Vec<String>,
     /// Near forms matched only inside the whole query as a phrase.
     phrase_near: Vec<String>,
@@ -355,7 +358,7 @@ impl Matcher {
                 QueryWord {
                     exact,
                     folded,
-                    near: e.map(|e| e.budgeted.clone()).unwrap_or_default(),
+                    near: e.map(|e| e.anywhere.clone()).unwrap_or_default(),
                     phrase_near: e.map(|e| e.phrase.clone()).unwrap_or_default(),
                 }
             })
@@ -532,10 +535,11 @@ impl Matcher {
 /// Near forms of one query word (see [`fuzzy_expansions`]).
 #[derive(Debug, Clone, Default)]
 struct Expansions {
-    /// Rarest first, within the postings budget: matched anywhere.
-    budgeted: Vec<String>,
+    /// Matched anywhere: rarest first, within the postings budget; then, for a word that is
+    /// no Vietnamese syllable (`hanb`, `tbong`), the words it most likely was.
+    anywhere: Vec<String>,
     /// The words a damaged query word most likely was (far more frequent), most frequent
-    /// first, unbudgeted: matched only inside the query phrase.
+    /// first, unbudgeted: matched inside the query phrase.
     phrase: Vec<String>,
 }
 
@@ -884,10 +888,10 @@ impl Archive {
             .zip(expansions)
             .map(|(w, near)| {
                 let folded_word = boosted(term(text_folded, w), FOLDED_BOOST);
-                if near.budgeted.is_empty() {
+                if near.anywhere.is_empty() {
                     return folded_word;
                 }
-                let near = near.budgeted.iter().map(|t| term(text_folded, t)).collect();
+                let near = near.anywhere.iter().map(|t| term(text_folded, t)).collect();
                 let near = ConstScoreQuery::new(Box::new(BooleanQuery::union(near)), FUZZY_BOOST);
                 Box::new(BooleanQuery::new(vec![
                     (Occur::Should, folded_word),
@@ -915,7 +919,7 @@ impl Archive {
                 .zip(expansions)
                 .map(|(w, e)| {
                     std::iter::once(w)
-                        .chain(&e.budgeted)
+                        .chain(&e.anywhere)
                         .chain(&e.phrase)
                         .map(|t| regex::escape(t))
                         .collect::<Vec<_>>()
@@ -925,10 +929,20 @@ impl Archive {
             let mut phrase = RegexPhraseQuery::new(text_folded, regexes);
             phrase.set_max_expansions((MAX_EXPANSIONS + PHRASE_FORMS + 1) as u32 * n as u32);
             let phrase = ConstScoreQuery::new(Box::new(phrase), FUZZY_BOOST * n as f32);
-            clauses.push((
-                Occur::Must,
-                Box::new(BooleanQuery::union(vec![all_words, Box::new(phrase)])),
-            ));
+            // When every phrase form also counts anywhere, the words find all the phrase
+            // would: it only scores, and is walked only where the words matched.
+            let widens = expansions
+                .iter()
+                .any(|e| e.phrase.iter().any(|t| !e.anywhere.contains(t)));
+            if widens {
+                clauses.push((
+                    Occur::Must,
+                    Box::new(BooleanQuery::union(vec![all_words, Box::new(phrase)])),
+                ));
+            } else {
+                clauses.push((Occur::Must, all_words));
+                clauses.push((Occur::Should, Box::new(phrase)));
+            }
         } else {
             clauses.push((Occur::Must, all_words));
         }
@@ -1189,7 +1203,7 @@ fn fuzzy_expansions(
     // query word is another word ("thuc" for "truc"), matched only inside the phrase.
     let own = searcher.doc_freq(&Term::from_field_text(field, word))?;
     let mut spent = 0;
-    let budgeted = with_freq
+    let mut anywhere: Vec<String> = with_freq
         .iter()
         .filter(|(_, freq, _)| own == 0 || *freq < own)
         .take(MAX_EXPANSIONS)
@@ -1213,7 +1227,16 @@ fn fuzzy_expansions(
             .map(|(_, _, t)| t)
             .collect()
     };
-    Ok(Expansions { budgeted, phrase })
+    // A word no syllable can be is damage wherever it stands: what it most likely was
+    // counts anywhere, as the word typed with marks would.
+    if !crate::vn::syllable::is_syllable(word) {
+        for t in &phrase {
+            if !anywhere.contains(t) {
+                anywhere.push(t.clone());
+            }
+        }
+    }
+    Ok(Expansions { anywhere, phrase })
 }
 
 fn io_error(e: std::io::Error) -> ArchiveError {
@@ -1258,7 +1281,7 @@ mod tests {
             "giải quyết thủ [tục] [hành] chínb",
         );
         let near = |phrase: &[&str]| Expansions {
-            budgeted: Vec::new(),
+            anywhere: Vec::new(),
             phrase: phrase.iter().map(|t| t.to_string()).collect(),
         };
         let matcher = Matcher::with_near(

@@ -528,6 +528,29 @@ fn search_cases() {
         req("thi tuc hanh chinh"),
         &["001.txt", "002.txt", "damaged.txt"],
     );
+    // A query word no syllable can be ("cacb", "chinb") stands for the word it most likely
+    // was anywhere in a passage, not only inside the phrase: the same passages as the query
+    // typed with marks, the words apart or in another order included ("chinb" is in the
+    // index, in damaged.txt, so "chinh" is no rare near form of it).
+    let passages = |query: &str| -> BTreeSet<(String, [usize; 2])> {
+        let request = SearchRequest {
+            kind: Some("section".into()),
+            limit: 1000,
+            ..req(query)
+        };
+        let hits = a.search(&request).unwrap().hits;
+        hits.into_iter()
+            .map(|h| (h.document.path, h.location.span))
+            .collect()
+    };
+    for (marked, damaged) in [
+        ("cải cách hành chính", "cai cacb hanb chinh"),
+        ("hành chính thủ tục", "hanh chinb thu tuc"),
+    ] {
+        let marked = passages(marked);
+        assert!(!marked.is_empty());
+        assert_eq!(passages(damaged), marked, "{damaged}");
+    }
     // Filters.
     let cites = |id: &str| SearchRequest {
         kind: Some("document".into()),
