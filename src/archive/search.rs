@@ -55,6 +55,13 @@ const DAMAGE_RATIO: u64 = 10;
 /// to compare: a small archive, or a damaged form).
 const RARE_WORD: u64 = 50;
 
+/// Rivals of a query word weighed in context ([`widen_real_word_errors`]).
+const RIVALS: usize = 5;
+
+/// How much better (log10, summed over both neighbours) a rival must read between the
+/// query word's neighbours to be what was meant: a hundred times.
+const REAL_WORD_MARGIN: f32 = 2.0;
+
 /// Longest snippet, in characters.
 pub const SNIPPET_CHARS: usize = 240;
 
@@ -541,6 +548,9 @@ struct Expansions {
     /// The words a damaged query word most likely was (far more frequent), most frequent
     /// first, unbudgeted: matched inside the query phrase.
     phrase: Vec<String>,
+    /// Near forms one edit away at least as frequent as the word, most frequent first: the
+    /// words a real word typed wrong may stand for, judged by its neighbours.
+    rivals: Vec<String>,
 }
 
 /// The exact and folded form of each query word.
@@ -664,10 +674,13 @@ impl Archive {
         request: &SearchRequest,
     ) -> Result<Vec<Expansions>, ArchiveError> {
         let (_, text_folded) = self.text_fields(request);
-        words_of(&request.query)
+        let words = words_of(&request.query);
+        let mut expansions = words
             .iter()
             .map(|(exact, folded)| fuzzy_expansions(searcher, text_folded, folded, exact != folded))
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        widen_real_word_errors(&words, &mut expansions);
+        Ok(expansions)
     }
 
     /// The kind searched: as asked, or documents for an empty query.
@@ -1216,17 +1229,16 @@ fn fuzzy_expansions(
     // For the phrase: the words a damaged word most likely was, far more frequent than it
     // (`tuyem` for `tuyen`), nearest and most frequent first; a word about as frequent as its
     // neighbours is itself (`thu`, `tu`). A word typed with marks is as meant.
-    let phrase = if typed_with_marks {
-        Vec::new()
-    } else {
-        with_freq.sort_by_key(|(d, freq, _)| (*d, std::cmp::Reverse(*freq)));
-        with_freq
-            .into_iter()
-            .filter(|(_, freq, _)| *freq > DAMAGE_RATIO * own || (own < RARE_WORD && *freq > own))
-            .take(PHRASE_FORMS)
-            .map(|(_, _, t)| t)
-            .collect()
-    };
+    if typed_with_marks {
+        with_freq.clear();
+    }
+    with_freq.sort_by_key(|(d, freq, _)| (*d, std::cmp::Reverse(*freq)));
+    let phrase: Vec<String> = with_freq
+        .iter()
+        .filter(|(_, freq, _)| *freq > DAMAGE_RATIO * own || (own < RARE_WORD && *freq > own))
+        .take(PHRASE_FORMS)
+        .map(|(_, _, t)| t.clone())
+        .collect();
     // A word no syllable can be is damage wherever it stands: what it most likely was
     // counts anywhere, as the word typed with marks would.
     if !crate::vn::syllable::is_syllable(word) {
@@ -1236,7 +1248,60 @@ fn fuzzy_expansions(
             }
         }
     }
-    Ok(Expansions { anywhere, phrase })
+    let rivals = with_freq
+        .iter()
+        .filter(|(d, freq, _)| *d == 1 && *freq >= own)
+        .map(|(_, _, t)| t.clone())
+        .take(RIVALS)
+        .collect();
+    Ok(Expansions {
+        anywhere,
+        phrase,
+        rivals,
+    })
+}
+
+/// A real word typed wrong ("thi tuc hanh chinh" for "thủ tục hành chính"): a query word
+/// typed without marks that is a syllable, whose rival reads far better between its
+/// neighbours in the language model ([`REAL_WORD_MARGIN`]), counts that rival anywhere too.
+fn widen_real_word_errors(words: &[(String, String)], expansions: &mut [Expansions]) {
+    if words.len() < 2 || expansions.iter().all(|e| e.rivals.is_empty()) {
+        return;
+    }
+    let Ok(model) = crate::repair::model() else {
+        return;
+    };
+    let folded: Vec<&str> = words.iter().map(|w| w.1.as_str()).collect();
+    for (i, (exact, word)) in words.iter().enumerate() {
+        if exact != word || !crate::vn::syllable::is_syllable(word) {
+            continue;
+        }
+        let fit = |w: &str| {
+            let before = i
+                .checked_sub(1)
+                .and_then(|p| model.folded_pair_score(folded[p], w));
+            let after = folded
+                .get(i + 1)
+                .and_then(|n| model.folded_pair_score(w, n));
+            before.unwrap_or(0.0) + after.unwrap_or(0.0)
+        };
+        let own = fit(word);
+        let better: Vec<String> = expansions[i]
+            .rivals
+            .iter()
+            .filter(|r| fit(r) >= own + REAL_WORD_MARGIN)
+            .cloned()
+            .collect();
+        let e = &mut expansions[i];
+        for r in better {
+            if !e.anywhere.contains(&r) {
+                e.anywhere.push(r.clone());
+            }
+            if !e.phrase.contains(&r) {
+                e.phrase.push(r);
+            }
+        }
+    }
 }
 
 fn io_error(e: std::io::Error) -> ArchiveError {
@@ -1281,8 +1346,8 @@ mod tests {
             "giải quyết thủ [tục] [hành] chínb",
         );
         let near = |phrase: &[&str]| Expansions {
-            anywhere: Vec::new(),
             phrase: phrase.iter().map(|t| t.to_string()).collect(),
+            ..Expansions::default()
         };
         let matcher = Matcher::with_near(
             "thi tuc hanh chinh",

@@ -256,6 +256,24 @@ impl Model {
         &self.version
     }
 
+    /// How well two words typed without marks follow each other, whatever marks they
+    /// stand for: the best log10 score of a reading of `b` after a reading of `a` at the
+    /// start of a sentence ("thu tuc" as "thủ tục"). `None` when either is unknown.
+    pub fn folded_pair_score(&self, a: &str, b: &str) -> Option<f32> {
+        let (firsts, seconds) = (self.fold_index.get(a)?, self.fold_index.get(b)?);
+        firsts
+            .iter()
+            .map(|&x| {
+                let start = self.lm.score(lm::BOS, lm::BOS, x);
+                let next = seconds
+                    .iter()
+                    .map(|&y| self.lm.score(lm::BOS, x, y))
+                    .fold(f32::MIN, f32::max);
+                start + next
+            })
+            .reduce(f32::max)
+    }
+
     /// True when a vocabulary word with marks folds to `word` ("dieu" ← "điều").
     fn could_be_marked(&self, word: &str) -> bool {
         let f = fold(word);
@@ -561,6 +579,27 @@ fn fallback(text: &str, why: &str) -> Repaired {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folded_pairs_tell_a_real_word_typed_wrong() {
+        let m = model().as_ref().expect("model");
+        let pair = |(a, b)| m.folded_pair_score(a, b).expect("known words");
+        // (typed, a rival one letter away, whether the rival reads a hundred times better)
+        for (typed, rival, better) in [
+            (("thi", "tuc"), ("thu", "tuc"), true),
+            (("dich", "vi"), ("dich", "vu"), true),
+            (("truc", "tuyen"), ("thuc", "tuyen"), false),
+            (("thu", "tuc"), ("thi", "tuc"), false),
+        ] {
+            let (own, other) = (pair(typed), pair(rival));
+            assert_eq!(
+                other >= own + 2.0,
+                better,
+                "{typed:?} {own} vs {rival:?} {other}"
+            );
+        }
+        assert_eq!(m.folded_pair_score("xqz", "tuc"), None);
+    }
 
     /// Every file in `corpus/models/` but the split lists and notes is built into the binary.
     #[test]
