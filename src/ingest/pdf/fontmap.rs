@@ -10,9 +10,11 @@
 //! 2. else by its shape, rendered and compared with the reference alphabet
 //!    ([`glyphs::Refs`]).
 //!
-//! A font is repaired only when the glyphs contradict its current map for a good share of
-//! what is drawn ([`BROKEN_SHARE`]), or when it draws letters at control codes with no map;
-//! a sound font is left alone. The parent makes the final
+//! A font whose current map already reads its words as Vietnamese syllables is sound and
+//! its glyphs are not read at all ([`FontInfo::reads_soundly`]: shape matching is most of
+//! a native PDF's parse time). Otherwise a font is repaired only when the glyphs
+//! contradict its current map for a good share of what is drawn ([`BROKEN_SHARE`]), or
+//! when it draws letters at control codes with no map; a sound font is left alone. The parent makes the final
 //! call on the text (`pdf::mod`): the recovered text is used only when it reads as clearly
 //! better Vietnamese.
 
@@ -48,6 +50,29 @@ pub struct FontRepair {
     pub changed: usize,
     /// Share of drawn glyphs the old map read differently.
     pub broken: f64,
+}
+
+/// How a font turns codes into glyphs.
+enum Program<'a> {
+    /// TrueType or OpenType (both boxed: parsed tables are large).
+    Face(Box<ttf_parser::Face<'a>>),
+    Cff(Box<ttf_parser::cff::Table<'a>>),
+}
+
+struct FontInfo {
+    id: ObjectId,
+    name: String,
+    /// Bytes per code: 1 for simple fonts, 2 for Identity-H.
+    width: usize,
+    to_unicode: Option<HashMap<u32, String>>,
+    program: Vec<u8>,
+    cff: bool,
+    /// CID → glyph id for CIDFontType2 (`None` = identity).
+    cid_to_gid: Option<Vec<u16>>,
+    simple: bool,
+    /// Glyph names from `/Encoding /Differences` (simple fonts).
+    differences: HashMap<u32, String>,
+    symbolic: bool,
 }
 
 impl FontInfo {
@@ -105,29 +130,6 @@ impl FontInfo {
         }
         words >= SOUND_WORDS && syllables as f64 >= SOUND_SHARE * words as f64
     }
-}
-
-/// How a font turns codes into glyphs.
-enum Program<'a> {
-    /// TrueType or OpenType (both boxed: parsed tables are large).
-    Face(Box<ttf_parser::Face<'a>>),
-    Cff(Box<ttf_parser::cff::Table<'a>>),
-}
-
-struct FontInfo {
-    id: ObjectId,
-    name: String,
-    /// Bytes per code: 1 for simple fonts, 2 for Identity-H.
-    width: usize,
-    to_unicode: Option<HashMap<u32, String>>,
-    program: Vec<u8>,
-    cff: bool,
-    /// CID → glyph id for CIDFontType2 (`None` = identity).
-    cid_to_gid: Option<Vec<u16>>,
-    simple: bool,
-    /// Glyph names from `/Encoding /Differences` (simple fonts).
-    differences: HashMap<u32, String>,
-    symbolic: bool,
 }
 
 /// What the pages draw: codes with counts per font, and the shown text as runs of (font,
