@@ -924,8 +924,12 @@ impl Archive {
         // Or the whole query as a phrase whose damaged words may be the far more frequent word
         // they most likely were (`truc tuyem` for `trực tuyến`): next to each other they are
         // rarely another phrase. Only damaged words widen it: a phrase of common near forms
-        // walks most of the index.
-        let near_phrase = n > 1 && expansions.iter().any(|e| !e.phrase.is_empty());
+        // walks most of the index. When every such form already counts anywhere (a word no
+        // syllable can be, a real word typed wrong), the words find all the phrase would.
+        let near_phrase = n > 1
+            && expansions
+                .iter()
+                .any(|e| e.phrase.iter().any(|t| !e.anywhere.contains(t)));
         if near_phrase && !relaxed {
             let regexes = folded
                 .iter()
@@ -942,20 +946,10 @@ impl Archive {
             let mut phrase = RegexPhraseQuery::new(text_folded, regexes);
             phrase.set_max_expansions((MAX_EXPANSIONS + PHRASE_FORMS + 1) as u32 * n as u32);
             let phrase = ConstScoreQuery::new(Box::new(phrase), FUZZY_BOOST * n as f32);
-            // When every phrase form also counts anywhere, the words find all the phrase
-            // would: it only scores, and is walked only where the words matched.
-            let widens = expansions
-                .iter()
-                .any(|e| e.phrase.iter().any(|t| !e.anywhere.contains(t)));
-            if widens {
-                clauses.push((
-                    Occur::Must,
-                    Box::new(BooleanQuery::union(vec![all_words, Box::new(phrase)])),
-                ));
-            } else {
-                clauses.push((Occur::Must, all_words));
-                clauses.push((Occur::Should, Box::new(phrase)));
-            }
+            clauses.push((
+                Occur::Must,
+                Box::new(BooleanQuery::union(vec![all_words, Box::new(phrase)])),
+            ));
         } else {
             clauses.push((Occur::Must, all_words));
         }
