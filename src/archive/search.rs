@@ -10,7 +10,8 @@
 //!    matches `thu`, `chinh` matches `chinb`: OCR damage), constant score [`FUZZY_BOOST`];
 //!    for a query word that no Vietnamese syllable can be (`hanb`, `tbong`), also the far
 //!    more frequent words it most likely was (`hanh`, `thong`), so it finds what the word
-//!    typed right would.
+//!    typed right would; and for a real word typed wrong (`thi tuc` for `thủ tục`), a near
+//!    form that reads far better between its neighbours in the repair language model.
 //!
 //! The whole query as a phrase adds to the score. Fuzzy expansions are limited to
 //! [`MAX_EXPANSIONS`] words and a budget of postings, rarest first, so common words one edit
