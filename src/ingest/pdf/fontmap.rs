@@ -2,7 +2,7 @@
 //! scrambled `/ToUnicode`, a subset with Identity-H and no map) get a map recovered from
 //! the font program itself, installed as a new `/ToUnicode` before the text is read again.
 //!
-//! Per font, for each code the pages show ([`used_codes`]), the glyph is found in the
+//! Per font, for each code the pages show ([`count_codes`], fed by the page reader), the glyph is found in the
 //! embedded program (TrueType `glyf`, OpenType or bare CFF) and read:
 //!
 //! 1. by its name when the program has one (`post`, CFF charset: `uni1EC7`,
@@ -38,8 +38,6 @@ const SOUND_WORDS: usize = 20;
 const SOUND_SHARE: f64 = 0.95;
 /// Fonts with more used codes than this are not read by shape (a cost bound).
 const MAX_SHAPED: usize = 2000;
-/// Form XObjects followed when collecting codes.
-const MAX_DEPTH: usize = 4;
 
 /// One repaired font, for the warnings.
 #[derive(Debug, Clone)]
@@ -147,9 +145,9 @@ const GAP_THOUSANDTHS: f32 = 200.0;
 /// Runs kept per font for context.
 const MAX_RUNS: usize = 50_000;
 
-/// Repairs the maps of broken fonts in `doc`; returns what was repaired.
-pub fn repair_fonts(doc: &mut Document) -> Vec<FontRepair> {
-    let used = used_codes(doc);
+/// Repairs the maps of broken fonts in `doc`, given the codes its pages draw; returns
+/// what was repaired.
+pub fn repair_fonts(doc: &mut Document, used: &Usage) -> Vec<FontRepair> {
     let mut maps: HashMap<ObjectId, BTreeMap<u32, String>> = HashMap::new();
     let mut broken = Vec::new();
     let mut ambiguous = Vec::new();
@@ -192,45 +190,18 @@ pub fn repair_fonts(doc: &mut Document) -> Vec<FontRepair> {
     repairs
 }
 
-/// Codes drawn per font object, with counts, over all pages (and the forms they draw).
-pub fn used_codes(doc: &Document) -> Usage {
-    let mut out = Usage::default();
-    for (_, page_id) in doc.get_pages() {
-        let Ok(content) = doc.get_page_content(page_id) else {
-            continue;
-        };
-        let resources = page_resources(doc, page_id);
-        scan(doc, &content, &resources, 0, &mut out);
-    }
-    out
-}
-
 fn resolve<'a>(doc: &'a Document, obj: &'a Object) -> Option<&'a Object> {
     doc.dereference(obj).ok().map(|(_, o)| o)
 }
 
-/// The page's resources merged down the page tree (the nearest wins).
-fn page_resources(doc: &Document, page_id: ObjectId) -> Dictionary {
-    let mut merged = Dictionary::new();
-    if let Ok((own, ids)) = doc.get_page_resources(page_id) {
-        let dicts = own
-            .into_iter()
-            .chain(ids.iter().filter_map(|id| doc.get_dictionary(*id).ok()));
-        for d in dicts {
-            for (k, v) in d.iter() {
-                if !merged.has(k) {
-                    merged.set(k.clone(), v.clone());
-                }
-            }
-        }
-    }
-    merged
-}
-
-fn scan(doc: &Document, content: &[u8], resources: &Dictionary, depth: usize, out: &mut Usage) {
-    let Ok(content) = lopdf::content::Content::decode(content) else {
-        return;
-    };
+/// Counts the codes one content stream draws per font object, into `out` (forms are
+/// streams of their own: the reader gives each as it draws it).
+pub fn count_codes(
+    doc: &Document,
+    resources: &Dictionary,
+    operations: &[lopdf::content::Operation],
+    out: &mut Usage,
+) {
     let fonts = resources
         .get(b"Font")
         .ok()
@@ -270,7 +241,7 @@ fn scan(doc: &Document, content: &[u8], resources: &Dictionary, depth: usize, ou
         }
         run.clear();
     }
-    for op in &content.operations {
+    for op in operations {
         if matches!(
             op.operator.as_str(),
             "ET" | "Td" | "TD" | "Tm" | "T*" | "'" | "\""
@@ -294,35 +265,6 @@ fn scan(doc: &Document, content: &[u8], resources: &Dictionary, depth: usize, ou
             "TJ" => {
                 if let Some(Object::Array(items)) = op.operands.first() {
                     count(out, &mut run, current, &items.iter().collect::<Vec<_>>());
-                }
-            }
-            "Do" if depth < MAX_DEPTH => {
-                let form = op
-                    .operands
-                    .first()
-                    .and_then(|n| n.as_name().ok())
-                    .and_then(|n| {
-                        let xobjects = resolve(doc, resources.get(b"XObject").ok()?)?;
-                        resolve(doc, xobjects.as_dict().ok()?.get(n).ok()?)?
-                            .as_stream()
-                            .ok()
-                    })
-                    .filter(|s| {
-                        s.dict.get(b"Subtype").and_then(Object::as_name).ok()
-                            == Some(b"Form".as_slice())
-                    });
-                if let Some(form) = form {
-                    let inner = form
-                        .dict
-                        .get(b"Resources")
-                        .ok()
-                        .and_then(|r| resolve(doc, r)?.as_dict().ok())
-                        .unwrap_or(resources);
-                    if let Ok(bytes) = form.decompressed_content() {
-                        scan(doc, &bytes, inner, depth + 1, out);
-                    } else {
-                        scan(doc, &form.content, inner, depth + 1, out);
-                    }
                 }
             }
             _ => {}

@@ -31,8 +31,8 @@ const REPLY_BUFFER: usize = 1 << 16;
 const MAX_CRASHED_PAGES: usize = 8;
 
 /// Entry point of `vanban pdf-worker FILE --max-pages N --max-decompressed-bytes B
-/// [--skip-pages 2,5]`: writes one JSON `{"Ok": RawDoc}` or `{"Err": RawError}` on
-/// stdout, and each page's number on stderr before it is read.
+/// [--skip-pages 2,5]`: writes one `Result<RawDoc, RawError>` in postcard on stdout, and
+/// each page's number on stderr before it is read.
 pub fn worker_main(path: &Path, limits: WorkerLimits, skip: &[u32]) -> std::io::Result<()> {
     // A panic on a page is caught and costs that page (`raw::extract`); the default hook
     // would only add its message to stderr, where the step marks are read, and with
@@ -44,11 +44,12 @@ pub fn worker_main(path: &Path, limits: WorkerLimits, skip: &[u32]) -> std::io::
         Step::Page(n) => eprintln!("{STEP_MARK}{n}"),
         Step::Fonts => eprintln!("{STEP_PREFIX}fonts"),
     });
-    // Buffered: stdout's line buffering would write the reply (a megabyte, no newline) a
-    // kilobyte at a time, scanning each write for a newline.
-    let mut out = std::io::BufWriter::with_capacity(REPLY_BUFFER, std::io::stdout().lock());
-    serde_json::to_writer(&mut out, &reply)?;
-    out.flush()
+    // Buffered: stdout's line buffering would write the reply (a megabyte) a kilobyte at
+    // a time, scanning each write for a newline.
+    let out = std::io::BufWriter::with_capacity(REPLY_BUFFER, std::io::stdout().lock());
+    postcard::to_io(&reply, out)
+        .map_err(std::io::Error::other)?
+        .flush()
 }
 
 /// Why a PDF could not be parsed within the limits.
@@ -69,7 +70,7 @@ pub enum PdfError {
     #[error("the PDF parser crashed ({0})")]
     Crashed(String),
     #[error("the PDF worker sent an unreadable reply: {0}")]
-    Reply(serde_json::Error),
+    Reply(postcard::Error),
     #[error("temporary file: {0}")]
     TempFile(std::io::Error),
     #[error("cannot run the PDF worker {}: {source}", .worker.display())]
@@ -207,7 +208,7 @@ impl Worker<'_> {
             return Err(PdfError::Timeout(timeout).into());
         };
         let stderr = String::from_utf8_lossy(&output.stderr);
-        match serde_json::from_slice::<Result<RawDoc, RawError>>(&output.stdout) {
+        match postcard::from_bytes::<Result<RawDoc, RawError>>(&output.stdout) {
             Ok(reply) => reply.map_err(|e| PdfError::from(e).into()),
             Err(_) if stderr.contains("unrecognized subcommand") => Err(Child::Stale),
             Err(_) if !output.status.success() => Err(Child::Crashed {

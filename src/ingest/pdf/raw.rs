@@ -122,7 +122,7 @@ pub struct WorkerLimits {
     pub max_decompressed_bytes: u64,
 }
 
-/// Why the worker read no document; sent to the parent as JSON.
+/// Why the worker read no document; sent to the parent in its reply.
 #[derive(Debug, thiserror::Error, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum RawError {
@@ -185,6 +185,8 @@ pub fn extract(
     flatten_page_tree(&mut doc, &tree.pages);
     cidwidths::normalize(&mut doc);
     let page_ids = doc.get_pages();
+    let mut used = fontmap::Usage::default();
+    let mut reader = pdf_extract::PageReader::new(&doc);
     for (&number, &id) in &page_ids {
         if skip.contains(&number) {
             raw.warnings.push(format!(
@@ -197,9 +199,12 @@ pub fn extract(
             continue;
         }
         step(Step::Page(number));
-        let mut collector = Collector::default();
+        let mut collector = Collector {
+            codes: Some((&doc, &mut used)),
+            ..Collector::default()
+        };
         let run = catch_unwind(AssertUnwindSafe(|| {
-            pdf_extract::output_doc_page(&doc, &mut collector, number)
+            reader.output_page(&mut collector, number)
         }));
         let mut page = collector
             .page
@@ -237,11 +242,17 @@ pub fn extract(
         page.invisible_text = doc
             .get_page_content(id)
             .is_ok_and(|c| sets_invisible_text(&c));
-        page.annotations = read_annotations(&mut doc, id, number, &mut raw.warnings);
         raw.pages.push(page);
     }
+    drop(reader);
+    // Appearances are read by pointing the page at them, so after the pages' own pass.
+    for page in raw.pages.iter_mut().filter(|p| !skip.contains(&p.number)) {
+        step(Step::Page(page.number));
+        let id = page_ids[&page.number];
+        page.annotations = read_annotations(&mut doc, id, page.number, &mut raw.warnings);
+    }
     step(Step::Fonts);
-    let repairs = catch_unwind(AssertUnwindSafe(|| fontmap::repair_fonts(&mut doc)));
+    let repairs = catch_unwind(AssertUnwindSafe(|| fontmap::repair_fonts(&mut doc, &used)));
     let repairs = repairs.unwrap_or_else(|_| {
         raw.warnings
             .push("font map recovery failed on this file".into());
@@ -260,11 +271,12 @@ pub fn extract(
                 )
             })
             .collect();
+        let mut reader = pdf_extract::PageReader::new(&doc);
         for &number in page_ids.keys().filter(|n| !skip.contains(n)) {
             step(Step::Page(number));
             let mut collector = Collector::default();
             let run = catch_unwind(AssertUnwindSafe(|| {
-                pdf_extract::output_doc_page(&doc, &mut collector, number)
+                reader.output_page(&mut collector, number)
             }));
             let glyphs = match (run, collector.page) {
                 (Ok(Ok(())), Some(page)) => page.glyphs,
@@ -896,14 +908,16 @@ fn continues_run(last: &Glyph, next: &Glyph) -> bool {
 }
 
 #[derive(Default)]
-struct Collector {
+struct Collector<'a> {
     page: Option<RawPage>,
     height: f64,
     /// For an appearance stream: form space → page user space (rules are not collected).
     to_page: Option<Affine>,
+    /// Where the first pass counts each font's codes for `fontmap`.
+    codes: Option<(&'a lopdf::Document, &'a mut fontmap::Usage)>,
 }
 
-impl Collector {
+impl Collector<'_> {
     fn page(&mut self) -> &mut RawPage {
         self.page.get_or_insert_with(RawPage::default)
     }
@@ -940,7 +954,16 @@ impl Collector {
     }
 }
 
-impl OutputDev for Collector {
+impl OutputDev for Collector<'_> {
+    fn operations(
+        &mut self,
+        resources: &lopdf::Dictionary,
+        operations: &[lopdf::content::Operation],
+    ) {
+        if let Some((doc, usage)) = &mut self.codes {
+            fontmap::count_codes(doc, resources, operations, usage);
+        }
+    }
     fn begin_page(
         &mut self,
         page_num: u32,

@@ -387,6 +387,13 @@ fn fuzz_crash_missing_font_object_takes_one_quiet_worker_run() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["source"]["pages"], 16);
     assert_eq!(std::fs::read_to_string(&runs).unwrap(), "run\n");
+    let failed = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w.as_str().unwrap().ends_with("the PDF parser failed on this page"))
+        .count();
+    assert_eq!(failed, 8);
 
     let worker = Command::new(vanban)
         .arg("pdf-worker")
@@ -401,10 +408,7 @@ fn fuzz_crash_missing_font_object_takes_one_quiet_worker_run() {
         stderr.lines().all(|l| l.starts_with("vanban-pdf-worker: ")),
         "{stderr}"
     );
-    let reply: serde_json::Value = serde_json::from_slice(&worker.stdout).unwrap();
-    let pages = reply["Ok"]["pages"].as_array().unwrap();
-    let failed = pages.iter().filter(|p| p["failed"] == true).count();
-    assert_eq!((pages.len(), failed), (16, 8));
+    assert!(!worker.stdout.is_empty());
 }
 
 /// Every other file `fuzz/run.sh pdf_worker` crashed in-process (panics inside pdf-extract
