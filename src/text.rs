@@ -1,7 +1,9 @@
 //! Small text helpers shared by the stages: code-point spans over lines and
 //! diacritic folding that keeps offsets.
 
-use unicode_normalization::UnicodeNormalization;
+use std::borrow::Cow;
+
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// A line of a text with its code-point offset.
 #[derive(Debug, Clone, Copy)]
@@ -78,6 +80,14 @@ pub fn fold_char(c: char) -> char {
         'Đ' => 'D',
         c if c.is_ascii() => c,
         c => c.nfd().next().filter(|b| b.is_alphabetic()).unwrap_or(c),
+    }
+}
+
+/// `text` in NFC, borrowed when it already is (most text is).
+pub fn to_nfc(text: &str) -> Cow<'_, str> {
+    match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => text.into(),
+        _ => text.nfc().collect::<String>().into(),
     }
 }
 

@@ -24,6 +24,7 @@
 //! assert_eq!(convert("Keá hoaïch", Legacy::Vni), "Kế hoạch");
 //! ```
 
+use rustc_hash::FxHashMap;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::vn::syllable::is_syllable;
@@ -129,25 +130,46 @@ pub fn quality(text: &str) -> Quality {
     let (mut words, mut valid, mut marked, mut chars, mut junk) =
         (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut marked_valid = 0usize;
-    for c in text.chars().filter(|c| !c.is_whitespace()) {
+    // Each spelling is judged once: a document repeats a few thousand words.
+    let mut judged: FxHashMap<&str, (bool, bool)> = FxHashMap::default();
+    let mut judge = |span: std::ops::Range<usize>| {
+        let word = &text[span];
+        words += 1;
+        let (ok, ascii) = *judged.entry(word).or_insert_with(|| {
+            let lower: String = word.to_lowercase().nfc().collect();
+            (is_syllable(&lower), lower.is_ascii())
+        });
+        valid += ok as usize;
+        if !ascii {
+            marked += 1;
+            marked_valid += ok as usize;
+        }
+    };
+    let mut word_start = None;
+    for (i, c) in text.char_indices() {
+        let in_word = is_letter(c) || is_mark(c);
+        match (in_word, word_start) {
+            (true, None) => word_start = Some(i),
+            (false, Some(start)) => {
+                judge(start..i);
+                word_start = None;
+            }
+            _ => {}
+        }
+        if c.is_whitespace() {
+            continue;
+        }
         chars += 1;
-        if !(c.is_alphanumeric() || is_mark(c) || ".,;:!?-–—()[]/\"'“”‘’%&+*=<>_#@°…§".contains(c))
+        if !(in_word
+            || c.is_ascii_digit()
+            || c.is_numeric()
+            || ".,;:!?-–—()[]/\"'“”‘’%&+*=<>_#@°…§".contains(c))
         {
             junk += 1;
         }
     }
-    for word in text
-        .split(|c: char| !(c.is_alphabetic() || is_mark(c)))
-        .filter(|w| !w.is_empty())
-    {
-        words += 1;
-        let lower: String = word.to_lowercase().nfc().collect();
-        let ok = is_syllable(&lower);
-        valid += ok as usize;
-        if !lower.is_ascii() {
-            marked += 1;
-            marked_valid += ok as usize;
-        }
+    if let Some(start) = word_start {
+        judge(start..text.len());
     }
     let share = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
     Quality {
@@ -161,6 +183,17 @@ pub fn quality(text: &str) -> Quality {
 
 fn is_mark(c: char) -> bool {
     ('\u{300}'..='\u{36f}').contains(&c)
+}
+
+/// `char::is_alphabetic`, answered without a table look-up for ASCII and the Latin blocks
+/// Vietnamese is written in (most of a document's characters).
+fn is_letter(c: char) -> bool {
+    match c {
+        _ if c.is_ascii() => c.is_ascii_alphabetic(),
+        'À'..='ɏ' => c != '×' && c != '÷',
+        '\u{1E00}'..='\u{1EFF}' => true,
+        _ => c.is_alphabetic(),
+    }
 }
 
 /// Brings a character back to the byte a legacy font or file had: Latin-1 as is, the
@@ -541,6 +574,13 @@ pub fn detect_bytes(bytes: &[u8], fallback: &str) -> Option<Detected> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn letters_as_the_standard_library_says() {
+        for c in (0..0x3_0000).filter_map(char::from_u32) {
+            assert_eq!(is_letter(c), c.is_alphabetic(), "{c:?}");
+        }
+    }
 
     #[test]
     fn capitals_from_the_h_font() {

@@ -51,10 +51,8 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
-
 use crate::model::Diacritics;
-use crate::text::fold;
+use crate::text::{fold, to_nfc};
 use crate::vn::syllable;
 
 pub(crate) const LM_FILE: &str = "repair-lm.bin";
@@ -461,13 +459,6 @@ pub fn repair(text: &str) -> Repaired {
     match model() {
         Ok(m) => repair_with(m, &nfc),
         Err(e) => fallback(&nfc, &e.to_string()),
-    }
-}
-
-fn to_nfc(text: &str) -> Cow<'_, str> {
-    match is_nfc_quick(text.chars()) {
-        IsNormalized::Yes => text.into(),
-        _ => text.nfc().collect::<String>().into(),
     }
 }
 

@@ -524,13 +524,14 @@ fn text_lines(glyphs: &[&Glyph]) -> Vec<TextLine> {
         // A lone "|" is a cell border that OCR read as a letter: split there, drop it.
         for part in row.split(|g| g.t.trim() == "|") {
             let mut start = 0;
+            // Right end of the visible glyphs of `part[start..i]`.
+            let mut prev_end = f64::MIN;
             for i in 1..=part.len() {
+                let last = part[i - 1];
+                if !last.t.trim().is_empty() {
+                    prev_end = prev_end.max(last.x + last.w);
+                }
                 let split = i == part.len() || {
-                    let prev_end = part[start..i]
-                        .iter()
-                        .filter(|g| !g.t.trim().is_empty())
-                        .map(|g| g.x + g.w)
-                        .fold(f64::MIN, f64::max);
                     let gap = part[i].x - prev_end;
                     let size = part[i].s.max(1.0);
                     !part[i].t.trim().is_empty()
@@ -541,6 +542,7 @@ fn text_lines(glyphs: &[&Glyph]) -> Vec<TextLine> {
                 if split {
                     out.extend(make_line(&part[start..i]));
                     start = i;
+                    prev_end = f64::MIN;
                 }
             }
         }

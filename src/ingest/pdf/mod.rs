@@ -32,8 +32,6 @@ pub(crate) mod raw;
 
 use std::io::Write;
 
-use unicode_normalization::UnicodeNormalization;
-
 pub(crate) use isolate::alive;
 pub use isolate::{
     confine, run_dir, run_with_timeout, sweep_run_dirs, worker_main, Finished, PdfError,
@@ -44,6 +42,7 @@ use super::legacy::{self, Legacy, Quality};
 use super::{IngestError, Ingested};
 use crate::limits::Deadline;
 use crate::model::{Format, TextLayer};
+use crate::text::to_nfc;
 use crate::{Limits, Ocr};
 
 /// Another engine's OCR layer is kept over tesseract's reading only when its share of
@@ -226,7 +225,7 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     let mut text_lines = Vec::with_capacity(lines.len());
     let mut line_pages = Vec::with_capacity(lines.len());
     for line in &lines {
-        let mut rendered: String = line.render().replace(['\n', '\r'], " ").nfc().collect();
+        let mut rendered = to_nfc(&line.render().replace(['\n', '\r'], " ")).into_owned();
         if rendered.chars().count() > limits.max_line_chars {
             rendered = rendered.chars().take(limits.max_line_chars).collect();
             warnings.push(format!(
