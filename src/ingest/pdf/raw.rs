@@ -239,9 +239,6 @@ pub fn extract(
             })
             .unwrap_or_default();
         page.images = doc.get_page_images(id).map(|i| i.len() as u32).unwrap_or(0);
-        page.invisible_text = doc
-            .get_page_content(id)
-            .is_ok_and(|c| sets_invisible_text(&c));
         raw.pages.push(page);
     }
     drop(reader);
@@ -882,17 +879,6 @@ fn bare_page(doc: &lopdf::Document, id: lopdf::ObjectId, number: u32) -> RawPage
     }
 }
 
-/// True when a content stream contains the operator `3 Tr`.
-fn sets_invisible_text(content: &[u8]) -> bool {
-    content.windows(4).enumerate().any(|(i, w)| {
-        w == b"3 Tr"
-            && (i == 0 || content[i - 1].is_ascii_whitespace())
-            && content
-                .get(i + 4)
-                .is_none_or(|c| !c.is_ascii_alphanumeric())
-    })
-}
-
 /// Whether `next` extends the run `last` ends: same baseline and size, no gap, neither a
 /// space. Runs (word pieces) instead of characters make the reply several times smaller;
 /// the layout reads runs as it reads OCR words.
@@ -962,6 +948,13 @@ impl OutputDev for Collector<'_> {
     ) {
         if let Some((doc, usage)) = &mut self.codes {
             fontmap::count_codes(doc, resources, operations, usage);
+        }
+        // `3 Tr`: text drawn invisible, an OCR layer over a scan.
+        let invisible = operations.iter().any(|op| {
+            op.operator == "Tr" && op.operands.first().and_then(|o| o.as_float().ok()) == Some(3.0)
+        });
+        if invisible {
+            self.page().invisible_text = true;
         }
     }
     fn begin_page(

@@ -391,7 +391,11 @@ fn fuzz_crash_missing_font_object_takes_one_quiet_worker_run() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|w| w.as_str().unwrap().ends_with("the PDF parser failed on this page"))
+        .filter(|w| {
+            w.as_str()
+                .unwrap()
+                .ends_with("the PDF parser failed on this page")
+        })
         .count();
     assert_eq!(failed, 8);
 
