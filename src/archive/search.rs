@@ -621,9 +621,7 @@ impl Archive {
                 Some(i) => {
                     let m = &mut merged[i];
                     for k in c.kinds {
-                        if !m.kinds.contains(&k) {
-                            m.kinds.push(k);
-                        }
+                        push_new(&mut m.kinds, k);
                     }
                     m.citation_id = m.citation_id.take().or(c.citation_id);
                     if m.location.table.is_none() {
@@ -1238,9 +1236,7 @@ fn fuzzy_expansions(
     // counts anywhere, as the word typed with marks would.
     if !crate::vn::syllable::is_syllable(word) {
         for t in &phrase {
-            if !anywhere.contains(t) {
-                anywhere.push(t.clone());
-            }
+            push_new(&mut anywhere, t.clone());
         }
     }
     let rivals = with_freq
@@ -1289,13 +1285,16 @@ fn widen_real_word_errors(words: &[(String, String)], expansions: &mut [Expansio
             .collect();
         let e = &mut expansions[i];
         for r in better {
-            if !e.anywhere.contains(&r) {
-                e.anywhere.push(r.clone());
-            }
-            if !e.phrase.contains(&r) {
-                e.phrase.push(r);
-            }
+            push_new(&mut e.anywhere, r.clone());
+            push_new(&mut e.phrase, r);
         }
+    }
+}
+
+/// Appends `item` unless `list` holds it already (short lists kept in order).
+fn push_new<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
     }
 }
 
