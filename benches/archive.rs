@@ -176,6 +176,7 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
                     section_path: Vec::new(),
                     span: char_span(&text, offset, offset + line.len()),
                     page: None,
+                    bounds: None,
                 });
             }
             offset += line.len() + 1;
@@ -226,6 +227,7 @@ fn vary(seed: &Document, i: usize, rng: &mut Rng, citation_re: &Regex) -> Docume
                 parts: None,
                 span: char_span(&text, found.start(), found.end()),
                 page: None,
+                bounds: None,
             });
         }
     }

@@ -45,6 +45,16 @@ pub(crate) use closed_set;
 /// `[start, end)` in code points of the repaired text.
 pub type Span = [usize; 2];
 
+/// Where a value was read on its page: a rectangle in shares of the page's width and
+/// height, from the top left (0 to 1), for PDFs and scans.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct Bounds {
+    pub left: f64,
+    pub top: f64,
+    pub right: f64,
+    pub bottom: f64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Document {
     pub schema_version: u32,
@@ -257,6 +267,9 @@ pub struct Task {
     /// 1-based page where the task starts, for paged sources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<u32>,
+    /// Where on that page the task's first line (or table row) was read, for PDFs and scans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounds: Option<Bounds>,
 }
 
 closed_set! {
@@ -349,6 +362,9 @@ pub struct Figure {
     /// 1-based page, for paged sources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<u32>,
+    /// Where on that page the figure's line was read, for PDFs and scans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounds: Option<Bounds>,
 }
 
 /// A breakdown of a figure into parts of the same unit.

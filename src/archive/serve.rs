@@ -23,7 +23,7 @@ use super::html::{decode, encode, escape, query_pairs};
 use super::index::Archive;
 use super::search::{Facet, Hit, Matcher, SearchRequest, KINDS};
 use super::ArchiveError;
-use crate::model::{Document, Format};
+use crate::model::{Bounds, Document, Format};
 
 const STYLE: &str = include_str!("assets/style.css");
 
@@ -497,6 +497,7 @@ fn document_page(
         body.push_str("</p>");
     }
     body.push_str(&tasks_table(&doc));
+    body.push_str(&figures_table(&doc));
     body.push_str(&citations_list(archive, &doc)?);
     let _ = write!(
         body,
@@ -555,14 +556,7 @@ fn tasks_table(doc: &Document) -> String {
             (Some(table), Some(row)) => format!("bảng {}, hàng {}", table + 1, row + 1),
             _ => String::new(),
         };
-        if let Some(n) = t.page.filter(|_| has_page_images(doc)) {
-            let _ = write!(
-                place,
-                " <a class=\"page-link\" href=\"/page/{}?n={n}&amp;value={}\">trang {n}</a>",
-                encode(&doc.source.path),
-                encode(&t.content)
-            );
-        }
+        place.push_str(&page_link(doc, t.page, &t.content, t.bounds));
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{place}</td></tr>",
@@ -576,6 +570,46 @@ fn tasks_table(doc: &Document) -> String {
     }
     out.push_str("</tbody></table>");
     out
+}
+
+/// The figures, each with the page and place it was read.
+fn figures_table(doc: &Document) -> String {
+    let mut out = format!("<h2>Số liệu ({})</h2>", doc.figures.len());
+    if doc.figures.is_empty() {
+        out.push_str("<p class=\"empty\">Không có số liệu nào được trích xuất.</p>");
+        return out;
+    }
+    out.push_str(
+        "<table id=\"figures\" class=\"tasks\"><thead><tr><th>Số liệu</th><th>Đối tượng</th>\
+         <th>Vị trí</th></tr></thead><tbody>",
+    );
+    for f in &doc.figures {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&f.text),
+            escape(f.subject.as_deref().unwrap_or("")),
+            page_link(doc, f.page, &f.text, f.bounds)
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// A link to the page image where `value` was read, boxed when its place is known;
+/// empty without page images.
+fn page_link(doc: &Document, page: Option<u32>, value: &str, bounds: Option<Bounds>) -> String {
+    let Some(n) = page.filter(|_| has_page_images(doc)) else {
+        return String::new();
+    };
+    let place = bounds.map_or_else(String::new, |b| {
+        format!("&amp;box={},{},{},{}", b.left, b.top, b.right, b.bottom)
+    });
+    format!(
+        " <a class=\"page-link\" href=\"/page/{}?n={n}&amp;value={}{place}\">trang {n}</a>",
+        encode(&doc.source.path),
+        encode(value)
+    )
 }
 
 fn citations_list(archive: &Archive, doc: &Document) -> Result<String, ArchiveError> {
@@ -790,10 +824,13 @@ fn page_view(
             escape(value)
         );
     }
-    body.push_str(
-        "<p class=\"note\" id=\"no-box\">Lưu trữ chỉ ghi số trang của mỗi giá trị, không ghi toạ độ \
-         trên trang, nên không vẽ được khung quanh giá trị; trang được hiển thị toàn bộ.</p>",
-    );
+    let value_box = param(params, "box").and_then(parse_bounds);
+    if value_box.is_none() {
+        body.push_str(
+            "<p class=\"note\" id=\"no-box\">Không có toạ độ của giá trị trên trang, nên không \
+             vẽ được khung quanh nó; trang được hiển thị toàn bộ.</p>",
+        );
+    }
     // A PDF page is rendered; an image file is its own page.
     let src = if doc.source.format == Format::Pdf {
         format!("/page.png/{}?n={n}", encode(path))
@@ -802,10 +839,40 @@ fn page_view(
     };
     let _ = write!(
         body,
-        "<img id=\"page-image\" src=\"{}\" alt=\"Trang {n}\">",
+        "<div id=\"page-frame\"><img id=\"page-image\" src=\"{}\" alt=\"Trang {n}\">",
         escape(&src)
     );
+    if let Some(b) = value_box {
+        let _ = write!(
+            body,
+            "<div id=\"value-box\" title=\"Nơi đọc giá trị\" style=\"left:{:.2}%;top:{:.2}%;width:{:.2}%;height:{:.2}%\"></div>",
+            b.left * 100.0,
+            b.top * 100.0,
+            (b.right - b.left) * 100.0,
+            (b.bottom - b.top) * 100.0
+        );
+    }
+    body.push_str("</div>");
     Ok(Page::html(200, &format!("Trang {n}"), &body))
+}
+
+/// `left,top,right,bottom` in shares of the page, as a task's or figure's `bounds` link
+/// writes it; `None` unless it is a rectangle on the page.
+fn parse_bounds(text: &str) -> Option<Bounds> {
+    let v: Vec<f64> = text
+        .split(',')
+        .map(|p| p.trim().parse().ok())
+        .collect::<Option<_>>()?;
+    let &[left, top, right, bottom] = v.as_slice() else {
+        return None;
+    };
+    let on_page = v.iter().all(|x| (0.0..=1.0).contains(x));
+    (on_page && left < right && top < bottom).then_some(Bounds {
+        left,
+        top,
+        right,
+        bottom,
+    })
 }
 
 /// Page N of a PDF as PNG, rendered on demand by `pdftoppm` (poppler).
@@ -840,6 +907,22 @@ fn page_image(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_box_is_a_rectangle_on_the_page() {
+        let b = parse_bounds("0.1382,0.2701,0.8441,0.5335").unwrap();
+        assert_eq!((b.left, b.bottom), (0.1382, 0.5335));
+        for bad in [
+            "",
+            "0.1,0.2,0.3",
+            "0.5,0.2,0.4,0.6",
+            "0.1,0.2,1.3,0.6",
+            "a,b,c,d",
+            "0.1,0.6,0.4,0.2",
+        ] {
+            assert!(parse_bounds(bad).is_none(), "{bad}");
+        }
+    }
 
     #[test]
     fn marks_query_words_and_the_hit() {

@@ -157,6 +157,7 @@ pub fn extract(text: &Folded, skip: &[Span]) -> Vec<Figure> {
             parts: None,
             span,
             page: None,
+            bounds: None,
         });
     }
     let mut figures = link_percentages(folded, fix, orig, figures);

@@ -61,6 +61,7 @@ pub fn from_tables(seg: &Segmented) -> Vec<Task> {
                 section_path: Vec::new(),
                 span: row.span,
                 page: None,
+                bounds: None,
             });
         }
     }
@@ -232,5 +233,6 @@ fn body_task(text: &str, unit: Option<&str>, path: Vec<String>, span: [usize; 2]
         section_path: path,
         span,
         page: None,
+        bounds: None,
     }
 }

@@ -117,6 +117,9 @@ pub struct Ingested {
     pub pages: Option<u32>,
     /// 1-based page of each line of `text`; empty for unpaged inputs.
     pub line_pages: Vec<u32>,
+    /// Where each line of `text` lies on its page, when its geometry is known (PDFs,
+    /// scans); empty for other inputs.
+    pub line_bounds: Vec<Option<crate::model::Bounds>>,
     /// Signed signature fields of a PDF, in page order (see
     /// [`Document::signatures`](crate::model::Document::signatures)); their stamps' text
     /// is not in `text`. Empty for other inputs.
@@ -236,6 +239,7 @@ pub fn ingest_text(bytes: &[u8], path: &Path, limits: &Limits) -> Result<Ingeste
         text_layer: TextLayer::Plain,
         pages: None,
         line_pages: Vec::new(),
+        line_bounds: Vec::new(),
         signatures: Vec::new(),
         handwritten: Vec::new(),
         warnings,

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::extract::Extracted;
 use crate::ingest::pdf::ocr::HandRead;
 use crate::ingest::Ingested;
-use crate::model::{Document, Metadata, MetadataField, Quality, Source, SCHEMA_VERSION};
+use crate::model::{Bounds, Document, Metadata, MetadataField, Quality, Source, SCHEMA_VERSION};
 use crate::repair::Repaired;
 use crate::segment::Segmented;
 
@@ -26,7 +26,7 @@ pub fn assemble(
     let mut extracted = extracted;
     let mut sections = segmented.sections;
     if !ingested.line_pages.is_empty() {
-        let pages = PageOf::new(&repaired.text, &ingested.line_pages);
+        let pages = PageOf::new(&repaired.text, &ingested.line_pages, &ingested.line_bounds);
         pages.fill(&mut sections, &mut extracted);
     }
     let mut metadata = segmented.metadata;
@@ -78,35 +78,45 @@ pub fn assemble(
     }
 }
 
-/// Page of a code-point offset, from the page of each line.
+/// Page (and place on it) of a code-point offset, from those of each line.
 struct PageOf<'a> {
     line_starts: Vec<usize>,
     line_pages: &'a [u32],
+    line_bounds: &'a [Option<Bounds>],
 }
 
 impl<'a> PageOf<'a> {
-    fn new(text: &str, line_pages: &'a [u32]) -> Self {
+    fn new(text: &str, line_pages: &'a [u32], line_bounds: &'a [Option<Bounds>]) -> Self {
         Self {
             line_starts: crate::text::lines(text).iter().map(|l| l.start).collect(),
             line_pages,
+            line_bounds,
         }
     }
 
-    fn at(&self, offset: usize) -> Option<u32> {
-        let line = self
-            .line_starts
+    fn line(&self, offset: usize) -> usize {
+        self.line_starts
             .partition_point(|&s| s <= offset)
-            .saturating_sub(1);
-        self.line_pages.get(line).copied()
+            .saturating_sub(1)
+    }
+
+    fn at(&self, offset: usize) -> Option<u32> {
+        self.line_pages.get(self.line(offset)).copied()
+    }
+
+    fn bounds(&self, offset: usize) -> Option<Bounds> {
+        self.line_bounds.get(self.line(offset)).copied().flatten()
     }
 
     fn fill(&self, sections: &mut [crate::model::Section], ex: &mut Extracted) {
         self.fill_sections(sections);
         for t in &mut ex.tasks {
             t.page = self.at(t.span[0]);
+            t.bounds = self.bounds(t.span[0]);
         }
         for f in &mut ex.figures {
             f.page = self.at(f.span[0]);
+            f.bounds = self.bounds(f.span[0]);
         }
         for c in &mut ex.citations {
             c.pages = c.mentions.iter().filter_map(|m| self.at(m[0])).collect();

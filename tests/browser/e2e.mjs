@@ -216,7 +216,7 @@ try {
     assert((await page.locator('script').count()) === 0, 'no script on the page');
   });
 
-  await check('a PDF page is shown as an image, and the original file downloads', async () => {
+  await check('a PDF page is shown as an image with the box of a value, and the original file downloads', async () => {
     await page.goto(`${base}/?q=&type=document`);
     const pdfDoc = page.locator('.doc-link').filter({ hasText: /./ });
     const hrefs = await page.locator('.result').evaluateAll((rs) => rs
@@ -226,12 +226,28 @@ try {
     await page.goto(`${base}${hrefs[0]}`);
     const download = await page.request.get(`${base}${await page.getAttribute('#download', 'href')}`);
     assert(download.ok() && (await download.body()).subarray(0, 5).toString() === '%PDF-', 'original PDF served');
+    const docUrl = page.url();
     await Promise.all([page.waitForURL(/\/page\//), page.locator('#pages a.page-link').first().click()]);
     await page.waitForFunction(() => document.querySelector('#page-image')?.naturalWidth > 0);
     const width = await page.evaluate(() => document.querySelector('#page-image').naturalWidth);
     assert(width > 300, `page image width ${width}`);
-    assert((await page.textContent('#no-box')).includes('không ghi toạ độ'), 'says the box is missing');
+    assert((await page.textContent('#no-box')).includes('Không có toạ độ'), 'a bare page link says there is no box');
     await screenshotOf(page.locator('#page-image'), 'page-image', 5000);
+
+    // A task's page link boxes where its row was read; figures link the same way.
+    await page.goto(docUrl);
+    assert((await page.locator('#figures a.page-link').count()) > 0, 'figures link to their page');
+    await Promise.all([page.waitForURL(/box=/), page.locator('#tasks a.page-link').first().click()]);
+    await page.waitForFunction(() => document.querySelector('#page-image')?.naturalWidth > 0);
+    assert((await page.locator('#no-box').count()) === 0, 'no missing-box note when the place is known');
+    const image = await page.locator('#page-image').boundingBox();
+    const box = await page.locator('#value-box').boundingBox();
+    assert(box && box.width > 20 && box.height > 5, `value box ${JSON.stringify(box)}`);
+    assert(box.x >= image.x - 1 && box.y >= image.y - 1
+      && box.x + box.width <= image.x + image.width + 1
+      && box.y + box.height <= image.y + image.height + 1,
+      `value box ${JSON.stringify(box)} inside the page ${JSON.stringify(image)}`);
+    await screenshotOf(page.locator('#page-frame'), 'page-value-box', 5000);
   });
 
   await check('filters are applied from the form', async () => {

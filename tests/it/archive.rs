@@ -90,6 +90,7 @@ fn task(text: &str, content: &str, lead: &[&str], deadline: Option<Deadline>) ->
         section_path: vec!["II.".into()],
         span: span_of(text, content),
         page: None,
+        bounds: None,
     }
 }
 
@@ -175,6 +176,7 @@ Phấn đấu 100% hồ sơ được giải quyết đúng hạn.";
         parts: None,
         span: span_of(text, "100% hồ sơ"),
         page: None,
+        bounds: None,
     }];
     doc
 }

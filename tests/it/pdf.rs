@@ -556,3 +556,55 @@ fn producer_pdfs_give_every_seed_task_and_citation() {
 fn producer_pdfs_still_open() {
     common::run_cases("producers_open.json", producer_case);
 }
+
+/// Where a task or figure was read on its page (`tests/cases/bounds.json`: each page
+/// rendered with the box drawn on it and checked by hand), to 0.005 of the page.
+#[derive(serde::Deserialize)]
+struct BoundsCase {
+    name: String,
+    pdf: String,
+    /// `task` or `figure`.
+    kind: String,
+    /// The start of the task's content or of the figure's text.
+    starts: String,
+    page: u32,
+    /// Left, top, right, bottom in shares of the page.
+    bounds: [f64; 4],
+    #[serde(default)]
+    ocr: bool,
+}
+
+#[test]
+fn values_are_boxed_where_they_were_read() {
+    std::env::set_var("VANBAN_PDF_WORKER", env!("CARGO_BIN_EXE_vanban"));
+    common::run_cases("bounds.json", |case: &BoundsCase| {
+        if case.ocr {
+            require_ocr();
+        }
+        let path = common::root().join(&case.pdf);
+        let doc = vanban::process_file(&path, &Limits::default()).map_err(|e| e.to_string())?;
+        let found = match case.kind.as_str() {
+            "task" => doc
+                .tasks
+                .iter()
+                .find(|t| t.content.starts_with(&case.starts))
+                .map(|t| (t.page, t.bounds)),
+            _ => doc
+                .figures
+                .iter()
+                .find(|f| f.text.starts_with(&case.starts))
+                .map(|f| (f.page, f.bounds)),
+        };
+        let Some((page, Some(b))) = found else {
+            return Err(format!("{}: no {} with bounds", case.name, case.kind));
+        };
+        let got = [b.left, b.top, b.right, b.bottom];
+        let close = got
+            .iter()
+            .zip(case.bounds)
+            .all(|(g, w)| (g - w).abs() <= 0.005);
+        (page == Some(case.page) && close)
+            .then_some(())
+            .ok_or_else(|| format!("{}: page {page:?} {got:?}", case.name))
+    });
+}

@@ -167,6 +167,7 @@ impl Parsed {
             text_layer: TextLayer::Native,
             pages: None,
             line_pages: Vec::new(),
+            line_bounds: Vec::new(),
             signatures: Vec::new(),
             handwritten: Vec::new(),
             warnings,

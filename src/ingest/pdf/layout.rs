@@ -22,6 +22,7 @@
 use std::cmp::Ordering;
 
 use super::raw::{Glyph, RawPage, Rule};
+use crate::model::Bounds;
 
 /// A gap this many font sizes wide splits a visual line into separate lines.
 const COLUMN_GAP: f64 = 2.0;
@@ -56,6 +57,8 @@ pub struct OutLine {
     pub page: u32,
     pub text: String,
     pub cells: Option<Vec<String>>,
+    /// Where it was read on `page` (a paragraph: its lines on that page).
+    pub bounds: Option<Bounds>,
 }
 
 impl OutLine {
@@ -85,12 +88,60 @@ struct TableBlock {
     top: f64,
     columns: Vec<f64>,
     rows: Vec<Vec<String>>,
+    /// Where each row lies, in page points.
+    row_rects: Vec<Rect>,
+}
+
+/// A rectangle in page points, from the top left.
+#[derive(Debug, Clone, Copy)]
+struct Rect {
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+}
+
+impl Rect {
+    fn union(self, other: Rect) -> Rect {
+        Rect {
+            x0: self.x0.min(other.x0),
+            y0: self.y0.min(other.y0),
+            x1: self.x1.max(other.x1),
+            y1: self.y1.max(other.y1),
+        }
+    }
+
+    /// In shares of the page, clamped to it; `None` for a page without a size.
+    fn on(self, page: &RawPage) -> Option<Bounds> {
+        if page.width <= 0.0 || page.height <= 0.0 {
+            return None;
+        }
+        let share = |v: f64, of: f64| ((v / of).clamp(0.0, 1.0) * 10_000.0).round() / 10_000.0;
+        Some(Bounds {
+            left: share(self.x0, page.width),
+            top: share(self.y0, page.height),
+            right: share(self.x1, page.width),
+            bottom: share(self.y1, page.height),
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
 enum Item {
     Text(TextLine),
     Table(TableBlock),
+}
+
+impl TextLine {
+    /// From a size above the baseline to a third of one below (descenders).
+    fn rect(&self) -> Rect {
+        Rect {
+            x0: self.x0,
+            y0: self.y - self.size,
+            x1: self.x1,
+            y1: self.y + self.size * 0.3,
+        }
+    }
 }
 
 impl Item {
@@ -108,19 +159,57 @@ pub struct Assembler {
     lines: Vec<OutLine>,
     /// Columns and header of the table that ended the last page, if one did.
     open_table: Option<(Vec<f64>, Vec<String>)>,
-    /// The paragraph that ended the last page: its last line, its text and first page.
-    open_para: Option<(TextLine, String, u32)>,
+    /// The paragraph that ended the last page.
+    open_para: Option<Para>,
+}
+
+/// A paragraph being read: its last line, its text, its first page and where its lines
+/// lie on that page.
+struct Para {
+    last: TextLine,
+    text: String,
+    page: u32,
+    rect: Rect,
+    bounds: Option<Bounds>,
+}
+
+impl Para {
+    fn start(line: &TextLine, page: &RawPage) -> Para {
+        Para {
+            last: line.clone(),
+            text: line.text.clone(),
+            page: page.number,
+            rect: line.rect(),
+            bounds: line.rect().on(page),
+        }
+    }
+
+    /// `line` joined on `page`; the bounds grow only on the paragraph's first page.
+    fn join(mut self, line: &TextLine, page: &RawPage) -> Para {
+        if page.number == self.page {
+            self.rect = self.rect.union(line.rect());
+            self.bounds = self.rect.on(page);
+        }
+        self.text = join_wrapped(&self.text, &line.text);
+        self.last = line.clone();
+        self
+    }
+
+    fn into_line(self) -> OutLine {
+        OutLine {
+            page: self.page,
+            text: self.text,
+            cells: None,
+            bounds: self.bounds,
+        }
+    }
 }
 
 impl Assembler {
     /// All lines, once every page is pushed.
     pub fn finish(mut self) -> Vec<OutLine> {
-        if let Some((_, text, page)) = self.open_para.take() {
-            self.lines.push(OutLine {
-                page,
-                text,
-                cells: None,
-            });
+        if let Some(para) = self.open_para.take() {
+            self.lines.push(para.into_line());
         }
         self.lines
     }
@@ -129,13 +218,9 @@ impl Assembler {
         let items = page_items(page);
         let mut first = true;
         let mut para = self.open_para.take();
-        let flush = |para: &mut Option<(TextLine, String, u32)>, lines: &mut Vec<OutLine>| {
-            if let Some((_, text, page)) = para.take() {
-                lines.push(OutLine {
-                    page,
-                    text,
-                    cells: None,
-                });
+        let flush = |para: &mut Option<Para>, lines: &mut Vec<OutLine>| {
+            if let Some(para) = para.take() {
+                lines.push(para.into_line());
             }
         };
         let mut open = self.open_table.take();
@@ -154,12 +239,10 @@ impl Assembler {
                         }
                     };
                     para = match para.take() {
-                        Some((prev, text, start)) if joins(&prev) => {
-                            Some((line.clone(), join_wrapped(&text, &line.text), start))
-                        }
+                        Some(open) if joins(&open.last) => Some(open.join(&line, page)),
                         mut other => {
                             flush(&mut other, &mut self.lines);
-                            Some((line.clone(), line.text.clone(), page.number))
+                            Some(Para::start(&line, page))
                         }
                     };
                     first = false;
@@ -171,22 +254,24 @@ impl Assembler {
                     let continued = open
                         .as_ref()
                         .is_some_and(|(cols, _)| same_columns(cols, &table.columns));
-                    let mut rows = table.rows.clone().into_iter();
+                    let bounds = |i: usize| table.row_rects.get(i).and_then(|r| r.on(page));
+                    let mut rows = table.rows.clone().into_iter().enumerate();
                     let header = match open.take() {
                         Some((_, header)) if continued => header,
                         _ => {
-                            let header = rows.next().unwrap_or_default();
+                            let header = rows.next().map(|(_, h)| h).unwrap_or_default();
                             self.lines.push(OutLine {
                                 page: page.number,
                                 text: String::new(),
                                 cells: Some(header.clone()),
+                                bounds: bounds(0),
                             });
                             header
                         }
                     };
                     // After a page break or a repeated header, a split row may continue.
                     let mut may_continue = continued;
-                    for mut row in rows {
+                    for (i, mut row) in rows {
                         if same_row(&row, &header) {
                             may_continue = true;
                             continue;
@@ -212,6 +297,7 @@ impl Assembler {
                                 page: page.number,
                                 text: String::new(),
                                 cells: Some(row),
+                                bounds: bounds(i),
                             }),
                         }
                         may_continue = false;
@@ -458,6 +544,7 @@ fn unruled_tables(lines: Vec<TextLine>) -> (Vec<TextLine>, Vec<TableBlock>) {
             top: rows[i][0].y - size,
             columns: columns.clone(),
             rows: Vec::new(),
+            row_rects: Vec::new(),
         };
         for (k, row) in rows[i..end].iter().enumerate() {
             let mut cells = vec![String::new(); columns.len()];
@@ -473,13 +560,20 @@ fn unruled_tables(lines: Vec<TextLine>) -> (Vec<TextLine>, Vec<TableBlock>) {
             let header = block.rows.len() == 1
                 && !block.rows[0].first().is_some_and(|c| is_row_number(c))
                 && !is_row_number(&cells[0]);
-            match block.rows.last_mut() {
-                Some(last) if (cells[0].is_empty() || header) && wrapped => {
+            let Some(rect) = row.iter().map(TextLine::rect).reduce(Rect::union) else {
+                continue;
+            };
+            match (block.rows.last_mut(), block.row_rects.last_mut()) {
+                (Some(last), Some(last_rect)) if (cells[0].is_empty() || header) && wrapped => {
                     for (cell, more) in last.iter_mut().zip(&cells) {
                         *cell = join_wrapped(cell, more);
                     }
+                    *last_rect = last_rect.union(rect);
                 }
-                _ => block.rows.push(cells),
+                _ => {
+                    block.rows.push(cells);
+                    block.row_rects.push(rect);
+                }
             }
         }
         tables.push(block);
@@ -658,6 +752,8 @@ impl Grid {
     fn read(&self, glyphs: &[&Glyph]) -> TableBlock {
         let columns = self.xs.len() - 1;
         let mut rows = Vec::new();
+        let mut row_rects = Vec::new();
+        let (x0, x1) = (self.xs[0], self.xs[self.xs.len() - 1]);
         for band in self.ys.windows(2) {
             let (top, bottom) = (band[0], band[1]);
             let mid = (top + bottom) / 2.0;
@@ -690,12 +786,19 @@ impl Grid {
             }
             if any {
                 rows.push(cells);
+                row_rects.push(Rect {
+                    x0,
+                    y0: top,
+                    x1,
+                    y1: bottom,
+                });
             }
         }
         TableBlock {
             top: self.ys[0],
             columns: self.xs.clone(),
             rows,
+            row_rects,
         }
     }
 }

@@ -224,6 +224,7 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
     let text_layer = document_layer(&layers).into();
     let mut text_lines = Vec::with_capacity(lines.len());
     let mut line_pages = Vec::with_capacity(lines.len());
+    let mut line_bounds = Vec::with_capacity(lines.len());
     for line in &lines {
         let mut rendered = to_nfc(&line.render().replace(['\n', '\r'], " ")).into_owned();
         if rendered.chars().count() > limits.max_line_chars {
@@ -236,6 +237,7 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
         }
         text_lines.push(rendered);
         line_pages.push(line.page);
+        line_bounds.push(line.bounds);
     }
     let text = text_lines.join("\n");
     if text.trim().is_empty() && to_ocr.is_empty() {
@@ -248,6 +250,7 @@ pub fn ingest_pdf(bytes: &[u8], limits: &Limits) -> Result<Ingested, IngestError
         text_layer,
         pages: Some(raw.page_count),
         line_pages,
+        line_bounds,
         signatures,
         handwritten,
         warnings,
@@ -504,11 +507,13 @@ mod tests {
                 page: 1,
                 text: "Cộng hòa xã hội chủ nghĩa Việt Nam".into(),
                 cells: None,
+                bounds: None,
             },
             layout::OutLine {
                 page: 1,
                 text: "KÕ ho¹ch".into(),
                 cells: None,
+                bounds: None,
             },
         ];
         convert_lines(&mut lines, Legacy::Tcvn3, &[]);
