@@ -169,7 +169,8 @@ pub struct Metadata {
     pub signer: Option<Signer>,
     pub recipients: Vec<String>,
     /// Fields read through damage (a scan's handwritten or stamped number, a day filled
-    /// in from what is left of it and the signing date): lower confidence.
+    /// in from what is left of it and the signing date, a province's name mended): lower
+    /// confidence.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub damaged: Vec<MetadataField>,
 }
@@ -179,6 +180,8 @@ closed_set! {
     MetadataField {
         Number = "number",
         Date = "date",
+        /// A province's name in the agency mended from OCR damage (`vn::mend_province`).
+        Agency = "agency",
     }
 }
 

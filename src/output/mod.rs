@@ -9,7 +9,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::extract::Extracted;
-use crate::ingest::pdf::ocr::HandRead;
+use crate::ingest::pdf::ocr::{HandField, HandRead};
 use crate::ingest::Ingested;
 use crate::model::{Bounds, Document, Metadata, MetadataField, Quality, Source, SCHEMA_VERSION};
 use crate::repair::Repaired;
@@ -223,19 +223,20 @@ fn flag_handwritten<'a>(
     for r in read {
         let day = || md.date.as_deref()?.get(8..10)?.parse::<u32>().ok();
         let from_hand = match r.field {
-            MetadataField::Number => md.number.as_deref().is_some_and(|n| {
+            HandField::Number => md.number.as_deref().is_some_and(|n| {
                 n.strip_prefix(r.digits.as_str())
                     .is_some_and(|rest| rest.starts_with(['/', '-']))
             }),
-            MetadataField::Date => day().is_some_and(|d| r.digits.parse() == Ok(d)),
+            HandField::Day => day().is_some_and(|d| r.digits.parse() == Ok(d)),
         };
         if !from_hand {
             continue;
         }
-        if !md.damaged.contains(&r.field) {
-            md.damaged.push(r.field);
+        let field = MetadataField::from(r.field);
+        if !md.damaged.contains(&field) {
+            md.damaged.push(field);
         }
-        if let (MetadataField::Date, Some(day), Some(date)) = (r.field, day(), md.date.clone()) {
+        if let (HandField::Day, Some(day), Some(date)) = (r.field, day(), md.date.clone()) {
             let month = &date[..7];
             let Some(first_signed) =
                 crate::segment::first_signed_day(month, signed.iter().copied())

@@ -215,8 +215,19 @@ pub fn read_header(lines: &[Line]) -> Header {
         }
     }
     let (parent, agency) = split_agency(&agency_lines);
-    md.parent_agency = parent;
-    md.agency = agency;
+    let mut mended = false;
+    let mut mend = |name: String| match vn::mend_province(&name) {
+        std::borrow::Cow::Owned(m) => {
+            mended = true;
+            m
+        }
+        std::borrow::Cow::Borrowed(_) => name,
+    };
+    md.parent_agency = parent.map(&mut mend);
+    md.agency = agency.map(&mut mend);
+    if mended {
+        md.damaged.push(MetadataField::Agency);
+    }
     if md.doc_type.is_none() {
         md.doc_type = md.number.as_deref().and_then(type_from_number);
     }

@@ -10,6 +10,7 @@ mod date;
 mod doc_type;
 mod names;
 mod number;
+mod place;
 mod position;
 pub mod stamp;
 pub mod syllable;
@@ -27,4 +28,5 @@ pub use number::{
     code_len, hyphenate_type, normalize_code, normalize_number, number_key, plausible_issue_number,
     read_number_field, type_code,
 };
+pub use place::{mend_province, PROVINCES};
 pub use position::{mend_position, signing_positions};

@@ -34,10 +34,28 @@ const ALTERNATIVES: usize = 5;
 /// An alternative reading less likely than this is not kept.
 const MIN_ALTERNATIVE: f32 = 0.01;
 
+/// A header field a clerk fills in by hand or with a stamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandField {
+    /// The number before the symbol.
+    Number,
+    /// The day of issue.
+    Day,
+}
+
+impl From<HandField> for MetadataField {
+    fn from(field: HandField) -> Self {
+        match field {
+            HandField::Number => MetadataField::Number,
+            HandField::Day => MetadataField::Date,
+        }
+    }
+}
+
 /// A value read from handwriting or a stamp: lower confidence than printed text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandRead {
-    pub field: MetadataField,
+    pub field: HandField,
     /// The likeliest plausible reading, filled into the page.
     pub digits: String,
     /// Plausible readings with their likelihoods, likeliest first (`digits` among them).
@@ -436,12 +454,12 @@ pub fn read_header_blanks(
     confidences: &[Option<f64>],
 ) -> Vec<HandRead> {
     let header = page.height as f64 * 0.4;
-    let find = |field: MetadataField, glyphs: &[Glyph]| match field {
-        MetadataField::Number => number_blank(glyphs, header),
-        MetadataField::Date => day_blank(glyphs, header),
+    let find = |field: HandField, glyphs: &[Glyph]| match field {
+        HandField::Number => number_blank(glyphs, header),
+        HandField::Day => day_blank(glyphs, header),
     };
     // Judged on tesseract's words as read, before any blank is filled.
-    let handwritten: Vec<MetadataField> = [MetadataField::Number, MetadataField::Date]
+    let handwritten: Vec<HandField> = [HandField::Number, HandField::Day]
         .into_iter()
         .filter(|&f| find(f, glyphs).is_some_and(|b| !typed(glyphs, confidences, &b)))
         .collect();
@@ -451,10 +469,10 @@ pub fn read_header_blanks(
             continue;
         };
         let readings = match field {
-            MetadataField::Number => {
+            HandField::Number => {
                 read_digits(page, blank.rect, blank.line, vn::plausible_issue_number)
             }
-            MetadataField::Date => read_digits(page, blank.rect, blank.line, vn::plausible_day),
+            HandField::Day => read_digits(page, blank.rect, blank.line, vn::plausible_day),
         };
         if let Some((digits, _)) = readings.first().cloned() {
             fill_blank(glyphs, &blank, &digits);

@@ -30,7 +30,7 @@ use crate::ingest::pdf::raw::{Glyph, RawPage, Rule};
 use crate::ingest::pdf::{confine, run_dir, run_with_timeout};
 use crate::limits::Deadline;
 use crate::Limits;
-pub use digits::HandRead;
+pub use digits::{HandField, HandRead};
 pub(crate) use grid::seal_dropout;
 use grid::Gray;
 
