@@ -93,41 +93,86 @@ impl FontInfo {
     }
 
     /// Whether the font's current map reads its words as Vietnamese: every used code has
-    /// a reading, and of at least [`SOUND_WORDS`] words with letters from this font, a
-    /// [`SOUND_SHARE`] are syllables. Such a font is sound without reading its glyphs
-    /// (rendering and matching shapes is most of a native PDF's parse time).
-    fn reads_soundly(&self, codes: &BTreeMap<u32, u32>, runs: &[Vec<(ObjectId, u32)>]) -> bool {
-        if codes.keys().any(|&c| self.current(c).is_none()) {
-            return false;
-        }
-        let (mut words, mut syllables) = (0usize, 0usize);
-        let mut word = String::new();
-        let mut flush = |word: &mut String| {
-            // Acronyms ("UBND", "QĐ", "III") and list letters say nothing either way.
-            let telling = |p: &&str| {
-                p.chars().nth(1).is_some() && !p.chars().all(|c| c.is_ascii_uppercase() || c == 'Đ')
-            };
-            for part in word.split(|c: char| !c.is_alphabetic()).filter(telling) {
-                words += 1;
-                syllables += usize::from(crate::vn::syllable::is_syllable(&part.to_lowercase()));
-            }
-            word.clear();
-        };
-        for run in runs {
-            for &(font, code) in run {
-                if font != self.id || code == GAP {
-                    flush(&mut word);
-                    continue;
-                }
-                match self.current(code) {
-                    Some(s) if !s.trim().is_empty() => word.push_str(&s),
-                    _ => flush(&mut word),
-                }
-            }
-            flush(&mut word);
-        }
-        words >= SOUND_WORDS && syllables as f64 >= SOUND_SHARE * words as f64
+    /// a reading, and of at least [`SOUND_WORDS`] words with letters from this font
+    /// ([`WordTally`]), a [`SOUND_SHARE`] are syllables. Such a font is sound without
+    /// reading its glyphs (rendering and matching shapes is most of a native PDF's parse
+    /// time).
+    fn reads_soundly(&self, codes: &BTreeMap<u32, u32>, tally: WordTally) -> bool {
+        codes.keys().all(|&c| self.current(c).is_some())
+            && tally.words >= SOUND_WORDS
+            && tally.syllables as f64 >= SOUND_SHARE * tally.words as f64
     }
+}
+
+/// Words a font draws as its current map reads them, and how many are syllables.
+#[derive(Debug, Default, Clone, Copy)]
+struct WordTally {
+    words: usize,
+    syllables: usize,
+}
+
+/// The [`WordTally`] of every font, in one pass over the runs: a word is the readings of
+/// consecutive codes of one font, ended by a gap, a blank, or another font's code.
+fn word_tallies(
+    fonts: &BTreeMap<ObjectId, FontInfo>,
+    runs: &[Vec<(ObjectId, u32)>],
+) -> HashMap<ObjectId, WordTally> {
+    struct Words {
+        tallies: HashMap<ObjectId, WordTally>,
+        /// Each spelling judged once.
+        judged: HashMap<String, bool>,
+        word: String,
+        font: Option<ObjectId>,
+    }
+    impl Words {
+        fn flush(&mut self) {
+            if let Some(font) = self.font {
+                // Acronyms ("UBND", "QĐ", "III") and list letters say nothing either way.
+                let telling = |p: &&str| {
+                    p.chars().nth(1).is_some()
+                        && !p.chars().all(|c| c.is_ascii_uppercase() || c == 'Đ')
+                };
+                for part in self
+                    .word
+                    .split(|c: char| !c.is_alphabetic())
+                    .filter(telling)
+                {
+                    let syllable = *self
+                        .judged
+                        .entry(part.to_string())
+                        .or_insert_with(|| crate::vn::syllable::is_syllable(&part.to_lowercase()));
+                    let tally = self.tallies.entry(font).or_default();
+                    tally.words += 1;
+                    tally.syllables += usize::from(syllable);
+                }
+            }
+            self.word.clear();
+        }
+    }
+    let mut w = Words {
+        tallies: HashMap::new(),
+        judged: HashMap::new(),
+        word: String::new(),
+        font: None,
+    };
+    for run in runs {
+        for &(font, code) in run {
+            if w.font != Some(font) {
+                w.flush();
+                w.font = Some(font);
+            }
+            let reading = fonts
+                .get(&font)
+                .filter(|_| code != GAP)
+                .and_then(|f| f.current(code));
+            match reading {
+                Some(s) if !s.trim().is_empty() => w.word.push_str(&s),
+                _ => w.flush(),
+            }
+        }
+        w.flush();
+    }
+    w.tallies
 }
 
 /// What the pages draw: codes with counts per font, and the shown text as runs of (font,
@@ -151,20 +196,27 @@ pub fn repair_fonts(doc: &mut Document, used: &Usage) -> Vec<FontRepair> {
     let mut maps: HashMap<ObjectId, BTreeMap<u32, String>> = HashMap::new();
     let mut broken = Vec::new();
     let mut ambiguous = Vec::new();
-    for (id, counts) in &used.counts {
-        let Some(info) = font_info(doc, *id) else {
+    let fonts: BTreeMap<ObjectId, FontInfo> = used
+        .counts
+        .keys()
+        .filter_map(|&id| Some((id, font_info(doc, id)?)))
+        .collect();
+    let tallies = word_tallies(&fonts, &used.runs);
+    for (id, info) in fonts {
+        let Some(counts) = used.counts.get(&id) else {
             continue;
         };
-        if info.reads_soundly(counts, &used.runs) {
-            maps.insert(*id, info.current_map(counts));
+        let tally = tallies.get(&id).copied().unwrap_or_default();
+        if info.reads_soundly(counts, tally) {
+            maps.insert(id, info.current_map(counts));
             continue;
         }
         let Some(found) = recover(&info, counts) else {
             continue;
         };
-        maps.insert(*id, found.map);
+        maps.insert(id, found.map);
         if let Some(repair) = found.repair {
-            ambiguous.extend(found.ambiguous.into_iter().map(|(c, o)| ((*id, c), o)));
+            ambiguous.extend(found.ambiguous.into_iter().map(|(c, o)| ((id, c), o)));
             broken.push((info, repair, found.fill));
         }
     }
