@@ -39,6 +39,8 @@ cargo check --locked --lib --no-default-features
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --lib
 # Also builds target/release/vanban (the integration tests run it), which the browser test uses.
 cargo test --release --locked
+# The vendored pdf-extract's own tests (its fast content decoder against lopdf's).
+cargo test --release --locked -p pdf-extract --lib
 
 # The web view in a real headless browser (Debian chromium driven by playwright-core;
 # no browser download). Uses the release binary `cargo test` built.

@@ -1,5 +1,7 @@
 extern crate lopdf;
 
+mod content;
+
 use adobe_cmap_parser::{ByteMapping, CodeRange, CIDRange};
 use encoding_rs::UTF_16BE;
 use lopdf::content::Content;
@@ -1582,7 +1584,7 @@ impl<'a> Processor<'a> {
     }
 
     fn process_stream(&mut self, doc: &'a Document, content: Vec<u8>, resources: &'a Dictionary, media_box: &MediaBox, output: &mut dyn OutputDev, page_num: u32) -> Result<(), OutputError> {
-        let content = Content::decode(&content).unwrap();
+        let content = content::decode(&content).unwrap();
         output.operations(resources, &content.operations);
         let mut gs: GraphicsState = GraphicsState {
             ts: TextState {
